@@ -1,0 +1,67 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import CareTeamMembership, RecordView, User
+
+
+class CareTeamInline(admin.TabularInline):
+    model = CareTeamMembership
+    fk_name = "patient"
+    extra = 0
+    autocomplete_fields = ["clinician"]
+    verbose_name = "care-team clinician"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "name", "role", "time_zone", "is_active"]
+    list_filter = ["role", "is_active", "is_staff"]
+    search_fields = ["email", "name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["name", "role", "time_zone"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "name", "role", "time_zone", "password1", "password2"],
+            },
+        ),
+    ]
+    inlines = [CareTeamInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None and obj.is_patient else []
+
+
+@admin.register(CareTeamMembership)
+class CareTeamMembershipAdmin(admin.ModelAdmin):
+    list_display = ["patient", "clinician", "source", "created_at"]
+    list_filter = ["source"]
+    autocomplete_fields = ["patient", "clinician"]
+    search_fields = ["patient__name", "patient__email", "clinician__name", "clinician__email"]
+
+
+@admin.register(RecordView)
+class RecordViewAdmin(admin.ModelAdmin):
+    """The audit of who looked at which patient's record: read-only."""
+
+    list_display = ["at", "viewer", "patient", "what", "path"]
+    list_filter = ["what"]
+    search_fields = ["patient__email", "viewer__email"]
+    list_select_related = ["patient", "viewer"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,49 @@
+"""Per-request behaviour for signed-in users: their time zone, and idle sessions ending."""
+
+import time
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.utils import timezone
+
+
+class UserTimeZoneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            timezone.activate(user.zone)
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+
+RENEW_EVERY = 60  # seconds
+
+
+def _stamp(session) -> None:
+    session["renewed_at"] = int(time.time())
+
+
+class IdleSessionMiddleware:
+    """A signed-in session ends after SESSION_COOKIE_AGE seconds without a request. Activity
+    renews the expiry, but at most once a minute, so that most requests write nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            renewed = request.session.get("renewed_at")
+            if renewed is None or time.time() - renewed >= RENEW_EVERY:
+                _stamp(request.session)  # a modified session is saved with a new expiry
+        return self.get_response(request)
+
+
+@receiver(user_logged_in)
+def stamp_new_session(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        _stamp(request.session)

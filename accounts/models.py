@@ -1,0 +1,140 @@
+"""Users (email login, role, IANA time zone) and the care teams that let clinicians see
+patients."""
+
+import zoneinfo
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "%(value)s is not a time zone name such as Europe/London.", params={"value": value}
+        )
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("Users need an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("role", User.Role.ADMIN)
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Role(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        CLINICIAN = "clinician", "Clinician"
+        ADMIN = "admin", "Admin"
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="IANA name, for example Europe/London; dates are shown in this zone.",
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name", "email"]
+
+    def __str__(self):
+        return self.name or self.email
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name.split(" ")[0] if self.name else self.email
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == self.Role.PATIENT
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == self.Role.CLINICIAN
+
+    @cached_property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_now(self):
+        return timezone.now().astimezone(self.zone)
+
+    def today(self):
+        """The patient's calendar date now (schedule rule 8's T)."""
+        return self.local_now().date()
+
+
+class CareTeamMembership(models.Model):
+    """A clinician's access to one patient's record. A clinician reaches a patient only here."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Granted by an admin"
+        INVITATION = "invitation", "Clinician's invitation, accepted"
+        SHARE_CODE = "share_code", "Patient's share code"
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="care_team")
+    clinician = models.ForeignKey(User, on_delete=models.CASCADE, related_name="patients_cared")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.ADMIN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "clinician"], name="one_membership_per_pair")
+        ]
+
+    def __str__(self):
+        return f"{self.clinician} cares for {self.patient}"
+
+    def clean(self):
+        if self.patient_id and self.patient.role != User.Role.PATIENT:
+            raise ValidationError({"patient": "Only patients have care teams."})
+        if self.clinician_id and self.clinician.role != User.Role.CLINICIAN:
+            raise ValidationError({"clinician": "Only clinicians join care teams."})
+
+
+class RecordView(models.Model):
+    """Someone other than the patient looked at part of the patient's record."""
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="record_views")
+    viewer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    what = models.CharField(max_length=120)
+    path = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-at"], name="recordview_patient_time")]
+
+    def __str__(self):
+        return f"{self.viewer} viewed {self.what} of {self.patient}"

@@ -1,0 +1,39 @@
+"""Sign-in lands everyone on `/`, which shows each role its own home."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+
+from doses.views.clinician import triage
+from doses.views.patient import patient_home
+
+from .access import require_patient
+from .models import RecordView
+
+
+@login_required
+def home(request):
+    user = request.user
+    if user.is_patient:
+        return patient_home(request)
+    if user.is_clinician:
+        return triage(request)
+    if user.is_staff:
+        return redirect("admin:index")
+    return render(request, "accounts/no_role.html")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a sign-in while the account or address is paused."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+
+
+@login_required
+def record_views(request):
+    """The patient sees who looked at their record, and when."""
+    patient = require_patient(request.user)
+    views = RecordView.objects.filter(patient=patient).select_related("viewer")
+    page = Paginator(views, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/record_views.html", {"page": page})

@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings with a throwaway key, no HTTPS redirect,
+plain static storage (the manifest storage needs collectstatic) and a fast password hasher."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-any-deployment")
+os.environ.setdefault("DJANGO_SECURE", "false")
+
+from config.settings import *  # noqa: E402,F403
+
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Many tests sign in at one frozen time and look at the pages at another; the idle timeout
+# has its own test (tests/accounts/test_security.py), which sets it back to 30 minutes.
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 365
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

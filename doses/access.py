@@ -1,0 +1,27 @@
+"""Fetch a patient's records for the signed-in user, or 404. Every view taking a record id
+goes through here; see accounts/access.py for the rule of who sees which patient."""
+
+from django.http import Http404
+
+from accounts.access import visible_patients
+
+from .models import DoseLog, SymptomEntry
+
+
+def dose_or_404(user, pk, *, write: bool = False) -> DoseLog:
+    """A dose the user may read; with write=True, one the user may correct: their own."""
+    doses = DoseLog.objects.select_related("regimen", "phase", "patient")
+    owners = visible_patients(user)
+    if write:
+        owners = owners.filter(pk=user.pk)
+    try:
+        return doses.filter(patient__in=owners).get(pk=pk)
+    except DoseLog.DoesNotExist:
+        raise Http404("No such injection") from None
+
+
+def checkin_or_404(user, pk) -> SymptomEntry:
+    try:
+        return SymptomEntry.objects.filter(patient__in=visible_patients(user)).get(pk=pk)
+    except SymptomEntry.DoesNotExist:
+        raise Http404("No such check-in") from None

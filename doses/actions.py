@@ -1,0 +1,183 @@
+"""Every change to a patient's doses goes through here, in one transaction that also refreshes
+the regimen's stored schedule state.
+
+Each function locks the patient's regimen row first (`select_for_update`): two events for the
+same regimen (a double-clicked submit, two tabs, a clinician and the patient at once) are then
+applied one after the other, so the stored state is always computed from every committed event
+and a repeated submission token is seen by the second request.
+"""
+
+from datetime import datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from regimens.models import Regimen
+
+from .models import ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
+
+
+def _locked(regimen: Regimen) -> Regimen:
+    return Regimen.objects.select_for_update().select_related("patient").get(pk=regimen.pk)
+
+
+def _replayed(token, model, patient):
+    """The record a previous submission of the same form created, if any."""
+    if not token:
+        return None
+    return model.objects.filter(submission_token=token, patient=patient).first()
+
+
+def already_recorded(model, token, patient) -> bool:
+    """Whether this patient's form with this token was submitted and recorded before."""
+    return model.objects.filter(submission_token=token, patient=patient).exists()
+
+
+def log_dose(regimen: Regimen, recorded_by, *, token=None, **values) -> tuple[DoseLog, bool]:
+    """Record a given dose. Returns (dose, created); a repeated token returns the first dose."""
+    with transaction.atomic():
+        regimen = _locked(regimen)
+        existing = _replayed(token, DoseLog, regimen.patient)
+        if existing:
+            return existing, False
+        dose = DoseLog(
+            patient=regimen.patient,
+            regimen=regimen,
+            phase=regimen.current_phase,
+            status=DoseLog.Status.GIVEN,
+            recorded_by=recorded_by,
+            **values,
+        )
+        dose.medication = dose.medication or regimen.medication
+        dose.concentration_mcg_per_ml = (
+            dose.concentration_mcg_per_ml or regimen.concentration_mcg_per_ml
+        )
+        if token:
+            dose.submission_token = token
+        dose.full_clean()
+        dose.save()
+        regimen.refresh_schedule()
+    return dose, True
+
+
+def skip_time(regimen: Regimen):
+    """A skip is recorded on the day the dose was due (noon there), or now if that is later."""
+    zone = regimen.patient.zone
+    due_noon = timezone.make_aware(datetime.combine(regimen.next_due, time(12)), zone)
+    return min(due_noon, timezone.now())
+
+
+def skip_dose(regimen: Regimen, recorded_by, reason: str, *, token=None) -> tuple[DoseLog, bool]:
+    """Mark the dose that is due (or overdue) as skipped; it moves the schedule's anchor but
+    does not count toward an `after_doses` phase."""
+    with transaction.atomic():
+        regimen = _locked(regimen)
+        existing = _replayed(token, DoseLog, regimen.patient)
+        if existing:
+            return existing, False
+        dose = DoseLog(
+            patient=regimen.patient,
+            regimen=regimen,
+            phase=regimen.current_phase,
+            status=DoseLog.Status.SKIPPED,
+            administered_at=skip_time(regimen),
+            skip_reason=reason,
+            route="",
+            site="",
+            dose_mcg=None,
+            recorded_by=recorded_by,
+        )
+        if token:
+            dose.submission_token = token
+        dose.full_clean()
+        dose.save()
+        regimen.refresh_schedule()
+    return dose, True
+
+
+def _keep_version(dose: DoseLog, change: str, user, reason: str = "") -> None:
+    DoseLogVersion.objects.create(
+        dose=dose, change=change, previous=dose.snapshot(), reason=reason, changed_by=user
+    )
+
+
+def correct_dose(dose: DoseLog, user, reason: str = "", **values) -> DoseLog:
+    """Change a dose's values, keeping the previous ones as a version."""
+    with transaction.atomic():
+        regimen = _locked(dose.regimen)
+        dose = DoseLog.objects.select_for_update().get(pk=dose.pk)
+        _keep_version(dose, DoseLogVersion.Change.CORRECTED, user, reason)
+        for name, value in values.items():
+            setattr(dose, name, value)
+        dose.updated_at = timezone.now()
+        dose.full_clean()
+        dose.save()
+        regimen.refresh_schedule()
+    return dose
+
+
+def delete_dose(dose: DoseLog, user, reason: str = "") -> DoseLog:
+    """Soft-delete: the record stays, out of the schedule, and can be restored."""
+    with transaction.atomic():
+        regimen = _locked(dose.regimen)
+        dose = DoseLog.objects.select_for_update().get(pk=dose.pk)
+        if dose.deleted_at is None:
+            _keep_version(dose, DoseLogVersion.Change.DELETED, user, reason)
+            dose.deleted_at = timezone.now()
+            dose.save(update_fields=["deleted_at"])
+            regimen.refresh_schedule()
+    return dose
+
+
+def restore_dose(dose: DoseLog, user) -> DoseLog:
+    with transaction.atomic():
+        regimen = _locked(dose.regimen)
+        dose = DoseLog.objects.select_for_update().get(pk=dose.pk)
+        if dose.deleted_at is not None:
+            _keep_version(dose, DoseLogVersion.Change.RESTORED, user)
+            dose.deleted_at = None
+            dose.save(update_fields=["deleted_at"])
+            regimen.refresh_schedule()
+    return dose
+
+
+def _create_once(model, patient, token, **fields):
+    """Create one record for the patient, unless this form's token already made one.
+    Must run inside a transaction: the patient row is locked so that a double submit waits
+    here and then finds the first record."""
+    User.objects.select_for_update().filter(pk=patient.pk).first()
+    existing = _replayed(token, model, patient)
+    if existing:
+        return existing, False
+    record = model(patient=patient, **fields)
+    if token:
+        record.submission_token = token
+    record.full_clean()
+    record.save()
+    return record, True
+
+
+def record_checkin(patient, recorded_by, *, token=None, **values) -> tuple[SymptomEntry, bool]:
+    """A symptom check-in; it may change whether symptoms return before the next injection."""
+    with transaction.atomic():
+        entry, created = _create_once(
+            SymptomEntry, patient, token, recorded_by=recorded_by, **values
+        )
+        if created:
+            regimen = Regimen.objects.filter(patient=patient, status=Regimen.Status.ACTIVE).first()
+            if regimen is not None:
+                regimen.refresh_wear_off()
+    return entry, created
+
+
+def add_note(patient, author, text: str, *, token=None):
+    with transaction.atomic():
+        return _create_once(ClinicalNote, patient, token, author=author, text=text)
+
+
+def record_lab(patient, recorded_by, *, token=None, **values):
+    """A lab result entered by the patient or a care-team clinician; stored as entered and in
+    the analyte's canonical unit (LabResult.save)."""
+    with transaction.atomic():
+        return _create_once(LabResult, patient, token, recorded_by=recorded_by, **values)

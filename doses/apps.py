@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DosesConfig(AppConfig):
+    name = "doses"
+    verbose_name = "Doses, check-ins and labs"

@@ -1,0 +1,79 @@
+"""A patient's whole record as JSON, and back: for the patient's own download and for moving or
+restoring one patient without touching anyone else (the whole database is backed up with
+pg_dump; see the README).
+
+The export holds the patient's account and every row that belongs to them, with their ids, so
+that an import after a wipe restores exactly what was there. Other people (clinicians, who
+recorded what) are referred to by id and must exist where the record is imported.
+"""
+
+import datetime
+import json
+
+from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import CareTeamMembership, RecordView, User
+from regimens.models import Phase, Regimen, RegimenChange
+
+from .models import ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
+
+FORMAT = "b12-log-patient/1"
+
+
+class _ExactEncoder(DjangoJSONEncoder):
+    """Django's encoder rounds times to the millisecond; a backup keeps every microsecond, so
+    that what is imported is exactly what was exported."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
+def _querysets(patient):
+    """Every table's rows for the patient, parents before children."""
+    return [
+        User.objects.filter(pk=patient.pk),
+        CareTeamMembership.objects.filter(patient=patient),
+        Regimen.objects.filter(patient=patient),
+        Phase.objects.filter(regimen__patient=patient),
+        RegimenChange.objects.filter(patient=patient),
+        DoseLog.objects.filter(patient=patient),
+        DoseLogVersion.objects.filter(dose__patient=patient),
+        SymptomEntry.objects.filter(patient=patient),
+        LabResult.objects.filter(patient=patient),
+        ClinicalNote.objects.filter(patient=patient),
+        RecordView.objects.filter(patient=patient),
+    ]
+
+
+def export_patient(patient) -> dict:
+    objects = []
+    for queryset in _querysets(patient):
+        rows = serializers.serialize("python", queryset.order_by("pk"))
+        objects += json.loads(json.dumps(rows, cls=_ExactEncoder))
+    return {"format": FORMAT, "exported_at": timezone.now().isoformat(), "objects": objects}
+
+
+def import_patient(data: dict) -> User:
+    """Restore an export. The patient must not exist here already."""
+    if data.get("format") != FORMAT:
+        raise ValueError(f"not a {FORMAT} export")
+    rows = serializers.deserialize("json", json.dumps(data["objects"]))
+    with transaction.atomic():
+        # A regimen points at its current phase and the phase at its regimen: check the
+        # references once everything is in.
+        with connection.constraint_checks_disabled():
+            saved = [row.save() or row.object for row in rows]
+        connection.check_constraints()
+    return next(obj for obj in saved if isinstance(obj, User))
+
+
+def wipe_patient(patient) -> None:
+    """Delete the patient and every row of their record, children first."""
+    with transaction.atomic():
+        for queryset in reversed(_querysets(patient)):
+            queryset.delete()

@@ -1,0 +1,133 @@
+"""What the patient's home shows, gathered in a fixed number of queries."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.access import care_team
+from regimens import reference, schedule
+from regimens.models import EndRule, Phase, Regimen
+
+from .models import DoseLog, SymptomEntry
+
+CHECKIN_EVERY = timedelta(days=7)
+
+
+def current_regimen(patient) -> Regimen | None:
+    """The patient's regimen in progress, or else the one most recently completed."""
+    return (
+        Regimen.objects.filter(
+            patient=patient, status__in=[Regimen.Status.ACTIVE, Regimen.Status.COMPLETED]
+        )
+        .select_related("current_phase", "patient")
+        .order_by("status", "-created_at", "-pk")  # "active" sorts before "completed"
+        .first()
+    )
+
+
+def site_last_used(patient, route: str) -> dict[str, object]:
+    """When each site was last used for a given injection on this route."""
+    rows = (
+        DoseLog.objects.filter(
+            patient=patient, route=route, status=DoseLog.Status.GIVEN, deleted_at__isnull=True
+        )
+        .values("site")
+        .annotate(last=Max("administered_at"))
+    )
+    return {row["site"]: row["last"] for row in rows}
+
+
+def suggest_site(route: str, last_used: dict) -> str:
+    """The least recently used site for the route: never-used sites first, in list order."""
+    sites = reference.sites_for_route(route)
+    if not sites:
+        return ""
+    never = [code for code in sites if code not in last_used]
+    if never:
+        return never[0]
+    return min(sites, key=lambda code: last_used[code])
+
+
+@dataclass
+class PhaseProgress:
+    phase: Phase
+    text: str
+    done: int = 0
+    total: int | None = None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, round(100 * self.done / self.total))
+
+
+def phase_progress(regimen: Regimen, today: date) -> PhaseProgress | None:
+    phase = regimen.current_phase
+    if phase is None:
+        return None
+    if phase.end_rule == EndRule.AFTER_DOSES:
+        given = regimen.given_in_phase
+        return PhaseProgress(
+            phase,
+            f"dose {min(given + 1, phase.end_value)} of {phase.end_value} next, {given} given",
+            given,
+            phase.end_value,
+        )
+    if phase.end_rule == EndRule.AFTER_DAYS:
+        began = regimen.phase_first_event_on
+        days = (today - began).days if began else 0
+        return PhaseProgress(phase, f"day {days} of {phase.end_value}", days, phase.end_value)
+    since = regimen.phase_first_event_on or regimen.phase_entered_on
+    return PhaseProgress(phase, f"{phase.get_kind_display().lower()} since {since:%-d %B %Y}")
+
+
+@dataclass
+class Dashboard:
+    today: date
+    regimen: Regimen | None = None
+    progress: PhaseProgress | None = None
+    status: tuple[str, int] = ("none", 0)
+    lab_review_status: tuple[str, int] = ("none", 0)
+    upcoming: list = field(default_factory=list)
+    last_dose: DoseLog | None = None
+    suggested_site: str = ""
+    site_last_used: dict = field(default_factory=dict)
+    checkin_due: bool = True
+    care_team: list = field(default_factory=list)
+    last_checkin: SymptomEntry | None = None
+
+    @property
+    def suggested_site_name(self) -> str:
+        return reference.site_name(self.suggested_site) if self.suggested_site else ""
+
+
+def build_dashboard(patient) -> Dashboard:
+    """Queries: regimen with its current phase; the care team; its phases; the last dose;
+    sites' last use; the last check-in. Six, whatever the history's size."""
+    board = Dashboard(today=patient.today())
+    board.regimen = regimen = current_regimen(patient)
+    board.care_team = list(care_team(patient))
+    board.last_dose = (
+        DoseLog.objects.filter(
+            patient=patient, status=DoseLog.Status.GIVEN, deleted_at__isnull=True
+        )
+        .order_by("-administered_at")
+        .first()
+    )
+    board.last_checkin = SymptomEntry.objects.filter(patient=patient).first()
+    board.checkin_due = (
+        board.last_checkin is None
+        or board.last_checkin.recorded_at < timezone.now() - CHECKIN_EVERY
+    )
+    if regimen is None:
+        return board
+    board.progress = phase_progress(regimen, board.today)
+    board.status = schedule.status(regimen.next_due, board.today)
+    board.lab_review_status = schedule.status(regimen.next_lab_review, board.today)
+    board.upcoming = regimen.upcoming(5)
+    board.site_last_used = site_last_used(patient, regimen.route)
+    board.suggested_site = suggest_site(regimen.route, board.site_last_used)
+    return board

@@ -1,0 +1,244 @@
+"""Forms for the patient's pages. Validation lives on the models (`clean()` and field
+validators); these forms add the widgets, the defaults and the double-submit token."""
+
+import uuid
+
+from django import forms
+
+from regimens import reference
+from regimens.models import MAX_DOSE_MCG, PhaseKind
+
+from .models import DoseLog, LabResult, SymptomEntry
+from .triage import STATUSES
+
+
+class TokenMixin(forms.Form):
+    """A hidden token, new for each rendered form: submitting the same form twice records
+    one thing (see doses/actions.py)."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def add_error(self, field, error):
+        # A hidden field's error would not show beside it: say it at the top of the form.
+        if field == "submission_token":
+            field, error = (
+                None,
+                ("This form was altered or is out of date: reload the page and submit it again."),
+            )
+        super().add_error(field, error)
+
+
+class SiteSelect(forms.Select):
+    """A site list whose options say which route they belong to, so that the page's script
+    can show only the sites for the chosen route."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value:
+            option["attrs"]["data-routes"] = " ".join(
+                " ".join(site["routes"])
+                for site in reference.clinical()["sites"]
+                if site["code"] == value
+            )
+        return option
+
+
+class DoseForm(TokenMixin, forms.ModelForm):
+    administered_at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text="In your time zone.",
+    )
+
+    # Range and presence are checked once, by the model (validate_dose_mcg and clean()).
+    dose_mcg = forms.IntegerField(
+        label="Dose (mcg)",
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_DOSE_MCG, "step": 1}),
+    )
+
+    class Meta:
+        model = DoseLog
+        fields = [
+            "administered_at",
+            "dose_mcg",
+            "medication",
+            "concentration_mcg_per_ml",
+            "route",
+            "site",
+            "lot_number",
+            "administered_by",
+            "reaction_notes",
+        ]
+        widgets = {
+            "site": SiteSelect,
+            "reaction_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"reaction_notes": "Reaction or notes", "lot_number": "Lot number"}
+
+    def __init__(self, *args, regimen, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.regimen = regimen
+        self.instance.status = DoseLog.Status.GIVEN
+        self.regimen = regimen
+        for name in ("route", "site"):  # the model says what is missing, once
+            self.fields[name].required = False
+            self.fields[name].widget.attrs["required"] = True
+        self.fields["medication"].initial = regimen.medication
+        self.fields["concentration_mcg_per_ml"].initial = regimen.concentration_mcg_per_ml
+        self.fields["route"].choices = [c for c in self.fields["route"].choices if c[0]]
+
+    def dose_values(self) -> dict:
+        values = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        values["medication"] = values["medication"] or self.regimen.medication
+        values["concentration_mcg_per_ml"] = (
+            values["concentration_mcg_per_ml"] or self.regimen.concentration_mcg_per_ml
+        )
+        return values
+
+
+class CorrectDoseForm(DoseForm):
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Why are you correcting it?",
+        help_text="Optional, kept with the previous version.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.status == DoseLog.Status.SKIPPED:
+            self.instance.status = DoseLog.Status.GIVEN
+
+
+class SkipForm(TokenMixin):
+    reason = forms.CharField(
+        max_length=300,
+        label="Why was it skipped?",
+        widget=forms.TextInput(attrs={"placeholder": "For example: out of stock, unwell"}),
+    )
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(max_length=300, required=False, label="Reason (optional)")
+
+
+class CheckinForm(TokenMixin, forms.ModelForm):
+    side_effects = forms.MultipleChoiceField(
+        choices=[(item, item) for item in reference.side_effects()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Side effects since your last injection",
+    )
+    allergy_signs = forms.MultipleChoiceField(
+        choices=SymptomEntry.ALLERGY_SIGNS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Signs of a severe allergic reaction",
+    )
+
+    class Meta:
+        model = SymptomEntry
+        fields = [*SymptomEntry.SYMPTOMS, "side_effects", "allergy_signs", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in reference.symptoms():
+            field = self.fields[item["key"]]
+            field.label = item["name"]
+            field.min_value, field.max_value = 0, 10
+            field.initial = 0
+            field.widget = forms.NumberInput(
+                attrs={"type": "range", "min": 0, "max": 10, "step": 1, "class": "form-range"}
+            )
+            field.help_text = "0 none, 10 worst imaginable"
+
+    def entry_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class NoteForm(TokenMixin):
+    text = forms.CharField(
+        max_length=4000, label="Clinical note", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RangeForm(forms.Form):
+    first = forms.DateField(
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+    last = forms.DateField(
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("first") and data.get("last") and data["first"] > data["last"]:
+            raise forms.ValidationError("The start of the range is after its end.")
+        return data
+
+
+class TriageFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search by name or email",
+        widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
+    )
+    phase = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any phase"), *PhaseKind.choices],
+        label="Phase",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), *STATUSES],
+        label="Status",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class UnitSelect(forms.Select):
+    """Units whose options say which analytes use them, for the page's script to filter."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value:
+            option["attrs"]["data-analytes"] = " ".join(
+                lab["key"] for lab in reference.clinical()["labs"] if value in lab["units"]
+            )
+        return option
+
+
+def unit_choices() -> list[tuple[str, str]]:
+    units = []
+    for lab in reference.clinical()["labs"]:
+        units += [unit for unit in lab["units"] if unit not in units]
+    return [(unit, unit) for unit in units]
+
+
+class LabForm(TokenMixin, forms.ModelForm):
+    unit = forms.ChoiceField(choices=unit_choices(), widget=UnitSelect)
+
+    class Meta:
+        model = LabResult
+        fields = ["analyte", "taken_on", "value", "unit", "note"]
+        labels = {"taken_on": "Date drawn", "value": "Result"}
+        widgets = {
+            "taken_on": forms.DateInput(attrs={"type": "date"}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.patient = patient
+
+    def lab_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

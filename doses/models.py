@@ -1,0 +1,368 @@
+"""What is recorded about a patient: injections given or skipped, symptom check-ins, labs.
+
+Nothing a user enters is lost: a correction or deletion of a DoseLog first stores the previous
+values as a DoseLogVersion, and deletion is a soft delete that can be undone. Change them only
+through doses/actions.py, which keeps the regimen's stored schedule state in step.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from regimens import reference
+from regimens.models import Medication, Route, validate_dose_mcg
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def validate_not_future(moment) -> None:
+    if moment and moment > timezone.now() + FUTURE_TOLERANCE:
+        raise ValidationError("This time is in the future. Enter when it happened.")
+
+
+class DoseLog(models.Model):
+    class Status(models.TextChoices):
+        GIVEN = "given", "Given"
+        SKIPPED = "skipped", "Skipped"
+
+    class AdministeredBy(models.TextChoices):
+        SELF = "self", "Myself"
+        CARER = "carer", "A carer or family member"
+        CLINIC = "clinic", "Clinic or nurse"
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doses"
+    )
+    regimen = models.ForeignKey("regimens.Regimen", on_delete=models.PROTECT, related_name="doses")
+    phase = models.ForeignKey(
+        "regimens.Phase",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The phase the dose belonged to when it was recorded.",
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.GIVEN)
+    administered_at = models.DateTimeField(
+        "time",
+        validators=[validate_not_future],
+        help_text="When it was given, or for a skip, the day it was due.",
+    )
+    dose_mcg = models.IntegerField(
+        "dose (mcg)",
+        null=True,
+        blank=True,
+        validators=[validate_dose_mcg],
+    )
+    route = models.CharField(max_length=2, choices=Route.choices, blank=True)
+    site = models.CharField(max_length=5, choices=reference.site_choices(), blank=True)
+    medication = models.CharField(
+        "product",
+        max_length=20,
+        choices=Medication.choices,
+        blank=True,
+        help_text="Defaults to the regimen's medication.",
+    )
+    concentration_mcg_per_ml = models.PositiveIntegerField(
+        "strength (mcg/mL)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text="Defaults to the regimen's product strength.",
+    )
+    lot_number = models.CharField(max_length=40, blank=True)
+    administered_by = models.CharField(
+        max_length=8, choices=AdministeredBy.choices, default=AdministeredBy.SELF
+    )
+    reaction_notes = models.TextField(blank=True, max_length=2000)
+    skip_reason = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # One per rendered form: a second submission of the same form finds the first record.
+    submission_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+
+    class Meta:
+        ordering = ["-administered_at", "-pk"]
+        indexes = [
+            models.Index(fields=["patient", "-administered_at"], name="dose_patient_time"),
+            models.Index(fields=["regimen", "administered_at"], name="dose_regimen_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} {self.administered_at:%Y-%m-%d}"
+
+    @property
+    def is_given(self) -> bool:
+        return self.status == self.Status.GIVEN
+
+    def clean(self):
+        errors = {}
+        if self.is_given:
+            if self.dose_mcg is None:
+                errors["dose_mcg"] = "Enter a dose from 1 to 10,000 mcg."
+            if not self.route:
+                errors["route"] = "Choose the route."
+            if not self.site:
+                errors["site"] = "Choose where it was injected."
+            elif self.route and self.site not in reference.sites_for_route(self.route):
+                errors["site"] = (
+                    f"{reference.site_name(self.site)} is not a site for "
+                    f"{Route(self.route).label.lower()} injections."
+                )
+        elif not self.skip_reason.strip():
+            errors["skip_reason"] = "Say why the dose was skipped."
+        if errors:
+            raise ValidationError(errors)
+
+    VERSIONED_FIELDS = (
+        "status",
+        "administered_at",
+        "dose_mcg",
+        "medication",
+        "concentration_mcg_per_ml",
+        "route",
+        "site",
+        "lot_number",
+        "administered_by",
+        "reaction_notes",
+        "skip_reason",
+    )
+
+    def snapshot(self) -> dict:
+        values = {name: getattr(self, name) for name in self.VERSIONED_FIELDS}
+        values["administered_at"] = self.administered_at.isoformat()
+        values["deleted"] = self.deleted_at is not None
+        return values
+
+    @property
+    def volume_ml(self):
+        strength = self.concentration_mcg_per_ml or self.regimen.concentration_mcg_per_ml
+        if not self.dose_mcg or not strength:
+            return None
+        return round(self.dose_mcg / strength, 2)
+
+
+class DoseLogVersion(models.Model):
+    """The values a DoseLog had before one change, and who made the change."""
+
+    class Change(models.TextChoices):
+        CORRECTED = "corrected", "Corrected"
+        DELETED = "deleted", "Deleted"
+        RESTORED = "restored", "Restored"
+
+    dose = models.ForeignKey(DoseLog, on_delete=models.CASCADE, related_name="versions")
+    change = models.CharField(max_length=10, choices=Change.choices)
+    previous = models.JSONField(help_text="The record's values before this change.")
+    reason = models.CharField(max_length=300, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_change_display()} {self.changed_at:%Y-%m-%d %H:%M}"
+
+    def previous_display(self) -> list[tuple[str, str]]:
+        """The previous values as (label, text) pairs for the history page."""
+        prev = self.previous
+        when = timezone.localtime(datetime.fromisoformat(prev["administered_at"]))
+        rows = [
+            ("Status", DoseLog.Status(prev["status"]).label),
+            ("Time", date_format(when, "j M Y, H:i")),
+        ]
+        if prev["status"] == DoseLog.Status.GIVEN:
+            rows += [
+                ("Dose", f"{prev['dose_mcg']} mcg"),
+                (
+                    "Product",
+                    Medication(prev["medication"]).label if prev.get("medication") else "–",
+                ),
+                ("Route", Route(prev["route"]).label),
+                ("Site", reference.site_name(prev["site"])),
+            ]
+            if prev.get("lot_number"):
+                rows.append(("Lot", prev["lot_number"]))
+        else:
+            rows.append(("Reason", prev.get("skip_reason", "")))
+        return rows
+
+
+class SymptomEntry(models.Model):
+    """A check-in: 0-10 per symptom (higher is worse), side effects, a note."""
+
+    SYMPTOMS = tuple(item["key"] for item in reference.symptoms())
+    ALLERGY_SIGNS = (
+        ("hives", "Hives or widespread itchy rash"),
+        ("breathing", "Trouble breathing or wheezing"),
+        ("swelling", "Swelling of the face, lips, tongue or throat"),
+    )
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, validators=[validate_not_future])
+    fatigue = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    tingling = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    numbness = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    balance = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    memory = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    mood = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    side_effects = models.JSONField(default=list, blank=True)
+    allergy_signs = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submission_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        verbose_name_plural = "symptom entries"
+        indexes = [models.Index(fields=["patient", "-recorded_at"], name="checkin_patient_time")]
+
+    def __str__(self):
+        return f"Check-in {self.recorded_at:%Y-%m-%d}"
+
+    def clean(self):
+        unknown = set(self.side_effects) - set(reference.side_effects())
+        if unknown:
+            raise ValidationError({"side_effects": "Choose side effects from the list."})
+        signs = {key for key, _ in self.ALLERGY_SIGNS}
+        if set(self.allergy_signs) - signs:
+            raise ValidationError({"allergy_signs": "Choose signs from the list."})
+
+    def scores(self) -> list[tuple[str, int]]:
+        return [(item["name"], getattr(self, item["key"])) for item in reference.symptoms()]
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, key) for key in self.SYMPTOMS)
+
+
+# Values outside these bounds (in the canonical unit) are typing errors, not results: a lab
+# never reports them. Wide on purpose: B12 is very high for weeks after an injection.
+PLAUSIBLE = {
+    "b12": (20, 50_000),
+    "active_b12": (1, 1_000),
+    "mma": (10, 100_000),
+    "homocysteine": (1, 500),
+    "hemoglobin": (2, 25),
+    "mcv": (40, 160),
+    "folate": (0.3, 100),
+}
+
+
+class LabRange(models.Model):
+    """An analyte's typical range in its canonical unit; admins edit it to match their lab."""
+
+    analyte = models.CharField(max_length=20, choices=reference.lab_choices(), unique=True)
+    low = models.DecimalField(max_digits=10, decimal_places=3)
+    high = models.DecimalField(max_digits=10, decimal_places=3)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["analyte"]
+
+    def __str__(self):
+        return f"{self.get_analyte_display()}: {self.low}-{self.high} {self.unit}"
+
+    def clean(self):
+        if self.low is not None and self.high is not None and self.low >= self.high:
+            raise ValidationError({"high": "The top of the range must be above its bottom."})
+
+    @property
+    def unit(self) -> str:
+        return reference.lab(self.analyte)["canonical_unit"]
+
+
+class LabResult(models.Model):
+    """A lab value as entered, plus the same value in the analyte's canonical unit."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="labs"
+    )
+    taken_on = models.DateField()
+    analyte = models.CharField(max_length=20, choices=reference.lab_choices())
+    value = models.DecimalField(max_digits=10, decimal_places=3)
+    unit = models.CharField(max_length=12)
+    value_canonical = models.DecimalField(max_digits=12, decimal_places=3, editable=False)
+    note = models.TextField(blank=True, max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    submission_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+
+    class Meta:
+        ordering = ["-taken_on", "-pk"]
+        indexes = [models.Index(fields=["patient", "-taken_on"], name="lab_patient_day")]
+
+    def __str__(self):
+        return f"{self.get_analyte_display()} {self.value} {self.unit}"
+
+    def save(self, *args, **kwargs):
+        factor = Decimal(str(reference.lab(self.analyte)["units"][self.unit]))
+        self.value_canonical = (self.value * factor).quantize(Decimal("0.001"))
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if not self.analyte:
+            return
+        info = reference.lab(self.analyte)
+        if self.unit not in info["units"]:
+            raise ValidationError({"unit": f"Use one of: {', '.join(info['units'])}."})
+        if self.taken_on and self.patient_id and self.taken_on > self.patient.today():
+            raise ValidationError({"taken_on": "This date is in the future."})
+        if self.value is None:
+            return
+        if self.value <= 0:
+            raise ValidationError({"value": "Enter the value from the lab report (above 0)."})
+        low, high = PLAUSIBLE[self.analyte]
+        canonical = float(self.value) * info["units"][self.unit]
+        if not low <= canonical <= high:
+            raise ValidationError(
+                {
+                    "value": (
+                        f"{self.value.normalize():f} {self.unit} is not a plausible "
+                        f"{info['name']} result. Check the number and the unit."
+                    )
+                }
+            )
+
+    @property
+    def canonical_unit(self) -> str:
+        return reference.lab(self.analyte)["canonical_unit"]
+
+
+class ClinicalNote(models.Model):
+    """A clinician's note on a patient's record. Notes are never edited in place: a correction
+    is a new note."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinical_notes"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+    submission_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="note_patient_time")]
+
+    def __str__(self):
+        return f"Note by {self.author} {self.created_at:%Y-%m-%d}"

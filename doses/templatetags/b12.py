@@ -1,0 +1,52 @@
+"""Small display helpers shared by the patient's and the clinician's pages."""
+
+from django import template
+
+from regimens import reference, schedule
+
+register = template.Library()
+
+
+@register.filter
+def status_text(status: tuple[str, int]) -> str:
+    """Rule 8 in words: "in 3 days", "due today", "2 days late"."""
+    kind, days = status
+    plural = "" if days == 1 else "s"
+    if kind == "upcoming":
+        return "tomorrow" if days == 1 else f"in {days} day{plural}"
+    if kind == "due_today":
+        return "due today"
+    if kind == "overdue":
+        return f"{days} day{plural} late"
+    return "nothing due"
+
+
+@register.filter
+def status_class(status: tuple[str, int]) -> str:
+    return {"upcoming": "success", "due_today": "warning", "overdue": "danger"}.get(
+        status[0], "secondary"
+    )
+
+
+@register.filter
+def due_status(day, today) -> tuple[str, int]:
+    return schedule.status(day, today)
+
+
+@register.filter
+def site_name(code: str) -> str:
+    return reference.site_name(code) if code else ""
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key)
+
+
+@register.filter
+def volume_ml(dose, strength) -> str:
+    """The volume to draw for a dose in mcg at a strength in mcg/mL, as "1.00 mL"."""
+    try:
+        return f"{int(dose) / int(strength):.2f} mL"
+    except (TypeError, ValueError, ZeroDivisionError):
+        return "–"

@@ -1,0 +1,108 @@
+"""One time-ordered list of everything recorded about a patient, paginated in the database.
+
+A UNION of (kind, id, time) rows from each table is counted and sliced by the paginator; then
+the rows of the page are loaded with one query per kind present. The page therefore costs the
+same number of queries whatever the length of the history.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.core.paginator import Paginator
+from django.db.models import CharField, Count, DateTimeField, ExpressionWrapper, F, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from regimens.models import RegimenChange
+
+from .models import ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
+
+DOSE, CHECKIN, LAB = "dose", "checkin", "lab"
+CORRECTION, CHANGE, NOTE = "correction", "change", "note"
+PATIENT_KINDS = (DOSE, CHECKIN, LAB, CHANGE)
+RECORD_KINDS = (DOSE, CORRECTION, CHECKIN, LAB, CHANGE, NOTE)
+
+
+@dataclass
+class Item:
+    kind: str
+    at: object
+    obj: object
+
+
+def _sources(patient):
+    """For each kind: its rows for the patient, with the column that orders them."""
+    # A lab has a date but no time: place it at noon that day in the patient's zone, so that
+    # it sorts among the events of the patient's own day.
+    noon = timedelta(hours=12) - patient.local_now().utcoffset()
+    lab_time = ExpressionWrapper(
+        Cast("taken_on", output_field=DateTimeField()) + Value(noon),
+        output_field=DateTimeField(),
+    )
+    return {
+        DOSE: (DoseLog.objects.filter(patient=patient), F("administered_at")),
+        CORRECTION: (DoseLogVersion.objects.filter(dose__patient=patient), F("changed_at")),
+        CHECKIN: (SymptomEntry.objects.filter(patient=patient), F("recorded_at")),
+        LAB: (LabResult.objects.filter(patient=patient), lab_time),
+        CHANGE: (RegimenChange.objects.filter(patient=patient), F("at")),
+        NOTE: (ClinicalNote.objects.filter(patient=patient), F("created_at")),
+    }
+
+
+def _rows(patient, kinds, since: datetime | None, until: datetime | None):
+    parts = []
+    for kind, (queryset, moment) in _sources(patient).items():
+        if kind not in kinds:
+            continue
+        # Each part drops its model's default ordering: a UNION's parts cannot be ordered.
+        # (Named entry_*: RegimenChange has fields called kind and at.)
+        rows = queryset.order_by().annotate(
+            entry_kind=Value(kind, output_field=CharField()), entry_at=moment
+        )
+        if since:
+            rows = rows.filter(entry_at__gte=since)
+        if until:
+            rows = rows.filter(entry_at__lt=until)
+        parts.append(rows.values_list("entry_kind", "pk", "entry_at"))
+    return parts[0].union(*parts[1:], all=True).order_by("-entry_at", "-pk")
+
+
+def _loaders():
+    return {
+        DOSE: DoseLog.objects.select_related("phase", "regimen").annotate(
+            n_versions=Count("versions")
+        ),
+        CORRECTION: DoseLogVersion.objects.select_related("dose", "changed_by"),
+        CHECKIN: SymptomEntry.objects.all(),
+        LAB: LabResult.objects.all(),
+        CHANGE: RegimenChange.objects.select_related("by", "phase"),
+        NOTE: ClinicalNote.objects.select_related("author"),
+    }
+
+
+def day_bounds(patient, first: date | None, last: date | None):
+    """[start of `first`, start of the day after `last`) in the patient's zone."""
+    zone = patient.zone
+    since = timezone.make_aware(datetime.combine(first, time()), zone) if first else None
+    until = (
+        timezone.make_aware(datetime.combine(last + timedelta(days=1), time()), zone)
+        if last
+        else None
+    )
+    return since, until
+
+
+def timeline_page(
+    patient, number, per_page: int = 25, *, kinds=PATIENT_KINDS, first=None, last=None
+):
+    """The requested page (out-of-range numbers give the last page), with `page.items`;
+    `first` and `last` limit it to those days (in the patient's zone)."""
+    since, until = day_bounds(patient, first, last)
+    page = Paginator(_rows(patient, kinds, since, until), per_page).get_page(number)
+    wanted: dict[str, list] = {kind: [] for kind in kinds}
+    for kind, pk, _at in page.object_list:
+        wanted[kind].append(pk)
+    loaders = _loaders()
+    loaded = {kind: loaders[kind].in_bulk(pks) for kind, pks in wanted.items() if pks}
+    page.items = [Item(kind, at, loaded[kind][pk]) for kind, pk, at in page.object_list]
+    return page

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from .views import charts, clinician, labs, patient
+
+urlpatterns = [
+    path("injections/log/", patient.log_dose, name="log_dose"),
+    path("injections/skip/", patient.skip_dose, name="skip_dose"),
+    path("injections/<int:pk>/", patient.dose_detail, name="dose_detail"),
+    path("injections/<int:pk>/correct/", patient.correct_dose, name="correct_dose"),
+    path("injections/<int:pk>/delete/", patient.delete_dose, name="delete_dose"),
+    path("injections/<int:pk>/restore/", patient.restore_dose, name="restore_dose"),
+    path("history/", patient.history, name="history"),
+    path("export/", patient.export, name="export"),
+    path("checkins/new/", patient.checkin, name="checkin"),
+    path("checkins/<int:pk>/", patient.checkin_detail, name="checkin_detail"),
+    path("labs/", labs.labs, name="labs"),
+    path("labs/new/", labs.lab_new, name="lab_new"),
+    path("patients/<int:patient_id>/labs/new/", labs.clinic_lab, name="clinic_lab"),
+    path("patients/<int:patient_id>/charts/<slug:name>.svg", charts.chart, name="patient_chart"),
+    path("patients/<int:patient_id>/", clinician.patient_record, name="patient_record"),
+    path("patients/<int:patient_id>/report/", clinician.report, name="patient_report"),
+    path("patients/<int:patient_id>/injections/log/", clinician.clinic_dose, name="clinic_dose"),
+    path("patients/<int:patient_id>/notes/", clinician.add_note, name="add_note"),
+]

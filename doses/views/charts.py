@@ -1,0 +1,104 @@
+"""The charts of a patient's record as SVG images, for the owner and their clinicians."""
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_GET
+
+from accounts.access import patient_or_404
+from doses import charts
+from doses.dashboard import current_regimen
+from doses.models import DoseLog, LabRange, LabResult, SymptomEntry
+from regimens import reference, schedule
+from regimens.models import PhaseKind
+
+COMPACT_DAYS = 180
+
+
+def _symptoms(patient, compact):
+    keys = SymptomEntry.SYMPTOMS
+    entries = SymptomEntry.objects.filter(patient=patient).order_by("recorded_at")
+    doses = DoseLog.objects.filter(
+        patient=patient, status=DoseLog.Status.GIVEN, deleted_at__isnull=True
+    ).order_by("administered_at")
+    if compact:
+        since = patient.local_now() - timedelta(days=COMPACT_DAYS)
+        entries = entries.filter(recorded_at__gte=since)
+        doses = doses.filter(administered_at__gte=since)
+    zone = patient.zone
+    checkins = [
+        (at.astimezone(zone).date(), dict(zip(keys, scores, strict=True)))
+        for at, *scores in entries.values_list("recorded_at", *keys)
+    ]
+    given = [
+        (at.astimezone(zone).date(), kind or "", label or "")
+        for at, kind, label in doses.values_list("administered_at", "phase__kind", "phase__label")
+    ]
+    return charts.symptoms_chart(
+        checkins,
+        [day for day, _, _ in given],
+        charts.phase_periods(given, patient.today()),
+        [(s["key"], s["name"]) for s in reference.symptoms()],
+        compact=compact,
+    )
+
+
+def _intervals(patient, compact):
+    regimen = current_regimen(patient)
+    rows = []
+    if regimen is not None:
+        initial, events = regimen.schedule_inputs()
+        annotated, _state, _rules = schedule.annotate(regimen.start_date, initial, events)
+        given = [(e.on, rule) for e, _due, _i, rule in annotated if e.kind == schedule.GIVEN]
+        rows = [
+            (on, (on - before).days, schedule.interval_days(rule.schedule))
+            for (before, _), (on, rule) in zip(given, given[1:], strict=False)
+        ]
+    return charts.intervals_chart(rows, compact=compact)
+
+
+def _wear_off(patient, compact):
+    regimen = current_regimen(patient)
+    points, interval = [], None
+    if regimen is not None:
+        points = regimen.wear_off().points
+        phase = regimen.current_phase
+        if phase is not None and phase.kind == PhaseKind.MAINTENANCE:
+            interval = schedule.interval_days(phase.rule.schedule)
+    symptoms = [(s["key"], s["name"]) for s in reference.symptoms()]
+    return charts.wear_off_chart(points, symptoms, interval, compact=compact)
+
+
+def _lab(patient, analyte, compact):
+    try:
+        info = reference.lab(analyte)
+    except StopIteration:
+        raise Http404("No such lab test") from None
+    results = list(
+        LabResult.objects.filter(patient=patient, analyte=analyte)
+        .order_by("taken_on")
+        .values_list("taken_on", "value_canonical")
+    )
+    typical = LabRange.objects.filter(analyte=analyte).values_list("low", "high").first()
+    return charts.lab_chart(info["name"], info["canonical_unit"], results, typical, compact=compact)
+
+
+@login_required
+@require_GET
+def chart(request, patient_id, name):
+    patient = patient_or_404(request.user, patient_id)
+    compact = request.GET.get("compact") == "1"
+    if name == "symptoms":
+        svg = _symptoms(patient, compact)
+    elif name == "intervals":
+        svg = _intervals(patient, compact)
+    elif name == "wearoff":
+        svg = _wear_off(patient, compact)
+    elif name.startswith("lab-"):
+        svg = _lab(patient, name.removeprefix("lab-"), compact)
+    else:
+        raise Http404("No such chart")
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-cache"
+    return response

@@ -1,0 +1,190 @@
+"""The clinician's pages: the triage queue, a patient's record, a dose given in clinic, notes,
+and the printable report. Patients may read their own record (without clinical notes)."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import clinician_patient_or_404, log_view, patient_or_404
+from doses import actions
+from doses.dashboard import current_regimen, phase_progress
+from doses.forms import NoteForm, RangeForm, TriageFilterForm
+from doses.labs import lab_rows
+from doses.models import DoseLog, LabResult, SymptomEntry
+from doses.timeline import PATIENT_KINDS, RECORD_KINDS, day_bounds, timeline_page
+from doses.triage import triage_page
+from doses.views.common import dose_form_submission
+from regimens import adherence, reference, schedule
+from regimens.models import Regimen
+
+
+def triage(request):
+    form = TriageFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = triage_page(
+        request.user,
+        request.GET.get("page"),
+        now=timezone.now(),
+        search=filters.get("q", ""),
+        phase=filters.get("phase", ""),
+        status=filters.get("status", ""),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "doses/triage.html",
+        {
+            "page": page,
+            "form": form,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _adherence(regimen: Regimen | None, today: date, inputs):
+    if regimen is None:
+        return None
+    initial, events = inputs
+    result = adherence.adherence(regimen.start_date, initial, events, today)
+    for row in result.phases:
+        row.phase = regimen.ordered_phases[row.index]
+        row.tolerance = adherence.tolerance_days(row.prescribed_days)
+    return result
+
+
+def _record_context(user, patient, range_form):
+    regimen = current_regimen(patient)
+    inputs = regimen.schedule_inputs() if regimen else None  # replayed once, used twice
+    today = patient.today()
+    first = last = None
+    if range_form.is_valid():
+        first, last = range_form.cleaned_data["first"], range_form.cleaned_data["last"]
+    return {
+        "patient": patient,
+        "regimen": regimen,
+        "progress": phase_progress(regimen, today) if regimen else None,
+        "status": schedule.status(regimen.next_due if regimen else None, today),
+        "adherence": _adherence(regimen, today, inputs),
+        "schedule_inputs": inputs,
+        "tolerance_share": int(adherence.TOLERANCE_SHARE * 100),
+        "range_form": range_form,
+        "first": first,
+        "last": last,
+        "is_clinician": user.is_clinician,
+    }
+
+
+@login_required
+def patient_record(request, patient_id):
+    patient = patient_or_404(request.user, patient_id)
+    log_view(request, patient, "record")
+    range_form = RangeForm(request.GET or None)
+    context = _record_context(request.user, patient, range_form)
+    kinds = RECORD_KINDS if request.user.is_clinician else PATIENT_KINDS
+    context["page"] = timeline_page(
+        patient,
+        request.GET.get("page"),
+        kinds=kinds,
+        first=context["first"],
+        last=context["last"],
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context["query"] = query.urlencode()
+    context["note_form"] = NoteForm()
+    context["lab_rows"] = lab_rows(patient)
+    context["lab_analytes"] = sorted({row.lab.analyte for row in context["lab_rows"]})
+    regimen = context["regimen"]
+    wear_off = None
+    if regimen and regimen.symptoms_return_early:
+        wear_off = regimen.wear_off(context["schedule_inputs"])
+    context["wear_off"] = wear_off
+    names = {item["key"]: item["name"] for item in reference.symptoms()}
+    context["wear_off_flagged"] = [
+        (names[key], wear_off.difference[key]) for key in (wear_off.flagged if wear_off else [])
+    ]
+    # A patient's events are dated in the patient's own zone (schedule rule 1): show them so.
+    with timezone.override(patient.zone):
+        return render(request, "doses/record.html", context)
+
+
+@login_required
+def report(request, patient_id):
+    """A printable summary of a date range: regimen, injections, adherence, check-ins, labs."""
+    patient = patient_or_404(request.user, patient_id)
+    log_view(request, patient, "printable report")
+    range_form = RangeForm(request.GET or None)
+    context = _record_context(request.user, patient, range_form)
+    since, until = day_bounds(patient, context["first"], context["last"])
+    doses = (
+        DoseLog.objects.filter(patient=patient, deleted_at__isnull=True)
+        .select_related("phase")
+        .order_by("administered_at")
+    )
+    checkins = SymptomEntry.objects.filter(patient=patient).order_by("recorded_at")
+    labs = LabResult.objects.filter(patient=patient).order_by("taken_on")
+    if since:
+        doses = doses.filter(administered_at__gte=since)
+        checkins = checkins.filter(recorded_at__gte=since)
+        labs = labs.filter(taken_on__gte=context["first"])
+    if until:
+        doses = doses.filter(administered_at__lt=until)
+        checkins = checkins.filter(recorded_at__lt=until)
+        labs = labs.filter(taken_on__lte=context["last"])
+    context.update(doses=doses, checkins=checkins, labs=labs, generated=timezone.now())
+    with timezone.override(patient.zone):
+        return render(request, "doses/report.html", context)
+
+
+@login_required
+def clinic_dose(request, patient_id):
+    """A clinician records an injection given in clinic to a care-team patient."""
+    patient = clinician_patient_or_404(request.user, patient_id)
+    regimen = current_regimen(patient)
+    if regimen is None or regimen.status != Regimen.Status.ACTIVE:
+        messages.error(request, "This patient has no active regimen to record a dose against.")
+        return redirect("patient_record", patient_id=patient.pk)
+    form, dose = dose_form_submission(
+        request, regimen, administered_by=DoseLog.AdministeredBy.CLINIC
+    )
+    if dose is not None:
+        regimen.refresh_from_db()
+        due = f" Next due {regimen.next_due:%A %-d %B %Y}." if regimen.next_due else ""
+        messages.success(request, f"Clinic injection recorded for {patient.name}.{due}")
+        return redirect("patient_record", patient_id=patient.pk)
+    return render(
+        request,
+        "doses/clinic_dose.html",
+        {
+            "form": form,
+            "regimen": regimen,
+            "patient": patient,
+        },
+    )
+
+
+@login_required
+@require_POST
+def add_note(request, patient_id):
+    patient = clinician_patient_or_404(request.user, patient_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        actions.add_note(
+            patient,
+            request.user,
+            form.cleaned_data["text"],
+            token=form.cleaned_data["submission_token"],
+        )
+        messages.success(request, "Note added to the record.")
+    else:
+        messages.error(
+            request,
+            "The note was not saved: "
+            + " ".join(error for errors in form.errors.values() for error in errors),
+        )
+    return redirect("patient_record", patient_id=patient.pk)

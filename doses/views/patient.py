@@ -1,0 +1,195 @@
+"""The patient's pages: home, log/skip/correct/delete an injection, history, check-ins."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import log_view, require_patient
+from doses import actions
+from doses.access import checkin_or_404, dose_or_404
+from doses.backup import export_patient
+from doses.dashboard import build_dashboard, current_regimen
+from doses.forms import CheckinForm, CorrectDoseForm, DeleteForm, SkipForm
+from doses.models import DoseLog
+from doses.timeline import timeline_page
+from doses.views.common import dose_form_submission
+from regimens import reference
+
+
+def _regimen_or_404(patient):
+    regimen = current_regimen(patient)
+    if regimen is None:
+        raise Http404("No active regimen")
+    return regimen
+
+
+def patient_home(request):
+    patient = require_patient(request.user)
+    return render(request, "doses/home.html", {"board": build_dashboard(patient)})
+
+
+@login_required
+def log_dose(request):
+    patient = require_patient(request.user)
+    regimen = _regimen_or_404(patient)
+    form, dose = dose_form_submission(request, regimen)
+    if dose is not None:
+        messages.success(request, _logged_message(dose))
+        return redirect("home")
+    return render(request, "doses/log_dose.html", {"form": form, "regimen": regimen})
+
+
+def _logged_message(dose) -> str:
+    regimen = dose.regimen
+    regimen.refresh_from_db()
+    if regimen.next_due:
+        return f"Injection recorded. Next injection due {regimen.next_due:%A %-d %B %Y}."
+    return "Injection recorded. Your course is complete: nothing more is due."
+
+
+@login_required
+def skip_dose(request):
+    patient = require_patient(request.user)
+    regimen = _regimen_or_404(patient)
+    form = SkipForm(request.POST or None)
+    valid = form.is_bound and form.is_valid()
+    token = form.cleaned_data["submission_token"] if valid else None
+    # The same form sent twice: the first was recorded; answer as it was answered.
+    repeated = valid and actions.already_recorded(DoseLog, token, patient)
+    if not repeated and (regimen.next_due is None or regimen.next_due > patient.today()):
+        messages.error(request, "Only a dose that is due today or overdue can be skipped.")
+        return redirect("home")
+    if valid:
+        if not repeated:
+            actions.skip_dose(regimen, request.user, form.cleaned_data["reason"], token=token)
+            regimen.refresh_from_db()
+        due = f" Next injection due {regimen.next_due:%A %-d %B %Y}." if regimen.next_due else ""
+        messages.success(request, "Dose marked as skipped." + due)
+        return redirect("home")
+    return render(request, "doses/skip_dose.html", {"form": form, "regimen": regimen})
+
+
+@login_required
+def dose_detail(request, pk):
+    dose = dose_or_404(request.user, pk)
+    log_view(request, dose.patient, "an injection")
+    versions = list(dose.versions.select_related("changed_by"))
+    can_edit = dose.patient_id == request.user.pk
+    return render(
+        request,
+        "doses/dose_detail.html",
+        {
+            "dose": dose,
+            "versions": versions,
+            "can_edit": can_edit,
+            "delete_form": DeleteForm(),
+        },
+    )
+
+
+@login_required
+def correct_dose(request, pk):
+    dose = dose_or_404(request.user, pk, write=True)
+    if dose.deleted_at:
+        messages.error(request, "Restore this injection before correcting it.")
+        return redirect(dose_detail_url(dose))
+    form = CorrectDoseForm(request.POST or None, instance=dose, regimen=dose.regimen)
+    if request.method == "POST" and form.is_valid():
+        values = form.dose_values()
+        values["status"] = "given"
+        values["skip_reason"] = ""
+        try:
+            actions.correct_dose(dose, request.user, form.cleaned_data["reason"], **values)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Injection corrected. The previous version is kept below.")
+            return redirect(dose_detail_url(dose))
+    return render(
+        request, "doses/correct_dose.html", {"form": form, "dose": dose, "regimen": dose.regimen}
+    )
+
+
+def dose_detail_url(dose) -> str:
+    return reverse("dose_detail", args=[dose.pk])
+
+
+@login_required
+@require_POST
+def delete_dose(request, pk):
+    dose = dose_or_404(request.user, pk, write=True)
+    form = DeleteForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    actions.delete_dose(dose, request.user, reason)
+    messages.warning(request, "Injection deleted. You can undo this from its page.")
+    return redirect(dose_detail_url(dose))
+
+
+@login_required
+@require_POST
+def restore_dose(request, pk):
+    dose = dose_or_404(request.user, pk, write=True)
+    actions.restore_dose(dose, request.user)
+    messages.success(request, "Injection restored.")
+    return redirect(dose_detail_url(dose))
+
+
+@login_required
+def history(request):
+    patient = require_patient(request.user)
+    page = timeline_page(patient, request.GET.get("page"))
+    return render(request, "doses/history.html", {"page": page})
+
+
+@login_required
+def checkin(request):
+    patient = require_patient(request.user)
+    form = CheckinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        entry, _ = actions.record_checkin(
+            patient,
+            request.user,
+            token=form.cleaned_data["submission_token"],
+            **form.entry_values(),
+        )
+        messages.success(request, "Check-in saved.")
+        return redirect("checkin_detail", pk=entry.pk)
+    return render(
+        request,
+        "doses/checkin.html",
+        {
+            "form": form,
+            "emergency": reference.urgent("emergency"),
+            "same_day": reference.urgent("same_day"),
+        },
+    )
+
+
+@login_required
+def checkin_detail(request, pk):
+    entry = checkin_or_404(request.user, pk)
+    log_view(request, entry.patient, "a check-in")
+    return render(
+        request,
+        "doses/checkin_detail.html",
+        {
+            "entry": entry,
+            "emergency": reference.urgent("emergency"),
+            "same_day": reference.urgent("same_day"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def export(request):
+    """The patient downloads their whole record as JSON."""
+    patient = require_patient(request.user)
+    response = JsonResponse(export_patient(patient), json_dumps_params={"indent": 1})
+    day = patient.today().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="b12-record-{day}.json"'
+    return response

@@ -1,0 +1,113 @@
+"""The wear-off view: do symptoms come back before the next maintenance injection?
+
+Pure functions over dates and scores. In maintenance, each check-in is placed at the fraction of
+the prescribed interval elapsed since the injection before it. Per symptom, the average score in
+the last quarter of the interval (fraction 0.75 to 1) is compared with the first half (under
+0.5). A symptom is flagged when it is at least 2 points worse late in the interval, over at least
+3 intervals that have check-ins in both parts. The app reports the pattern; it never advises a
+change of dose or interval.
+"""
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from statistics import mean
+
+FIRST_HALF = 0.5
+LAST_QUARTER = 0.75
+WORSE_BY = 2.0
+MIN_INTERVALS = 3
+
+
+@dataclass(frozen=True)
+class Point:
+    """A check-in placed in the interval after the injection before it."""
+
+    interval: int  # which maintenance interval: the index of the injection it follows
+    days: int  # days since that injection
+    fraction: float  # days / prescribed interval
+    scores: dict
+
+
+@dataclass
+class WearOff:
+    points: list[Point] = field(default_factory=list)
+    intervals_compared: int = 0
+    difference: dict = field(default_factory=dict)  # symptom -> late mean - early mean
+    flagged: list[str] = field(default_factory=list)
+
+    @property
+    def symptoms_return(self) -> bool:
+        return bool(self.flagged)
+
+
+def place(injections: list[tuple[date, float]], checkins: list[tuple[date, dict]]):
+    """Points for the check-ins that fall after a maintenance injection and no later than one
+    and a half intervals after it (beyond that the patient has lapsed)."""
+    days_given = [day for day, _interval in injections]
+    points = []
+    for on, scores in checkins:
+        index = bisect_right(days_given, on) - 1
+        if index < 0:
+            continue
+        given_on, interval = injections[index]
+        days = (on - given_on).days
+        if days <= 1.5 * interval:
+            points.append(Point(index, days, days / interval, scores))
+    return points
+
+
+def analyse(injections, checkins, symptoms) -> WearOff:
+    """`injections`: (date, prescribed interval in days) of each maintenance injection in order;
+    `checkins`: (date, {symptom: score}); `symptoms`: the keys to compare."""
+    result = WearOff(points=place(injections, checkins))
+    early = [p for p in result.points if p.fraction < FIRST_HALF]
+    late = [p for p in result.points if LAST_QUARTER <= p.fraction <= 1]
+    both = {p.interval for p in early} & {p.interval for p in late}
+    result.intervals_compared = len(both)
+    if len(both) < MIN_INTERVALS:
+        return result
+    for symptom in symptoms:
+        before = [p.scores[symptom] for p in early if p.interval in both]
+        after = [p.scores[symptom] for p in late if p.interval in both]
+        difference = mean(after) - mean(before)
+        result.difference[symptom] = round(difference, 1)
+        if difference >= WORSE_BY - 1e-9:  # "at least 2", whatever the float rounding
+            result.flagged.append(symptom)
+    return result
+
+
+def for_regimen(regimen, inputs=None) -> WearOff:
+    """The wear-off analysis of a regimen's maintenance injections and the patient's
+    check-ins. Queries: the schedule inputs (phases, doses, changes; unless given) and the
+    check-ins."""
+    from regimens import schedule
+    from regimens.models import PhaseKind
+
+    from .models import SymptomEntry
+
+    phases = regimen.ordered_phases
+    initial, events = inputs or regimen.schedule_inputs()
+    rows, _state, _rules = schedule.annotate(regimen.start_date, initial, events)
+    injections = [
+        (event.on, schedule.interval_days(rule.schedule))
+        for event, _due, index, rule in rows
+        if event.kind == schedule.GIVEN and phases[index].kind == PhaseKind.MAINTENANCE
+    ]
+    if not injections:
+        return WearOff()
+    zone = regimen.patient.zone
+    symptoms = SymptomEntry.SYMPTOMS
+    # From the start of the first maintenance injection's day in the patient's zone (not in
+    # whatever zone happens to be active).
+    since = datetime.combine(injections[0][0], time(), tzinfo=zone)
+    entries = (
+        SymptomEntry.objects.filter(patient_id=regimen.patient_id, recorded_at__gte=since)
+        .order_by("recorded_at")
+        .values_list("recorded_at", *symptoms)
+    )
+    checkins = [
+        (at.astimezone(zone).date(), dict(zip(symptoms, scores, strict=True)))
+        for at, *scores in entries
+    ]
+    return analyse(injections, checkins, symptoms)

@@ -1,0 +1,102 @@
+"""Adherence: how closely the injections followed the schedule. Pure functions over dates.
+
+Definitions (also shown on the patient record and in the README):
+- A dose is **on time** when it is given within a tolerance of its due date, early or late.
+  The tolerance grows with the interval: 10% of the prescribed interval, rounded to whole days
+  (same day for daily to every-4-days schedules, 1 day for weekly, 3 days for every 4 weeks or
+  monthly, 9 days for every 3 months).
+- A dose is **missed** for every whole interval that passed after a due date with no injection
+  or skip recorded (a weekly dose given 2 weeks late counts 2 missed); the current overdue
+  stretch counts too.
+- The **actual interval** of a phase is the mean number of days between consecutive given doses
+  in it, against the prescribed interval.
+- The **longest gap** is the most days between two consecutive given doses.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from statistics import mean
+
+from . import schedule
+
+TOLERANCE_SHARE = 0.10
+
+
+def tolerance_days(interval: float) -> int:
+    return round(interval * TOLERANCE_SHARE)
+
+
+@dataclass
+class PhaseAdherence:
+    index: int
+    prescribed_days: float
+    actual_days: float | None
+    given: int
+
+
+@dataclass
+class Adherence:
+    given: int = 0
+    on_time: int = 0
+    early: int = 0
+    late: int = 0
+    skipped: int = 0
+    missed: int = 0
+    longest_gap_days: int | None = None
+    phases: list[PhaseAdherence] = field(default_factory=list)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.given if self.given else None
+
+
+def _missed(due: date | None, until: date, interval: float) -> int:
+    if due is None or until <= due:
+        return 0
+    return int((until - due).days // interval)
+
+
+def adherence(start: date, phases, events, today: date) -> Adherence:
+    """Adherence over a regimen's events, each judged by the schedule in force when it
+    happened (a later change of schedule does not re-judge earlier doses, rule 7)."""
+    result = Adherence()
+    rows, final, rules = schedule.annotate(start, phases, events)
+    gaps_by_phase: dict[int, list[int]] = {}
+    given_by_phase: dict[int, int] = {}
+    last_given: tuple[date, int] | None = None
+    for event, due, index, rule in rows:
+        interval = schedule.interval_days(rule.schedule)
+        result.missed += _missed(due, event.on, interval)
+        if event.kind == schedule.SKIPPED:
+            result.skipped += 1
+            continue
+        result.given += 1
+        given_by_phase[index] = given_by_phase.get(index, 0) + 1
+        offset = (event.on - due).days
+        if abs(offset) <= tolerance_days(interval):
+            result.on_time += 1
+        elif offset < 0:
+            result.early += 1
+        else:
+            result.late += 1
+        if last_given is not None:
+            gap = (event.on - last_given[0]).days
+            result.longest_gap_days = max(result.longest_gap_days or 0, gap)
+            if last_given[1] == index:
+                gaps_by_phase.setdefault(index, []).append(gap)
+        last_given = (event.on, index)
+    if final.phase is not None:
+        interval = schedule.interval_days(rules[final.phase].schedule)
+        result.missed += _missed(final.next_due, today, interval)
+    for index, rule in enumerate(rules):
+        if index in given_by_phase:
+            gaps = gaps_by_phase.get(index)
+            result.phases.append(
+                PhaseAdherence(
+                    index,
+                    schedule.interval_days(rule.schedule),
+                    round(mean(gaps), 1) if gaps else None,
+                    given_by_phase[index],
+                )
+            )
+    return result

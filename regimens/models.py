@@ -1,0 +1,513 @@
+"""Regimen templates (edited by admins) and each patient's own regimen copied from one.
+
+A Regimen stores a copy of its schedule state (current phase, next due date...) computed by
+the pure rules in regimens/schedule.py, so that lists can sort and filter on it with one indexed
+query. `Regimen.refresh_schedule()` recomputes it and is called in the same transaction as every
+event (doses/actions.py) and every regimen change.
+"""
+
+from dataclasses import replace
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from . import reference, schedule
+
+MAX_DOSE_MCG = 10_000
+
+
+def validate_dose_mcg(value) -> None:
+    """One rule for every dose, prescribed or given: a whole number of mcg, 1 to 10,000."""
+    if value is not None and not 1 <= value <= MAX_DOSE_MCG:
+        raise ValidationError(
+            "Enter a dose from 1 to %(max)s mcg.", params={"max": f"{MAX_DOSE_MCG:,}"}
+        )
+
+
+class Medication(models.TextChoices):
+    CYANOCOBALAMIN = "cyanocobalamin", "Cyanocobalamin"
+    HYDROXOCOBALAMIN = "hydroxocobalamin", "Hydroxocobalamin"
+    METHYLCOBALAMIN = "methylcobalamin", "Methylcobalamin"
+
+
+class Route(models.TextChoices):
+    IM = "IM", "Intramuscular"
+    SC = "SC", "Subcutaneous (deep)"
+
+
+class PhaseKind(models.TextChoices):
+    REPLETION = "repletion", "Repletion"
+    STABILIZATION = "stabilization", "Stabilization"
+    MAINTENANCE = "maintenance", "Maintenance"
+
+
+class ScheduleUnit(models.TextChoices):
+    DAY = schedule.DAY, "day(s)"
+    WEEK = schedule.WEEK, "week(s)"
+    MONTH = schedule.MONTH, "month(s)"
+    WEEKDAYS = schedule.WEEKDAYS, "on weekdays"
+
+
+class EndRule(models.TextChoices):
+    AFTER_DOSES = schedule.AFTER_DOSES, "after N doses"
+    AFTER_DAYS = schedule.AFTER_DAYS, "after N days"
+    OPEN = schedule.OPEN, "open (until a clinician advances it)"
+
+
+PHASE_FIELDS = (
+    "order",
+    "kind",
+    "label",
+    "dose_mcg",
+    "schedule_unit",
+    "schedule_every",
+    "schedule_weekdays",
+    "end_rule",
+    "end_value",
+)
+
+
+def rule_from_values(values: dict) -> schedule.PhaseRule:
+    """The schedule rules' view of a phase's field values."""
+    if values["schedule_unit"] == ScheduleUnit.WEEKDAYS:
+        sched = schedule.Schedule(
+            schedule.WEEKDAYS, days=schedule.parse_weekdays(values["schedule_weekdays"])
+        )
+    else:
+        sched = schedule.Schedule(values["schedule_unit"], values["schedule_every"] or 1)
+    return schedule.PhaseRule(sched, values["end_rule"], values["end_value"])
+
+
+class PhaseFields(models.Model):
+    """A phase's kind, dose, schedule and end rule; shared by templates and regimens, with one
+    set of validation rules used by the admin, the forms and the loaders."""
+
+    order = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=16, choices=PhaseKind.choices)
+    label = models.CharField(max_length=120)
+    # A plain IntegerField so that validate_dose_mcg is the only rule and message.
+    dose_mcg = models.IntegerField(validators=[validate_dose_mcg])
+    schedule_unit = models.CharField(max_length=10, choices=ScheduleUnit.choices)
+    schedule_every = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text="Repeat every N days, weeks or months.",
+    )
+    schedule_weekdays = models.CharField(
+        max_length=27, blank=True, help_text="For weekday schedules, for example MO,WE,FR."
+    )
+    end_rule = models.CharField(max_length=12, choices=EndRule.choices)
+    end_value = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="N doses or N days; empty for an open phase.",
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["order"]
+
+    def clean(self):
+        errors = {}
+        if self.schedule_unit == ScheduleUnit.WEEKDAYS:
+            try:
+                if not schedule.parse_weekdays(self.schedule_weekdays):
+                    errors["schedule_weekdays"] = "Pick at least one weekday, for example MO,WE,FR."
+            except ValueError as exc:
+                errors["schedule_weekdays"] = str(exc)
+            if self.schedule_every:
+                errors["schedule_every"] = "A weekday schedule has no 'every N'."
+        elif self.schedule_unit:
+            if not self.schedule_every:
+                errors["schedule_every"] = "Say how often: every N days, weeks or months."
+            if self.schedule_weekdays:
+                errors["schedule_weekdays"] = "Weekdays only go with a weekday schedule."
+        if self.end_rule in (EndRule.AFTER_DOSES, EndRule.AFTER_DAYS) and not self.end_value:
+            errors["end_value"] = "Say after how many doses or days this phase ends."
+        if self.end_rule == EndRule.OPEN and self.end_value:
+            errors["end_value"] = "An open phase has no count; leave it empty."
+        if errors:
+            raise ValidationError(errors)
+        if self.schedule_unit == ScheduleUnit.WEEKDAYS:
+            self.schedule_weekdays = schedule.weekday_codes(
+                schedule.parse_weekdays(self.schedule_weekdays)
+            )
+
+    @property
+    def rule(self) -> schedule.PhaseRule:
+        return rule_from_values(self.phase_values())
+
+    @property
+    def schedule_text(self) -> str:
+        if self.schedule_unit == ScheduleUnit.WEEKDAYS:
+            return "on " + ", ".join(
+                schedule.WEEKDAY_CODES[d].title()
+                for d in schedule.parse_weekdays(self.schedule_weekdays)
+            )
+        unit = self.schedule_unit
+        if self.schedule_every == 1:
+            return {"day": "daily", "week": "weekly", "month": "monthly"}[unit]
+        return f"every {self.schedule_every} {unit}s"
+
+    @property
+    def end_text(self) -> str:
+        if self.end_rule == EndRule.AFTER_DOSES:
+            return f"{self.end_value} doses"
+        if self.end_rule == EndRule.AFTER_DAYS:
+            return f"{self.end_value} days"
+        return "until a clinician advances it"
+
+    def phase_values(self) -> dict:
+        return {name: getattr(self, name) for name in PHASE_FIELDS}
+
+    @classmethod
+    def values_from_reference(cls, order: int, data: dict) -> dict:
+        """Fields from a phase in regimens.json's shape."""
+        sched, ends = data["schedule"], data["ends"]
+        values = {
+            "order": order,
+            "kind": data["kind"],
+            "label": data["label"],
+            "dose_mcg": data["dose_mcg"],
+            "schedule_every": None,
+            "schedule_weekdays": "",
+            "end_value": None,
+        }
+        if "weekdays" in sched:
+            values.update(
+                schedule_unit=ScheduleUnit.WEEKDAYS, schedule_weekdays=",".join(sched["weekdays"])
+            )
+        else:
+            values.update(schedule_unit=sched["unit"], schedule_every=sched["every"])
+        for rule in (EndRule.AFTER_DOSES, EndRule.AFTER_DAYS):
+            if rule in ends:
+                values.update(end_rule=rule, end_value=ends[rule])
+        values.setdefault("end_rule", EndRule.OPEN)
+        return values
+
+
+class RegimenTemplate(models.Model):
+    name = models.CharField(max_length=160, unique=True)
+    medication = models.CharField(max_length=20, choices=Medication.choices)
+    default_route = models.CharField(max_length=2, choices=Route.choices, default=Route.IM)
+    source = models.TextField(blank=True, help_text="Where the example comes from.")
+    is_example = models.BooleanField(
+        default=True, help_text="An example from public sources: the prescriber confirms."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PhaseTemplate(PhaseFields):
+    template = models.ForeignKey(RegimenTemplate, on_delete=models.CASCADE, related_name="phases")
+
+    class Meta(PhaseFields.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["template", "order"], name="phase_template_order")
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class Regimen(models.Model):
+    """One patient's prescribed course, with its schedule state stored for sorting."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        ENDED = "ended", "Ended by a clinician"
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="regimens"
+    )
+    template = models.ForeignKey(
+        RegimenTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(max_length=160)
+    prescriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    start_date = models.DateField()
+    medication = models.CharField(max_length=20, choices=Medication.choices)
+    concentration_mcg_per_ml = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text="Product strength in mcg per mL, to show the volume to draw.",
+    )
+    route = models.CharField(max_length=2, choices=Route.choices, default=Route.IM)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    prescriber_note = models.TextField(
+        blank=True,
+        default="Example regimen: your prescriber confirms the dose and interval.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Stored schedule state: always equal to recompute_state(); see refresh_schedule().
+    current_phase = models.ForeignKey(
+        "Phase", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    next_due = models.DateField(null=True, blank=True, db_index=True)
+    given_in_phase = models.PositiveIntegerField(default=0)
+    phase_entered_on = models.DateField(null=True, blank=True)
+    phase_first_event_on = models.DateField(null=True, blank=True)
+    last_event_on = models.DateField(null=True, blank=True)
+    # Stored like the schedule state, for the clinician's list: see doses/wearoff.py.
+    symptoms_return_early = models.BooleanField(default=False)
+    next_lab_review = models.DateField(
+        null=True, blank=True, help_text="When the prescriber wants the next blood test."
+    )
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="active"),
+                name="one_active_regimen_per_patient",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_due"], name="regimen_status_due")]
+
+    def __str__(self):
+        return f"{self.name} for {self.patient}"
+
+    @cached_property
+    def ordered_phases(self) -> list["Phase"]:
+        return list(self.phases.order_by("order"))
+
+    def schedule_inputs(self) -> tuple[list[schedule.PhaseRule], list[schedule.Event]]:
+        """What the pure rules replay: each phase's rule as it was at the start, and the
+        events in time order as dates in the patient's zone (rule 1): given and skipped doses,
+        a clinician advancing an open phase (rule 6) or changing a phase (rule 7)."""
+        phases = self.ordered_phases
+        position = {phase.pk: i for i, phase in enumerate(phases)}
+        values = [phase.phase_values() for phase in phases]
+        changes = list(
+            self.changes.filter(
+                kind__in=[RegimenChange.Kind.ADVANCED, RegimenChange.Kind.PHASE_CHANGED]
+            )
+            .order_by("at", "pk")
+            .values_list("at", "kind", "phase_id", "old_values", "new_values")
+        )
+        edits = [row for row in changes if row[1] == RegimenChange.Kind.PHASE_CHANGED]
+        for _at, _kind, phase_id, old, _new in reversed(edits):
+            values[position[phase_id]].update(old)  # undo, newest first: the rules at start
+        initial = [rule_from_values(v) for v in values]
+        timed = [
+            (at, schedule.Event(on=None, kind=status))
+            for at, status in self.doses.filter(deleted_at__isnull=True).values_list(
+                "administered_at", "status"
+            )
+        ]
+        for at, kind, phase_id, _old, new in changes:
+            if kind == RegimenChange.Kind.ADVANCED:
+                timed.append((at, schedule.Event(on=None, kind=schedule.ADVANCE)))
+            else:
+                index = position[phase_id]
+                values[index].update(new)
+                rule = rule_from_values(values[index])
+                timed.append((at, schedule.Event(None, schedule.CHANGE, index, rule)))
+        timed.sort(key=lambda row: row[0])
+        zone = self.patient.zone
+        events = [replace(ev, on=schedule.local_date(at, zone)) for at, ev in timed]
+        return initial, events
+
+    def wear_off(self, inputs=None):
+        """Do symptoms come back before the next maintenance injection (doses/wearoff.py)?"""
+        from doses.wearoff import for_regimen  # doses depends on regimens, not the reverse
+
+        return for_regimen(self, inputs)
+
+    def refresh_wear_off(self) -> None:
+        """After a check-in: recompute the stored wear-off flag."""
+        self.symptoms_return_early = self.wear_off().symptoms_return
+        self.save(update_fields=["symptoms_return_early"])
+
+    def phase_rules(self) -> list[schedule.PhaseRule]:
+        """Each phase's rule as it stands now."""
+        return [phase.rule for phase in self.ordered_phases]
+
+    def events(self) -> list[schedule.Event]:
+        return self.schedule_inputs()[1]
+
+    def recompute_state(self) -> schedule.State:
+        initial, events = self.schedule_inputs()
+        return schedule.replay(self.start_date, initial, events)
+
+    def refresh_schedule(self) -> schedule.State:
+        """Recompute and store the schedule state. Call inside the event's transaction."""
+        inputs = self.schedule_inputs()
+        state = schedule.replay(self.start_date, *inputs)
+        if self.status == self.Status.ENDED:
+            state = schedule.State(None, None, last_event_on=state.last_event_on)
+        phases = self.ordered_phases
+        self.current_phase = phases[state.phase] if state.phase is not None else None
+        self.next_due = state.next_due
+        self.given_in_phase = state.given_in_phase
+        self.phase_entered_on = state.phase_entered_on
+        self.phase_first_event_on = state.phase_first_event_on
+        self.last_event_on = state.last_event_on
+        if state.complete and self.status == self.Status.ACTIVE:
+            self.status = self.Status.COMPLETED
+        elif (
+            not state.complete
+            and self.status == self.Status.COMPLETED
+            and not self.patient.regimens.filter(status=self.Status.ACTIVE).exists()
+        ):
+            # A correction re-opened a finished course (and no newer one has begun).
+            self.status = self.Status.ACTIVE
+        self.symptoms_return_early = self.wear_off(inputs).symptoms_return
+        self.save(
+            update_fields=[
+                "symptoms_return_early",
+                "current_phase",
+                "next_due",
+                "given_in_phase",
+                "phase_entered_on",
+                "phase_first_event_on",
+                "last_event_on",
+                "status",
+            ]
+        )
+        return state
+
+    @property
+    def stored_state(self) -> schedule.State:
+        index = None
+        if self.current_phase_id is not None:
+            index = next(
+                i for i, p in enumerate(self.ordered_phases) if p.pk == self.current_phase_id
+            )
+        return schedule.State(
+            index,
+            self.next_due,
+            self.given_in_phase,
+            self.phase_entered_on,
+            self.phase_first_event_on,
+            self.last_event_on,
+        )
+
+    def upcoming(self, count: int = 5) -> list[tuple]:
+        """The next `count` (date, Phase) pairs, each dose assumed given on time (rule 9)."""
+        phases = self.ordered_phases
+        dates = schedule.upcoming(self.stored_state, [p.rule for p in phases], count)
+        return [(day, phases[index]) for day, index in dates]
+
+    def volume_ml(self, dose_mcg: int) -> float:
+        return round(dose_mcg / self.concentration_mcg_per_ml, 2)
+
+    @classmethod
+    def from_template(
+        cls,
+        template: RegimenTemplate,
+        patient,
+        start_date,
+        *,
+        prescriber=None,
+        concentration=None,
+        route=None,
+    ) -> "Regimen":
+        """Copy a template's phases into a new regimen for `patient`. Later edits to the
+        template never reach this regimen."""
+        regimen = cls.objects.create(
+            patient=patient,
+            template=template,
+            name=template.name,
+            prescriber=prescriber,
+            start_date=start_date,
+            medication=template.medication,
+            concentration_mcg_per_ml=(
+                concentration or reference.product_concentration(template.medication) or 1000
+            ),
+            route=route or template.default_route,
+        )
+        Phase.objects.bulk_create(
+            Phase(regimen=regimen, **phase.phase_values()) for phase in template.phases.all()
+        )
+        regimen.refresh_schedule()
+        return regimen
+
+
+class Phase(PhaseFields):
+    regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="phases")
+
+    class Meta(PhaseFields.Meta):
+        constraints = [models.UniqueConstraint(fields=["regimen", "order"], name="phase_order")]
+
+    def __str__(self):
+        return self.label
+
+
+class RegimenChange(models.Model):
+    """Who changed a patient's regimen, when, why, and the values before and after."""
+
+    class Kind(models.TextChoices):
+        PRESCRIBED = "prescribed", "Prescribed"
+        ADVANCED = "advanced", "Advanced to the next phase"
+        PHASE_CHANGED = "phase_changed", "Phase changed"
+        ENDED = "ended", "Ended"
+        SWITCHED = "switched", "Switched to another regimen"
+        LAB_REVIEW = "lab_review", "Next lab review set"
+
+    regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="changes")
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="regimen_changes"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    phase = models.ForeignKey(
+        Phase, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=300, blank=True)
+    old_values = models.JSONField(default=dict, blank=True)
+    new_values = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-at"], name="change_patient_time")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+    # JSON objects keep no key order on PostgreSQL (jsonb): name the values in this order.
+    SUMMARY_ORDER = (
+        "template",
+        "start",
+        "strength",
+        "route",
+        "lab_review",
+        "phase",
+        "dose_mcg",
+        "schedule_unit",
+        "schedule_every",
+        "schedule_weekdays",
+        "label",
+        "status",
+    )
+
+    def summary(self) -> str:
+        """One line for timelines: what changed, from what to what."""
+        parts = []
+        rank = {key: i for i, key in enumerate(self.SUMMARY_ORDER)}
+        for key in sorted(self.new_values, key=lambda k: (rank.get(k, len(rank)), k)):
+            new = self.new_values[key]
+            old = self.old_values.get(key)
+            label = key.replace("_", " ")
+            parts.append(f"{label} {old} → {new}" if old not in (None, "") else f"{label} {new}")
+        return "; ".join(parts)

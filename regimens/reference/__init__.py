@@ -1,0 +1,61 @@
+"""Sourced reference data (copied from shared/reference): example templates, products, routes,
+injection sites, symptoms, side effects, lab analytes and the urgent warnings."""
+
+import json
+from functools import cache
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+@cache
+def clinical() -> dict:
+    return json.loads((HERE / "clinical.json").read_text())
+
+
+@cache
+def regimens() -> dict:
+    return json.loads((HERE / "regimens.json").read_text())
+
+
+def route_choices() -> list[tuple[str, str]]:
+    return [(code, info["name"]) for code, info in clinical()["routes"].items()]
+
+
+def site_choices() -> list[tuple[str, str]]:
+    return [(site["code"], site["name"]) for site in clinical()["sites"]]
+
+
+def sites_for_route(route: str) -> list[str]:
+    return [site["code"] for site in clinical()["sites"] if route in site["routes"]]
+
+
+def site_name(code: str) -> str:
+    return dict(site_choices()).get(code, code)
+
+
+def symptoms() -> list[dict]:
+    return clinical()["symptoms"]
+
+
+def side_effects() -> list[str]:
+    return clinical()["side_effects"]
+
+
+def urgent(kind: str) -> str:
+    return clinical()["urgent"][kind]
+
+
+def product_concentration(medication: str) -> int | None:
+    for product in regimens()["products"]:
+        if product["medication"] == medication:
+            return product["mcg_per_ml"]
+    return None
+
+
+def lab(key: str) -> dict:
+    return next(item for item in clinical()["labs"] if item["key"] == key)
+
+
+def lab_choices() -> list[tuple[str, str]]:
+    return [(item["key"], item["name"]) for item in clinical()["labs"]]

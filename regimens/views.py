@@ -1,0 +1,225 @@
+"""The clinician's regimen actions on a care-team patient: prescribe, switch, advance an open
+phase, change a phase from now on, end. Each goes through regimens/actions.py."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.access import clinician_patient_or_404
+from doses.dashboard import current_regimen
+
+from . import actions
+from .forms import (
+    ChangePhaseForm,
+    LabReviewForm,
+    PhaseOverrideForm,
+    PrescribeForm,
+    ReasonForm,
+)
+from .models import PHASE_FIELDS, Phase, Regimen, RegimenTemplate
+
+
+def _active_or_404(patient) -> Regimen:
+    regimen = current_regimen(patient)
+    if regimen is None or regimen.status != Regimen.Status.ACTIVE:
+        raise Http404("No active regimen")
+    return regimen
+
+
+def _record(patient):
+    return redirect("patient_record", patient_id=patient.pk)
+
+
+def _template_phases(template):
+    return (
+        [{name: getattr(p, name) for name in PHASE_FIELDS} for p in template.phases.all()]
+        if template
+        else []
+    )
+
+
+PhaseOverrides = formset_factory(PhaseOverrideForm, extra=0)
+
+
+@login_required
+def prescribe(request, patient_id):
+    """Prescribe from a template, or switch the active regimen to one (same form)."""
+    patient = clinician_patient_or_404(request.user, patient_id)
+    current = current_regimen(patient)
+    switching = current is not None and current.status == Regimen.Status.ACTIVE
+    chosen = None
+    template_id = request.POST.get("template") or request.GET.get("template")
+    if template_id:
+        chosen = RegimenTemplate.objects.filter(pk=template_id, active=True).first()
+    phases = _template_phases(chosen)
+    if request.method == "POST" and chosen and "confirm" in request.POST:
+        form = PrescribeForm(request.POST)
+        overrides = PhaseOverrides(request.POST, prefix="phase")
+        if form.is_valid() and overrides.is_valid():
+            data = form.cleaned_data
+            options = {
+                "concentration": data["concentration_mcg_per_ml"],
+                "route": data["route"] or None,
+                "phase_overrides": {
+                    phases[i]["order"]: {
+                        k: v for k, v in f.cleaned_data.items() if v != phases[i][k]
+                    }
+                    for i, f in enumerate(overrides.forms)
+                },
+            }
+            try:
+                if switching:
+                    actions.switch_regimen(
+                        current,
+                        chosen,
+                        data["start_date"],
+                        request.user,
+                        reason=data["reason"],
+                        **options,
+                    )
+                else:
+                    actions.prescribe(
+                        patient,
+                        chosen,
+                        data["start_date"],
+                        request.user,
+                        reason=data["reason"],
+                        **options,
+                    )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, f"{chosen.name} prescribed from {data['start_date']:%-d %B %Y}."
+                )
+                return _record(patient)
+    else:
+        form = PrescribeForm(initial={"template": chosen})
+        overrides = PhaseOverrides(initial=phases, prefix="phase")
+    return render(
+        request,
+        "regimens/prescribe.html",
+        {
+            "patient": patient,
+            "form": form,
+            "overrides": overrides,
+            "chosen": chosen,
+            "phase_rows": list(zip(phases, overrides.forms, strict=False)),
+            "templates": RegimenTemplate.objects.filter(active=True),
+            "switching": switching,
+            "current": current,
+        },
+    )
+
+
+def _reason_action(request, patient_id, *, action, perform, done, title):
+    """A regimen action that needs only a reason: confirm, perform, back to the record."""
+    patient = clinician_patient_or_404(request.user, patient_id)
+    regimen = _active_or_404(patient)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            perform(regimen, request.user, form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, done)
+            return _record(patient)
+    return render(
+        request,
+        "regimens/confirm.html",
+        {
+            "patient": patient,
+            "regimen": regimen,
+            "form": form,
+            "action": action,
+            "title": title(regimen),
+        },
+    )
+
+
+@login_required
+def advance(request, patient_id):
+    return _reason_action(
+        request,
+        patient_id,
+        action="advance",
+        perform=actions.advance_phase,
+        done="Moved on to the next phase.",
+        title=lambda regimen: f"Advance from “{regimen.current_phase.label}”",
+    )
+
+
+@login_required
+def end(request, patient_id):
+    return _reason_action(
+        request,
+        patient_id,
+        action="end",
+        perform=actions.end_regimen,
+        done="Regimen ended. Nothing more is due.",
+        title=lambda regimen: f"End “{regimen.name}”",
+    )
+
+
+@login_required
+def change_phase(request, patient_id, phase_id):
+    patient = clinician_patient_or_404(request.user, patient_id)
+    regimen = _active_or_404(patient)
+    phase = get_object_or_404(Phase, pk=phase_id, regimen=regimen)
+    # The form works on its own copy: the page keeps showing the phase as it stands.
+    form = ChangePhaseForm(request.POST or None, instance=Phase.objects.get(pk=phase.pk))
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            actions.change_phase(phase, request.user, reason, **form.changes())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            regimen.refresh_from_db()
+            phase.refresh_from_db()
+            due = (
+                f" Next injection due {regimen.next_due:%A %-d %B %Y}." if regimen.next_due else ""
+            )
+            messages.success(request, f"Phase changed from now on ({phase.label}).{due}")
+            return _record(patient)
+    return render(
+        request,
+        "regimens/change_phase.html",
+        {
+            "patient": patient,
+            "regimen": regimen,
+            "phase": phase,
+            "form": form,
+        },
+    )
+
+
+@login_required
+def lab_review(request, patient_id):
+    """Set when the next blood test is due (shown on the patient's home and the list)."""
+    patient = clinician_patient_or_404(request.user, patient_id)
+    regimen = _active_or_404(patient)
+    form = LabReviewForm(request.POST or None, initial={"on": regimen.next_lab_review})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_lab_review(
+                regimen, request.user, form.cleaned_data["on"], form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Next lab review saved.")
+            return _record(patient)
+    return render(
+        request,
+        "regimens/lab_review.html",
+        {
+            "patient": patient,
+            "regimen": regimen,
+            "form": form,
+        },
+    )

@@ -1,0 +1,878 @@
+"""Who may open which page: one table with every named URL, for GET and POST, for each role.
+
+The roles, all around one patient's record (the owner's):
+
+    anonymous        not signed in
+    owner            the patient whose record it is
+    other_patient    another patient, with a record of their own
+    care_clinician   a clinician on the owner's care team
+    other_clinician  a clinician on the other patient's care team, not on the owner's
+    admin            staff; the Django admin is their place
+
+What each request may do (the outcomes):
+
+    LOGIN        sent to sign in; nothing changes
+    NOT_FOUND    404, as for a record that does not exist; nothing changes
+    NOT_ALLOWED  405: the method is wrong for everyone, so it reveals nothing; nothing changes
+    READS        200 with the owner's record on the page; nothing changes
+    CHANGES      the POST makes its change to the owner's record
+    OWN          the user's own page, record or account: the owner's record is neither shown
+                 nor changed (a POST makes its change to the user's own record or account)
+    PUBLIC       a page for anyone signed out (the sign-in form, signing out)
+    TO_HOME      signed-in users asking for the sign-in page are sent home; nothing changes
+    TO_ADMIN     the admin's home is the Django admin; nothing changes
+
+A new URL fails test_every_url_is_in_the_matrix until it has its row in MATRIX.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import dateformat, timezone
+
+from accounts.models import User
+from doses import actions as dose_actions
+from doses.models import ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
+from regimens.models import Phase, Regimen, RegimenChange, RegimenTemplate
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# The one template with an open phase that has another after it, so it can be advanced.
+NEURO_TEMPLATE = "Hydroxocobalamin, neurological involvement (UK)"
+PROPHYLAXIS_TEMPLATE = "Hydroxocobalamin prophylaxis (after gastrectomy or ileal resection)"
+
+NEW_LOT = "LOT-NEW-2024"
+CLINIC_LOT = "LOT-CLINIC-77"
+CORRECTED_LOT = "LOT-FIXED-99"
+SKIP_REASON = "Out of stock at the pharmacy"
+NEW_CHECKIN_NOTE = "Less tired this week"
+NOTE_TEXT = "Discussed injection technique."
+REASON = "Reviewed at the clinic"
+NEW_PASSWORD = "violet-harbour-lantern-42"
+
+LOGIN = "sent to sign in"
+NOT_FOUND = "404, nothing changes"
+NOT_ALLOWED = "405, nothing changes"
+READS = "reads the record"
+CHANGES = "changes the record"
+OWN = "only their own"
+PUBLIC = "public"
+TO_HOME = "sent home"
+TO_ADMIN = "sent to the admin"
+
+SIGNED_IN = ("owner", "other_patient", "care_clinician", "other_clinician", "admin")
+ROLES = ("anonymous", *SIGNED_IN)
+METHODS = ("GET", "POST")
+
+
+# The record ------------------------------------------------------------------------------
+
+
+@dataclass
+class Record:
+    """A patient's active regimen (started 40 days ago), one injection and one check-in. The
+    next dose is overdue, so a skip is possible."""
+
+    owner: User
+    regimen: Regimen
+    dose: DoseLog
+    checkin: SymptomEntry
+
+    @property
+    def phase(self) -> Phase:
+        return self.regimen.current_phase
+
+    @property
+    def lot(self) -> str:
+        return self.dose.lot_number
+
+    @property
+    def note(self) -> str:
+        return self.checkin.note
+
+
+def build_record(patient, template=factories.US_TEMPLATE, *, deleted=False) -> Record:
+    first_name = patient.name.split()[0]
+    regimen = factories.regimen_for(patient, patient.today() - timedelta(days=40), template)
+    dose = factories.give(regimen, regimen.next_due, lot_number=f"LOT-{first_name.upper()}")
+    entry, _ = dose_actions.record_checkin(
+        patient,
+        patient,
+        note=f"{first_name} feels the tingling less",
+        **dict.fromkeys(SymptomEntry.SYMPTOMS, 2),
+    )
+    if deleted:
+        dose = dose_actions.delete_dose(dose, patient, "Entered twice")
+    regimen.refresh_from_db()
+    return Record(patient, regimen, dose, entry)
+
+
+TABLES = {
+    DoseLog: "patient",
+    DoseLogVersion: "dose__patient",
+    SymptomEntry: "patient",
+    ClinicalNote: "patient",
+    RegimenChange: "patient",
+    Regimen: "patient",
+    Phase: "regimen__patient",
+    LabResult: "patient",
+}
+
+
+def snapshot(patient=None) -> dict:
+    """Every row of the recorded tables, or only one patient's."""
+    rows = {}
+    for model, owner_field in TABLES.items():
+        query = model.objects.all()
+        if patient is not None:
+            query = query.filter(**{owner_field: patient})
+        rows[model.__name__] = list(query.order_by("pk").values())
+    return rows
+
+
+# POST data that succeeds for a user who is allowed ------------------------------------------
+
+
+def _token() -> str:
+    return str(uuid.uuid4())
+
+
+def _minute(moment, patient) -> str:
+    return timezone.localtime(moment, patient.zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def dose_form(record, *, lot=NEW_LOT, by="self") -> dict:
+    return {
+        "submission_token": _token(),
+        "administered_at": _minute(timezone.now() - timedelta(hours=1), record.owner),
+        "dose_mcg": 1000,
+        "medication": "",
+        "concentration_mcg_per_ml": "",
+        "route": "IM",
+        "site": "RD",
+        "lot_number": lot,
+        "administered_by": by,
+        "reaction_notes": "",
+    }
+
+
+def correction_form(record) -> dict:
+    dose = record.dose
+    return {
+        "submission_token": _token(),
+        "administered_at": _minute(dose.administered_at, record.owner),
+        "dose_mcg": dose.dose_mcg,
+        "medication": dose.medication,
+        "concentration_mcg_per_ml": dose.concentration_mcg_per_ml,
+        "route": dose.route,
+        "site": dose.site,
+        "lot_number": CORRECTED_LOT,
+        "administered_by": dose.administered_by,
+        "reaction_notes": "",
+        "reason": "Wrong lot number",
+    }
+
+
+def checkin_form(record) -> dict:
+    return {
+        "submission_token": _token(),
+        **dict.fromkeys(SymptomEntry.SYMPTOMS, 3),
+        "note": NEW_CHECKIN_NOTE,
+    }
+
+
+LAB_NOTE = "Fasting sample, clinic lab"
+LAB_REVIEW_ON = "2031-02-03"
+
+
+def lab_form(record) -> dict:
+    return {
+        "submission_token": _token(),
+        "analyte": "b12",
+        "taken_on": record.owner.today().isoformat(),
+        "value": "412",
+        "unit": "pg/mL",
+        "note": LAB_NOTE,
+    }
+
+
+def lab_added(client, record, whose) -> bool:
+    return LabResult.objects.filter(patient=whose, note=LAB_NOTE).exists()
+
+
+def prescribe_form(record) -> dict:
+    """Switch the owner to the prophylaxis template (one phase, kept as the template has it)."""
+    template = RegimenTemplate.objects.get(name=PROPHYLAXIS_TEMPLATE)
+    phases = list(template.phases.all())
+    data = {
+        "template": template.pk,
+        "confirm": "1",
+        "start_date": record.owner.today().isoformat(),
+        "concentration_mcg_per_ml": "",
+        "route": "",
+        "reason": "Switch to three-monthly injections",
+        "phase-TOTAL_FORMS": len(phases),
+        "phase-INITIAL_FORMS": len(phases),
+        "phase-MIN_NUM_FORMS": 0,
+        "phase-MAX_NUM_FORMS": 1000,
+    }
+    for i, phase in enumerate(phases):
+        data[f"phase-{i}-dose_mcg"] = phase.dose_mcg
+        data[f"phase-{i}-schedule_unit"] = phase.schedule_unit
+        data[f"phase-{i}-schedule_every"] = phase.schedule_every or ""
+        data[f"phase-{i}-schedule_weekdays"] = phase.schedule_weekdays
+    return data
+
+
+def change_phase_form(record) -> dict:
+    """The current phase (daily) changed to every other day."""
+    return {
+        "dose_mcg": record.phase.dose_mcg,
+        "schedule_unit": "day",
+        "schedule_every": 2,
+        "schedule_weekdays": "",
+        "reason": "Injection-site soreness",
+    }
+
+
+# The change a POST is meant to make, on `whose` record or account --------------------------
+
+
+def _dose(record) -> DoseLog:
+    return DoseLog.objects.get(pk=record.dose.pk)
+
+
+def _regimen(record) -> Regimen:
+    return Regimen.objects.get(pk=record.regimen.pk)
+
+
+def _changed(whose, kind) -> bool:
+    return RegimenChange.objects.filter(patient=whose, kind=kind).exists()
+
+
+def logged(client, record, whose) -> bool:
+    return DoseLog.objects.filter(patient=whose, lot_number=NEW_LOT, recorded_by=whose).exists()
+
+
+def skipped(client, record, whose) -> bool:
+    return DoseLog.objects.filter(
+        patient=whose, status=DoseLog.Status.SKIPPED, skip_reason=SKIP_REASON
+    ).exists()
+
+
+def corrected(client, record, whose) -> bool:
+    return _dose(record).lot_number == CORRECTED_LOT and _dose(record).versions.exists()
+
+
+def deleted(client, record, whose) -> bool:
+    return _dose(record).deleted_at is not None
+
+
+def restored(client, record, whose) -> bool:
+    return _dose(record).deleted_at is None
+
+
+def checked_in(client, record, whose) -> bool:
+    return SymptomEntry.objects.filter(patient=whose, note=NEW_CHECKIN_NOTE).exists()
+
+
+def clinic_logged(client, record, whose) -> bool:
+    return DoseLog.objects.filter(
+        patient=whose,
+        lot_number=CLINIC_LOT,
+        administered_by=DoseLog.AdministeredBy.CLINIC,
+        recorded_by__role=User.Role.CLINICIAN,
+    ).exists()
+
+
+def noted(client, record, whose) -> bool:
+    return ClinicalNote.objects.filter(patient=whose, text=NOTE_TEXT).exists()
+
+
+def prescribed(client, record, whose) -> bool:
+    return (
+        _changed(whose, RegimenChange.Kind.SWITCHED)
+        and _regimen(record).status == Regimen.Status.ENDED
+        and Regimen.objects.filter(
+            patient=whose, status=Regimen.Status.ACTIVE, name=PROPHYLAXIS_TEMPLATE
+        ).exists()
+    )
+
+
+def advanced(client, record, whose) -> bool:
+    return (
+        _changed(whose, RegimenChange.Kind.ADVANCED)
+        and _regimen(record).current_phase_id != record.phase.pk
+    )
+
+
+def ended(client, record, whose) -> bool:
+    return _changed(whose, RegimenChange.Kind.ENDED) and (
+        _regimen(record).status == Regimen.Status.ENDED
+    )
+
+
+def phase_changed(client, record, whose) -> bool:
+    return _changed(whose, RegimenChange.Kind.PHASE_CHANGED) and (
+        Phase.objects.get(pk=record.phase.pk).schedule_every == 2
+    )
+
+
+def signed_in(client, record, whose) -> bool:
+    return client.session.get("_auth_user_id") == str(whose.pk)
+
+
+def signed_out(client, record, whose) -> bool:
+    return "_auth_user_id" not in client.session
+
+
+def password_changed(client, record, whose) -> bool:
+    whose.refresh_from_db()
+    return whose.check_password(NEW_PASSWORD)
+
+
+# The matrix -------------------------------------------------------------------------------
+
+
+def only(**allowed) -> dict:
+    """404 for every signed-in role not named; anonymous users are sent to sign in."""
+    return {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, NOT_FOUND), **allowed}
+
+
+def everyone(outcome, **exceptions) -> dict:
+    return {**dict.fromkeys(ROLES, outcome), **exceptions}
+
+
+POST_ONLY = everyone(NOT_ALLOWED, anonymous=LOGIN)
+
+
+@dataclass(frozen=True)
+class Page:
+    get: dict
+    post: dict
+    args: Callable[[Record], list] = lambda record: []
+    data: Callable[[Record], dict] = lambda record: {}
+    # What of the record a reader must see on the page.
+    shows: Callable[[Record], list[str]] = lambda record: [record.owner.name]
+    # The change a successful POST makes; None for a page whose POST only shows it again.
+    did: Callable | None = None
+    template: str = factories.US_TEMPLATE
+    dose_deleted: bool = False
+
+    @property
+    def outcomes(self) -> dict:
+        return {"GET": self.get, "POST": self.post}
+
+
+def owner_id(record):
+    return [record.owner.pk]
+
+
+def dose_id(record):
+    return [record.dose.pk]
+
+
+def phase_label(record):
+    return [record.phase.label]
+
+
+PATIENTS_OWN = only(owner=READS, other_patient=OWN)  # the signed-in patient's own page
+CARE_READS = only(owner=READS, care_clinician=READS)  # the owner and their clinicians
+HOMES = only(
+    owner=READS,  # their dashboard
+    other_patient=OWN,  # their own dashboard
+    care_clinician=READS,  # the triage list, with the owner on it
+    other_clinician=OWN,  # their own triage list, without the owner
+    admin=TO_ADMIN,
+)
+
+MATRIX: dict[str, Page] = {
+    # Each role's own home: patient dashboard, clinician's triage list, the Django admin.
+    "home": Page(
+        shows=lambda record: [record.owner.name, record.phase.label],
+        get=HOMES,
+        post=HOMES,
+    ),
+    # Patient-only pages, without an id: always the signed-in patient's own record.
+    "log_dose": Page(
+        data=dose_form,
+        did=logged,
+        shows=phase_label,
+        get=PATIENTS_OWN,
+        post=only(owner=CHANGES, other_patient=OWN),
+    ),
+    "skip_dose": Page(
+        data=lambda record: {"submission_token": _token(), "reason": SKIP_REASON},
+        did=skipped,
+        shows=lambda record: [dateformat.format(record.regimen.next_due, "l j F Y")],
+        get=PATIENTS_OWN,
+        post=only(owner=CHANGES, other_patient=OWN),
+    ),
+    "history": Page(shows=phase_label, get=PATIENTS_OWN, post=PATIENTS_OWN),
+    "labs": Page(get=PATIENTS_OWN, post=PATIENTS_OWN),
+    # The patient's whole record as a JSON download: their own only; GET only.
+    "export": Page(shows=lambda record: [record.owner.email], get=PATIENTS_OWN, post=POST_ONLY),
+    # Who looked at the record: the patient's own list.
+    "record_views": Page(
+        shows=lambda record: ["Who looked at my record"], get=PATIENTS_OWN, post=PATIENTS_OWN
+    ),
+    "lab_new": Page(
+        data=lab_form,
+        did=lab_added,
+        get=PATIENTS_OWN,
+        post=only(owner=CHANGES, other_patient=OWN),
+    ),
+    "clinic_lab": Page(
+        args=owner_id,
+        data=lab_form,
+        did=lab_added,
+        get=only(care_clinician=READS),
+        post=only(care_clinician=CHANGES),
+    ),
+    "checkin": Page(
+        data=checkin_form,
+        did=checked_in,
+        get=PATIENTS_OWN,
+        post=only(owner=CHANGES, other_patient=OWN),
+    ),
+    # One injection or check-in: read by the owner and their clinicians, changed by the owner.
+    "dose_detail": Page(
+        args=dose_id, shows=lambda record: [record.lot], get=CARE_READS, post=CARE_READS
+    ),
+    "correct_dose": Page(
+        args=dose_id,
+        data=correction_form,
+        did=corrected,
+        shows=lambda record: [record.lot],
+        get=only(owner=READS),
+        post=only(owner=CHANGES),
+    ),
+    "delete_dose": Page(
+        args=dose_id,
+        data=lambda record: {"reason": "Entered twice"},
+        did=deleted,
+        get=POST_ONLY,
+        post=only(owner=CHANGES),
+    ),
+    "restore_dose": Page(
+        args=dose_id,
+        dose_deleted=True,
+        did=restored,
+        get=POST_ONLY,
+        post=only(owner=CHANGES),
+    ),
+    "checkin_detail": Page(
+        args=lambda record: [record.checkin.pk],
+        shows=lambda record: [record.note],
+        get=CARE_READS,
+        post=CARE_READS,
+    ),
+    # The patient's record and report: the owner and their clinicians.
+    "patient_record": Page(
+        args=owner_id,
+        shows=lambda record: [record.owner.name, record.phase.label],
+        get=CARE_READS,
+        post=CARE_READS,
+    ),
+    "patient_report": Page(args=owner_id, get=CARE_READS, post=CARE_READS),
+    # The clinician's actions on the record: their care team only, not even the owner.
+    "clinic_dose": Page(
+        args=owner_id,
+        data=lambda record: dose_form(record, lot=CLINIC_LOT, by="clinic"),
+        did=clinic_logged,
+        get=only(care_clinician=READS),
+        post=only(care_clinician=CHANGES),
+    ),
+    "add_note": Page(
+        args=owner_id,
+        data=lambda record: {"submission_token": _token(), "text": NOTE_TEXT},
+        did=noted,
+        get=POST_ONLY,
+        post=only(care_clinician=CHANGES),
+    ),
+    "prescribe": Page(
+        args=owner_id,
+        data=prescribe_form,
+        did=prescribed,
+        get=only(care_clinician=READS),
+        post=only(care_clinician=CHANGES),
+    ),
+    "advance_phase": Page(
+        args=owner_id,
+        template=NEURO_TEMPLATE,
+        data=lambda record: {"reason": "No further improvement"},
+        did=advanced,
+        get=only(care_clinician=READS),
+        post=only(care_clinician=CHANGES),
+    ),
+    "set_lab_review": Page(
+        args=owner_id,
+        data=lambda record: {"on": LAB_REVIEW_ON, "reason": REASON},
+        did=lambda client, record, whose: Regimen.objects.filter(
+            patient=whose, next_lab_review=LAB_REVIEW_ON
+        ).exists(),
+        get=only(care_clinician=READS),
+        post=only(care_clinician=CHANGES),
+    ),
+    # The record's charts, as SVG images: the owner and their clinicians; GET only.
+    "patient_chart": Page(
+        args=lambda record: [record.owner.pk, "symptoms"],
+        shows=lambda record: ["Symptoms (0 none – 10 worst)"],
+        get=CARE_READS,
+        post=POST_ONLY,
+    ),
+    "end_regimen": Page(
+        args=owner_id,
+        data=lambda record: {"reason": REASON},
+        did=ended,
+        get=only(care_clinician=READS),
+        post=only(care_clinician=CHANGES),
+    ),
+    "change_phase": Page(
+        args=lambda record: [record.owner.pk, record.phase.pk],
+        data=change_phase_form,
+        did=phase_changed,
+        get=only(care_clinician=READS),
+        post=only(care_clinician=CHANGES),
+    ),
+    # Accounts: public, or the signed-in user's own account.
+    "login": Page(
+        data=lambda record: {"username": record.owner.email, "password": factories.PASSWORD},
+        did=signed_in,
+        get=everyone(TO_HOME, anonymous=PUBLIC),
+        post=everyone(TO_HOME, anonymous=PUBLIC),
+    ),
+    "logout": Page(
+        did=signed_out,
+        get=everyone(NOT_ALLOWED),
+        post=everyone(OWN, anonymous=PUBLIC),
+    ),
+    "password_change": Page(
+        data=lambda record: {
+            "old_password": factories.PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+        did=password_changed,
+        get=everyone(OWN, anonymous=LOGIN),
+        post=everyone(OWN, anonymous=LOGIN),
+    ),
+    "password_change_done": Page(
+        get=everyone(OWN, anonymous=LOGIN),
+        post=everyone(NOT_ALLOWED, anonymous=LOGIN),
+    ),
+    # Password reset by email: for anyone; it reveals nothing of any record.
+    "password_reset": Page(
+        data=lambda record: {"email": record.owner.email},
+        did=lambda client, record, whose: any(
+            record.owner.email in message.to for message in mail.outbox
+        ),
+        get=everyone(OWN, anonymous=PUBLIC),
+        post=everyone(OWN, anonymous=PUBLIC),
+    ),
+    "password_reset_done": Page(get=everyone(OWN, anonymous=PUBLIC), post=everyone(NOT_ALLOWED)),
+    "password_reset_confirm": Page(
+        args=lambda record: ["MQ", "not-a-valid-token"],
+        get=everyone(OWN, anonymous=PUBLIC),
+        post=everyone(OWN, anonymous=PUBLIC),
+    ),
+    "password_reset_complete": Page(
+        get=everyone(OWN, anonymous=PUBLIC), post=everyone(NOT_ALLOWED)
+    ),
+}
+
+
+# The URL configuration ----------------------------------------------------------------------
+
+
+def url_patterns(patterns=None, namespace=""):
+    """(name, takes an id) for every named URL, outside the admin."""
+    for item in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(item, URLResolver):
+            if item.namespace == "admin":
+                continue
+            inner = f"{namespace}{item.namespace}:" if item.namespace else namespace
+            yield from url_patterns(item.url_patterns, inner)
+        elif isinstance(item, URLPattern) and item.name:
+            yield f"{namespace}{item.name}", bool(item.pattern.regex.groupindex)
+
+
+def test_every_url_is_in_the_matrix():
+    names = {name for name, _ in url_patterns()}
+    assert not names - set(MATRIX), "URLs with no row in MATRIX"
+    assert not set(MATRIX) - names, "rows in MATRIX for URLs that do not exist"
+
+
+def test_every_role_and_method_has_an_expected_outcome():
+    for name, page in MATRIX.items():
+        for method in METHODS:
+            assert set(page.outcomes[method]) == set(ROLES), (name, method)
+        if CHANGES in page.post.values():
+            assert page.did, f"{name}: say what change a successful POST makes"
+
+
+def test_another_clinician_is_refused_every_page_of_the_record():
+    """Every URL that takes an id (record, report, regimen actions, clinic dose, notes, dose
+    and check-in pages) is a 404 for a clinician off the care team, or a 405 for everyone."""
+    # (A password-reset link carries a token, not a record id.)
+    with_id = {name for name, takes_id in url_patterns() if takes_id}
+    with_id -= {"password_reset_confirm"}
+    assert {"patient_record", "change_phase", "dose_detail", "checkin_detail"} <= with_id
+    for name in with_id:
+        for method in METHODS:
+            outcomes = MATRIX[name].outcomes[method]
+            assert outcomes["other_clinician"] in {NOT_FOUND, NOT_ALLOWED}, (name, method)
+            if outcomes["other_clinician"] == NOT_ALLOWED:
+                assert set(outcomes.values()) <= {NOT_ALLOWED, LOGIN}, (name, method)
+
+
+# Sending one request ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(patient, other_patient, clinician, admin_user):
+    elsewhere = factories.ClinicianFactory(name="Dr Elsewhere", email="elsewhere@example.org")
+    factories.CareTeamFactory(patient=other_patient, clinician=elsewhere)
+    return {
+        "anonymous": None,
+        "owner": patient,
+        "other_patient": other_patient,
+        "care_clinician": clinician,
+        "other_clinician": elsewhere,
+        "admin": admin_user,
+    }
+
+
+@dataclass
+class Visit:
+    response: object
+    page: Page
+    record: Record  # the owner's
+    their_record: Record  # the other patient's
+    actor: User | None
+    before: dict
+    owner_before: dict
+
+    @property
+    def content(self) -> str:
+        return self.response.content.decode()
+
+    def did(self, client, whose) -> bool:
+        return self.page.did(client, self.record, whose)
+
+
+def visit(client, people, name, method, role) -> Visit:
+    page = MATRIX[name]
+    record = build_record(people["owner"], page.template, deleted=page.dose_deleted)
+    theirs = build_record(people["other_patient"], factories.UK_TEMPLATE)
+    actor = people[role]
+    if actor is not None:
+        client.force_login(actor)
+    url = reverse(name, args=page.args(record))
+    data = page.data(record)
+    before, owner_before = snapshot(), snapshot(record.owner)
+    response = client.get(url) if method == "GET" else client.post(url, data)
+    return Visit(response, page, record, theirs, actor, before, owner_before)
+
+
+def cases(outcome):
+    return [
+        pytest.param(name, method, role, id=f"{name}-{method}-{role}")
+        for name, page in MATRIX.items()
+        for method in METHODS
+        for role, expected in page.outcomes[method].items()
+        if expected == outcome
+    ]
+
+
+def owners_private_content(record) -> list[str]:
+    return [record.owner.name, record.lot, record.note]
+
+
+# The matrix, one test per outcome -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "method", "role"), cases(LOGIN))
+def test_anonymous_users_are_sent_to_sign_in(client, people, name, method, role):
+    v = visit(client, people, name, method, role)
+    assert v.response.status_code == 302
+    assert v.response["Location"].startswith(reverse("login") + "?next=")
+    assert snapshot() == v.before
+
+
+@pytest.mark.parametrize(("name", "method", "role"), cases(NOT_FOUND))
+def test_forbidden_requests_get_404_and_change_nothing(client, people, name, method, role):
+    v = visit(client, people, name, method, role)
+    assert v.response.status_code == 404
+    assert snapshot() == v.before
+    for text in owners_private_content(v.record):
+        assert text not in v.content
+
+
+@pytest.mark.parametrize(("name", "method", "role"), cases(NOT_ALLOWED))
+def test_wrong_methods_get_405_for_everyone_and_change_nothing(client, people, name, method, role):
+    v = visit(client, people, name, method, role)
+    assert v.response.status_code == 405
+    assert snapshot() == v.before
+
+
+@pytest.mark.parametrize(("name", "method", "role"), cases(READS))
+def test_allowed_readers_see_the_record_and_change_nothing(client, people, name, method, role):
+    v = visit(client, people, name, method, role)
+    assert v.response.status_code == 200
+    for text in v.page.shows(v.record):
+        assert text in v.content
+    assert snapshot() == v.before
+
+
+@pytest.mark.parametrize(("name", "method", "role"), cases(CHANGES))
+def test_allowed_posts_make_their_change_to_the_record(client, people, name, method, role):
+    v = visit(client, people, name, method, role)
+    assert v.response.status_code == 302, v.content[:3000]
+    assert v.did(client, v.record.owner)
+    assert snapshot() != v.before
+
+
+@pytest.mark.parametrize(("name", "method", "role"), cases(OWN))
+def test_pages_without_an_id_reach_only_the_users_own_record(client, people, name, method, role):
+    """Another patient on the patient-only pages, another clinician on their home, anyone on
+    their own account: the owner's record is neither shown nor changed."""
+    v = visit(client, people, name, method, role)
+    if method == "POST" and v.page.did:
+        assert v.response.status_code == 302, v.content[:3000]
+        assert v.did(client, v.actor)
+    else:
+        assert v.response.status_code == 200
+        if role == "other_patient" or name == "home":  # their own record, or patients
+            for text in v.page.shows(v.their_record):
+                assert text in v.content
+    if v.actor != v.record.owner:
+        assert snapshot(v.record.owner) == v.owner_before
+        for text in owners_private_content(v.record):
+            assert text not in v.content
+
+
+@pytest.mark.parametrize(("name", "method", "role"), cases(PUBLIC))
+def test_public_pages_work_signed_out(client, people, name, method, role):
+    v = visit(client, people, name, method, role)
+    if method == "POST" and v.page.did:
+        assert v.response.status_code == 302
+        assert v.did(client, v.record.owner)
+    else:
+        assert v.response.status_code == 200
+    assert v.record.owner.name not in v.content
+    assert snapshot() == v.before
+
+
+@pytest.mark.parametrize(("name", "method", "role"), cases(TO_HOME))
+def test_signed_in_users_asking_to_sign_in_are_sent_home(client, people, name, method, role):
+    v = visit(client, people, name, method, role)
+    assert v.response.status_code == 302
+    assert v.response["Location"] == reverse("home")
+    assert client.session["_auth_user_id"] == str(v.actor.pk)
+    assert snapshot() == v.before
+
+
+@pytest.mark.parametrize(("name", "method", "role"), cases(TO_ADMIN))
+def test_the_admin_is_sent_to_the_admin_site(client, people, name, method, role):
+    v = visit(client, people, name, method, role)
+    assert v.response.status_code == 302
+    assert v.response["Location"] == reverse("admin:index")
+    assert snapshot() == v.before
+
+
+def test_every_outcome_in_the_matrix_is_tested():
+    tested = {LOGIN, NOT_FOUND, NOT_ALLOWED, READS, CHANGES, OWN, PUBLIC, TO_HOME, TO_ADMIN}
+    used = {
+        o for page in MATRIX.values() for rules in page.outcomes.values() for o in rules.values()
+    }
+    assert used <= tested
+
+
+# Beyond one id per URL --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_phase_of_another_patients_regimen_is_not_found_under_this_patient(
+    client, people, method
+):
+    """change_phase takes two ids: the care clinician's own patient and, with it, a phase of
+    a patient they do not care for. The phase must belong to the patient in the URL."""
+    record = build_record(people["owner"])
+    theirs = build_record(people["other_patient"], factories.UK_TEMPLATE)
+    client.force_login(people["care_clinician"])
+    url = reverse("change_phase", args=[record.owner.pk, theirs.phase.pk])
+    before = snapshot()
+    response = client.get(url) if method == "GET" else client.post(url, change_phase_form(theirs))
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", ["home", "history", "patient_record", "patient_report"])
+def test_clinical_notes_are_not_on_the_patients_own_pages(client, people, name):
+    record = build_record(people["owner"])
+    dose_actions.add_note(record.owner, people["care_clinician"], NOTE_TEXT)
+    client.force_login(record.owner)
+    response = client.get(reverse(name, args=MATRIX[name].args(record)))
+    assert response.status_code == 200
+    assert NOTE_TEXT not in response.content.decode()
+
+
+def test_clinical_notes_are_on_the_record_for_the_care_team(client, people):
+    record = build_record(people["owner"])
+    dose_actions.add_note(record.owner, people["care_clinician"], NOTE_TEXT)
+    client.force_login(people["care_clinician"])
+    response = client.get(reverse("patient_record", args=[record.owner.pk]))
+    assert NOTE_TEXT in response.content.decode()
+
+
+# The Django admin: the admin's place only ---------------------------------------------------
+
+ADMIN_PAGES = [
+    "admin:index",
+    "admin:regimens_regimentemplate_changelist",
+    "admin:regimens_regimentemplate_add",
+    "admin:doses_doselog_changelist",
+    "admin:accounts_user_changelist",
+]
+
+
+@pytest.mark.parametrize("url_name", ADMIN_PAGES)
+@pytest.mark.parametrize(
+    "role", ["anonymous", "owner", "other_patient", "care_clinician", "other_clinician"]
+)
+def test_patients_and_clinicians_cannot_open_the_admin(client, people, role, url_name):
+    if people[role] is not None:
+        client.force_login(people[role])
+    url = reverse(url_name)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('admin:login')}?next={url}"
+
+
+@pytest.mark.parametrize("role", ["owner", "care_clinician"])
+def test_patients_and_clinicians_cannot_add_a_template_through_the_admin(client, people, role):
+    factories.template()
+    count = RegimenTemplate.objects.count()
+    client.force_login(people[role])
+    response = client.post(
+        reverse("admin:regimens_regimentemplate_add"),
+        {"name": "Sneaky template", "medication": "cyanocobalamin", "default_route": "IM"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert RegimenTemplate.objects.count() == count
+
+
+def test_the_admin_opens_the_regimen_template_changelist(client, admin_user):
+    template = factories.template()
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:regimens_regimentemplate_changelist"))
+    assert response.status_code == 200
+    assert template.name in response.content.decode()

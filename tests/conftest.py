@@ -1,0 +1,39 @@
+"""Role fixtures shared by every test module."""
+
+import os
+
+import pytest
+
+from tests import factories
+
+# pytest-django's live_server runs Django in a thread while Playwright's sync API runs an
+# event loop in the test thread; Django would otherwise refuse ORM calls from it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def patient(db):
+    return factories.PatientFactory(name="Pat Patient", email="pat@example.org")
+
+
+@pytest.fixture
+def other_patient(db):
+    return factories.PatientFactory(name="Olga Other", email="olga@example.org")
+
+
+@pytest.fixture
+def clinician(db, patient):
+    doc = factories.ClinicianFactory(name="Dr Care", email="care@example.org")
+    factories.CareTeamFactory(patient=patient, clinician=doc)
+    return doc
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.AdminFactory(name="Ada Admin", email="ada@example.org")
+
+
+@pytest.fixture
+def patient_client(client, patient):
+    client.force_login(patient)
+    return client

@@ -1,0 +1,130 @@
+"""A patient's whole record exports to JSON and imports back without losing anything."""
+
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import RecordView, User
+from doses import actions
+from doses.backup import export_patient, import_patient, wipe_patient
+from doses.models import DoseLog, LabResult, SymptomEntry
+from regimens import actions as regimen_actions
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def full_record(patient, clinician):
+    """A record with a row in every table the export covers."""
+    today = patient.today()
+    regimen = regimen_actions.prescribe(
+        patient, factories.template(), today - timedelta(days=20), clinician, reason="PA"
+    )
+    first = factories.give(regimen, today - timedelta(days=20), lot_number="A1")
+    factories.give(regimen, today - timedelta(days=19))
+    mistake = factories.give(regimen, today - timedelta(days=18))
+    actions.correct_dose(first, patient, "wrong site", site="RD")
+    actions.delete_dose(mistake, patient, "logged twice")
+    actions.record_checkin(
+        patient,
+        patient,
+        **dict.fromkeys(SymptomEntry.SYMPTOMS, 3),
+        side_effects=["Headache"],
+        note="Tired in the evening",
+    )
+    actions.record_lab(
+        patient,
+        clinician,
+        analyte="b12",
+        value="148",
+        unit="pmol/L",
+        taken_on=today - timedelta(days=21),
+    )
+    actions.add_note(patient, clinician, "Technique reviewed.")
+    RecordView.objects.create(patient=patient, viewer=clinician, what="record", path="/x/")
+    regimen_actions.change_phase(regimen.current_phase, clinician, "slower", dose_mcg=500)
+    return patient
+
+
+def objects(export):
+    return sorted(export["objects"], key=lambda row: (row["model"], row["pk"]))
+
+
+def test_it_exports_wipes_imports_and_gets_back_everything(full_record):
+    before = export_patient(full_record)
+    models = {row["model"] for row in before["objects"]}
+    assert models == {
+        "accounts.user",
+        "accounts.careteammembership",
+        "regimens.regimen",
+        "regimens.phase",
+        "regimens.regimenchange",
+        "doses.doselog",
+        "doses.doselogversion",
+        "doses.symptomentry",
+        "doses.labresult",
+        "doses.clinicalnote",
+        "accounts.recordview",
+    }
+
+    wipe_patient(full_record)
+    assert not User.objects.filter(pk=full_record.pk).exists()
+    assert not DoseLog.objects.exists()
+
+    restored = import_patient(json.loads(json.dumps(before)))
+
+    assert restored.pk == full_record.pk
+    assert objects(export_patient(restored)) == objects(before)
+    assert restored.check_password(factories.PASSWORD)
+    lab = LabResult.objects.get()
+    assert (str(lab.value), lab.unit, str(lab.value_canonical)) == ("148.000", "pmol/L", "200.540")
+
+
+def test_the_commands_write_and_read_the_same_export(full_record, tmp_path):
+    out = StringIO()
+    call_command("export_patient", full_record.email, stdout=out)
+    path = tmp_path / "record.json"
+    path.write_text(out.getvalue())
+    before = json.loads(out.getvalue())
+    wipe_patient(full_record)
+
+    call_command("import_patient", str(path), stdout=StringIO())
+
+    assert objects(export_patient(User.objects.get(email=full_record.email))) == objects(before)
+
+
+def test_an_import_of_something_else_is_refused_and_changes_nothing(patient):
+    with pytest.raises(ValueError, match="not a b12-log-patient/1 export"):
+        import_patient({"format": "other", "objects": []})
+    assert User.objects.filter(pk=patient.pk).exists()
+
+
+def test_the_patient_downloads_their_record(client, full_record):
+    client.force_login(full_record)
+    response = client.get(reverse("export"))
+    assert response["Content-Disposition"].startswith('attachment; filename="b12-record-')
+    data = json.loads(response.content)
+    assert objects(data) == objects(export_patient(full_record))
+    assert all(
+        row["fields"].get("patient", full_record.pk) == full_record.pk
+        for row in data["objects"]
+        if row["model"] != "accounts.user"
+    )
+
+
+def test_times_keep_every_microsecond_through_a_round_trip(patient, clinician):
+    # Django's JSON rounds to the millisecond: 12:00:00.000400 would come back as 12:00:00.
+    at = patient.local_now().replace(microsecond=400)
+    view = RecordView.objects.create(patient=patient, viewer=clinician, what="record", path="/x/")
+    RecordView.objects.filter(pk=view.pk).update(at=at)
+    data = json.loads(json.dumps(export_patient(patient)))
+    wipe_patient(patient)
+
+    import_patient(data)
+
+    assert RecordView.objects.get(pk=view.pk).at == at

@@ -1,0 +1,568 @@
+"""Charts drawn on the server as SVG (doses/charts.py, served by doses/views/charts.py): symptom
+scores over time with injections and phase bands, each lab analyte with its typical range, the
+actual days between injections against the prescribed interval, and the wear-off scatter.
+
+Each series is a group with an id (matplotlib's gid): a line with markers draws one <use> per
+point; a scatter (PathCollection) draws one <use> per point when it has several, or a <path>
+when it has one; vertical injection lines (a LineCollection) draw one <path> each.
+
+The story: the cyanocobalamin US template (daily x7, weekly x4, then every 4 weeks) started on
+Monday 2 March 2026 and given on time, with maintenance injections on 3 May, 31 May, 28 June
+and 26 July. Time is frozen at 20 August 2026, noon in New York.
+"""
+
+import xml.etree.ElementTree as ET
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from doses import actions
+from doses.models import DoseLog, LabResult, SymptomEntry
+from regimens.models import Regimen
+from tests import factories
+from tests.pages import PageText, text_by_testid
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = ZoneInfo("America/New_York")
+NOW = datetime(2026, 8, 20, 12, tzinfo=NEW_YORK)
+START = date(2026, 3, 2)
+MAINTENANCE = [date(2026, 5, 3), date(2026, 5, 31), date(2026, 6, 28), date(2026, 7, 26)]
+SVG = "{http://www.w3.org/2000/svg}"
+CHARTS = ("symptoms", "intervals", "wearoff", "lab-b12")
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def browser_for(user) -> Client:
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+@pytest.fixture
+def patient_browser(patient):
+    return browser_for(patient)
+
+
+@pytest.fixture
+def clinician_browser(clinician):
+    return browser_for(clinician)
+
+
+# --- building histories ----------------------------------------------------------------------
+
+
+def check_in(patient, day: date, score: int, hour: int = 18) -> SymptomEntry:
+    values = dict.fromkeys(SymptomEntry.SYMPTOMS, 1)
+    values["fatigue"] = score
+    entry, _ = actions.record_checkin(
+        patient, patient, recorded_at=factories.at(patient, day, hour), **values
+    )
+    return entry
+
+
+def lab(patient, day: date, value: str, analyte="b12", unit="pg/mL") -> LabResult:
+    return LabResult.objects.create(
+        patient=patient,
+        taken_on=day,
+        analyte=analyte,
+        value=Decimal(value),
+        unit=unit,
+        recorded_by=patient,
+    )
+
+
+@pytest.fixture
+def story(patient):
+    """15 injections on time (4 in maintenance), 10 check-ins (2 before maintenance, then one
+    3 days and one 24 days after each maintenance injection) and 3 serum B12 results."""
+    regimen = factories.regimen_for(patient, START)
+    for _ in range(7 + 4 + 4):
+        factories.give(regimen, regimen.next_due)
+    check_in(patient, date(2026, 3, 20), 5)
+    check_in(patient, date(2026, 4, 10), 4)
+    for day in MAINTENANCE:
+        check_in(patient, day + timedelta(days=3), 2)
+        check_in(patient, day + timedelta(days=24), 6)
+    lab(patient, date(2026, 2, 20), "150")
+    lab(patient, date(2026, 5, 20), "620")
+    lab(patient, date(2026, 8, 10), "480")
+    return Regimen.objects.get(pk=regimen.pk)
+
+
+def bulk_history(patient, count: int) -> Regimen:
+    """`count` daily injections and `count` daily check-ins from 1 January 2022 (written in
+    bulk: factories.add_injections), and 5 + count // 50 B12 results in the months before."""
+    first = date(2022, 1, 1)
+    regimen = factories.regimen_for(patient, first)
+    SymptomEntry.objects.bulk_create(
+        SymptomEntry(
+            patient=patient,
+            recorded_by=patient,
+            recorded_at=factories.at(patient, first + timedelta(days=n), 20),
+            **dict.fromkeys(SymptomEntry.SYMPTOMS, n % 11),
+        )
+        for n in range(count)
+    )
+    factories.add_injections(regimen, count, first)
+    for n in range(5 + count // 50):
+        lab(patient, first - timedelta(days=30 * (n + 1)), str(300 + n))  # before them all
+    return Regimen.objects.get(pk=regimen.pk)
+
+
+# --- reading SVG -----------------------------------------------------------------------------
+
+
+def parse_svg(content: bytes) -> ET.Element:
+    return ET.fromstring(content)  # noqa: S314 - our own server's output, under test
+
+
+def chart(browser, patient, name: str, compact: bool = False):
+    """The chart's response, checked to be an SVG document; returns (response, root)."""
+    url = reverse("patient_chart", args=[patient.pk, name]) + ("?compact=1" if compact else "")
+    response = browser.get(url)
+    assert response.status_code == 200, (name, response.status_code)
+    assert response["Content-Type"] == "image/svg+xml"
+    root = parse_svg(response.content)
+    assert root.tag == f"{SVG}svg"
+    return response, root
+
+
+def group(root, gid: str):
+    found = [g for g in root.iter(f"{SVG}g") if g.get("id") == gid]
+    assert len(found) <= 1, gid
+    return found[0] if found else None
+
+
+def markers(root, gid: str) -> int:
+    """The points of a line drawn with markers: one <use> of the marker each."""
+    return len(list(group(root, gid).iter(f"{SVG}use")))
+
+
+def scatter_points(root, gid: str) -> int:
+    """The points of a scatter: a <use> each, or a <path> each outside the <defs>."""
+    series = group(root, gid)
+    defined = {id(p) for d in series.iter(f"{SVG}defs") for p in d.iter(f"{SVG}path")}
+    uses = list(series.iter(f"{SVG}use"))
+    paths = [p for p in series.iter(f"{SVG}path") if id(p) not in defined]
+    return len(uses) if uses else len(paths)
+
+
+def lines(root, gid: str) -> int:
+    return len(list(group(root, gid).iter(f"{SVG}path")))
+
+
+def text(root) -> str:
+    return " ".join(" ".join(root.itertext()).split())
+
+
+def width_pt(root) -> float:
+    return float(root.get("width").removesuffix("pt"))
+
+
+def has_legend(root) -> bool:
+    return any((g.get("id") or "").startswith("legend") for g in root.iter(f"{SVG}g"))
+
+
+# --- what each chart draws -------------------------------------------------------------------
+
+
+def test_the_symptoms_chart_has_a_point_per_check_in_a_line_per_injection_and_phase_bands(
+    patient, story, patient_browser
+):
+    response, root = chart(patient_browser, patient, "symptoms")
+
+    for key in SymptomEntry.SYMPTOMS:
+        assert markers(root, f"symptom-{key}") == 10
+    assert lines(root, "injections") == 15
+    assert [gid for gid in ("phase-0", "phase-1", "phase-2", "phase-3") if group(root, gid)] == [
+        "phase-0",
+        "phase-1",
+        "phase-2",
+    ]
+    assert "Symptoms (0 none – 10 worst)" in text(root)
+    assert has_legend(root)
+    assert "private" in response["Cache-Control"]
+
+
+def test_the_intervals_chart_has_a_point_per_interval_and_the_prescribed_line(
+    patient, story, patient_browser
+):
+    _response, root = chart(patient_browser, patient, "intervals")
+
+    given = DoseLog.objects.filter(patient=patient, status="given").count()
+    assert given == 15
+    assert markers(root, "actual-intervals") == given - 1
+    assert group(root, "prescribed-interval") is not None
+    assert "Days between injections" in text(root)
+
+
+def test_the_wear_off_chart_has_a_point_per_maintenance_check_in(patient, story, patient_browser):
+    _response, root = chart(patient_browser, patient, "wearoff")
+
+    for key in SymptomEntry.SYMPTOMS:
+        assert scatter_points(root, f"wearoff-{key}") == 8  # not the 2 before maintenance
+    assert group(root, "interval-end") is not None  # the 28-day mark
+    assert "days since the injection" in text(root)
+
+
+def test_a_single_maintenance_check_in_is_one_point(patient, patient_browser):
+    regimen = factories.regimen_for(patient, START)
+    for _ in range(7 + 4 + 1):
+        factories.give(regimen, regimen.next_due)
+    check_in(patient, MAINTENANCE[0] + timedelta(days=10), 3)
+
+    _response, root = chart(patient_browser, patient, "wearoff")
+
+    assert scatter_points(root, "wearoff-fatigue") == 1
+
+
+def test_a_single_check_in_is_one_point(patient, patient_browser):
+    check_in(patient, date(2026, 8, 1), 3)
+
+    _response, root = chart(patient_browser, patient, "symptoms")
+
+    assert markers(root, "symptom-fatigue") == 1
+    assert group(root, "injections") is None
+
+
+def test_the_lab_chart_has_a_point_per_result_and_the_typical_range_band(
+    patient, story, patient_browser
+):
+    lab(patient, date(2026, 6, 1), "30", analyte="active_b12", unit="pmol/L")
+
+    _response, root = chart(patient_browser, patient, "lab-b12")
+
+    assert markers(root, "lab-values") == 3
+    assert len(list(group(root, "typical-range").iter(f"{SVG}path"))) == 1
+    assert "Serum vitamin B12 (cobalamin) (pg/mL; typical range shaded" in text(root)
+
+
+def test_a_lab_without_results_keeps_its_typical_range(patient, story, patient_browser):
+    _response, root = chart(patient_browser, patient, "lab-homocysteine")
+
+    assert group(root, "lab-values") is None
+    assert group(root, "typical-range") is not None
+    assert "No results yet" in text(root)
+
+
+def test_the_care_team_clinician_gets_the_same_charts(patient, story, clinician_browser):
+    for name in CHARTS:
+        chart(clinician_browser, patient, name)
+    _response, root = chart(clinician_browser, patient, "symptoms")
+    assert markers(root, "symptom-fatigue") == 10
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_the_compact_chart_is_smaller_and_has_no_legend(patient, story, patient_browser, name):
+    _response, full = chart(patient_browser, patient, name)
+    _response, compact = chart(patient_browser, patient, name, compact=True)
+
+    assert width_pt(compact) < width_pt(full)
+    assert not has_legend(compact)
+    if name != "lab-b12":  # the lab chart's title names its series: it never has a legend
+        assert has_legend(full)
+
+
+def test_the_compact_symptoms_chart_shows_the_last_six_months(patient, story, patient_browser):
+    check_in(patient, date(2025, 12, 1), 7)  # 262 days ago
+    check_in(patient, date(2026, 2, 22), 7)  # 179 days ago
+
+    _response, full = chart(patient_browser, patient, "symptoms")
+    _response, compact = chart(patient_browser, patient, "symptoms", compact=True)
+
+    assert markers(full, "symptom-fatigue") == 12
+    assert markers(compact, "symptom-fatigue") == 11
+    assert lines(compact, "injections") == 15
+
+
+@pytest.mark.parametrize(
+    ("name", "empty"),
+    [
+        ("symptoms", "No check-ins yet"),
+        ("intervals", "Two injections are needed to show an interval"),
+        ("wearoff", "Check-ins during maintenance will show here"),
+        ("lab-b12", "No results yet"),
+    ],
+)
+@pytest.mark.parametrize("compact", [False, True])
+def test_an_empty_chart_says_what_will_show(patient, patient_browser, name, empty, compact):
+    factories.regimen_for(patient, START)
+
+    _response, root = chart(patient_browser, patient, name, compact)
+
+    assert empty in text(root)
+    assert not any(
+        group(root, gid)
+        for gid in ("symptom-fatigue", "actual-intervals", "wearoff-fatigue", "lab-values")
+    )
+
+
+def test_charts_work_for_a_patient_without_a_regimen(patient, patient_browser):
+    for name in CHARTS:
+        chart(patient_browser, patient, name)
+
+
+def test_one_injection_is_not_yet_an_interval(patient, patient_browser):
+    regimen = factories.regimen_for(patient, START)
+    factories.give(regimen, START)
+
+    _response, root = chart(patient_browser, patient, "intervals")
+
+    assert "Two injections are needed to show an interval" in text(root)
+
+
+def test_check_ins_outside_maintenance_leave_the_wear_off_chart_empty(patient, patient_browser):
+    regimen = factories.regimen_for(patient, START)
+    for _ in range(7 + 4):
+        factories.give(regimen, regimen.next_due)
+    check_in(patient, date(2026, 3, 20), 5)
+
+    _response, root = chart(patient_browser, patient, "wearoff")
+
+    assert "Check-ins during maintenance will show here" in text(root)
+    assert group(root, "wearoff-fatigue") is None
+
+
+class _Active(HTMLParser):
+    """Anything in a document that could run: script elements, event handler attributes,
+    javascript: links, embedded foreign content."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag.lower() in ("script", "foreignobject", "iframe"):
+            self.found.append(tag)
+        for name, value in attrs:
+            if name.lower().startswith("on") or "javascript:" in (value or "").lower():
+                self.found.append(f"{tag} {name}")
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_no_chart_contains_a_script(patient, story, patient_browser, compact):
+    for name in CHARTS:
+        response, _root = chart(patient_browser, patient, name, compact)
+        body = response.content.decode()
+        assert "<script" not in body.lower()
+        parser = _Active()
+        parser.feed(body)
+        assert parser.found == [], name
+
+
+# --- who may see them ------------------------------------------------------------------------
+
+
+def test_another_patient_and_a_clinician_outside_the_care_team_get_404(
+    patient, other_patient, clinician
+):
+    check_in(patient, date(2026, 7, 1), 3)
+    check_in(patient, date(2026, 8, 1), 3)
+    stranger = factories.ClinicianFactory(name="Dr Elsewhere", email="elsewhere@example.org")
+    for name in CHARTS:
+        url = reverse("patient_chart", args=[patient.pk, name])
+        for user in (other_patient, stranger):
+            assert browser_for(user).get(url).status_code == 404, (user, name)
+            assert browser_for(user).get(url + "?compact=1").status_code == 404, (user, name)
+        assert browser_for(clinician).get(url).status_code == 200
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in(patient, client):
+    response = client.get(reverse("patient_chart", args=[patient.pk, "symptoms"]))
+
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_another_patients_own_charts_show_none_of_this_patients_data(patient, other_patient, story):
+    _response, root = chart(browser_for(other_patient), other_patient, "symptoms")
+
+    assert "No check-ins yet" in text(root)
+    assert group(root, "injections") is None
+
+
+def test_an_unknown_chart_or_lab_analyte_is_404(patient, patient_browser):
+    for name in ("pie", "lab-", "lab-unobtanium", "labs-b12", "Symptoms", "wear-off"):
+        response = patient_browser.get(reverse("patient_chart", args=[patient.pk, name]))
+        assert response.status_code == 404, name
+
+
+def test_charts_accept_only_get(patient, patient_browser):
+    response = patient_browser.post(reverse("patient_chart", args=[patient.pk, "symptoms"]))
+
+    assert response.status_code == 405
+
+
+# --- a fixed number of queries ---------------------------------------------------------------
+
+# Every chart: 1 the session, 2 the signed-in user, 3 the patient (patient_or_404); then
+CHART_QUERIES = {
+    # 4 the check-ins, 5 the given injections with their phases.
+    "symptoms": 5,
+    # 4 the current regimen with its phase and patient, 5 its phases, 6 its phase changes and
+    # advances, 7 its doses (the schedule's replay).
+    "intervals": 7,
+    # 4-7 as for the intervals, 8 the check-ins since the first maintenance injection.
+    "wearoff": 8,
+    # 4 the results, 5 the typical range.
+    "lab-b12": 5,
+}
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["full", "compact"])
+@pytest.mark.parametrize("name", CHARTS)
+@pytest.mark.parametrize("count", [20, 400])
+def test_each_chart_makes_the_same_number_of_queries_whatever_the_history(
+    patient, patient_browser, django_assert_num_queries, count, name, compact
+):
+    bulk_history(patient, count)
+    url = reverse("patient_chart", args=[patient.pk, name]) + ("?compact=1" if compact else "")
+
+    with django_assert_num_queries(CHART_QUERIES[name]):
+        response = patient_browser.get(url)
+
+    assert response.status_code == 200
+    root = parse_svg(response.content)
+    if name == "symptoms" and not compact:
+        assert markers(root, "symptom-fatigue") == count
+        assert lines(root, "injections") == count
+    if name == "intervals":
+        assert markers(root, "actual-intervals") == count - 1
+    if name == "lab-b12":
+        assert markers(root, "lab-values") == 5 + count // 50
+
+
+def maintenance_history(patient, intervals: int) -> Regimen:
+    """The US template given on time, ending with `intervals` 4-weekly injections, and a
+    check-in 3 days (score 2) and 24 days (score 7) after each: written in bulk, then the
+    stored state (with its wear-off flag) refreshed once. The last check-in is on 19 August."""
+    start = date(2026, 8, 19) - timedelta(days=62 + 28 * (intervals - 1) + 24)
+    regimen = factories.regimen_for(patient, start)
+    phases = regimen.ordered_phases
+    days = [start + timedelta(days=n) for n in range(7)]
+    days += [start + timedelta(days=6 + 7 * n) for n in range(1, 5)]
+    days += [start + timedelta(days=62 + 28 * n) for n in range(intervals)]
+    DoseLog.objects.bulk_create(
+        DoseLog(
+            patient=patient,
+            regimen=regimen,
+            phase=phases[0 if n < 7 else 1 if n < 11 else 2],
+            recorded_by=patient,
+            administered_at=factories.at(patient, day),
+            dose_mcg=1000,
+            route="IM",
+            site=factories.IM_SITES[n % 6],
+        )
+        for n, day in enumerate(days)
+    )
+    SymptomEntry.objects.bulk_create(
+        SymptomEntry(
+            patient=patient,
+            recorded_by=patient,
+            recorded_at=factories.at(patient, day + timedelta(days=after), 18),
+            **dict.fromkeys(SymptomEntry.SYMPTOMS, score),
+        )
+        for day in days[11:]
+        for after, score in ((3, 2), (24, 7))
+    )
+    lab(patient, start + timedelta(days=90), "450")
+    regimen.refresh_schedule()
+    Regimen.objects.filter(pk=regimen.pk).update(next_lab_review=date(2026, 9, 1))
+    return Regimen.objects.get(pk=regimen.pk)
+
+
+class _TestIds(PageText):
+    """The text of each element with a data-testid, and each image's src by its testid."""
+
+    def __init__(self):
+        super().__init__()
+        self.testids, self.images = {}, {}
+
+    def start(self, tag, attrs):
+        if tag == "img" and "data-testid" in attrs:
+            self.images.setdefault(attrs["data-testid"], []).append(attrs["src"])
+
+    def sinks(self, tag, attrs):
+        return text_by_testid(self.testids, attrs)
+
+
+def page(response) -> _TestIds:
+    assert response.status_code == 200
+    parsed = _TestIds()
+    parsed.feed(response.content.decode())
+    return parsed
+
+
+@pytest.mark.parametrize("intervals", [3, 60])
+def test_the_home_with_its_chart_makes_the_same_number_of_queries(
+    patient, patient_browser, django_assert_num_queries, intervals
+):
+    maintenance_history(patient, intervals)
+
+    # 1 the session; 2 the signed-in user; 3 the active regimen with its current phase; 4 the
+    # care team; 5 the last injection; 6 the last check-in; 7 the regimen's phases (for the
+    # upcoming dates); 8 when each site was last used. The wear-off flag and the lab review
+    # are stored on the regimen; the chart is an image, fetched on its own.
+    with django_assert_num_queries(8):
+        home = page(patient_browser.get(reverse("home")))
+
+    assert home.images["home-chart"] == [
+        reverse("patient_chart", args=[patient.pk, "symptoms"]) + "?compact=1"
+    ]
+    assert len(home.testids["wear-off-message"]) == 1
+    assert len(home.testids["lab-review"]) == 1
+
+
+@pytest.mark.parametrize("intervals", [3, 60])
+def test_the_record_with_its_charts_makes_the_same_number_of_queries(
+    patient, clinician_browser, django_assert_num_queries, intervals
+):
+    maintenance_history(patient, intervals)
+    lab(patient, date(2026, 8, 1), "30", analyte="active_b12", unit="pmol/L")
+
+    # 1 the session; 2 the signed-in clinician; 3 the patient, through the care team; 4 the
+    # current regimen with its current phase and patient; 5 its phases; 6 its doses and 7 its
+    # changes (the events, for adherence); 8 the timeline's count and 9 its page of rows;
+    # the page's 10 injections, 11 check-ins and 12 lab result (no note or change on the first
+    # page; no prescriber: the regimen is from the template); the lab results card: 13 the
+    # labs, 14 the typical ranges, 15 the injection dates; 16 the check-ins since the first
+    # maintenance injection, for the wear-off analysis behind the flag (it reuses the
+    # adherence's replay); 17 the audit of this view by someone other than the patient.
+    with django_assert_num_queries(17):
+        record = page(clinician_browser.get(reverse("patient_record", args=[patient.pk])))
+
+    assert len(record.testids["wear-off-flag"]) == 1
+    assert f"over {intervals} intervals" in record.testids["wear-off-flag"][0]
+    base = reverse("patient_chart", args=[patient.pk, "x"]).removesuffix("x.svg")
+    assert record.images["chart-symptoms"] == [base + "symptoms.svg"]
+    assert record.images["chart-intervals"] == [base + "intervals.svg"]
+    assert record.images["chart-wearoff"] == [base + "wearoff.svg"]
+    assert sorted(record.images["chart-lab"]) == [base + "lab-active_b12.svg", base + "lab-b12.svg"]
+
+
+@pytest.mark.parametrize("injections", [20, 400])
+def test_the_record_without_the_flag_makes_the_same_number_of_queries(
+    patient, clinician_browser, django_assert_num_queries, injections
+):
+    bulk_history(patient, injections)
+
+    # As above, without the lab result on the timeline's first page (only injections and
+    # check-ins) and without the wear-off analysis: the stored flag is off, daily check-ins
+    # after daily injections are never late in a 4-week interval; plus the audit of the view.
+    with django_assert_num_queries(15):
+        record = page(clinician_browser.get(reverse("patient_record", args=[patient.pk])))
+
+    assert "wear-off-flag" not in record.testids
+    assert len(record.images["chart-lab"]) == 1

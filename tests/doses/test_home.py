@@ -1,0 +1,387 @@
+"""The patient's home page: where the regimen stands, what is due next and when, the last
+injection with the next site to use, and the weekly check-in prompt.
+
+Dates follow shared/reference/schedule.md; the worked example is the cyanocobalamin US template
+(daily x7, weekly x4, then every 4 weeks), started on Monday 2 March 2026. Time is frozen with
+time_machine so that "today" is the patient's today in America/New_York.
+"""
+
+import re
+from datetime import date, datetime, time, timedelta
+from html import unescape
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from doses import actions
+from doses.models import DoseLog, SymptomEntry
+from regimens.models import Phase, Regimen
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = ZoneInfo("America/New_York")
+START = date(2026, 3, 2)  # a Monday
+IM_SITES = factories.IM_SITES
+
+
+def frozen(day: date, hour: int = 12, minute: int = 0, zone=NEW_YORK):
+    """Freeze the clock at a wall-clock time in `zone` (the patients' zone by default)."""
+    return time_machine.travel(datetime.combine(day, time(hour, minute), tzinfo=zone), tick=False)
+
+
+class _ByTestId(HTMLParser):
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+    def __init__(self, testid):
+        super().__init__()
+        self.testid, self.depth, self.found, self.parts = testid, 0, [], []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += tag not in self.VOID
+        elif dict(attrs).get("data-testid") == self.testid and tag not in self.VOID:
+            self.depth, self.parts = 1, []
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+            if not self.depth:
+                self.found.append(" ".join(" ".join(self.parts).split()))
+
+    def handle_data(self, data):
+        if self.depth:
+            self.parts.append(data)
+
+
+def by_testid(response, testid: str) -> list[str]:
+    """The whitespace-normalised text of every element with data-testid=`testid`."""
+    parser = _ByTestId(testid)
+    parser.feed(response.content.decode())
+    return parser.found
+
+
+def one(response, testid: str) -> str:
+    found = by_testid(response, testid)
+    assert len(found) == 1, f"expected one {testid!r}, found {found}"
+    return found[0]
+
+
+def upcoming_rows(response) -> list[str]:
+    html = response.content.decode()
+    block = re.search(r'data-testid="upcoming">(.*?)</ol>', html, re.S).group(1)
+    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", li)).split()) for li in block.split("</li>")][
+        :-1
+    ]
+
+
+def give_on_time(regimen, count: int, hour: int = 9):
+    """Give `count` doses, each on the day it is due."""
+    for _ in range(count):
+        factories.give(regimen, regimen.next_due, hour)
+
+
+def home(client):
+    return client.get(reverse("home"))
+
+
+# --- phase badge and progress ----------------------------------------------------------------
+
+
+def test_it_shows_the_phase_and_how_many_doses_of_it_are_given(patient, patient_client):
+    with frozen(date(2026, 3, 4), 8):
+        regimen = factories.regimen_for(patient, START)
+        give_on_time(regimen, 2)
+
+        page = home(patient_client)
+
+    assert one(page, "phase-badge") == "Repletion"
+    assert one(page, "phase-progress") == "Daily for 1 week · dose 3 of 7 next, 2 given"
+    assert '<progress class="phase-progress w-100 mb-3" max="7" value="2"' in page.text
+
+
+def test_it_counts_the_doses_of_the_current_phase_only(patient, patient_client):
+    with frozen(date(2026, 3, 23), 8):
+        regimen = factories.regimen_for(patient, START)
+        give_on_time(regimen, 7 + 2)  # the whole repletion, then 2 weekly doses
+
+        page = home(patient_client)
+
+    assert one(page, "phase-badge") == "Stabilization"
+    assert one(page, "phase-progress") == "Weekly for 4 weeks · dose 3 of 4 next, 2 given"
+
+
+def test_it_shows_since_when_an_open_maintenance_phase_runs(patient, patient_client):
+    with frozen(date(2026, 4, 10)):
+        regimen = factories.regimen_for(patient, START)
+        give_on_time(regimen, 7 + 4)  # the last weekly dose, on 5 April, ends stabilization
+
+        page = home(patient_client)
+
+    assert one(page, "phase-badge") == "Maintenance"
+    assert one(page, "phase-progress") == "Every 4 weeks · maintenance since 5 April 2026"
+    assert "<progress" not in page.text
+
+
+# --- next injection and its status -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "status"),
+    [
+        (date(2026, 4, 30), "in 3 days"),
+        (date(2026, 5, 2), "tomorrow"),
+        (date(2026, 5, 3), "due today"),
+        (date(2026, 5, 4), "1 day late"),
+        (date(2026, 5, 13), "10 days late"),
+    ],
+)
+def test_it_shows_the_next_due_date_and_how_far_away_it_is(patient, patient_client, today, status):
+    factories.regimen_for(patient, date(2026, 5, 3))  # no doses yet: due on the start date
+
+    with frozen(today, 10):
+        page = home(patient_client)
+
+    assert one(page, "next-due") == "Sunday 3 May 2026"
+    assert one(page, "next-status") == status
+
+
+def test_it_counts_days_from_the_patients_today_not_the_servers(patient, patient_client):
+    factories.regimen_for(patient, date(2026, 5, 3))
+
+    # 01:30 on 1 May in UTC is still 30 April, 21:30, in New York.
+    with frozen(date(2026, 5, 1), 1, 30, zone=ZoneInfo("UTC")):
+        page = home(patient_client)
+
+    assert one(page, "next-status") == "in 3 days"
+
+
+def test_it_moves_the_next_due_date_with_a_late_dose(patient, patient_client):
+    with frozen(date(2026, 5, 8)):
+        regimen = factories.regimen_for(patient, START)
+        give_on_time(regimen, 7 + 4)  # maintenance due Sunday 3 May
+        factories.give(regimen, date(2026, 5, 6))  # 3 days late
+
+        page = home(patient_client)
+
+    assert one(page, "next-due") == "Wednesday 3 June 2026"
+    assert one(page, "next-status") == "in 26 days"
+
+
+def test_it_offers_to_skip_only_a_dose_that_is_due(patient, patient_client):
+    factories.regimen_for(patient, date(2026, 5, 3))
+
+    with frozen(date(2026, 5, 2)):
+        upcoming = home(patient_client)
+    with frozen(date(2026, 5, 3)):
+        due = home(patient_client)
+
+    assert "Skip this dose" not in upcoming.text
+    assert "Skip this dose" in due.text
+    assert reverse("log_dose") in upcoming.text and reverse("log_dose") in due.text
+
+
+# --- upcoming dates --------------------------------------------------------------------------
+
+
+def test_it_lists_the_next_five_dates_from_the_start(patient, patient_client):
+    with frozen(START, 7):
+        factories.regimen_for(patient, START)
+        page = home(patient_client)
+
+    assert upcoming_rows(page) == [
+        "Mon 2 Mar 2026 Repletion · 1000 mcg",
+        "Tue 3 Mar 2026 Repletion · 1000 mcg",
+        "Wed 4 Mar 2026 Repletion · 1000 mcg",
+        "Thu 5 Mar 2026 Repletion · 1000 mcg",
+        "Fri 6 Mar 2026 Repletion · 1000 mcg",
+    ]
+
+
+def test_it_lists_upcoming_dates_across_phase_boundaries(patient, patient_client):
+    with frozen(date(2026, 3, 7), 7):
+        regimen = factories.regimen_for(patient, START)
+        give_on_time(regimen, 5)  # 2 to 6 March: two daily doses are left
+
+        page = home(patient_client)
+
+    assert upcoming_rows(page) == [
+        "Sat 7 Mar 2026 Repletion · 1000 mcg",
+        "Sun 8 Mar 2026 Repletion · 1000 mcg",
+        "Sun 15 Mar 2026 Stabilization · 1000 mcg",
+        "Sun 22 Mar 2026 Stabilization · 1000 mcg",
+        "Sun 29 Mar 2026 Stabilization · 1000 mcg",
+    ]
+
+
+def test_it_lists_upcoming_dates_into_maintenance(patient, patient_client):
+    with frozen(date(2026, 3, 25)):
+        regimen = factories.regimen_for(patient, START)
+        give_on_time(regimen, 7 + 2)
+
+        page = home(patient_client)
+
+    assert upcoming_rows(page) == [
+        "Sun 29 Mar 2026 Stabilization · 1000 mcg",
+        "Sun 5 Apr 2026 Stabilization · 1000 mcg",
+        "Sun 3 May 2026 Maintenance · 1000 mcg",
+        "Sun 31 May 2026 Maintenance · 1000 mcg",
+        "Sun 28 Jun 2026 Maintenance · 1000 mcg",
+    ]
+
+
+# --- last injection and the next site --------------------------------------------------------
+
+
+def test_it_shows_no_last_injection_and_the_first_site_before_any_dose(patient, patient_client):
+    with frozen(START, 7):
+        factories.regimen_for(patient, START)
+        page = home(patient_client)
+
+    assert "None recorded yet." in page.text
+    assert by_testid(page, "last-dose") == []
+    assert one(page, "suggested-site") == "Left deltoid"
+
+
+def test_it_shows_the_last_injection_and_suggests_a_never_used_site(patient, patient_client):
+    with frozen(date(2026, 3, 4), 7):
+        regimen = factories.regimen_for(patient, START)
+        factories.give(regimen, date(2026, 3, 2), 9, site="LD")
+        factories.give(regimen, date(2026, 3, 3), 18, site="RD")
+
+        page = home(patient_client)
+
+    assert one(page, "last-dose") == "Tue 3 Mar 2026, 18:00 · 1000 mcg · Right deltoid"
+    assert one(page, "suggested-site") == "Left thigh (vastus lateralis)"
+
+
+def test_it_suggests_the_least_recently_used_site_once_all_are_used(patient, patient_client):
+    with frozen(date(2026, 3, 8), 7):
+        regimen = factories.regimen_for(patient, START)
+        for day, site in enumerate(["LVL", "RD", "RVL", "LVG", "RVG", "LD"], start=2):
+            factories.give(regimen, date(2026, 3, day), site=site)
+
+        page = home(patient_client)
+
+    assert one(page, "suggested-site") == "Left thigh (vastus lateralis)"
+    assert one(page, "last-dose").endswith("· Left deltoid")
+
+
+def test_it_ignores_a_deleted_injection_for_the_last_one_and_the_site(patient, patient_client):
+    with frozen(date(2026, 3, 4), 7):
+        regimen = factories.regimen_for(patient, START)
+        factories.give(regimen, date(2026, 3, 2), site="LD")
+        mistake = factories.give(regimen, date(2026, 3, 3), site="RD")
+        actions.delete_dose(mistake, patient)
+
+        page = home(patient_client)
+
+    assert one(page, "last-dose") == "Mon 2 Mar 2026, 09:00 · 1000 mcg · Left deltoid"
+    assert one(page, "suggested-site") == "Right deltoid"
+
+
+# --- check-in prompt, prescriber note, no regimen ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("last_checkin_days_ago", "prompted"),
+    [(None, True), (8, True), (7.5, True), (6, False), (0, False)],
+)
+def test_it_prompts_for_a_check_in_when_none_in_the_last_7_days(
+    patient, patient_client, last_checkin_days_ago, prompted
+):
+    with frozen(date(2026, 3, 20)):
+        factories.regimen_for(patient, START)
+        if last_checkin_days_ago is not None:
+            now = datetime(2026, 3, 20, 12, tzinfo=NEW_YORK)
+            scores = dict.fromkeys(SymptomEntry.SYMPTOMS, 2)
+            SymptomEntry.objects.create(
+                patient=patient,
+                recorded_by=patient,
+                recorded_at=now - timedelta(days=last_checkin_days_ago),
+                **scores,
+            )
+
+        page = home(patient_client)
+
+    prompts = by_testid(page, "checkin-prompt")
+    if prompted:
+        assert prompts == ["You have not checked in this week. How are your symptoms? Check in now"]
+        assert reverse("checkin") in page.text
+    else:
+        assert prompts == []
+
+
+def test_it_says_the_prescriber_confirms_the_example_regimen(patient, patient_client):
+    factories.regimen_for(patient, START)
+
+    page = home(patient_client)
+
+    assert one(page, "prescriber-note") == (
+        "Example regimen: your prescriber confirms the dose and interval."
+    )
+    assert "Cyanocobalamin 1000 mcg, common US practice" in page.text
+
+
+def test_it_shows_an_empty_state_to_a_patient_without_a_regimen(patient, patient_client):
+    page = home(patient_client)
+
+    assert "No active regimen" in page.text
+    assert "Your clinician or an administrator sets up your injection plan." in page.text
+    assert by_testid(page, "next-due") == []
+    assert by_testid(page, "phase-badge") == []
+    assert by_testid(page, "upcoming") == []
+
+
+def test_it_shows_only_the_signed_in_patients_plan(patient, other_patient, patient_client):
+    theirs = factories.regimen_for(other_patient, START)
+    with frozen(date(2026, 3, 3)):
+        factories.give(theirs, START, site="RVG")
+        page = home(patient_client)
+
+    assert "No active regimen" in page.text
+    assert "Right hip" not in page.text
+
+
+def test_it_says_the_course_is_complete_after_its_last_dose(patient, patient_client):
+    with frozen(date(2026, 5, 4)):
+        regimen = factories.regimen_for(patient, START)
+        # A course that ends: its last phase stops after one dose instead of running open.
+        Phase.objects.filter(regimen=regimen, order=2).update(end_rule="after_doses", end_value=1)
+        regimen = Regimen.objects.get(pk=regimen.pk)
+        give_on_time(regimen, 7 + 4 + 1)  # the last one on 3 May
+
+        page = home(patient_client)
+
+    assert one(page, "next-due") == "Course complete: nothing is due."
+    assert upcoming_rows(page) == ["Nothing more is due."]
+    assert one(page, "last-dose") == "Sun 3 May 2026, 09:00 · 1000 mcg · Left deltoid"
+    assert "No active regimen" not in page.text
+
+
+# --- a fixed number of queries ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("injections", [10, 1000])
+def test_it_makes_the_same_number_of_queries_whatever_the_history(
+    patient, patient_client, django_assert_num_queries, injections
+):
+    regimen = factories.regimen_for(patient, date(2022, 1, 1))
+    factories.add_injections(regimen, injections, date(2022, 1, 1))
+    actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 1))
+    assert DoseLog.objects.filter(patient=patient).count() == injections
+
+    # 1 the session; 2 the signed-in user; 3 the active regimen with its current phase;
+    # 4 the care team; 5 the last injection; 6 the last check-in; 7 the regimen's phases (for
+    # the upcoming dates); 8 when each site was last used on the regimen's route.
+    with django_assert_num_queries(8):
+        page = home(patient_client)
+
+    last = datetime.combine(date(2022, 1, 1) + timedelta(days=injections - 1), time(9))
+    assert one(page, "last-dose").startswith(f"{last:%a} {last.day} {last:%b %Y}, 09:00")
+    assert one(page, "phase-badge") == ("Stabilization" if injections == 10 else "Maintenance")
+    assert len(upcoming_rows(page)) == 5
+    assert by_testid(page, "checkin-prompt") == []

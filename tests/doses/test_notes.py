@@ -1,0 +1,200 @@
+"""Clinical notes: a care-team clinician adds one from the patient record; it shows on the
+record's timeline with its author; an empty note is refused with a message; what is typed is
+shown as text, never as HTML; the patient never sees notes."""
+
+from datetime import date, datetime
+from html import unescape
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from doses.models import ClinicalNote
+from tests import factories
+from tests.pages import PageText
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = ZoneInfo("America/New_York")
+NOW = datetime(2026, 3, 9, 14, 5, tzinfo=NEW_YORK)
+NOTE = "Discussed self-injection technique; review in 4 weeks."
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+class _Page(PageText):
+    """The alert messages and the timeline entries, as (data-kind, visible text)."""
+
+    def __init__(self):
+        super().__init__()
+        self.messages, self.timeline = [], []
+
+    def sinks(self, tag, attrs):
+        if attrs.get("role") == "status":
+            return [self.messages.append]
+        if "timeline-item" in (attrs.get("class") or ""):
+            kind = attrs.get("data-kind")
+            return [lambda text: self.timeline.append((kind, text))]
+        return []
+
+
+def parse(response) -> _Page:
+    page = _Page()
+    page.text = response.content.decode()
+    page.feed(page.text)
+    return page
+
+
+@pytest.fixture
+def clinician_client(clinician):
+    browser = Client()
+    browser.force_login(clinician)
+    return browser
+
+
+def record(client, patient) -> _Page:
+    return parse(client.get(reverse("patient_record", args=[patient.pk])))
+
+
+def add_note(client, patient, text: str, token=None):
+    """Submit the note form from the record page, as a browser would."""
+    if token is None:
+        token = record(client, patient).values["submission_token"]
+    return client.post(
+        reverse("add_note", args=[patient.pk]),
+        {"text": text, "submission_token": token},
+        follow=True,
+    )
+
+
+def notes(page) -> list[str]:
+    return [text for kind, text in page.timeline if kind == "note"]
+
+
+def test_a_note_shows_on_the_record_with_its_author_and_time(patient, clinician, clinician_client):
+    response = add_note(clinician_client, patient, NOTE)
+
+    page = parse(response)
+    assert response.redirect_chain == [(reverse("patient_record", args=[patient.pk]), 302)]
+    assert page.messages == ["Note added to the record."]
+    assert notes(page) == [f"Clinical note · Dr Care Mon 9 Mar 2026, 14:05 {NOTE}"]
+    note = ClinicalNote.objects.get()
+    assert (note.patient, note.author, note.text) == (patient, clinician, NOTE)
+
+
+def test_notes_sit_in_the_timeline_among_the_other_records(patient, clinician, clinician_client):
+    with time_machine.travel(datetime(2026, 3, 2, 8, tzinfo=NEW_YORK), tick=False):
+        regimen = factories.regimen_for(patient, date(2026, 3, 2))
+        factories.give(regimen, date(2026, 3, 2), 7)
+    with time_machine.travel(datetime(2026, 3, 2, 12, tzinfo=NEW_YORK), tick=False):
+        add_note(clinician_client, patient, "First dose observed.")
+    with time_machine.travel(datetime(2026, 3, 3, 12, tzinfo=NEW_YORK), tick=False):
+        factories.give(regimen, date(2026, 3, 3), 9)
+
+    page = record(clinician_client, patient)
+
+    assert [kind for kind, _ in page.timeline] == ["given", "note", "given"]
+
+
+def test_another_clinician_on_the_team_sees_who_wrote_the_note(
+    patient, clinician, clinician_client
+):
+    colleague = factories.ClinicianFactory(name="Dr Second", email="second@example.org")
+    factories.CareTeamFactory(patient=patient, clinician=colleague)
+    add_note(clinician_client, patient, NOTE)
+    browser = Client()
+    browser.force_login(colleague)
+
+    page = record(browser, patient)
+
+    assert notes(page) == [f"Clinical note · Dr Care Mon 9 Mar 2026, 14:05 {NOTE}"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_an_empty_note_is_refused_with_a_message(patient, clinician_client, text):
+    response = add_note(clinician_client, patient, text)
+
+    page = parse(response)
+    assert page.messages == ["The note was not saved: This field is required."]
+    assert notes(page) == []
+    assert not ClinicalNote.objects.exists()
+
+
+def test_a_note_longer_than_4000_characters_is_refused(patient, clinician_client):
+    response = add_note(clinician_client, patient, "x" * 4001)
+
+    assert parse(response).messages == [
+        "The note was not saved: Ensure this value has at most 4000 characters (it has 4001)."
+    ]
+    assert not ClinicalNote.objects.exists()
+
+
+def test_html_in_a_note_is_shown_as_text(patient, clinician_client):
+    text = '<script>alert("x")</script>\n<b>bold</b> & <a href="https://example.org">link</a>'
+
+    response = add_note(clinician_client, patient, text)
+
+    html = response.content.decode()
+    assert "<script>alert" not in html
+    assert "<b>bold</b>" not in html
+    assert '<a href="https://example.org">' not in html
+    assert (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<br>&lt;b&gt;bold&lt;/b&gt; &amp; "
+        "&lt;a href=&quot;https://example.org&quot;&gt;link&lt;/a&gt;" in html
+    )
+    # What the clinician sees is exactly what was typed.
+    assert notes(parse(response)) == [
+        "Clinical note · Dr Care Mon 9 Mar 2026, 14:05 " + " ".join(unescape(text).split())
+    ]
+
+
+def test_submitting_the_same_note_form_twice_adds_one_note(patient, clinician_client):
+    token = record(clinician_client, patient).values["submission_token"]
+
+    add_note(clinician_client, patient, NOTE, token)
+    add_note(clinician_client, patient, NOTE, token)
+
+    assert ClinicalNote.objects.count() == 1
+
+
+def test_the_patient_never_sees_notes(patient, clinician_client, patient_client):
+    add_note(clinician_client, patient, NOTE)
+    pages = {
+        "record": patient_client.get(reverse("patient_record", args=[patient.pk])),
+        "history": patient_client.get(reverse("history")),
+        "report": patient_client.get(reverse("patient_report", args=[patient.pk])),
+        "home": patient_client.get(reverse("home")),
+    }
+
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        html = response.content.decode()
+        assert "self-injection technique" not in html, name
+        assert "Clinical note" not in html, name
+    assert ClinicalNote.objects.count() == 1
+
+
+def test_a_patient_cannot_add_a_note(patient, patient_client):
+    response = patient_client.post(
+        reverse("add_note", args=[patient.pk]), {"text": "I am fine, really."}
+    )
+
+    assert response.status_code == 404
+    assert not ClinicalNote.objects.exists()
+
+
+def test_a_clinician_off_the_team_cannot_add_a_note(patient, clinician):
+    stranger = factories.ClinicianFactory(name="Dr Stranger", email="stranger@example.org")
+    browser = Client()
+    browser.force_login(stranger)
+
+    response = browser.post(reverse("add_note", args=[patient.pk]), {"text": "Hello"})
+
+    assert response.status_code == 404
+    assert not ClinicalNote.objects.exists()
