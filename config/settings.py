@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "accounts",
     "regimens",
     "doses",
+    "reminders",
 ]
 
 MIDDLEWARE = [

@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("doses.urls")),
     path("", include("regimens.urls")),
+    path("", include("reminders.urls")),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import charts, clinician, labs, patient
+from .views import charts, clinician, fhir, labs, patient, spreadsheet, supplies
 
 urlpatterns = [
     path("injections/log/", patient.log_dose, name="log_dose"),
@@ -11,6 +11,13 @@ urlpatterns = [
     path("injections/<int:pk>/restore/", patient.restore_dose, name="restore_dose"),
     path("history/", patient.history, name="history"),
     path("export/", patient.export, name="export"),
+    path("export/fhir/", fhir.export_fhir, name="export_fhir"),
+    path("export/csv/", spreadsheet.export_csv, name="export_csv"),
+    path("supplies/", supplies.supplies, name="supplies"),
+    path("supplies/new/", supplies.supply_new, name="supply_new"),
+    path("supplies/<int:pk>/correct/", supplies.supply_correct, name="supply_correct"),
+    path("supplies/<int:pk>/delete/", supplies.supply_delete, name="supply_delete"),
+    path("supplies/<int:pk>/restore/", supplies.supply_restore, name="supply_restore"),
     path("checkins/new/", patient.checkin, name="checkin"),
     path("checkins/<int:pk>/", patient.checkin_detail, name="checkin_detail"),
     path("labs/", labs.labs, name="labs"),
@@ -20,5 +27,15 @@ urlpatterns = [
     path("patients/<int:patient_id>/", clinician.patient_record, name="patient_record"),
     path("patients/<int:patient_id>/report/", clinician.report, name="patient_report"),
     path("patients/<int:patient_id>/injections/log/", clinician.clinic_dose, name="clinic_dose"),
+    path(
+        "patients/<int:patient_id>/export/fhir/",
+        fhir.patient_export_fhir,
+        name="patient_export_fhir",
+    ),
+    path(
+        "patients/<int:patient_id>/export/csv/",
+        spreadsheet.patient_export_csv,
+        name="patient_export_csv",
+    ),
     path("patients/<int:patient_id>/notes/", clinician.add_note, name="add_note"),
 ]

@@ -1,0 +1,130 @@
+"""What reaches patients outside the app: email reminders and a private calendar feed.
+
+ReminderSettings holds a patient's choices; ReminderSent is the ledger that makes
+`manage.py send_reminders` idempotent (one row per reminder, claimed before it is sent, so two
+overlapping runs never send the same one twice). CalendarFeed is the secret address of a
+patient's feed and CalendarEntry remembers each event's date, so that the feed raises an
+event's SEQUENCE when its date moves.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class ReminderSettings(models.Model):
+    """A patient's reminder choices. Patients without a row get the defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_settings"
+    )
+    due_soon = models.BooleanField(
+        "before an injection is due", default=True, help_text="Sent the lead time before."
+    )
+    lead_days = models.PositiveSmallIntegerField(
+        "lead time (days)",
+        default=1,
+        validators=[MaxValueValidator(7)],
+        help_text="How many days before the due date: 1 is the day before, up to 7.",
+    )
+    due_today = models.BooleanField("on the day an injection is due", default=True)
+    overdue = models.BooleanField("when an injection is overdue", default=True)
+    checkin = models.BooleanField(
+        "weekly symptom check-in", default=True, help_text="When a week has passed since the last."
+    )
+    lab_review = models.BooleanField("when a lab review is due", default=True)
+    send_hour = models.PositiveSmallIntegerField(
+        "send from (hour)",
+        default=8,
+        validators=[MaxValueValidator(23)],
+        help_text="Reminders go out from this hour of the day, in your time zone.",
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "reminder settings"
+
+    def __str__(self):
+        return f"Reminder settings of {self.user}"
+
+
+class ReminderSent(models.Model):
+    """One reminder, claimed by the run that sends it. `key` names the occasion (the due date,
+    the week), so the unique constraint keeps it to one per occasion."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "Injection due soon"
+        DUE_TODAY = "due_today", "Injection due today"
+        OVERDUE = "overdue", "Injection overdue"
+        CHECKIN = "checkin", "Weekly check-in"
+        LAB_REVIEW = "lab_review", "Lab review due"
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders_sent"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=40)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.CLAIMED)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "key"], name="one_reminder_per_occasion"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.key}) for {self.user}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """The secret address of a patient's calendar feed. Regenerating replaces the token, so the
+    old address stops working; revoking deletes the row."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"
+
+
+class CalendarEntry(models.Model):
+    """The date a feed last published for one upcoming injection: the regimen's dose `number`
+    (1 is the first dose ever recorded or due). Its UID stays; SEQUENCE rises when the date
+    moves."""
+
+    regimen = models.ForeignKey(
+        "regimens.Regimen", on_delete=models.CASCADE, related_name="calendar_entries"
+    )
+    number = models.PositiveIntegerField()
+    due_on = models.DateField()
+    sequence = models.PositiveIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["regimen", "number"], name="one_entry_per_dose")
+        ]
+
+    def __str__(self):
+        return f"Dose {self.number} of {self.regimen} on {self.due_on}"
