@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Page speed at 100 and 10,000 patients on PostgreSQL (docs/performance.md). Needs wrk.
+bench: $(STAMP)
+	$(BIN)/python bench/perf.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3

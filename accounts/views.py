@@ -3,7 +3,10 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from doses.views.clinician import triage
 from doses.views.patient import patient_home
@@ -37,3 +40,11 @@ def record_views(request):
     views = RecordView.objects.filter(patient=patient).select_related("viewer")
     page = Paginator(views, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/record_views.html", {"page": page})
+
+
+@never_cache
+@require_GET
+def health(request):
+    """For a load balancer's liveness check, and the benchmark's trivial view: the process
+    answers. No database, no session, no template."""
+    return HttpResponse("ok\n", content_type="text/plain")

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import home
+from accounts.views import health, home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("health/", health, name="health"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("doses.urls")),

@@ -1,0 +1,292 @@
+"""Page speed at two data sizes, on PostgreSQL: `make bench` runs this.
+
+    .venv/bin/python bench/perf.py                 # 100 and 10,000 patients, 3 years each
+    .venv/bin/python bench/perf.py --reuse         # keep the seeded databases from a last run
+    .venv/bin/python bench/perf.py --small 50 --large 2000 --requests 50   # a quick look
+
+For each data set (a fresh database b12_bench_small / b12_bench_large, seeded with
+`seed_demo --patients N --years Y`; the first clinician cares for 2,000 patients, or all of
+them when there are fewer) it measures, in a Django process with production settings talking
+to PostgreSQL:
+
+- the server-side time of each page: the patient's home, their history, logging an
+  injection (the form's POST), the clinician's triage list and one patient's record; p50 and
+  p95 over --requests requests after a warm-up (the patient is the one with the longest
+  history in the first care team; injections logged here are removed afterwards);
+- the SQL queries each page makes;
+- PostgreSQL's plans (EXPLAIN) for the triage list's and the record's queries, and which
+  indexes they use.
+
+The PostgreSQL server is the one on 127.0.0.1:5432 (user postgres), or the one DATABASE_URL
+names on this machine; the databases are created there and kept for --reuse.
+
+On the large set it then starts gunicorn (one sync worker per core) and measures throughput
+with wrk: the patient's home against a trivial view (/health/) in the same run.
+
+It writes bench/results.json and the table in docs/performance.md (between the markers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess  # noqa: S404 - runs manage.py, gunicorn and wrk with fixed argument lists
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import load  # noqa: E402 - bench/load.py: database and gunicorn helpers shared with the load test
+
+HOST = load.HOST
+PAGES = ("home", "history", "log", "list", "record")
+RESULTS = ROOT / "bench" / "results.json"
+REPORT = ROOT / "docs" / "performance.md"
+TARGETS = {
+    "growth_max": 1.3,
+    "list_p50_ms_max": 150,
+    "home_p50_ms_max": 40,
+    "home_rps_ratio_min": 0.3,
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", type=int, default=100, help="patients in the small set")
+    parser.add_argument("--large", type=int, default=10_000, help="patients in the large set")
+    parser.add_argument("--years", type=float, default=3, help="years of history each")
+    parser.add_argument("--requests", type=int, default=100, help="timed requests per page")
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--reuse", action="store_true", help="keep databases seeded earlier")
+    server = urlparse(os.environ.get("DATABASE_URL", ""))
+    from_env = server.scheme.startswith("postgres") and server.hostname in (HOST, "localhost")
+    parser.add_argument("--pg-user", default=(from_env and server.username) or "postgres")
+    parser.add_argument("--pg-port", type=int, default=(from_env and server.port) or 5432)
+    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one data set
+    return parser.parse_args(argv)
+
+
+def environment(args, db_name: str, secret: str) -> dict[str, str]:
+    pg = SimpleNamespace(pg_user=args.pg_user, pg_port=args.pg_port, db_name=db_name)
+    env = load.environment(pg)
+    env["DJANGO_SECRET_KEY"] = secret  # the same in every process: sessions must carry over
+    env["DJANGO_ALLOWED_HOSTS"] = f"{HOST},testserver"
+    return env
+
+
+def manage(env: dict, *command: str) -> None:
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "manage.py", *command], cwd=ROOT, env={**os.environ, **env}, check=True
+    )
+
+
+def database_ready(args, db_name: str, patients: int) -> bool:
+    """A database seeded earlier with this many patients (for --reuse)."""
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            host=HOST, port=args.pg_port, user=args.pg_user, dbname=db_name
+        ) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM accounts_user WHERE email LIKE 'patient%%@bulk.example.org'"
+            ).fetchone()
+            return row[0] == patients
+    except Exception:  # noqa: BLE001 - missing database or tables: not ready
+        return False
+
+
+def prepare(args, label: str, patients: int, env: dict) -> float | None:
+    """Create and seed the data set unless --reuse finds it. Returns the seeding time (s)."""
+    db_name = f"b12_bench_{label}"
+    if args.reuse and database_ready(args, db_name, patients):
+        log(f"{label}: reusing {db_name} ({patients} patients)")
+        return None
+    log(f"{label}: creating {db_name} and seeding {patients} patients × {args.years:g} years")
+    load.create_database(
+        SimpleNamespace(pg_user=args.pg_user, pg_port=args.pg_port, db_name=db_name)
+    )
+    began = time.monotonic()
+    manage(env, "migrate", "--verbosity", "0")
+    manage(env, "seed_demo", "--patients", str(patients), "--years", str(args.years))
+    return round(time.monotonic() - began, 1)
+
+
+def measure(args, env: dict) -> dict:
+    """Run this script again, in a process set up for the data set's database."""
+    out = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, __file__, "--measure", "1", "--requests", str(args.requests)],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    sys.stderr.write(out.stderr)
+    return json.loads(out.stdout)
+
+
+# -- wrk ------------------------------------------------------------------------------------
+
+
+def wrk_rps(args, port: int, path: str, cookie: str | None) -> float:
+    command = ["wrk", "-t2", "-c8", f"-d{args.wrk_seconds}s", "--latency"]
+    if cookie:
+        command += ["-H", f"Cookie: sessionid={cookie}"]
+    command.append(f"http://{HOST}:{port}{path}")
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} failed responses on {path}:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def throughput(args, env: dict, cookie: str) -> dict:
+    workers = os.cpu_count() or 2
+    workdir = Path(tempfile.mkdtemp(prefix="b12-bench-"))
+    server = load.Server(SimpleNamespace(workers=workers, threads=1), env, workdir)
+    server.start()
+    try:
+        trivial = wrk_rps(args, server.port, "/health/", None)
+        home = wrk_rps(args, server.port, "/", cookie)
+    finally:
+        server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return {
+        "workers": workers,
+        "trivial_rps": round(trivial, 1),
+        "home_rps": round(home, 1),
+        "home_rps_ratio": round(home / trivial, 3),
+    }
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def results(args, sets: dict, wrk: dict, seeding: dict) -> dict:
+    small, large = sets["small"], sets["large"]
+    out = {f"{page}_p50_ms": large["pages"][page]["p50_ms"] for page in PAGES}
+    out |= {f"{page}_p95_ms": large["pages"][page]["p95_ms"] for page in PAGES}
+    out["growth"] = {
+        page: round(large["pages"][page]["p50_ms"] / small["pages"][page]["p50_ms"], 2)
+        for page in PAGES
+    }
+    out["queries"] = {
+        label: {page: data["pages"][page]["queries"] for page in PAGES}
+        for label, data in sets.items()
+    }
+    out["home_rps_ratio"] = wrk["home_rps_ratio"]
+    out["throughput"] = wrk
+    out["small"] = small
+    out["large"] = large
+    out["seed_seconds"] = seeding
+    out["targets"] = TARGETS
+    out["met"] = {
+        "queries_identical": out["queries"]["small"] == out["queries"]["large"],
+        "growth": max(out["growth"].values()) <= TARGETS["growth_max"],
+        "list_p50": out["list_p50_ms"] <= TARGETS["list_p50_ms_max"],
+        "home_p50": out["home_p50_ms"] <= TARGETS["home_p50_ms_max"],
+        "home_rps_ratio": out["home_rps_ratio"] >= TARGETS["home_rps_ratio_min"],
+        "indexes_used": all(data["explain"]["all_use_indexes"] for data in sets.values()),
+    }
+    out["machine"] = {"cores": os.cpu_count(), "python": sys.version.split()[0]}
+    out["run"] = {
+        "patients": {"small": args.small, "large": args.large},
+        "years": args.years,
+        "requests": args.requests,
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    return out
+
+
+def table(data: dict) -> str:
+    names = {
+        "home": "Patient home",
+        "history": "History",
+        "log": "Log an injection (POST)",
+        "list": "Triage list",
+        "record": "Patient record",
+    }
+    small, large = data["small"]["pages"], data["large"]["pages"]
+    lines = [
+        f"Measured {data['run']['when']} on {data['machine']['cores']} cores;"
+        f" {data['run']['patients']['small']:,} and {data['run']['patients']['large']:,}"
+        f" patients with {data['run']['years']:g} years each; {data['run']['requests']} requests"
+        " per page.",
+        "",
+        "| Page | Small p50 | Large p50 | Large p95 | Growth | Queries (small / large) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for page in PAGES:
+        lines.append(
+            f"| {names[page]} | {small[page]['p50_ms']} ms | {large[page]['p50_ms']} ms"
+            f" | {large[page]['p95_ms']} ms | {data['growth'][page]}"
+            f" | {small[page]['queries']} / {large[page]['queries']} |"
+        )
+    wrk = data["throughput"]
+    lines += [
+        "",
+        f"Throughput under gunicorn ({wrk['workers']} sync workers, wrk, 8 connections):"
+        f" patient home {wrk['home_rps']} requests/s, trivial view {wrk['trivial_rps']}"
+        f" requests/s: a ratio of {wrk['home_rps_ratio']}.",
+        "",
+        "Targets: "
+        + ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in data["met"].items()),
+    ]
+    return "\n".join(lines)
+
+
+def write_report(data: dict) -> None:
+    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    text = REPORT.read_text()
+    before, rest = text.split(start, 1)
+    _old, after = rest.split(end, 1)
+    REPORT.write_text(f"{before}{start}\n{table(data)}\n{end}{after}")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.measure:
+        from measure import run  # bench/measure.py, inside the data set's Django process
+
+        print(json.dumps(run(args.requests)))
+        return 0
+    if shutil.which("wrk") is None:
+        log("wrk is not installed: apt-get install -y wrk (Debian), then run again")
+        return 2
+    secret = secrets.token_urlsafe(50)
+    sets, seeding, env = {}, {}, {}
+    for label, patients in (("small", args.small), ("large", args.large)):
+        env = environment(args, f"b12_bench_{label}", secret)
+        seeding[label] = prepare(args, label, patients, env)
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        log(f"{label}: measuring {args.requests} requests per page")
+        sets[label] = measure(args, env)
+    log("large: throughput under gunicorn with wrk")
+    wrk = throughput(args, env, sets["large"].pop("session"))
+    sets["small"].pop("session")
+    data = results(args, sets, wrk, seeding)
+    print(table(data))
+    if not args.no_write:
+        write_report(data)
+        log(f"wrote {RESULTS.relative_to(ROOT)} and {REPORT.relative_to(ROOT)}")
+    return 0 if all(data["met"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
