@@ -131,9 +131,27 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Email (password resets, reminders): SMTP once DJANGO_EMAIL_HOST is set, unless
+# DJANGO_EMAIL_BACKEND names another backend; printed to the console otherwise.
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=True)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env.bool("DJANGO_EMAIL_USE_SSL", default=False)  # implicit TLS, port 465
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)  # seconds; cron runs never hang
 EMAIL_BACKEND = env.str(
-    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+    "DJANGO_EMAIL_BACKEND",
+    default=(
+        "django.core.mail.backends.smtp.EmailBackend"
+        if EMAIL_HOST
+        else "django.core.mail.backends.console.EmailBackend"
+    ),
 )
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="B12 log <b12@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the app is reached from outside, for absolute links in emails (no trailing slash).
+SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Sign-in throttling (django-axes), for the app's and the admin's sign-in alike: after
 # AXES_FAILURE_LIMIT failures for one account, or from one address, sign-ins are refused for

@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from .models import DoseLog, DoseLogVersion, LabRange, LabResult, SymptomEntry
+from .models import (
+    DoseLog,
+    DoseLogVersion,
+    LabRange,
+    LabResult,
+    Supply,
+    SupplyVersion,
+    SymptomEntry,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -76,3 +84,25 @@ class LabRangeAdmin(admin.ModelAdmin):
 
     list_display = ["analyte", "low", "high", "unit"]
     fields = ["analyte", "low", "high", "note"]
+
+
+class SupplyVersionInline(VersionInline):
+    model = SupplyVersion
+
+
+@admin.register(Supply)
+class SupplyAdmin(ReadOnlyAdmin):
+    list_display = [
+        "patient",
+        "medication",
+        "concentration_mcg_per_ml",
+        "container_ml",
+        "count",
+        "expires_on",
+        "received_on",
+        "deleted_at",
+    ]
+    list_filter = ["medication"]
+    list_select_related = ["patient"]
+    search_fields = ["patient__email", "patient__name", "lot_number"]
+    inlines = [SupplyVersionInline]

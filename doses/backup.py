@@ -17,8 +17,17 @@ from django.utils import timezone
 
 from accounts.models import CareTeamMembership, RecordView, User
 from regimens.models import Phase, Regimen, RegimenChange
+from reminders.models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
 
-from .models import ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
+from .models import (
+    ClinicalNote,
+    DoseLog,
+    DoseLogVersion,
+    LabResult,
+    Supply,
+    SupplyVersion,
+    SymptomEntry,
+)
 
 FORMAT = "b12-log-patient/1"
 
@@ -47,6 +56,12 @@ def _querysets(patient):
         LabResult.objects.filter(patient=patient),
         ClinicalNote.objects.filter(patient=patient),
         RecordView.objects.filter(patient=patient),
+        Supply.objects.filter(patient=patient),
+        SupplyVersion.objects.filter(supply__patient=patient),
+        ReminderSettings.objects.filter(user=patient),
+        ReminderSent.objects.filter(user=patient),
+        CalendarFeed.objects.filter(user=patient),
+        CalendarEntry.objects.filter(regimen__patient=patient),
     ]
 
 

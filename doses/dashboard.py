@@ -11,6 +11,7 @@ from regimens import reference, schedule
 from regimens.models import EndRule, Phase, Regimen
 
 from .models import DoseLog, SymptomEntry
+from .supplies import SupplyOutlook, outlook
 
 CHECKIN_EVERY = timedelta(days=7)
 
@@ -98,6 +99,7 @@ class Dashboard:
     checkin_due: bool = True
     care_team: list = field(default_factory=list)
     last_checkin: SymptomEntry | None = None
+    supplies: SupplyOutlook | None = None
 
     @property
     def suggested_site_name(self) -> str:
@@ -105,8 +107,9 @@ class Dashboard:
 
 
 def build_dashboard(patient) -> Dashboard:
-    """Queries: regimen with its current phase; the care team; its phases; the last dose;
-    sites' last use; the last check-in. Six, whatever the history's size."""
+    """Queries: regimen with its current phase; the care team; the last dose; the last
+    check-in; its phases; sites' last use; the supplies; and, once any supply is recorded, the
+    injections since it is in use: seven, or eight with supplies, whatever the history's size."""
     board = Dashboard(today=patient.today())
     board.regimen = regimen = current_regimen(patient)
     board.care_team = list(care_team(patient))
@@ -130,4 +133,5 @@ def build_dashboard(patient) -> Dashboard:
     board.upcoming = regimen.upcoming(5)
     board.site_last_used = site_last_used(patient, regimen.route)
     board.suggested_site = suggest_site(regimen.route, board.site_last_used)
+    board.supplies = outlook(patient, regimen)  # after upcoming(): phases are loaded
     return board

@@ -4,11 +4,14 @@ validators); these forms add the widgets, the defaults and the double-submit tok
 import uuid
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.text import capfirst
 
 from regimens import reference
 from regimens.models import MAX_DOSE_MCG, PhaseKind
 
-from .models import DoseLog, LabResult, SymptomEntry
+from .models import DoseLog, LabResult, Supply, SymptomEntry
+from .supplies import supply_problems
 from .triage import STATUSES
 
 
@@ -242,3 +245,112 @@ class LabForm(TokenMixin, forms.ModelForm):
 
     def lab_values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+def _limits(model, name: str) -> tuple:
+    """A model field's (min, max) from its validators: the form states the model's bounds."""
+    validators = model._meta.get_field(name).validators
+    low = next(v.limit_value for v in validators if isinstance(v, MinValueValidator))
+    high = next(v.limit_value for v in validators if isinstance(v, MaxValueValidator))
+    return low, high
+
+
+def _bounded(field_class, model, name: str, message: str, **kwargs):
+    low, high = _limits(model, name)
+    text = message.format(low=low, high=f"{high:,}")
+    keys = ("required", "invalid", "min_value", "max_value", "max_decimal_places", "max_digits")
+    return field_class(
+        label=capfirst(model._meta.get_field(name).verbose_name),
+        min_value=low,
+        max_value=high,
+        error_messages=dict.fromkeys(keys, text),
+        widget=forms.NumberInput(attrs={"min": low, "max": high}),
+        **kwargs,
+    )
+
+
+class SupplyForm(TokenMixin, forms.ModelForm):
+    """A box of ampoules or vials. The rules across fields (not expired, not in use from a
+    future day) are doses.supplies.supply_problems, which the actions apply too."""
+
+    concentration_mcg_per_ml = _bounded(
+        forms.IntegerField,
+        Supply,
+        "concentration_mcg_per_ml",
+        "Enter the strength on the label in mcg per mL, from {low} to {high} "
+        "(1 mg/mL is 1000 mcg/mL).",
+    )
+    container_ml = _bounded(
+        forms.DecimalField,
+        Supply,
+        "container_ml",
+        "Enter the volume of each vial or ampoule in mL, from {low} to {high}.",
+        decimal_places=2,
+    )
+    count = _bounded(
+        forms.IntegerField,
+        Supply,
+        "count",
+        "Enter how many vials or ampoules, from {low} to {high}.",
+    )
+    expires_on = forms.DateField(
+        label="Expiry date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Enter the expiry date printed on the box or label."},
+    )
+    received_on = forms.DateField(
+        label="In use from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Injections given from this day on are taken from this supply.",
+        error_messages={"required": "Enter the day you start using it (today or earlier)."},
+    )
+
+    NEW = True  # a new supply may not be expired already
+
+    class Meta:
+        model = Supply
+        fields = [
+            "medication",
+            "concentration_mcg_per_ml",
+            "container_ml",
+            "count",
+            "expires_on",
+            "lot_number",
+            "received_on",
+            "note",
+        ]
+        labels = {"lot_number": "Lot number"}
+        error_messages = {"medication": {"required": "Choose the product."}}
+
+    def __init__(self, *args, patient, regimen=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = patient.today()
+        self.instance.patient = patient
+        self.fields["container_ml"].help_text = Supply._meta.get_field("container_ml").help_text
+        self.fields["container_ml"].widget.attrs.update(step="0.01", list="container-sizes")
+        if not self.instance.pk:
+            self.fields["received_on"].initial = self.today
+            if regimen is not None:
+                self.fields["medication"].initial = regimen.medication
+                self.fields["concentration_mcg_per_ml"].initial = regimen.concentration_mcg_per_ml
+
+    def clean(self):
+        data = super().clean()
+        for name, message in supply_problems(data, self.today, new=self.NEW).items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return data
+
+    def supply_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class CorrectSupplyForm(SupplyForm):
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Why are you correcting it?",
+        help_text="Optional, kept with the previous values.",
+    )
+
+    NEW = False

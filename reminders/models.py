@@ -50,6 +50,14 @@ class ReminderSettings(models.Model):
     def __str__(self):
         return f"Reminder settings of {self.user}"
 
+    @classmethod
+    def of(cls, user) -> "ReminderSettings":
+        """The user's settings: their row, or the defaults (unsaved) if they have none."""
+        try:
+            return user.reminder_settings
+        except cls.DoesNotExist:
+            return cls(user=user)
+
 
 class ReminderSent(models.Model):
     """One reminder, claimed by the run that sends it. `key` names the occasion (the due date,

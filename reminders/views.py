@@ -1,10 +1,96 @@
-"""Placeholder: being written."""
+"""The patient's settings page (reminder choices, calendar feed address) and the feed itself.
 
-from django.http import Http404
+The feed is fetched by calendar apps, which have no session: its secret address is the only
+credential, so it takes no login and sets no cookie.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.access import require_patient
+from accounts.models import User
+
+from .feed import build_calendar
+from .forms import ReminderSettingsForm
+from .models import CalendarFeed, ReminderSettings, new_feed_token
+
+# Calendar apps poll every few hours (REFRESH-INTERVAL); a cache may keep a copy for a short
+# while, but only a private one: the feed is the patient's data.
+FEED_MAX_AGE = 15 * 60
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
+def _settings_url() -> str:
+    return reverse("reminder_settings")
 
 
-reminder_settings = calendar_feed_token = calendar_feed = _todo
+def _feed_addresses(request, feed) -> dict:
+    if feed is None:
+        return {}
+    address = request.build_absolute_uri(reverse("calendar_feed", args=[feed.token]))
+    return {"feed_url": address, "webcal_url": "webcal://" + address.split("://", 1)[1]}
+
+
+@login_required
+def reminder_settings(request):
+    patient = require_patient(request.user)
+    form = ReminderSettingsForm(
+        request.POST if request.method == "POST" else None, instance=ReminderSettings.of(patient)
+    )
+    if form.is_bound and form.is_valid():
+        form.save_for(patient)
+        messages.success(request, "Reminder settings saved.")
+        return redirect("reminder_settings")
+    feed = CalendarFeed.objects.filter(user=patient).first()
+    context = {"form": form, "feed": feed, **_feed_addresses(request, feed)}
+    return render(request, "reminders/settings.html", context)
+
+
+@login_required
+@require_POST
+def calendar_feed_token(request):
+    """Create, regenerate (a new token: the old address stops working) or revoke the feed."""
+    patient = require_patient(request.user)
+    action = request.POST.get("action")
+    feeds = CalendarFeed.objects.filter(user=patient)
+    if action == "create":
+        CalendarFeed.objects.get_or_create(user=patient)
+        messages.success(request, "Your calendar address is ready: add it to your calendar app.")
+    elif action == "regenerate":
+        if feeds.update(token=new_feed_token(), created_at=timezone.now(), last_fetched_at=None):
+            messages.success(
+                request,
+                "New calendar address made. The old one no longer works: "
+                "add the new one to your calendar app.",
+            )
+        else:
+            messages.error(request, "You have no calendar address yet.")
+    elif action == "revoke":
+        feeds.delete()
+        messages.success(request, "Calendar feed turned off. Its address no longer works.")
+    else:
+        messages.error(request, "Choose what to do with your calendar address.")
+    return redirect(_settings_url() + "#calendar")
+
+
+@require_safe
+def calendar_feed(request, token):
+    """Queries: the feed with its patient and their reminder settings; the fetch time; then
+    the calendar's own (reminders/feed.py). A revoked, regenerated or unknown token is a 404."""
+    feed = get_object_or_404(
+        CalendarFeed.objects.select_related("user__reminder_settings"),
+        token=token,
+        user__role=User.Role.PATIENT,
+        user__is_active=True,
+    )
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=timezone.now())
+    calendar = build_calendar(feed.user, log_url=request.build_absolute_uri(reverse("log_dose")))
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = f"private, max-age={FEED_MAX_AGE}"
+    response["Content-Disposition"] = 'inline; filename="b12-injections.ics"'
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -1,10 +1,117 @@
-"""Placeholder: being written."""
+"""The patient's supplies: the list with what is left and when it runs out, and adding,
+correcting, removing and restoring a supply (doses/supplies.py does the arithmetic and the
+changes). Only the patient has these pages; anyone else, or another patient's supply, is a 404.
+"""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.access import require_patient
+from doses import supplies as stock
+from doses.dashboard import current_regimen
+from doses.forms import CorrectSupplyForm, DeleteForm, SupplyForm
+from doses.models import Supply
+from regimens import reference
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
+def supply_or_404(user, pk) -> Supply:
+    patient = require_patient(user)
+    try:
+        return Supply.objects.select_related("patient").get(pk=pk, patient=patient)
+    except Supply.DoesNotExist:
+        raise Http404("No such supply") from None
 
 
-supplies = supply_new = supply_correct = supply_delete = supply_restore = _todo
+def container_sizes() -> list:
+    """Sizes from the reference products, offered as suggestions in the volume field."""
+    sizes = {size for item in reference.regimens()["products"] for size in item["containers_ml"]}
+    return sorted(sizes)
+
+
+@login_required
+def supplies(request):
+    patient = require_patient(request.user)
+    regimen = current_regimen(patient)
+    outlook = stock.outlook(patient, regimen, removed=True, versions=True)
+    return render(
+        request,
+        "doses/supplies.html",
+        {"outlook": outlook, "regimen": regimen, "delete_form": DeleteForm()},
+    )
+
+
+def _form_page(request, form, supply=None):
+    return render(
+        request,
+        "doses/supply_form.html",
+        {"form": form, "supply": supply, "sizes": container_sizes()},
+    )
+
+
+@login_required
+def supply_new(request):
+    patient = require_patient(request.user)
+    form = SupplyForm(request.POST or None, patient=patient, regimen=current_regimen(patient))
+    if request.method == "POST" and form.is_valid():
+        try:
+            supply, _ = stock.add_supply(
+                patient,
+                request.user,
+                token=form.cleaned_data["submission_token"],
+                **form.supply_values(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Supply added: {stock.describe(supply)}.")
+            return redirect("supplies")
+    return _form_page(request, form)
+
+
+@login_required
+def supply_correct(request, pk):
+    supply = supply_or_404(request.user, pk)
+    if supply.deleted_at:
+        messages.error(request, "Restore this supply before correcting it.")
+        return redirect("supplies")
+    form = CorrectSupplyForm(request.POST or None, instance=supply, patient=supply.patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, changed = stock.correct_supply(
+                supply, request.user, form.cleaned_data["reason"], **form.supply_values()
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if changed:
+                messages.success(request, "Supply corrected. The previous values are kept.")
+            else:
+                messages.info(request, "Nothing was changed.")
+            return redirect("supplies")
+    return _form_page(request, form, supply)
+
+
+@login_required
+@require_POST
+def supply_delete(request, pk):
+    supply = supply_or_404(request.user, pk)
+    form = DeleteForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    stock.delete_supply(supply, request.user, reason)
+    messages.warning(
+        request, f"Supply removed: {stock.describe(supply)}. Use “Undo” below to bring it back."
+    )
+    return redirect("supplies")
+
+
+@login_required
+@require_POST
+def supply_restore(request, pk):
+    supply = supply_or_404(request.user, pk)
+    stock.restore_supply(supply, request.user)
+    messages.success(request, f"Supply restored: {stock.describe(supply)}.")
+    return redirect("supplies")

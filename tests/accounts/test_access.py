@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -37,8 +38,18 @@ from django.utils import dateformat, timezone
 
 from accounts.models import User
 from doses import actions as dose_actions
-from doses.models import ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
+from doses import supplies as supply_actions
+from doses.models import (
+    ClinicalNote,
+    DoseLog,
+    DoseLogVersion,
+    LabResult,
+    Supply,
+    SupplyVersion,
+    SymptomEntry,
+)
 from regimens.models import Phase, Regimen, RegimenChange, RegimenTemplate
+from reminders.models import CalendarFeed, ReminderSettings
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -76,13 +87,15 @@ METHODS = ("GET", "POST")
 
 @dataclass
 class Record:
-    """A patient's active regimen (started 40 days ago), one injection and one check-in. The
-    next dose is overdue, so a skip is possible."""
+    """A patient's active regimen (started 40 days ago), one injection and one check-in, a box
+    of ampoules and a calendar feed. The next dose is overdue, so a skip is possible."""
 
     owner: User
     regimen: Regimen
     dose: DoseLog
     checkin: SymptomEntry
+    supply: Supply
+    feed: CalendarFeed
 
     @property
     def phase(self) -> Phase:
@@ -97,7 +110,9 @@ class Record:
         return self.checkin.note
 
 
-def build_record(patient, template=factories.US_TEMPLATE, *, deleted=False) -> Record:
+def build_record(
+    patient, template=factories.US_TEMPLATE, *, deleted=False, supply_deleted=False
+) -> Record:
     first_name = patient.name.split()[0]
     regimen = factories.regimen_for(patient, patient.today() - timedelta(days=40), template)
     dose = factories.give(regimen, regimen.next_due, lot_number=f"LOT-{first_name.upper()}")
@@ -109,8 +124,22 @@ def build_record(patient, template=factories.US_TEMPLATE, *, deleted=False) -> R
     )
     if deleted:
         dose = dose_actions.delete_dose(dose, patient, "Entered twice")
+    supply, _ = supply_actions.add_supply(
+        patient,
+        patient,
+        medication=regimen.medication,
+        concentration_mcg_per_ml=regimen.concentration_mcg_per_ml,
+        container_ml=Decimal("1"),
+        count=5,
+        expires_on=patient.today() + timedelta(days=300),
+        lot_number=f"BOX-{first_name.upper()}",
+        received_on=patient.today() - timedelta(days=40),
+    )
+    if supply_deleted:
+        supply = supply_actions.delete_supply(supply, patient, "Never had it")
+    feed = CalendarFeed.objects.create(user=patient)
     regimen.refresh_from_db()
-    return Record(patient, regimen, dose, entry)
+    return Record(patient, regimen, dose, entry, supply, feed)
 
 
 TABLES = {
@@ -122,7 +151,13 @@ TABLES = {
     Regimen: "patient",
     Phase: "regimen__patient",
     LabResult: "patient",
+    Supply: "patient",
+    SupplyVersion: "supply__patient",
+    ReminderSettings: "user",
+    CalendarFeed: "user",
 }
+# Bookkeeping that reading changes: when a calendar app last fetched the feed.
+NOT_COMPARED = {CalendarFeed: {"last_fetched_at"}}
 
 
 def snapshot(patient=None) -> dict:
@@ -132,7 +167,12 @@ def snapshot(patient=None) -> dict:
         query = model.objects.all()
         if patient is not None:
             query = query.filter(**{owner_field: patient})
-        rows[model.__name__] = list(query.order_by("pk").values())
+        fields = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.name not in NOT_COMPARED.get(model, ())
+        ]
+        rows[model.__name__] = list(query.order_by("pk").values(*fields))
     return rows
 
 
@@ -204,6 +244,61 @@ def lab_form(record) -> dict:
 
 def lab_added(client, record, whose) -> bool:
     return LabResult.objects.filter(patient=whose, note=LAB_NOTE).exists()
+
+
+NEW_SUPPLY_LOT = "BOX-NEW-31"
+CORRECTED_SUPPLY_LOT = "BOX-FIXED-32"
+
+
+def supply_form(record, *, lot=NEW_SUPPLY_LOT) -> dict:
+    owner = record.owner
+    return {
+        "submission_token": _token(),
+        "medication": "cyanocobalamin",
+        "concentration_mcg_per_ml": 1000,
+        "container_ml": "30",
+        "count": 1,
+        "expires_on": (owner.today() + timedelta(days=400)).isoformat(),
+        "lot_number": lot,
+        "received_on": owner.today().isoformat(),
+        "note": "",
+    }
+
+
+def supply_correction_form(record) -> dict:
+    return {**supply_form(record, lot=CORRECTED_SUPPLY_LOT), "count": 5, "reason": "Wrong lot"}
+
+
+def supply_added(client, record, whose) -> bool:
+    return Supply.objects.filter(patient=whose, lot_number=NEW_SUPPLY_LOT).exists()
+
+
+def _supply(record) -> Supply:
+    return Supply.objects.get(pk=record.supply.pk)
+
+
+def supply_corrected(client, record, whose) -> bool:
+    return _supply(record).lot_number == CORRECTED_SUPPLY_LOT and _supply(record).versions.exists()
+
+
+def supply_id(record):
+    return [record.supply.pk]
+
+
+REMINDER_FORM = {
+    "due_soon": "on",
+    "lead_days": 3,
+    "due_today": "on",
+    "send_hour": 13,
+}
+
+
+def reminders_saved(client, record, whose) -> bool:
+    return ReminderSettings.objects.filter(user=whose, lead_days=3, send_hour=13).exists()
+
+
+def feed_revoked(client, record, whose) -> bool:
+    return not CalendarFeed.objects.filter(user=whose).exists()
 
 
 def prescribe_form(record) -> dict:
@@ -364,6 +459,7 @@ class Page:
     did: Callable | None = None
     template: str = factories.US_TEMPLATE
     dose_deleted: bool = False
+    supply_deleted: bool = False
 
     @property
     def outcomes(self) -> dict:
@@ -541,6 +637,73 @@ MATRIX: dict[str, Page] = {
         get=only(care_clinician=READS),
         post=only(care_clinician=CHANGES),
     ),
+    # Downloads of the record: FHIR and CSV, the patient's own or a care-team clinician's.
+    "export_fhir": Page(
+        shows=lambda record: [record.owner.email], get=PATIENTS_OWN, post=POST_ONLY
+    ),
+    "patient_export_fhir": Page(
+        args=owner_id,
+        shows=lambda record: [record.owner.email, record.lot],
+        get=only(care_clinician=READS),
+        post=POST_ONLY,
+    ),
+    "export_csv": Page(get=PATIENTS_OWN, post=POST_ONLY),
+    "patient_export_csv": Page(args=owner_id, get=only(care_clinician=READS), post=POST_ONLY),
+    # Supplies: the patient's own; nobody else's, clinicians' included.
+    "supplies": Page(
+        shows=lambda record: [record.supply.lot_number], get=PATIENTS_OWN, post=PATIENTS_OWN
+    ),
+    "supply_new": Page(
+        data=supply_form,
+        did=supply_added,
+        get=PATIENTS_OWN,
+        post=only(owner=CHANGES, other_patient=OWN),
+    ),
+    "supply_correct": Page(
+        args=supply_id,
+        data=supply_correction_form,
+        did=supply_corrected,
+        shows=lambda record: [record.supply.lot_number],
+        get=only(owner=READS),
+        post=only(owner=CHANGES),
+    ),
+    "supply_delete": Page(
+        args=supply_id,
+        data=lambda record: {"reason": "Broken ampoule"},
+        did=lambda client, record, whose: _supply(record).deleted_at is not None,
+        get=POST_ONLY,
+        post=only(owner=CHANGES),
+    ),
+    "supply_restore": Page(
+        args=supply_id,
+        supply_deleted=True,
+        did=lambda client, record, whose: _supply(record).deleted_at is None,
+        get=POST_ONLY,
+        post=only(owner=CHANGES),
+    ),
+    # Reminders and the calendar feed: the patient's own settings.
+    "reminder_settings": Page(
+        data=lambda record: dict(REMINDER_FORM),
+        did=reminders_saved,
+        get=PATIENTS_OWN,
+        post=only(owner=CHANGES, other_patient=OWN),
+    ),
+    "calendar_feed_token": Page(
+        data=lambda record: {"action": "revoke"},
+        did=feed_revoked,
+        get=POST_ONLY,
+        post=only(owner=CHANGES, other_patient=OWN),
+    ),
+    # The feed's address is its secret: whoever holds it reads the upcoming injections, as a
+    # calendar app does, signed in or not (tests/reminders/test_feed.py covers revoking it).
+    "calendar_feed": Page(
+        args=lambda record: [record.feed.token],
+        shows=lambda record: [f"regimen-{record.regimen.pk}-dose-"],
+        get=everyone(READS),
+        post=everyone(NOT_ALLOWED),
+    ),
+    # A liveness check for load balancers: no record, no session.
+    "health": Page(shows=lambda record: ["ok"], get=everyone(PUBLIC), post=everyone(NOT_ALLOWED)),
     # Accounts: public, or the signed-in user's own account.
     "login": Page(
         data=lambda record: {"username": record.owner.email, "password": factories.PASSWORD},
@@ -620,9 +783,9 @@ def test_every_role_and_method_has_an_expected_outcome():
 def test_another_clinician_is_refused_every_page_of_the_record():
     """Every URL that takes an id (record, report, regimen actions, clinic dose, notes, dose
     and check-in pages) is a 404 for a clinician off the care team, or a 405 for everyone."""
-    # (A password-reset link carries a token, not a record id.)
+    # (A password-reset link and the calendar feed carry a token, not a record id.)
     with_id = {name for name, takes_id in url_patterns() if takes_id}
-    with_id -= {"password_reset_confirm"}
+    with_id -= {"password_reset_confirm", "calendar_feed"}
     assert {"patient_record", "change_phase", "dose_detail", "checkin_detail"} <= with_id
     for name in with_id:
         for method in METHODS:
@@ -669,7 +832,12 @@ class Visit:
 
 def visit(client, people, name, method, role) -> Visit:
     page = MATRIX[name]
-    record = build_record(people["owner"], page.template, deleted=page.dose_deleted)
+    record = build_record(
+        people["owner"],
+        page.template,
+        deleted=page.dose_deleted,
+        supply_deleted=page.supply_deleted,
+    )
     theirs = build_record(people["other_patient"], factories.UK_TEMPLATE)
     actor = people[role]
     if actor is not None:

@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -9,10 +10,12 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import RecordView, User
-from doses import actions
+from doses import actions, supplies
 from doses.backup import export_patient, import_patient, wipe_patient
 from doses.models import DoseLog, LabResult, SymptomEntry
 from regimens import actions as regimen_actions
+from reminders.feed import build_calendar
+from reminders.models import CalendarFeed, ReminderSent, ReminderSettings
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +51,21 @@ def full_record(patient, clinician):
     actions.add_note(patient, clinician, "Technique reviewed.")
     RecordView.objects.create(patient=patient, viewer=clinician, what="record", path="/x/")
     regimen_actions.change_phase(regimen.current_phase, clinician, "slower", dose_mcg=500)
+    box, _ = supplies.add_supply(
+        patient,
+        patient,
+        medication="cyanocobalamin",
+        concentration_mcg_per_ml=1000,
+        container_ml=Decimal("30"),
+        count=1,
+        expires_on=today + timedelta(days=200),
+        received_on=today - timedelta(days=20),
+    )
+    supplies.correct_supply(box, patient, "lot was missing", lot_number="V-9")
+    ReminderSettings.objects.create(user=patient, lead_days=2, send_hour=7)
+    ReminderSent.objects.create(user=patient, kind="due_today", key=today.isoformat())
+    feed = CalendarFeed.objects.create(user=patient)
+    build_calendar(feed.user, log_url="/injections/log/")  # remembers the dates it published
     return patient
 
 
@@ -70,6 +88,12 @@ def test_it_exports_wipes_imports_and_gets_back_everything(full_record):
         "doses.labresult",
         "doses.clinicalnote",
         "accounts.recordview",
+        "doses.supply",
+        "doses.supplyversion",
+        "reminders.remindersettings",
+        "reminders.remindersent",
+        "reminders.calendarfeed",
+        "reminders.calendarentry",
     }
 
     wipe_patient(full_record)

@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from doses import actions
+from doses import actions, supplies
 from doses.models import DoseLog, SymptomEntry
 from regimens.models import Phase, Regimen
 from tests import factories
@@ -362,26 +362,103 @@ def test_it_says_the_course_is_complete_after_its_last_dose(patient, patient_cli
     assert "No active regimen" not in page.text
 
 
+# --- supplies ----------------------------------------------------------------------------------
+
+
+def add_supply(patient, count: int, **values):
+    """`count` 1 mL ampoules of the plan's product (1000 mcg/mL: one injection each)."""
+    values = {
+        "medication": "cyanocobalamin",
+        "concentration_mcg_per_ml": 1000,
+        "container_ml": 1,
+        "count": count,
+        "expires_on": date(2027, 12, 31),
+        "received_on": START,
+        **values,
+    }
+    return supplies.add_supply(patient, patient, **values)[0]
+
+
+def test_it_offers_to_record_supplies_when_there_are_none(patient, patient_client):
+    factories.regimen_for(patient, START)
+
+    page = home(patient_client)
+
+    assert one(page, "supply-summary") == "No supplies recorded — Add supplies"
+    assert reverse("supply_new") in page.text
+    assert by_testid(page, "supply-warning") == []
+
+
+def test_it_says_until_when_supplies_last(patient, patient_client):
+    with frozen(date(2026, 3, 4)):
+        regimen = factories.regimen_for(patient, START)
+        add_supply(patient, 10)
+        give_on_time(regimen, 2)  # 8 mL left: 4 to 8 March daily, then 15 to 29 March weekly
+
+        page = home(patient_client)
+
+    assert one(page, "supply-summary") == (
+        "Supplies last until Sun 29 Mar 2026 (8 injections). "
+        "More are needed for the injection due Sun 5 Apr 2026."
+    )
+    assert by_testid(page, "supply-warning") == []
+    assert "8 mL left for your plan" in one(page, "supplies-card")
+    assert reverse("supplies") in page.text
+
+
+def test_it_warns_on_the_home_page(patient, patient_client):
+    with frozen(date(2026, 3, 3)):
+        regimen = factories.regimen_for(patient, START)
+        add_supply(patient, 2)
+        add_supply(patient, 1, expires_on=date(2026, 3, 31), lot_number="X1")
+        factories.give(regimen, START)  # from the box that expires first
+
+        page = home(patient_client)
+
+    assert one(page, "supply-summary") == (
+        "Supplies last until Wed 4 Mar 2026 (2 injections). "
+        "More are needed for the injection due Thu 5 Mar 2026."
+    )
+    assert by_testid(page, "supply-warning") == []
+
+    with frozen(date(2026, 3, 4)):
+        factories.give(regimen, date(2026, 3, 3))
+        page = home(patient_client)
+
+    assert by_testid(page, "supply-warning") == [
+        "Your supplies will not last to your next two injections "
+        "(Wed 4 Mar 2026 and Thu 5 Mar 2026)."
+    ]
+
+
 # --- a fixed number of queries ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("injections", [10, 1000])
+@pytest.mark.parametrize(
+    ("injections", "boxes", "queries"), [(10, 0, 9), (1000, 0, 9), (10, 1, 10), (1000, 25, 10)]
+)
 def test_it_makes_the_same_number_of_queries_whatever_the_history(
-    patient, patient_client, django_assert_num_queries, injections
+    patient, patient_client, django_assert_num_queries, injections, boxes, queries
 ):
-    regimen = factories.regimen_for(patient, date(2022, 1, 1))
-    factories.add_injections(regimen, injections, date(2022, 1, 1))
-    actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 1))
-    assert DoseLog.objects.filter(patient=patient).count() == injections
+    with frozen(START):  # the supplies' expiry date stays in the future
+        regimen = factories.regimen_for(patient, date(2022, 1, 1))
+        factories.add_injections(regimen, injections, date(2022, 1, 1))
+        actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 1))
+        for n in range(boxes):
+            add_supply(patient, 60, received_on=date(2022, 1, 1 + n))
+        assert DoseLog.objects.filter(patient=patient).count() == injections
+        home(patient_client)  # the first request of a session renews it: not counted
 
-    # 1 the session; 2 the signed-in user; 3 the active regimen with its current phase;
-    # 4 the care team; 5 the last injection; 6 the last check-in; 7 the regimen's phases (for
-    # the upcoming dates); 8 when each site was last used on the regimen's route.
-    with django_assert_num_queries(8):
-        page = home(patient_client)
+        # 1 the session; 2 the signed-in user; 3 the active regimen with its current phase;
+        # 4 the care team; 5 the last injection; 6 the last check-in; 7 the regimen's phases (for
+        # the upcoming dates); 8 when each site was last used on the regimen's route; 9 the
+        # supplies; 10 once there are any, the injections given since they are in use.
+        with django_assert_num_queries(queries):
+            page = home(patient_client)
 
     last = datetime.combine(date(2022, 1, 1) + timedelta(days=injections - 1), time(9))
     assert one(page, "last-dose").startswith(f"{last:%a} {last.day} {last:%b %Y}, 09:00")
     assert one(page, "phase-badge") == ("Stabilization" if injections == 10 else "Maintenance")
     assert len(upcoming_rows(page)) == 5
     assert by_testid(page, "checkin-prompt") == []
+    assert one(page, "supply-summary").startswith("Supplies last" if boxes else "No supplies")

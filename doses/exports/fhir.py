@@ -1,0 +1,329 @@
+"""A patient's record as a FHIR R4B Bundle (type "collection"), built as plain dicts.
+
+Patient; one MedicationRequest per regimen with one dosageInstruction per phase; one
+MedicationAdministration per recorded injection or skip (soft-deleted ones left out); one
+Observation per lab result and one per symptom check-in. Each resource's fullUrl is a urn:uuid
+derived from its table and primary key, so an export of the same record names the same things
+the same way and references resolve inside the bundle. Codes come only from clinical.json
+(SNOMED routes and sites, HL7 v3 ActSite site codes, LOINC per unit): none is invented.
+Six queries, whatever the size of the record.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from regimens import reference
+from regimens.models import Medication, Phase, Regimen, ScheduleUnit
+from regimens.schedule import AFTER_DAYS, AFTER_DOSES, parse_weekdays
+
+from ..models import DoseLog, LabRange, LabResult, SymptomEntry
+
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:b12-log:fhir")
+PATIENT_SYSTEM = "urn:b12-log:patient"
+UCUM = "http://unitsofmeasure.org"
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+ACT_SITE = "http://terminology.hl7.org/CodeSystem/v3-ActSite"
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+
+REQUEST_STATUS = {
+    Regimen.Status.ACTIVE: "active",
+    Regimen.Status.COMPLETED: "completed",
+    Regimen.Status.ENDED: "stopped",
+}
+PERIOD_UNIT = {ScheduleUnit.DAY: "d", ScheduleUnit.WEEK: "wk", ScheduleUnit.MONTH: "mo"}
+FHIR_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PRESCRIBER_SETS = "The prescriber sets the dose and interval; this record never advises a dose."
+
+
+def full_url(kind: str, pk) -> str:
+    """A stable name for one row: the same table and primary key always give the same urn."""
+    return f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{kind}/{pk}')}"
+
+
+def _entry(url: str, resource: dict) -> dict:
+    resource = {"resourceType": resource.pop("resourceType"), "id": url[9:], **resource}
+    return {"fullUrl": url, "resource": resource}
+
+
+def _moment(value, zone) -> str:
+    """An aware datetime as FHIR dateTime, in the patient's zone (so with their offset)."""
+    return value.astimezone(zone).isoformat(timespec="seconds")
+
+
+def _number(value) -> int | float:
+    value = Decimal(str(value)).normalize()
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _quantity(value, unit: str, code: str | None = None) -> dict:
+    return {"value": _number(value), "unit": unit, "system": UCUM, "code": code or unit}
+
+
+def _concept(text: str, *codings: tuple[str, str]) -> dict:
+    """A CodeableConcept: our own wording as text (it is not the code systems' display)."""
+    concept = {"text": text}
+    if codings:
+        concept["coding"] = [{"system": system, "code": code} for system, code in codings]
+    return concept
+
+
+def _medication(medication: str, strength: int) -> dict:
+    return _concept(f"{Medication(medication).label} injection {strength} mcg/mL")
+
+
+def _route(route: str) -> dict:
+    info = reference.clinical()["routes"][route]
+    return _concept(info["name"], (SNOMED, info["snomed"]))
+
+
+def _site(code: str) -> dict:
+    site = next((s for s in reference.clinical()["sites"] if s["code"] == code), {"name": code})
+    codings = [(SNOMED, site["snomed"])] if site.get("snomed") else []
+    return _concept(site["name"], *codings, (ACT_SITE, code))
+
+
+def _dose(mcg: int) -> dict:
+    return _quantity(mcg, "mcg", "ug")
+
+
+def _category(code: str, display: str) -> list[dict]:
+    return [{"coding": [{"system": CATEGORY, "code": code, "display": display}]}]
+
+
+def _patient(patient) -> dict:
+    return {
+        "resourceType": "Patient",
+        "identifier": [{"system": PATIENT_SYSTEM, "value": str(patient.pk)}],
+        "active": patient.is_active,
+        "name": [{"text": str(patient)}],  # the name, or the email when there is none
+        "telecom": [{"system": "email", "value": patient.email}],
+    }
+
+
+def _timing(phase: Phase) -> dict:
+    if phase.schedule_unit == ScheduleUnit.WEEKDAYS:
+        days = parse_weekdays(phase.schedule_weekdays)
+        repeat = {
+            "frequency": len(days),
+            "period": 1,
+            "periodUnit": "wk",
+            "dayOfWeek": [FHIR_DAYS[d] for d in days],
+        }
+    else:
+        repeat = {
+            "frequency": 1,
+            "period": phase.schedule_every,
+            "periodUnit": PERIOD_UNIT[phase.schedule_unit],
+        }
+    if phase.end_rule == AFTER_DOSES:
+        repeat["count"] = phase.end_value
+    elif phase.end_rule == AFTER_DAYS:
+        repeat["boundsDuration"] = _quantity(phase.end_value, "days", "d")
+    return {"repeat": repeat}
+
+
+def _dosage(sequence: int, phase: Phase, route: str) -> dict:
+    open_ended = phase.end_rule not in (AFTER_DOSES, AFTER_DAYS)
+    ends = f"runs {phase.end_text}" if open_ended else f"ends after {phase.end_text}"
+    return {
+        "sequence": sequence,
+        "text": phase.schedule_text,
+        "patientInstruction": (
+            f"{phase.label} ({phase.get_kind_display().lower()} phase): {phase.dose_mcg} mcg "
+            f"{phase.schedule_text}; {ends}."
+        ),
+        "timing": _timing(phase),
+        "route": _route(route),
+        "doseAndRate": [{"doseQuantity": _dose(phase.dose_mcg)}],
+    }
+
+
+def _request(regimen: Regimen, patient_url: str, zone) -> dict:
+    notes = [regimen.prescriber_note, f"Course starts on {regimen.start_date.isoformat()}."]
+    resource = {
+        "resourceType": "MedicationRequest",
+        "status": REQUEST_STATUS[regimen.status],
+        "intent": "order",
+        "medicationCodeableConcept": _medication(
+            regimen.medication, regimen.concentration_mcg_per_ml
+        ),
+        "subject": {"reference": patient_url},
+        "authoredOn": _moment(regimen.created_at, zone),
+        "note": [{"text": text} for text in [*notes, PRESCRIBER_SETS] if text],
+        "dosageInstruction": [
+            _dosage(n, phase, regimen.route) for n, phase in enumerate(regimen.phases.all(), 1)
+        ],
+    }
+    if regimen.prescriber is not None:
+        resource["requester"] = {"display": str(regimen.prescriber)}
+    return resource
+
+
+GIVEN_BY = {
+    DoseLog.AdministeredBy.SELF: "Self-administered",
+    DoseLog.AdministeredBy.CARER: "Given by a carer or family member",
+    DoseLog.AdministeredBy.CLINIC: "Given at a clinic or by a nurse",
+}
+
+
+def _performer(dose: DoseLog, patient_url: str) -> list[dict]:
+    """Who gave it: the patient by reference; a carer or clinic by description only (the app
+    records no more about them)."""
+    who = DoseLog.AdministeredBy(dose.administered_by)
+    actor = {"reference": patient_url} if who == who.SELF else {"display": who.label}
+    return [{"function": {"text": GIVEN_BY[who]}, "actor": actor}]
+
+
+def _administration(dose: DoseLog, regimen: Regimen, urls: dict, zone) -> dict:
+    medication = dose.medication or regimen.medication
+    strength = dose.concentration_mcg_per_ml or regimen.concentration_mcg_per_ml
+    resource = {"resourceType": "MedicationAdministration"}
+    if dose.lot_number:
+        resource["contained"] = [
+            {
+                "resourceType": "Medication",
+                "id": "product",
+                "code": _medication(medication, strength),
+                "batch": {"lotNumber": dose.lot_number},
+            }
+        ]
+        resource["medicationReference"] = {"reference": "#product"}
+    else:
+        resource["medicationCodeableConcept"] = _medication(medication, strength)
+    resource.update(
+        status="completed" if dose.is_given else "not-done",
+        subject={"reference": urls["patient"]},
+        effectiveDateTime=_moment(dose.administered_at, zone),
+        request={"reference": urls[regimen.pk]},
+    )
+    if not dose.is_given:
+        resource["statusReason"] = [{"text": dose.skip_reason}]
+    else:
+        resource["performer"] = _performer(dose, urls["patient"])
+    if dose.dose_mcg is not None:  # FHIR: a dosage has a dose (or a rate)
+        dosage = {}
+        if dose.site:
+            dosage["site"] = _site(dose.site)
+        if dose.route:
+            dosage["route"] = _route(dose.route)
+        resource["dosage"] = {**dosage, "dose": _dose(dose.dose_mcg)}
+    if dose.reaction_notes:
+        resource["note"] = [{"text": f"Reaction: {dose.reaction_notes}"}]
+    return resource
+
+
+def _shown(lab: LabResult, info: dict) -> tuple[Decimal, str, str | None]:
+    """The value, unit and LOINC code to export: as entered when LOINC has a code for that
+    unit, else in the canonical unit when it has one, else as entered with no code."""
+    if lab.unit in info["loinc"]:
+        return lab.value, lab.unit, info["loinc"][lab.unit]
+    canonical = info["canonical_unit"]
+    if canonical in info["loinc"]:
+        return lab.value_canonical, canonical, info["loinc"][canonical]
+    return lab.value, lab.unit, None
+
+
+def _significant(value: Decimal) -> float:
+    return float(f"{value:.4g}")
+
+
+def _lab(lab: LabResult, ranges: dict, patient_url: str) -> dict:
+    info = reference.lab(lab.analyte)
+    value, unit, loinc = _shown(lab, info)
+    codings = [(LOINC, loinc)] if loinc else []
+    resource = {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": _category("laboratory", "Laboratory"),
+        "code": _concept(info["name"], *codings),
+        "subject": {"reference": patient_url},
+        "effectiveDateTime": lab.taken_on.isoformat(),
+        "valueQuantity": _quantity(value, unit),
+    }
+    typical = ranges.get(lab.analyte)
+    if typical is not None:
+        factor = Decimal(str(info["units"][unit]))
+        low, high = (_significant(bound / factor) for bound in (typical.low, typical.high))
+        resource["referenceRange"] = [
+            {"low": _quantity(low, unit), "high": _quantity(high, unit), "text": "typical range"}
+        ]
+        flag = None
+        if lab.value_canonical < typical.low:
+            flag = ("L", "Low")
+        elif lab.value_canonical > typical.high:
+            flag = ("H", "High")
+        if flag:
+            coding = {"system": INTERPRETATION, "code": flag[0], "display": flag[1]}
+            resource["interpretation"] = [{"coding": [coding]}]
+    notes = [lab.note]
+    if unit != lab.unit:
+        notes.append(f"Entered as {_number(lab.value)} {lab.unit}.")
+    if any(notes):
+        resource["note"] = [{"text": text} for text in notes if text]
+    return resource
+
+
+ALLERGY_SIGNS = dict(SymptomEntry.ALLERGY_SIGNS)
+
+
+def _checkin(entry: SymptomEntry, patient_url: str, zone) -> dict:
+    components = [{"code": {"text": name}, "valueInteger": score} for name, score in entry.scores()]
+    components += [
+        {"code": {"text": "Side effect"}, "valueString": effect} for effect in entry.side_effects
+    ]
+    components += [
+        {"code": {"text": "Sign of allergic reaction"}, "valueString": ALLERGY_SIGNS[sign]}
+        for sign in entry.allergy_signs
+    ]
+    resource = {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": _category("survey", "Survey"),
+        "code": {"text": "B12 symptom check-in"},
+        "subject": {"reference": patient_url},
+        "effectiveDateTime": _moment(entry.recorded_at, zone),
+        "component": components,
+    }
+    if entry.note:
+        resource["note"] = [{"text": entry.note}]
+    return resource
+
+
+def patient_bundle(patient) -> dict:
+    """The whole record of `patient` as a FHIR R4B collection Bundle."""
+    zone = patient.zone
+    phases = Prefetch("phases", queryset=Phase.objects.order_by("order"))
+    regimens = list(
+        Regimen.objects.filter(patient=patient)
+        .select_related("prescriber")
+        .prefetch_related(phases)
+        .order_by("start_date", "pk")
+    )
+    urls = {"patient": full_url("patient", patient.pk)}
+    entries = [_entry(urls["patient"], _patient(patient))]
+    by_pk = {}
+    for regimen in regimens:
+        urls[regimen.pk] = full_url("regimen", regimen.pk)
+        by_pk[regimen.pk] = regimen
+        entries.append(_entry(urls[regimen.pk], _request(regimen, urls["patient"], zone)))
+    doses = DoseLog.objects.filter(patient=patient, deleted_at__isnull=True)
+    for dose in doses.order_by("administered_at", "pk"):
+        resource = _administration(dose, by_pk[dose.regimen_id], urls, zone)
+        entries.append(_entry(full_url("dose", dose.pk), resource))
+    ranges = {r.analyte: r for r in LabRange.objects.all()}
+    for lab in LabResult.objects.filter(patient=patient).order_by("taken_on", "pk"):
+        entries.append(_entry(full_url("lab", lab.pk), _lab(lab, ranges, urls["patient"])))
+    for entry in SymptomEntry.objects.filter(patient=patient).order_by("recorded_at", "pk"):
+        resource = _checkin(entry, urls["patient"], zone)
+        entries.append(_entry(full_url("checkin", entry.pk), resource))
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": _moment(timezone.now(), zone),
+        "entry": entries,
+    }

@@ -1,0 +1,51 @@
+"""Read-only views of reminder settings, the reminders sent and the calendar feeds, for admins
+looking into a support question. Patients change their own settings; a feed's token is never
+shown, since it is the patient's secret."""
+
+from django.contrib import admin
+
+from .models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(ReadOnlyAdmin):
+    list_display = ["user", "due_soon", "lead_days", "due_today", "overdue", "send_hour"]
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user"]
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "key", "status", "claimed_at", "sent_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    list_display = ["user", "created_at", "last_fetched_at"]
+    fields = ["user", "created_at", "last_fetched_at"]  # not the token
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user"]
+
+    def has_delete_permission(self, request, obj=None):
+        # An admin may turn off a leaked feed (the patient can make a new one).
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+
+@admin.register(CalendarEntry)
+class CalendarEntryAdmin(ReadOnlyAdmin):
+    list_display = ["regimen", "number", "due_on", "sequence", "changed_at"]
+    list_select_related = ["regimen__patient"]

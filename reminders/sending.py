@@ -1,0 +1,347 @@
+"""Email reminders: which are due now, claimed in the ReminderSent ledger, then sent.
+
+A run (`manage.py send_reminders`, from cron) works in three steps:
+
+1. Find: one query reads every active regimen of an active patient with an email, with the
+   patient, their reminder settings, the current phase and the time of their last check-in;
+   the rules below pick what is due for each patient at the run's instant, in their zone, once
+   their local time has reached their send hour. A second query reads the ledger rows of those
+   reminders, so that ones already sent are skipped without touching them.
+2. Claim: each reminder is claimed in its own transaction, by inserting its ledger row (the
+   unique (user, kind, key) makes a second inserter fail: another run has it) or, for one that
+   failed before, by moving it failed -> claimed in one UPDATE (only one run sees it change).
+3. Send: one email per patient listing what this run claimed for them; then the rows are
+   marked sent, or failed with the error, to be claimed again by a later run.
+
+A row left "claimed" by a run that died mid-way is never sent again: the email may have gone
+out, and a reminder is never sent twice. It is counted as stuck in the summary.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from doses.dashboard import CHECKIN_EVERY
+from doses.models import SymptomEntry
+from regimens.models import Regimen
+
+from .models import ReminderSent, ReminderSettings
+
+logger = logging.getLogger(__name__)
+
+Kind = ReminderSent.Kind
+Status = ReminderSent.Status
+
+# The order reminders are listed in an email; the first names its subject.
+PRIORITY = [Kind.OVERDUE, Kind.DUE_TODAY, Kind.DUE_SOON, Kind.LAB_REVIEW, Kind.CHECKIN]
+MAX_LEAD_DAYS = 7
+STUCK_AFTER = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One occasion to remind a patient of: `on` is the date it is about, `key` names it."""
+
+    kind: str
+    on: date
+
+    @property
+    def key(self) -> str:
+        return self.on.isoformat()
+
+
+@dataclass
+class Batch:
+    """What is due for one patient in this run, and what the ledger already says of it."""
+
+    regimen: Regimen
+    today: date
+    reminders: list[Reminder]
+    retry: dict[Reminder, int] = field(default_factory=dict)  # failed before: ledger pk
+
+    @property
+    def patient(self) -> User:
+        return self.regimen.patient
+
+
+@dataclass
+class RunResult:
+    dry_run: bool = False
+    sent: int = 0
+    patients: int = 0
+    already: int = 0
+    stuck: int = 0
+    failed: int = 0
+    lines: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "Would send" if self.dry_run else "Sent"
+        text = (
+            f"{verb} {self.sent} reminder{'s' * (self.sent != 1)} to {self.patients} "
+            f"patient{'s' * (self.patients != 1)}; {self.already} already sent"
+        )
+        if self.stuck:
+            text += f"; {self.stuck} left claimed by an unfinished run (not resent)"
+        if self.failed:
+            text += f"; {self.failed} failed (retried on the next run)"
+        return text
+
+
+def due_reminders(regimen: Regimen, prefs: ReminderSettings, now: datetime) -> list[Reminder]:
+    """The rules: what is due for this regimen's patient at `now` (aware), before the ledger.
+    `regimen.last_checkin` is the time of the patient's last check-in, or None."""
+    patient = regimen.patient
+    local_now = now.astimezone(patient.zone)
+    if local_now.hour < prefs.send_hour:
+        return []
+    today = local_now.date()
+    lead = timedelta(days=prefs.lead_days)
+    found = []
+    due = regimen.next_due
+    if due is not None:
+        if prefs.due_soon and today < due <= today + lead:
+            found.append(Reminder(Kind.DUE_SOON, due))
+        elif prefs.due_today and due == today:
+            found.append(Reminder(Kind.DUE_TODAY, due))
+        elif prefs.overdue and due < today:
+            found.append(Reminder(Kind.OVERDUE, due))
+    review = regimen.next_lab_review
+    if prefs.lab_review and review is not None and review <= today + lead:
+        found.append(Reminder(Kind.LAB_REVIEW, review))
+    if prefs.checkin:
+        last = regimen.last_checkin
+        if last is None:
+            # Never checked in: the first check-in is asked for a week into the regimen.
+            became_due = regimen.start_date + CHECKIN_EVERY
+            if today >= became_due:
+                found.append(Reminder(Kind.CHECKIN, became_due))
+        elif last < now - CHECKIN_EVERY:
+            became_due = (last + CHECKIN_EVERY).astimezone(patient.zone).date()
+            found.append(Reminder(Kind.CHECKIN, became_due))
+    return sorted(found, key=lambda r: PRIORITY.index(r.kind))
+
+
+def candidate_regimens(now: datetime):
+    """Query 1: active regimens of active patients with an email that may have something due.
+    The filter only narrows (any zone's date is at most a day after UTC's); the rules decide."""
+    horizon = now.astimezone(UTC).date() + timedelta(days=1 + MAX_LEAD_DAYS)
+    last_checkin = (
+        SymptomEntry.objects.filter(patient=OuterRef("patient"))
+        .order_by("-recorded_at")
+        .values("recorded_at")[:1]
+    )
+    return (
+        Regimen.objects.filter(
+            status=Regimen.Status.ACTIVE,
+            patient__role=User.Role.PATIENT,
+            patient__is_active=True,
+        )
+        .exclude(patient__email="")
+        .annotate(last_checkin=Subquery(last_checkin))
+        .filter(
+            Q(next_due__lte=horizon)
+            | Q(next_lab_review__lte=horizon)
+            | Q(last_checkin__isnull=True)
+            | Q(last_checkin__lt=now - CHECKIN_EVERY)
+        )
+        .select_related("patient", "patient__reminder_settings", "current_phase")
+        .order_by("patient_id")
+    )
+
+
+def find_due(now: datetime, result: RunResult) -> list[Batch]:
+    """Two queries: the candidates, then the ledger rows of their due reminders."""
+    batches = []
+    for regimen in candidate_regimens(now):
+        patient = regimen.patient
+        found = due_reminders(regimen, ReminderSettings.of(patient), now)
+        if found:
+            today = now.astimezone(patient.zone).date()
+            batches.append(Batch(regimen, today, found))
+    if not batches:
+        return []
+    ledger = {
+        (row.user_id, row.kind, row.key): row
+        for row in ReminderSent.objects.filter(
+            user_id__in=[b.patient.pk for b in batches],
+            key__in={r.key for b in batches for r in b.reminders},
+        ).only("pk", "user_id", "kind", "key", "status", "claimed_at")
+    }
+    pending = []
+    for batch in batches:
+        todo = []
+        for reminder in batch.reminders:
+            row = ledger.get((batch.patient.pk, reminder.kind, reminder.key))
+            if row is None:
+                todo.append(reminder)
+            elif row.status == Status.FAILED:
+                todo.append(reminder)
+                batch.retry[reminder] = row.pk
+            elif row.status == Status.CLAIMED and row.claimed_at < now - STUCK_AFTER:
+                result.stuck += 1
+            else:
+                result.already += 1
+        if todo:
+            batch.reminders = todo
+            pending.append(batch)
+    return pending
+
+
+def claim(batch: Batch, reminder: Reminder) -> int | None:
+    """Claim one reminder in its own transaction; its ledger pk, or None if another run has
+    it. Two runs may both read "not sent yet"; the unique constraint lets one insert win, and
+    the failed -> claimed UPDATE changes the row for one of them only."""
+    now = timezone.now()
+    if reminder in batch.retry:
+        pk = batch.retry[reminder]
+        taken = ReminderSent.objects.filter(pk=pk, status=Status.FAILED).update(
+            status=Status.CLAIMED, claimed_at=now, error=""
+        )
+        return pk if taken else None
+    try:
+        with transaction.atomic():
+            row = ReminderSent.objects.create(
+                user=batch.patient, kind=reminder.kind, key=reminder.key, claimed_at=now
+            )
+    except IntegrityError:
+        return None
+    return row.pk
+
+
+def send_due_reminders(*, now: datetime | None = None, dry_run: bool = False) -> RunResult:
+    """Find, claim and send what is due now. A dry run finds and reports, and changes
+    nothing."""
+    now = now or timezone.now()
+    result = RunResult(dry_run=dry_run)
+    batches = find_due(now, result)
+    if not batches:
+        return result
+    if dry_run:
+        for batch in batches:
+            described = ", ".join(f"{r.kind} {r.key}" for r in batch.reminders)
+            result.lines.append(f"Would email {batch.patient.email}: {described}")
+            result.sent += len(batch.reminders)
+            result.patients += 1
+        return result
+    # Opened once for the run (an unreachable server stops it here, before any claim).
+    with get_connection() as connection:
+        for batch in batches:
+            send_batch(connection, batch, result)
+    return result
+
+
+def send_batch(connection, batch: Batch, result: RunResult) -> None:
+    """Claim this patient's reminders, send one email listing those claimed, record it."""
+    claimed = {}
+    for reminder in batch.reminders:
+        pk = claim(batch, reminder)
+        if pk is None:
+            result.already += 1
+        else:
+            claimed[reminder] = pk
+    if not claimed:
+        return
+    reminders = list(claimed)
+    described = ", ".join(f"{r.kind} {r.key}" for r in reminders)
+    error = deliver(connection, compose(batch, reminders))
+    rows = ReminderSent.objects.filter(pk__in=list(claimed.values()), status=Status.CLAIMED)
+    if error:
+        rows.update(status=Status.FAILED, error=error[:300])
+        result.failed += len(reminders)
+        result.lines.append(f"Failed to email {batch.patient.email}: {described}: {error}")
+        logger.warning("Reminder email to user %s failed: %s", batch.patient.pk, error)
+    else:
+        rows.update(status=Status.SENT, sent_at=timezone.now(), error="")
+        result.sent += len(reminders)
+        result.patients += 1
+        result.lines.append(f"Emailed {batch.patient.email}: {described}")
+
+
+def deliver(connection, message: EmailMessage) -> str:
+    """Send one message; the error's text if it was not sent, else ""."""
+    try:
+        if connection.send_messages([message]) != 1:
+            return "the email backend sent nothing"
+    except Exception as exc:  # noqa: BLE001 - any backend error fails this email only
+        connection.close()  # a broken SMTP session is reopened for the next email
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return ""
+
+
+# --- the email ---------------------------------------------------------------------------
+
+
+def day_text(day: date, today: date) -> str:
+    """ "Tuesday 24 November", with the year when it is not this year's."""
+    text = f"{day:%A} {day.day} {day:%B}"
+    return text if day.year == today.year else f"{text} {day.year}"
+
+
+def when_text(day: date, today: date) -> str:
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return f"in {days} days"
+
+
+def subject_for(reminder: Reminder, today: date) -> str:
+    when = when_text(reminder.on, today)
+    if reminder.kind in (Kind.DUE_SOON, Kind.DUE_TODAY):
+        return f"B12 injection due {when}"
+    if reminder.kind == Kind.OVERDUE:
+        return f"Your B12 injection was due on {day_text(reminder.on, today)}"
+    if reminder.kind == Kind.LAB_REVIEW:
+        if reminder.on < today:
+            return f"Your blood test was due on {day_text(reminder.on, today)}"
+        return f"Blood test due {when}"
+    return "Time for your weekly check-in"
+
+
+def absolute(name: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(name)
+
+
+def compose(batch: Batch, reminders: list[Reminder]) -> EmailMessage:
+    today = batch.today
+    subject = subject_for(reminders[0], today)
+    if len(reminders) > 1:
+        more = len(reminders) - 1
+        subject += f" (and {more} more reminder{'s' * (more != 1)})"
+    phase = batch.regimen.current_phase
+    context = {
+        "name": batch.patient.get_short_name(),
+        "reminders": [
+            {
+                "kind": r.kind,
+                "date": day_text(r.on, today),
+                "when": when_text(r.on, today),
+                "past": r.on < today,
+            }
+            for r in reminders
+        ],
+        "first_checkin": batch.regimen.last_checkin is None,
+        "dose": f"{phase.dose_mcg:,} mcg" if phase else "",
+        "phase": phase.label if phase else "",
+        "log_url": absolute("log_dose"),
+        "checkin_url": absolute("checkin"),
+        "labs_url": absolute("labs"),
+        "settings_url": absolute("reminder_settings"),
+    }
+    body = render_to_string("reminders/email/reminder.txt", context)
+    return EmailMessage(
+        subject=subject,
+        body=body,
+        to=[batch.patient.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
