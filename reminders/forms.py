@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from .models import ReminderSettings
 
-LEAD_DAYS_MESSAGE = "Choose a lead time from 0 to 7 days before the due date."
+LEAD_DAYS_MESSAGE = "Choose a lead time from 1 to 7 days before the due date."
 SEND_HOUR_MESSAGE = "Choose an hour from 0 (midnight) to 23 (11 pm)."
 
 
@@ -23,7 +23,7 @@ class ReminderSettingsForm(forms.ModelForm):
             "send_hour",
         ]
         widgets = {
-            "lead_days": forms.NumberInput(attrs={"min": 0, "max": 7, "step": 1}),
+            "lead_days": forms.NumberInput(attrs={"min": 1, "max": 7, "step": 1}),
             "send_hour": forms.NumberInput(attrs={"min": 0, "max": 23, "step": 1}),
         }
         # Replace the messages of the model's own range checks (codes min_value, max_value).

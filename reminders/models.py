@@ -10,7 +10,7 @@ event's SEQUENCE when its date moves.
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ class ReminderSettings(models.Model):
     lead_days = models.PositiveSmallIntegerField(
         "lead time (days)",
         default=1,
-        validators=[MaxValueValidator(7)],
+        validators=[MinValueValidator(1), MaxValueValidator(7)],
         help_text="How many days before the due date: 1 is the day before, up to 7.",
     )
     due_today = models.BooleanField("on the day an injection is due", default=True)

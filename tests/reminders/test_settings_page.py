@@ -117,8 +117,8 @@ def test_saving_again_changes_the_same_row(patient_client, patient):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"lead_days": "9"}, "Choose a lead time from 0 to 7 days before the due date."),
-        ({"lead_days": "-1"}, "Choose a lead time from 0 to 7 days before the due date."),
+        ({"lead_days": "9"}, "Choose a lead time from 1 to 7 days before the due date."),
+        ({"lead_days": "0"}, "Choose a lead time from 1 to 7 days before the due date."),
         ({"send_hour": "25"}, "Choose an hour from 0 (midnight) to 23 (11 pm)."),
         ({"send_hour": "eight"}, "Enter a whole number."),
         ({"send_hour": ""}, "This field is required."),
@@ -139,7 +139,7 @@ def test_both_bad_numbers_are_explained_at_once(patient_client, patient):
     shown = page(patient_client.post(SETTINGS, {**GOOD, "lead_days": "9", "send_hour": "25"}))
 
     assert shown.errors == [
-        "Choose a lead time from 0 to 7 days before the due date.",
+        "Choose a lead time from 1 to 7 days before the due date.",
         "Choose an hour from 0 (midnight) to 23 (11 pm).",
     ]
     assert shown.values["lead_days"] == "9"  # what was typed, to correct
