@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from doses import actions
+from doses import actions, supplies
 from doses.models import SymptomEntry
+from reminders.models import CalendarFeed
 from tests import factories
 from tests.browser.conftest import login
 
@@ -15,6 +16,18 @@ def test_no_page_breaks_the_content_security_policy(page, live_server, patient, 
     regimen = factories.regimen_for(patient, patient.today() - timedelta(days=3))
     factories.give(regimen, patient.today() - timedelta(days=3))
     actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 2))
+    # A supply and a calendar feed, so that their pages show everything they can.
+    supply, _ = supplies.add_supply(
+        patient,
+        patient,
+        medication=regimen.medication,
+        concentration_mcg_per_ml=regimen.concentration_mcg_per_ml,
+        container_ml=1,
+        count=5,
+        expires_on=patient.today() + timedelta(days=365),
+        received_on=patient.today() - timedelta(days=3),
+    )
+    CalendarFeed.objects.create(user=patient)
     violations = []
     page.on(
         "console",
@@ -30,8 +43,14 @@ def test_no_page_breaks_the_content_security_policy(page, live_server, patient, 
         "/history/",
         "/labs/new/",
         f"/patients/{patient.pk}/",
+        "/supplies/",
+        "/supplies/new/",
+        f"/supplies/{supply.pk}/correct/",
+        "/settings/",
+        "/export/csv/",
     ]:
-        page.goto(live_server.url + path)
+        response = page.goto(live_server.url + path)
+        assert response.ok, f"{path} answered {response.status}"
         page.wait_for_load_state("load")
     # The page's own script runs under the policy: the volume follows the dose.
     page.goto(live_server.url + "/injections/log/")
@@ -45,7 +64,9 @@ def test_no_page_breaks_the_content_security_policy(page, live_server, patient, 
         f"/patients/{patient.pk}/",
         f"/patients/{patient.pk}/report/",
         f"/patients/{patient.pk}/regimen/prescribe/?template=1",
+        f"/patients/{patient.pk}/export/csv/",
     ]:
-        page.goto(live_server.url + path)
+        response = page.goto(live_server.url + path)
+        assert response.ok, f"{path} answered {response.status}"
         page.wait_for_load_state("load")
     assert violations == []
