@@ -32,6 +32,13 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
+    def lock(self, pk) -> None:
+        """Lock a patient's row until the transaction ends. Every change to a patient's
+        record takes this lock first, before the regimen's or a supply's row, so that changes
+        that also raise the patient's record_version (doses/freshness.py) always lock in the
+        same order and never deadlock."""
+        list(self.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+
     def create_superuser(self, email, password=None, **extra):
         extra.setdefault("role", User.Role.ADMIN)
         extra.update(is_staff=True, is_superuser=True)
@@ -56,6 +63,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Rises after every committed change to what the patient's home shows (doses/freshness.py),
+    # so that the page can be cached under a key that names it.
+    record_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = UserManager()
 

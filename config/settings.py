@@ -128,6 +128,12 @@ STORAGES = {
     },
 }
 
+# The cache holds rendered patient homes under keys that name what they show
+# (doses/freshness.py), so a cache per process is correct; DJANGO_CACHE_URL can name a shared
+# one (e.g. redis://127.0.0.1:6379/1) to share them between processes.
+CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://b12")}
+CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2000)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -19,6 +19,7 @@ from .models import ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEnt
 
 
 def _locked(regimen: Regimen) -> Regimen:
+    User.objects.lock(regimen.patient_id)
     return Regimen.objects.select_for_update().select_related("patient").get(pk=regimen.pk)
 
 
@@ -146,7 +147,7 @@ def _create_once(model, patient, token, **fields):
     """Create one record for the patient, unless this form's token already made one.
     Must run inside a transaction: the patient row is locked so that a double submit waits
     here and then finds the first record."""
-    User.objects.select_for_update().filter(pk=patient.pk).first()
+    User.objects.lock(patient.pk)
     existing = _replayed(token, model, patient)
     if existing:
         return existing, False

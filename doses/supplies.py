@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from accounts.models import User
 from regimens import schedule
 from regimens.models import Medication
 
@@ -355,6 +356,7 @@ def add_supply(patient, by, *, token=None, **values) -> tuple[Supply, bool]:
 def _locked(supply: Supply) -> Supply:
     # Two tabs changing the same supply: the second waits, then keeps the first's result as
     # its previous version instead of overwriting it unseen.
+    User.objects.lock(supply.patient_id)
     return Supply.objects.select_for_update().get(pk=supply.pk)
 
 

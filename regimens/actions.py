@@ -10,6 +10,8 @@ past doses keep the dose and phase they were recorded with).
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.models import User
+
 from . import schedule
 from .models import EndRule, Phase, Regimen, RegimenChange
 
@@ -18,6 +20,7 @@ CHANGEABLE = ("dose_mcg", "schedule_unit", "schedule_every", "schedule_weekdays"
 
 
 def _locked(regimen: Regimen) -> Regimen:
+    User.objects.lock(regimen.patient_id)  # the patient's row first, always (User.objects.lock)
     return Regimen.objects.select_for_update().select_related("patient").get(pk=regimen.pk)
 
 
@@ -54,6 +57,7 @@ def prescribe(
 ) -> Regimen:
     """Start a regimen from a template, with per-phase overrides {order: {field: value}}."""
     with transaction.atomic():
+        User.objects.lock(patient.pk)
         if (
             Regimen.objects.select_for_update()
             .filter(patient=patient, status=Regimen.Status.ACTIVE)

@@ -11,6 +11,17 @@ from tests import factories
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: ids are reused once a test's rows are rolled
+    back, and a cached home page must never outlive its test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def patient(db):
     return factories.PatientFactory(name="Pat Patient", email="pat@example.org")

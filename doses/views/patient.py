@@ -2,14 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import log_view, require_patient
-from doses import actions
+from doses import actions, freshness
 from doses.access import checkin_or_404, dose_or_404
 from doses.backup import export_patient
 from doses.dashboard import build_dashboard, current_regimen
@@ -28,8 +31,16 @@ def _regimen_or_404(patient):
 
 
 def patient_home(request):
+    """Built from the dashboard's queries on a cache miss; otherwise the cached page body,
+    with no query beyond the session and the user (doses/freshness.py)."""
     patient = require_patient(request.user)
-    return render(request, "doses/home.html", {"board": build_dashboard(patient)})
+    key = freshness.home_key(patient)
+    body = cache.get(key)
+    if body is None:
+        board = build_dashboard(patient)
+        body = render_to_string("doses/_home.html", {"board": board}, request=request)
+        cache.set(key, body, freshness.HOME_SECONDS)
+    return render(request, "doses/home.html", {"body": mark_safe(body)})  # noqa: S308 - our render
 
 
 @login_required

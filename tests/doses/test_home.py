@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 
 from doses import actions, supplies
@@ -86,6 +87,11 @@ def give_on_time(regimen, count: int, hour: int = 9):
 
 def home(client):
     return client.get(reverse("home"))
+
+
+def main_content(response) -> str:
+    text = response.content.decode()
+    return text[text.index("<main") : text.index("</main>")]
 
 
 # --- phase badge and progress ----------------------------------------------------------------
@@ -448,6 +454,7 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
             add_supply(patient, 60, received_on=date(2022, 1, 1 + n))
         assert DoseLog.objects.filter(patient=patient).count() == injections
         home(patient_client)  # the first request of a session renews it: not counted
+        cache.clear()  # and it cached the page: build it again
 
         # 1 the session; 2 the signed-in user; 3 the active regimen with its current phase;
         # 4 the care team; 5 the last injection; 6 the last check-in; 7 the regimen's phases (for
@@ -455,6 +462,10 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
         # supplies; 10 once there are any, the injections given since they are in use.
         with django_assert_num_queries(queries):
             page = home(patient_client)
+        # Opened again with nothing changed: the cached page, after the session and the user.
+        with django_assert_num_queries(2):
+            again = home(patient_client)
+    assert main_content(again) == main_content(page)
 
     last = datetime.combine(date(2022, 1, 1) + timedelta(days=injections - 1), time(9))
     assert one(page, "last-dose").startswith(f"{last:%a} {last.day} {last:%b %Y}, 09:00")

@@ -1,0 +1,63 @@
+"""The patient's home, cached until something on it changes.
+
+Building the home takes a handful of queries and most of a request's time, yet a patient opens
+it far more often than anything on it changes. Each patient has a `record_version`; every
+committed change to a row the home is built from (injections, check-ins, labs, the regimen and
+its phases, supplies, the care team) raises it, through the model signals below. The rendered
+home is cached under a key that names the version, the patient's time zone and the hour in
+that zone (the page says "in 3 days" and "not checked in this week"), so a cached page is never
+used once anything it shows has changed or the hour has turned. The version is read with the
+user at the start of the request, before the home's own queries: a page built while a change
+commits is stored under the old version, which nothing asks for again.
+
+The raise is part of the change's own transaction, so the new version and the new rows commit
+together (and a rolled-back change raises nothing). It writes the patient's row, which every
+action locks first (User.objects.lock), so it never waits on another change in the wrong
+order. A cache per process (the default) is right too: each process's keys name the version
+it read from the database.
+"""
+
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+
+from accounts.models import CareTeamMembership, User
+from regimens.models import Phase, Regimen
+
+from .models import DoseLog, LabResult, Supply, SymptomEntry
+
+HOME_SECONDS = 60 * 60
+# Models whose rows carry the patient's id, and the field that holds it.
+BY_PATIENT = {
+    DoseLog: "patient_id",
+    SymptomEntry: "patient_id",
+    LabResult: "patient_id",
+    Regimen: "patient_id",
+    Supply: "patient_id",
+    CareTeamMembership: "patient_id",
+}
+
+
+def bump(**lookup) -> None:
+    User.objects.filter(**lookup).update(record_version=F("record_version") + 1)
+
+
+def _patient_row_changed(sender, instance, **kwargs):
+    bump(pk=getattr(instance, BY_PATIENT[sender]))
+
+
+def _phase_changed(sender, instance, **kwargs):
+    bump(regimens__pk=instance.regimen_id)
+
+
+def connect() -> None:
+    """Called once, from DosesConfig.ready()."""
+    for model in BY_PATIENT:
+        post_save.connect(_patient_row_changed, sender=model, dispatch_uid=f"fresh-{model}")
+        post_delete.connect(_patient_row_changed, sender=model, dispatch_uid=f"gone-{model}")
+    post_save.connect(_phase_changed, sender=Phase, dispatch_uid="fresh-phase")
+    post_delete.connect(_phase_changed, sender=Phase, dispatch_uid="gone-phase")
+
+
+def home_key(patient) -> str:
+    hour = patient.local_now().strftime("%Y-%m-%dT%H")
+    return f"home:{patient.pk}:{patient.record_version}:{patient.time_zone}:{hour}"
