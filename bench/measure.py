@@ -33,12 +33,15 @@ WARM_UP = 10
 
 
 def people() -> tuple[User, User]:
-    """The first care team's clinician, and in that team the patient with the longest history
-    and an active regimen."""
+    """The first care team's clinician and, among the first 100 patients (the same people in
+    both data sets: the seed is the same), the one with the longest history and an active
+    regimen, so that the small and the large set time the same patient's pages."""
     clinician = User.objects.filter(role=User.Role.CLINICIAN, email__endswith="bulk.example.org")
     clinician = clinician.order_by("pk").first()
+    first = User.objects.filter(care_team__clinician=clinician).order_by("pk")[:100]
     patient = (
-        User.objects.filter(care_team__clinician=clinician, regimens__status=Regimen.Status.ACTIVE)
+        User.objects.filter(pk__in=list(first.values_list("pk", flat=True)))
+        .filter(regimens__status=Regimen.Status.ACTIVE)
         .annotate(doses_count=Count("doses", filter=Q(doses__deleted_at__isnull=True)))
         .order_by("-doses_count", "pk")
         .first()

@@ -41,12 +41,14 @@ def bump(**lookup) -> None:
     User.objects.filter(**lookup).update(record_version=F("record_version") + 1)
 
 
-def _patient_row_changed(sender, instance, **kwargs):
-    bump(pk=getattr(instance, BY_PATIENT[sender]))
+def _patient_row_changed(sender, instance, raw=False, **kwargs):
+    if not raw:  # a restore (doses/backup.py) brings the version back with the rows
+        bump(pk=getattr(instance, BY_PATIENT[sender]))
 
 
-def _phase_changed(sender, instance, **kwargs):
-    bump(regimens__pk=instance.regimen_id)
+def _phase_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        bump(regimens__pk=instance.regimen_id)
 
 
 def connect() -> None:
