@@ -117,10 +117,21 @@ class CareTeamMembership(models.Model):
     clinician = models.ForeignKey(User, on_delete=models.CASCADE, related_name="patients_cared")
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.ADMIN)
     created_at = models.DateTimeField(default=timezone.now)
+    # Copies of what the clinician's triage list sorts on (the patient's active regimen's next
+    # due date, then the patient's name), kept in step by doses/triage.py, so that the list of
+    # a care team of thousands reads one page from an index instead of sorting them all.
+    next_due = models.DateField(null=True, blank=True, editable=False)
+    patient_name = models.CharField(max_length=150, blank=True, editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["patient", "clinician"], name="one_membership_per_pair")
+        ]
+        indexes = [
+            # Ascending, so PostgreSQL keeps the nulls last, as the list sorts them.
+            models.Index(
+                fields=["clinician", "next_due", "patient_name", "patient"], name="triage_order"
+            )
         ]
 
     def __str__(self):

@@ -6,6 +6,7 @@ class DosesConfig(AppConfig):
     verbose_name = "Doses, check-ins and labs"
 
     def ready(self):
-        from . import freshness
+        from . import freshness, triage
 
         freshness.connect()
+        triage.connect()

@@ -288,9 +288,16 @@ def _plan(rng, templates, today, years, n, password) -> Plan:
 
 
 def _insert(plans: list[Plan], clinician: User, summary: Summary) -> None:
-    users = User.objects.bulk_create([plan.user for plan in plans])
+    User.objects.bulk_create([plan.user for plan in plans])
     CareTeamMembership.objects.bulk_create(
-        CareTeamMembership(patient=user, clinician=clinician) for user in users
+        CareTeamMembership(
+            patient=plan.user,
+            clinician=clinician,
+            # bulk_create sends no signals: the triage list's copies are set here.
+            next_due=None if plan.state.complete else plan.state.next_due,
+            patient_name=plan.user.name,
+        )
+        for plan in plans
     )
     regimens = Regimen.objects.bulk_create(_regimen(plan, clinician) for plan in plans)
     phases = Phase.objects.bulk_create(

@@ -1,8 +1,11 @@
 """The clinician's triage queue: care-team patients, overdue first, in a fixed number of queries.
 
-One query (plus the paginator's count) reads the page: each patient joined to their active
-regimen's stored schedule state (sorted on the indexed next_due), with the latest injection,
-check-ins and serum B12 as correlated subqueries evaluated only for the rows of the page.
+The order (next due date, nulls last, then name) is read from the care-team rows themselves,
+which carry copies of the patient's active next due date and name (kept in step by the signals
+below) under the index `triage_order`: the count and the page's patient ids come from that
+index alone, however many patients the clinician has. A second query reads those patients:
+each joined to their active regimen's stored schedule state, with the latest injection,
+check-ins and serum B12 as correlated subqueries, for the rows of the page only.
 """
 
 from dataclasses import dataclass
@@ -10,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
 from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models.signals import post_delete, post_save, pre_save
 
-from accounts.models import User
+from accounts.models import CareTeamMembership, User
 from regimens import reference, schedule
 from regimens.models import Regimen
 
@@ -38,19 +42,7 @@ STATUS_LOOKUPS = {
 }
 
 
-def _status_filter(care_team, status: str, now) -> Q:
-    """Rule 8 judges a status on the patient's own day: one condition per time zone among
-    the clinician's patients (one small query for the zones)."""
-    if status == "none":
-        return Q(next_due__isnull=True)
-    condition = Q(pk__in=[])
-    for zone in care_team.order_by().values_list("time_zone", flat=True).distinct():
-        today = now.astimezone(ZoneInfo(zone)).date()
-        condition |= Q(time_zone=zone) & STATUS_LOOKUPS[status](today)
-    return condition
-
-
-def triage_queryset(clinician, *, now, search="", phase="", status=""):
+def _patients(clinician, pks):
     checkins = SymptomEntry.objects.filter(patient=OuterRef("pk")).order_by("-recorded_at", "-pk")
     totals = checkins.annotate(total=_score_total()).values("total")
     b12 = LabResult.objects.filter(patient=OuterRef("pk"), analyte="b12").order_by(
@@ -59,31 +51,60 @@ def triage_queryset(clinician, *, now, search="", phase="", status=""):
     last_dose = DoseLog.objects.filter(
         patient=OuterRef("pk"), status=DoseLog.Status.GIVEN, deleted_at__isnull=True
     ).order_by("-administered_at")
-    care_team = User.objects.filter(role=User.Role.PATIENT, care_team__clinician=clinician)
-    patients = care_team.annotate(
-        active=FilteredRelation("regimens", condition=Q(regimens__status=Regimen.Status.ACTIVE))
-    ).annotate(
-        regimen_id=F("active__id"),
-        next_due=F("active__next_due"),
-        phase_kind=F("active__current_phase__kind"),
-        phase_label=F("active__current_phase__label"),
-        symptoms_return_early=F("active__symptoms_return_early"),
-        next_lab_review=F("active__next_lab_review"),
-        last_dose_at=Subquery(last_dose.values("administered_at")[:1]),
-        last_checkin_at=Subquery(checkins.values("recorded_at")[:1]),
-        last_total=Subquery(totals[:1]),
-        previous_total=Subquery(totals[1:2]),
-        last_allergy_signs=Subquery(checkins.values("allergy_signs")[:1]),
-        b12_value=Subquery(b12.values("value_canonical")[:1]),
-        b12_taken_on=Subquery(b12.values("taken_on")[:1]),
+    return (
+        User.objects.filter(pk__in=pks)
+        .annotate(
+            active=FilteredRelation("regimens", condition=Q(regimens__status=Regimen.Status.ACTIVE))
+        )
+        .annotate(
+            regimen_id=F("active__id"),
+            next_due=F("active__next_due"),
+            phase_kind=F("active__current_phase__kind"),
+            phase_label=F("active__current_phase__label"),
+            symptoms_return_early=F("active__symptoms_return_early"),
+            next_lab_review=F("active__next_lab_review"),
+            last_dose_at=Subquery(last_dose.values("administered_at")[:1]),
+            last_checkin_at=Subquery(checkins.values("recorded_at")[:1]),
+            last_total=Subquery(totals[:1]),
+            previous_total=Subquery(totals[1:2]),
+            last_allergy_signs=Subquery(checkins.values("allergy_signs")[:1]),
+            b12_value=Subquery(b12.values("value_canonical")[:1]),
+            b12_taken_on=Subquery(b12.values("taken_on")[:1]),
+        )
     )
+
+
+def triage_order(clinician, *, now, search="", phase="", status=""):
+    """The care-team patients' ids in triage order, filtered: a query on the care-team rows
+    (joined to the patient or their regimen only for a search or a filter that needs it)."""
+    rows = CareTeamMembership.objects.filter(clinician=clinician, patient__role=User.Role.PATIENT)
     if search:
-        patients = patients.filter(Q(name__icontains=search) | Q(email__icontains=search))
+        rows = rows.filter(Q(patient_name__icontains=search) | Q(patient__email__icontains=search))
     if phase:
-        patients = patients.filter(phase_kind=phase)
+        rows = rows.filter(
+            patient__regimens__status=Regimen.Status.ACTIVE,
+            patient__regimens__current_phase__kind=phase,
+        )
     if status:
-        patients = patients.filter(_status_filter(care_team, status, now))
-    return patients.order_by(F("next_due").asc(nulls_last=True), "name", "pk")
+        rows = rows.filter(_status_filter(clinician, status, now))
+    return rows.order_by(F("next_due").asc(nulls_last=True), "patient_name", "patient_id")
+
+
+def _status_filter(clinician, status: str, now) -> Q:
+    """Rule 8 judges a status on the patient's own day: one condition per time zone among
+    the clinician's patients (one small query for the zones)."""
+    if status == "none":
+        return Q(next_due__isnull=True)
+    condition = Q(pk__in=[])
+    zones = (
+        User.objects.filter(care_team__clinician=clinician)
+        .order_by()
+        .values_list("time_zone", flat=True)
+    )
+    for zone in zones.distinct():
+        today = now.astimezone(ZoneInfo(zone)).date()
+        condition |= Q(patient__time_zone=zone) & STATUS_LOOKUPS[status](today)
+    return condition
 
 
 @dataclass
@@ -129,6 +150,54 @@ def _row(patient: User, now) -> Row:
 
 
 def triage_page(clinician, number, *, now, per_page: int = 25, **filters):
-    page = Paginator(triage_queryset(clinician, now=now, **filters), per_page).get_page(number)
-    page.rows = [_row(patient, now) for patient in page.object_list]
+    """Queries: the count and the page's ids (the care-team rows), then those patients."""
+    order = triage_order(clinician, now=now, **filters).values_list("patient_id", flat=True)
+    page = Paginator(order, per_page).get_page(number)
+    pks = list(page.object_list)
+    found = {patient.pk: patient for patient in _patients(clinician, pks)} if pks else {}
+    page.rows = [_row(found[pk], now) for pk in pks if pk in found]
     return page
+
+
+# Keeping the care-team rows' copies in step -------------------------------------------------
+
+
+def sync_care_team_rows(patient_id) -> None:
+    """Copy the patient's active next due date and name onto their care-team rows."""
+    CareTeamMembership.objects.filter(patient_id=patient_id).update(
+        next_due=Subquery(
+            Regimen.objects.filter(patient_id=patient_id, status=Regimen.Status.ACTIVE).values(
+                "next_due"
+            )[:1]
+        ),
+        patient_name=Subquery(User.objects.filter(pk=patient_id).values("name")[:1]),
+    )
+
+
+def _regimen_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        sync_care_team_rows(instance.patient_id)
+
+
+def _user_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    if not raw and (update_fields is None or "name" in update_fields):
+        CareTeamMembership.objects.filter(patient=instance).exclude(
+            patient_name=instance.name
+        ).update(patient_name=instance.name)
+
+
+def _membership_added(sender, instance, raw=False, **kwargs):
+    if not raw and instance._state.adding:
+        active = Regimen.objects.filter(
+            patient_id=instance.patient_id, status=Regimen.Status.ACTIVE
+        ).values_list("next_due", flat=True)
+        instance.next_due = next(iter(active), None)
+        instance.patient_name = instance.patient.name
+
+
+def connect() -> None:
+    """Called once, from DosesConfig.ready()."""
+    post_save.connect(_regimen_changed, sender=Regimen, dispatch_uid="triage-regimen-saved")
+    post_delete.connect(_regimen_changed, sender=Regimen, dispatch_uid="triage-regimen-gone")
+    post_save.connect(_user_saved, sender=User, dispatch_uid="triage-user-saved")
+    pre_save.connect(_membership_added, sender=CareTeamMembership, dispatch_uid="triage-new")

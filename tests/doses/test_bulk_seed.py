@@ -48,6 +48,10 @@ def test_the_stored_schedule_of_every_patient_is_what_a_replay_gives():
     for regimen in regimens:
         assert stored(regimen) == replayed(regimen), regimen.patient.email
         assert regimen.symptoms_return_early == regimen.wear_off().symptoms_return
+        membership = CareTeamMembership.objects.get(patient=regimen.patient)
+        active = regimen.status == Regimen.Status.ACTIVE
+        assert membership.next_due == (regimen.next_due if active else None)
+        assert membership.patient_name == regimen.patient.name
     statuses = {schedule.status(r.next_due, r.patient.today())[0] for r in regimens}
     assert {"overdue", "upcoming"} <= statuses  # lapsed patients and those on track
     assert DoseLog.objects.filter(status=DoseLog.Status.SKIPPED).exists()

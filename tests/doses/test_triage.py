@@ -565,13 +565,55 @@ def test_it_makes_the_same_number_of_queries_for_5_or_300_patients(
     many_on_team(clinician, count)
     browser = client_for(clinician)
 
-    # 1 the session; 2 the signed-in clinician; 3 the paginator's count of care-team patients;
-    # 4 the page of patients, each joined to their active regimen and its current phase, with
-    # the last injection, the last two check-ins and the latest serum B12 as subqueries.
-    with django_assert_num_queries(4):
+    # 1 the session; 2 the signed-in clinician; 3 the paginator's count of care-team rows;
+    # 4 the page's patient ids, in order, from the same rows (the index triage_order); 5 those
+    # patients, each joined to their active regimen and its current phase, with the last
+    # injection, the last two check-ins and the latest serum B12 as subqueries.
+    with django_assert_num_queries(5):
         page = triage(browser)
 
     assert len(page.rows) == min(count, 25)
     assert page.pages == f"Page 1 of {-(-count // 25)} · {count} patients"
     assert {row["symptoms"] for row in page.rows} == {"worse (+12)"}
     assert {row["b12"] for row in page.rows} == {"180 pg/mL 1 May 2026"}
+
+
+# --- the care-team rows' copies of what the list sorts on -------------------------------------
+
+
+def test_the_order_follows_every_change_to_next_due_and_name(patient, clinician, client_for):
+    """The list sorts on copies kept on the care-team rows: each path that moves a next due
+    date, ends or starts a regimen, renames a patient or adds one keeps them right."""
+    from regimens import actions as regimen_actions
+
+    today = patient.today()
+    early = on_team(clinician, "Ann Early", today - timedelta(days=30))  # long overdue
+    late = on_team(clinician, "Zed Later", today - timedelta(days=2))
+    browser = client_for(clinician)
+    assert names(triage(browser))[:2] == ["Ann Early", "Zed Later"]
+
+    # Ann catches up: each dose moves her next due date on, past Zed's.
+    regimen = Regimen.objects.get(patient=early, status=Regimen.Status.ACTIVE)
+    while regimen.next_due <= today:
+        factories.give(regimen, today)
+        regimen.refresh_from_db()
+    assert names(triage(browser)).index("Zed Later") < names(triage(browser)).index("Ann Early")
+
+    # Zed's regimen ends: nothing is due, so he goes last.
+    zed = Regimen.objects.get(patient=late, status=Regimen.Status.ACTIVE)
+    regimen_actions.end_regimen(zed, clinician, "completed course")
+    assert names(triage(browser))[-1] == "Zed Later"
+
+    # A rename re-sorts among equal dates; a new member joins in place.
+    late.name = "Aaron Renamed"
+    late.save()
+    fresh = factories.PatientFactory(name="Bea New", email="bea@example.org")
+    factories.regimen_for(fresh, today - timedelta(days=60))
+    factories.CareTeamFactory(patient=fresh, clinician=clinician)  # joins with her regimen
+    rows = CareTeamMembership.objects.filter(clinician=clinician)
+    for row in rows.select_related("patient"):
+        active = row.patient.regimens.filter(status=Regimen.Status.ACTIVE).first()
+        assert row.next_due == (active.next_due if active else None), row.patient.name
+        assert row.patient_name == row.patient.name
+    assert "Aaron Renamed" in names(triage(browser))
+    assert names(triage(browser))[0] == fresh.name
