@@ -17,6 +17,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -65,10 +66,14 @@ def dose_form(patient: User, regimen: Regimen) -> dict:
     }
 
 
-def timed(request, count: int, expect: int) -> tuple[list[float], int]:
-    """`count` timed requests after a warm-up, and the queries of one of them."""
+def timed(request, count: int, expect: int, before=None) -> tuple[list[float], int]:
+    """`count` timed requests after a warm-up, and the queries of one of them; `before`
+    runs untimed ahead of each request."""
+    before = before or (lambda: None)
     for _ in range(WARM_UP):
+        before()
         request()
+    before()
     with CaptureQueriesContext(connection) as queries:
         status = request().status_code
     count = len(queries)  # read now: the next request clears the connection's query log
@@ -76,6 +81,7 @@ def timed(request, count: int, expect: int) -> tuple[list[float], int]:
         raise RuntimeError(f"expected {expect}, got {status}")
     times = []
     for _ in range(count):
+        before()
         began = time.perf_counter()
         request()
         times.append((time.perf_counter() - began) * 1000)
@@ -113,14 +119,17 @@ def run(requests: int) -> dict:
     record_url = reverse("patient_record", args=[patient.pk])
     pages = {
         "home": (lambda: as_patient.get("/"), 200),
+        # The same page built from nothing (the cache emptied before each request): what the
+        # first view after a change costs.
+        "home_uncached": (lambda: as_patient.get("/"), 200, cache.clear),
         "history": (lambda: as_patient.get(reverse("history")), 200),
         "log": (lambda: as_patient.post(reverse("log_dose"), dose_form(patient, regimen)), 302),
         "list": (lambda: as_clinician.get("/"), 200),
         "record": (lambda: as_clinician.get(record_url), 200),
     }
     out = {}
-    for name, (request, expect) in pages.items():
-        times, queries = timed(request, requests, expect)
+    for name, (request, expect, *before) in pages.items():
+        times, queries = timed(request, requests, expect, *before)
         out[name] = {
             "p50_ms": round(percentile(times, 0.5), 1),
             "p95_ms": round(percentile(times, 0.95), 1),

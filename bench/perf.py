@@ -49,6 +49,7 @@ import load  # noqa: E402 - bench/load.py: database and gunicorn helpers shared 
 
 HOST = load.HOST
 PAGES = ("home", "history", "log", "list", "record")
+REPORTED = (*PAGES, "home_uncached")  # measured and shown; the targets are on PAGES
 RESULTS = ROOT / "bench" / "results.json"
 REPORT = ROOT / "docs" / "performance.md"
 TARGETS = {
@@ -116,6 +117,7 @@ def prepare(args, label: str, patients: int, env: dict) -> float | None:
     if args.reuse and database_ready(args, db_name, patients):
         log(f"{label}: reusing {db_name} ({patients} patients)")
         manage(env, "migrate", "--verbosity", "0")  # the code may have moved on since
+        analyze(args, db_name)
         return None
     log(f"{label}: creating {db_name} and seeding {patients} patients × {args.years:g} years")
     load.create_database(
@@ -124,7 +126,20 @@ def prepare(args, label: str, patients: int, env: dict) -> float | None:
     began = time.monotonic()
     manage(env, "migrate", "--verbosity", "0")
     manage(env, "seed_demo", "--patients", str(patients), "--years", str(args.years))
-    return round(time.monotonic() - began, 1)
+    seconds = round(time.monotonic() - began, 1)
+    analyze(args, db_name)
+    return seconds
+
+
+def analyze(args, db_name: str) -> None:
+    """Planner statistics, as autovacuum keeps them on a database in use: without them a
+    freshly bulk-loaded database is planned as if it were empty."""
+    import psycopg
+
+    with psycopg.connect(
+        host=HOST, port=args.pg_port, user=args.pg_user, dbname=db_name, autocommit=True
+    ) as conn:
+        conn.execute("ANALYZE")
 
 
 def measure(args, env: dict) -> dict:
@@ -180,14 +195,14 @@ def throughput(args, env: dict, cookie: str) -> dict:
 
 def results(args, sets: dict, wrk: dict, seeding: dict) -> dict:
     small, large = sets["small"], sets["large"]
-    out = {f"{page}_p50_ms": large["pages"][page]["p50_ms"] for page in PAGES}
-    out |= {f"{page}_p95_ms": large["pages"][page]["p95_ms"] for page in PAGES}
+    out = {f"{page}_p50_ms": large["pages"][page]["p50_ms"] for page in REPORTED}
+    out |= {f"{page}_p95_ms": large["pages"][page]["p95_ms"] for page in REPORTED}
     out["growth"] = {
         page: round(large["pages"][page]["p50_ms"] / small["pages"][page]["p50_ms"], 2)
-        for page in PAGES
+        for page in REPORTED
     }
     out["queries"] = {
-        label: {page: data["pages"][page]["queries"] for page in PAGES}
+        label: {page: data["pages"][page]["queries"] for page in REPORTED}
         for label, data in sets.items()
     }
     out["home_rps_ratio"] = wrk["home_rps_ratio"]
@@ -198,7 +213,7 @@ def results(args, sets: dict, wrk: dict, seeding: dict) -> dict:
     out["targets"] = TARGETS
     out["met"] = {
         "queries_identical": out["queries"]["small"] == out["queries"]["large"],
-        "growth": max(out["growth"].values()) <= TARGETS["growth_max"],
+        "growth": max(out["growth"][page] for page in PAGES) <= TARGETS["growth_max"],
         "list_p50": out["list_p50_ms"] <= TARGETS["list_p50_ms_max"],
         "home_p50": out["home_p50_ms"] <= TARGETS["home_p50_ms_max"],
         "home_rps_ratio": out["home_rps_ratio"] >= TARGETS["home_rps_ratio_min"],
@@ -217,6 +232,7 @@ def results(args, sets: dict, wrk: dict, seeding: dict) -> dict:
 def table(data: dict) -> str:
     names = {
         "home": "Patient home",
+        "home_uncached": "Patient home, not cached",
         "history": "History",
         "log": "Log an injection (POST)",
         "list": "Triage list",
@@ -232,7 +248,7 @@ def table(data: dict) -> str:
         "| Page | Small p50 | Large p50 | Large p95 | Growth | Queries (small / large) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for page in PAGES:
+    for page in REPORTED:
         lines.append(
             f"| {names[page]} | {small[page]['p50_ms']} ms | {large[page]['p50_ms']} ms"
             f" | {large[page]['p95_ms']} ms | {data['growth'][page]}"
