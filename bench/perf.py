@@ -34,6 +34,7 @@ import os
 import re
 import secrets
 import shutil
+import statistics
 import subprocess  # noqa: S404 - runs manage.py, gunicorn and wrk with fixed argument lists
 import sys
 import tempfile
@@ -70,6 +71,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--large", type=int, default=10_000, help="patients in the large set")
     parser.add_argument("--years", type=float, default=3, help="years of history each")
     parser.add_argument("--requests", type=int, default=100, help="timed requests per page")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements of each set")
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--reuse", action="store_true", help="keep databases seeded earlier")
     server = urlparse(os.environ.get("DATABASE_URL", ""))
@@ -117,7 +119,7 @@ def prepare(args, label: str, patients: int, env: dict) -> float | None:
     if args.reuse and database_ready(args, db_name, patients):
         log(f"{label}: reusing {db_name} ({patients} patients)")
         manage(env, "migrate", "--verbosity", "0")  # the code may have moved on since
-        analyze(args, db_name)
+        vacuum(args, db_name)
         return None
     log(f"{label}: creating {db_name} and seeding {patients} patients × {args.years:g} years")
     load.create_database(
@@ -127,19 +129,21 @@ def prepare(args, label: str, patients: int, env: dict) -> float | None:
     manage(env, "migrate", "--verbosity", "0")
     manage(env, "seed_demo", "--patients", str(patients), "--years", str(args.years))
     seconds = round(time.monotonic() - began, 1)
-    analyze(args, db_name)
+    vacuum(args, db_name)
     return seconds
 
 
-def analyze(args, db_name: str) -> None:
-    """Planner statistics, as autovacuum keeps them on a database in use: without them a
-    freshly bulk-loaded database is planned as if it were empty."""
+def vacuum(args, db_name: str) -> None:
+    """What autovacuum does to a database in use, done before timing anything: planner
+    statistics (without them a freshly bulk-loaded database is planned as if it were empty)
+    and the visibility map. Left to autovacuum, it would run during the measurements of the
+    large set, on the same cores, after a million rows have just gone in."""
     import psycopg
 
     with psycopg.connect(
         host=HOST, port=args.pg_port, user=args.pg_user, dbname=db_name, autocommit=True
     ) as conn:
-        conn.execute("ANALYZE")
+        conn.execute("VACUUM ANALYZE")
 
 
 def measure(args, env: dict) -> dict:
@@ -154,6 +158,23 @@ def measure(args, env: dict) -> dict:
     )
     sys.stderr.write(out.stderr)
     return json.loads(out.stdout)
+
+
+def combine(runs: list[dict]) -> dict:
+    """One set's rounds as one result: the median of each page's p50 and p95."""
+    out = dict(runs[-1])
+    out["pages"] = {}
+    for page, last in runs[-1]["pages"].items():
+        counts = {run["pages"][page]["queries"] for run in runs}
+        if len(counts) != 1:
+            raise RuntimeError(f"{page}: the query count changed between rounds: {counts}")
+        out["pages"][page] = {
+            "p50_ms": statistics.median(run["pages"][page]["p50_ms"] for run in runs),
+            "p95_ms": statistics.median(run["pages"][page]["p95_ms"] for run in runs),
+            "p50_ms_rounds": [run["pages"][page]["p50_ms"] for run in runs],
+            "queries": last["queries"],
+        }
+    return out
 
 
 # -- wrk ------------------------------------------------------------------------------------
@@ -224,6 +245,7 @@ def results(args, sets: dict, wrk: dict, seeding: dict) -> dict:
         "patients": {"small": args.small, "large": args.large},
         "years": args.years,
         "requests": args.requests,
+        "rounds": args.rounds,
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     return out
@@ -243,7 +265,8 @@ def table(data: dict) -> str:
         f"Measured {data['run']['when']} on {data['machine']['cores']} cores;"
         f" {data['run']['patients']['small']:,} and {data['run']['patients']['large']:,}"
         f" patients with {data['run']['years']:g} years each; {data['run']['requests']} requests"
-        " per page.",
+        f" per page in each of {data['run']['rounds']} rounds, alternating between the sets;"
+        " each figure is the median of the rounds'.",
         "",
         "| Page | Small p50 | Large p50 | Large p95 | Growth | Queries (small / large) |",
         "|---|---:|---:|---:|---:|---:|",
@@ -287,16 +310,23 @@ def main(argv=None) -> int:
         log("wrk is not installed: apt-get install -y wrk (Debian), then run again")
         return 2
     secret = secrets.token_urlsafe(50)
-    sets, seeding, env = {}, {}, {}
+    envs, seeding = {}, {}
     for label, patients in (("small", args.small), ("large", args.large)):
-        env = environment(args, f"b12_bench_{label}", secret)
-        seeding[label] = prepare(args, label, patients, env)
-        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-        log(f"{label}: measuring {args.requests} requests per page")
-        sets[label] = measure(args, env)
+        envs[label] = environment(args, f"b12_bench_{label}", secret)
+        seeding[label] = prepare(args, label, patients, envs[label])
+    manage(envs["large"], "collectstatic", "--noinput", "--verbosity", "0")
+    # Rounds alternate between the sets, so that whatever else the machine is doing weighs
+    # on both alike; each page's p50 and p95 are the medians of the rounds'.
+    rounds = {"small": [], "large": []}
+    for number in range(1, args.rounds + 1):
+        for label in ("small", "large"):
+            log(f"{label}: round {number} of {args.rounds}, {args.requests} requests per page")
+            rounds[label].append(measure(args, envs[label]))
+    sets = {label: combine(runs) for label, runs in rounds.items()}
+    env = envs["large"]
     log("large: throughput under gunicorn with wrk")
     wrk = throughput(args, env, sets["large"].pop("session"))
-    sets["small"].pop("session")
+    sets["small"].pop("session", None)
     data = results(args, sets, wrk, seeding)
     print(table(data))
     if not args.no_write:
