@@ -10,9 +10,11 @@ them when there are fewer) it measures, in a Django process with production sett
 to PostgreSQL:
 
 - the server-side time of each page: the patient's home, their history, logging an
-  injection (the form's POST), the clinician's triage list and one patient's record; p50 and
-  p95 over --requests requests after a warm-up (the patient is the one with the longest
-  history in the first care team; injections logged here are removed afterwards);
+  injection (the form's POST), the clinician's triage list and one patient's record, and the
+  home again with the cache emptied before each request; p50 and p95 over --requests
+  requests after a warm-up, in --rounds rounds alternating between the sets, medians of the
+  rounds (the patient is the one with the longest history among the first 100 patients, the
+  same person in both sets; injections logged here are removed afterwards);
 - the SQL queries each page makes;
 - PostgreSQL's plans (EXPLAIN) for the triage list's and the record's queries, and which
   indexes they use.
