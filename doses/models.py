@@ -153,7 +153,24 @@ class DoseLog(models.Model):
         return round(self.dose_mcg / strength, 2)
 
 
-class DoseLogVersion(models.Model):
+class KeptVersion(models.Model):
+    """What every kept version has besides the values: why, who and when. Newest first."""
+
+    reason = models.CharField(max_length=300, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_change_display()} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class DoseLogVersion(KeptVersion):
     """The values a DoseLog had before one change, and who made the change."""
 
     class Change(models.TextChoices):
@@ -164,17 +181,6 @@ class DoseLogVersion(models.Model):
     dose = models.ForeignKey(DoseLog, on_delete=models.CASCADE, related_name="versions")
     change = models.CharField(max_length=10, choices=Change.choices)
     previous = models.JSONField(help_text="The record's values before this change.")
-    reason = models.CharField(max_length=300, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    changed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-changed_at", "-pk"]
-
-    def __str__(self):
-        return f"{self.get_change_display()} {self.changed_at:%Y-%m-%d %H:%M}"
 
     def previous_display(self) -> list[tuple[str, str]]:
         """The previous values as (label, text) pairs for the history page."""
@@ -437,7 +443,7 @@ class Supply(models.Model):
         return values
 
 
-class SupplyVersion(models.Model):
+class SupplyVersion(KeptVersion):
     """A supply's values before one correction, removal or restore."""
 
     class Change(models.TextChoices):
@@ -448,14 +454,3 @@ class SupplyVersion(models.Model):
     supply = models.ForeignKey(Supply, on_delete=models.CASCADE, related_name="versions")
     change = models.CharField(max_length=10, choices=Change.choices)
     previous = models.JSONField(help_text="The supply's values before this change.")
-    reason = models.CharField(max_length=300, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    changed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-changed_at", "-pk"]
-
-    def __str__(self):
-        return f"{self.get_change_display()} {self.changed_at:%Y-%m-%d}"
