@@ -19,41 +19,15 @@ from playwright.sync_api import expect
 from doses import actions
 from tests import factories
 from tests.browser.conftest import login
+from tests.doses.test_csv_export import INJECTION_HEADER, LAB_HEADER
 
 LOT = "KX4471"
 OLD_LOT = "QA1009"
 
 
 def injection_header(patient) -> list[str]:
-    return [
-        "Date",
-        f"Time ({patient.time_zone})",
-        "Status",
-        "Dose (mcg)",
-        "Volume (mL)",
-        "Product",
-        "Strength (mcg/mL)",
-        "Route",
-        "Site",
-        "Lot",
-        "Given by",
-        "Phase",
-        "Notes or reason skipped",
-    ]
-
-
-LAB_HEADER = [
-    "Date taken",
-    "Test",
-    "Value",
-    "Unit",
-    "Standard value",
-    "Standard unit",
-    "Typical low",
-    "Typical high",
-    "Outside typical range",
-    "Note",
-]
+    """The CSV's header (tests/doses/test_csv_export.py), with this patient's zone."""
+    return [name.replace("Pacific/Auckland", patient.time_zone) for name in INJECTION_HEADER]
 
 
 def local_date(dose, patient) -> date:
