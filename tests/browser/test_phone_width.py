@@ -1,0 +1,80 @@
+"""Every page fits a phone: at 360×740 nothing makes the page scroll sideways (a wide table
+scrolls inside its own box instead)."""
+
+from datetime import timedelta
+
+from doses import actions
+from doses.models import SymptomEntry
+from tests import factories
+from tests.browser.conftest import login
+
+PHONE = {"width": 360, "height": 740}
+
+
+def overflowing(page) -> list[str]:
+    """What sticks out past the right edge of the window, outside a scrolling table box."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(el => !el.closest('.table-responsive'))
+            .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map(el => el.tagName + ' ' + (el.textContent || '').trim().slice(0, 40))"""
+    )
+
+
+def check(page, live_server, paths):
+    for path in paths:
+        response = page.goto(live_server.url + path)
+        assert response.ok, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (path, width, overflowing(page)[:5])
+
+
+def test_the_patients_and_the_clinicians_pages_fit_a_phone(page, live_server, patient, clinician):
+    regimen = factories.regimen_for(patient, patient.today() - timedelta(days=20))
+    for days in (20, 19, 18):
+        factories.give(regimen, patient.today() - timedelta(days=days), lot_number="LOT-12345")
+    actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 4))
+    actions.record_lab(
+        patient,
+        patient,
+        analyte="b12",
+        value="148",
+        unit="pmol/L",
+        taken_on=patient.today() - timedelta(days=21),
+    )
+    page.set_viewport_size(PHONE)
+
+    login(page, live_server, patient.email)
+    check(
+        page,
+        live_server,
+        [
+            "/",
+            "/injections/log/",
+            "/checkins/new/",
+            "/labs/",
+            "/labs/new/",
+            "/history/",
+            "/supplies/",
+            "/supplies/new/",
+            "/settings/",
+            "/export/csv/",
+            f"/patients/{patient.pk}/",
+            "/accounts/record-views/",
+        ],
+    )
+
+    page.context.clear_cookies()
+    login(page, live_server, clinician.email)
+    check(
+        page,
+        live_server,
+        [
+            "/",
+            f"/patients/{patient.pk}/",
+            f"/patients/{patient.pk}/report/",
+            f"/patients/{patient.pk}/injections/log/",
+            f"/patients/{patient.pk}/regimen/prescribe/",
+            f"/patients/{patient.pk}/export/csv/",
+        ],
+    )
