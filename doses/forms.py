@@ -309,16 +309,7 @@ class SupplyForm(TokenMixin, forms.ModelForm):
 
     class Meta:
         model = Supply
-        fields = [
-            "medication",
-            "concentration_mcg_per_ml",
-            "container_ml",
-            "count",
-            "expires_on",
-            "lot_number",
-            "received_on",
-            "note",
-        ]
+        fields = list(Supply.VERSIONED_FIELDS)  # what a correction keeps is what was entered
         labels = {"lot_number": "Lot number"}
         error_messages = {"medication": {"required": "Choose the product."}}
 

@@ -42,7 +42,7 @@ STATUS_LOOKUPS = {
 }
 
 
-def _patients(clinician, pks):
+def _patients(pks):
     checkins = SymptomEntry.objects.filter(patient=OuterRef("pk")).order_by("-recorded_at", "-pk")
     totals = checkins.annotate(total=_score_total()).values("total")
     b12 = LabResult.objects.filter(patient=OuterRef("pk"), analyte="b12").order_by(
@@ -154,7 +154,7 @@ def triage_page(clinician, number, *, now, per_page: int = 25, **filters):
     order = triage_order(clinician, now=now, **filters).values_list("patient_id", flat=True)
     page = Paginator(order, per_page).get_page(number)
     pks = list(page.object_list)
-    found = {patient.pk: patient for patient in _patients(clinician, pks)} if pks else {}
+    found = {patient.pk: patient for patient in _patients(pks)} if pks else {}
     page.rows = [_row(found[pk], now) for pk in pks if pk in found]
     return page
 

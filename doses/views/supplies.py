@@ -6,24 +6,15 @@ changes). Only the patient has these pages; anyone else, or another patient's su
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import require_patient
 from doses import supplies as stock
+from doses.access import supply_or_404
 from doses.dashboard import current_regimen
 from doses.forms import CorrectSupplyForm, DeleteForm, SupplyForm
-from doses.models import Supply
 from regimens import reference
-
-
-def supply_or_404(user, pk) -> Supply:
-    patient = require_patient(user)
-    try:
-        return Supply.objects.select_related("patient").get(pk=pk, patient=patient)
-    except Supply.DoesNotExist:
-        raise Http404("No such supply") from None
 
 
 def container_sizes() -> list:
