@@ -80,17 +80,47 @@ def parse_args(argv=None) -> argparse.Namespace:
     from_env = server.scheme.startswith("postgres") and server.hostname in (HOST, "localhost")
     parser.add_argument("--pg-user", default=(from_env and server.username) or "postgres")
     parser.add_argument("--pg-port", type=int, default=(from_env and server.port) or 5432)
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379",
+        help="a Redis server for the shared cache and sessions, as a deployment would have"
+        " (database 14 for the small set, 15 for the large); 'none' for the per-process cache",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; write no files")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one data set
     return parser.parse_args(argv)
 
 
-def environment(args, db_name: str, secret: str) -> dict[str, str]:
+def environment(args, db_name: str, secret: str, cache_db: int) -> dict[str, str]:
     pg = SimpleNamespace(pg_user=args.pg_user, pg_port=args.pg_port, db_name=db_name)
     env = load.environment(pg)
     env["DJANGO_SECRET_KEY"] = secret  # the same in every process: sessions must carry over
     env["DJANGO_ALLOWED_HOSTS"] = f"{HOST},testserver"
+    if args.redis != "none":
+        # Each set its own Redis database: their patients share ids and record versions.
+        env["DJANGO_CACHE_URL"] = f"{args.redis.rstrip('/')}/{cache_db}"
     return env
+
+
+def redis_ready(args) -> bool:
+    if args.redis == "none":
+        return True
+    import redis
+
+    try:
+        redis.Redis.from_url(args.redis).ping()
+    except redis.RedisError as exc:
+        log(f"no Redis at {args.redis} ({exc}): start one, or run with --redis none")
+        return False
+    return True
+
+
+def flush_cache(env: dict) -> None:
+    """Nothing left from an earlier run: a home cached then would be served as it was."""
+    if "DJANGO_CACHE_URL" in env:
+        import redis
+
+        redis.Redis.from_url(env["DJANGO_CACHE_URL"]).flushdb()
 
 
 def manage(env: dict, *command: str) -> None:
@@ -207,6 +237,7 @@ def throughput(args, env: dict, cookie: str) -> dict:
     shutil.rmtree(workdir, ignore_errors=True)
     return {
         "workers": workers,
+        "cache": "Redis" if "DJANGO_CACHE_URL" in env else "per process",
         "trivial_rps": round(trivial, 1),
         "home_rps": round(home, 1),
         "home_rps_ratio": round(home / trivial, 3),
@@ -282,7 +313,8 @@ def table(data: dict) -> str:
     wrk = data["throughput"]
     lines += [
         "",
-        f"Throughput under gunicorn ({wrk['workers']} sync workers, wrk, 8 connections):"
+        f"Throughput under gunicorn ({wrk['workers']} sync workers, wrk, 8 connections,"
+        f" cache and sessions: {wrk.get('cache', 'per process')}):"
         f" patient home {wrk['home_rps']} requests/s, trivial view {wrk['trivial_rps']}"
         f" requests/s: a ratio of {wrk['home_rps_ratio']}.",
         "",
@@ -311,10 +343,15 @@ def main(argv=None) -> int:
     if shutil.which("wrk") is None:
         log("wrk is not installed: apt-get install -y wrk (Debian), then run again")
         return 2
+    if not redis_ready(args):
+        return 2
     secret = secrets.token_urlsafe(50)
     envs, seeding = {}, {}
-    for label, patients in (("small", args.small), ("large", args.large)):
-        envs[label] = environment(args, f"b12_bench_{label}", secret)
+    for cache_db, (label, patients) in enumerate(
+        (("small", args.small), ("large", args.large)), start=14
+    ):
+        envs[label] = environment(args, f"b12_bench_{label}", secret, cache_db)
+        flush_cache(envs[label])
         seeding[label] = prepare(args, label, patients, envs[label])
     manage(envs["large"], "collectstatic", "--noinput", "--verbosity", "0")
     # Rounds alternate between the sets, so that whatever else the machine is doing weighs

@@ -132,7 +132,14 @@ STORAGES = {
 # (doses/freshness.py), so a cache per process is correct; DJANGO_CACHE_URL can name a shared
 # one (e.g. redis://127.0.0.1:6379/1) to share them between processes.
 CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://b12")}
-CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2000)
+CACHE_SHARED = "locmem" not in CACHES["default"]["BACKEND"]
+if not CACHE_SHARED:
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2000)
+
+# Sessions live in the database. With a cache shared by every process, reads come from the
+# cache and writes go to both (cached_db), which saves a query on every signed-in page; a cache
+# per process would let a sign-out in one worker go unseen by another, so it is not used for this.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if CACHE_SHARED else "db")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
