@@ -1,6 +1,8 @@
 """Sign-in throttling, idle sessions, password reset, hashing and the security headers."""
 
+import os
 import re
+import subprocess  # noqa: S404 - the settings read in a fresh process
 import sys
 from datetime import timedelta
 
@@ -166,3 +168,33 @@ def test_behind_a_proxy_the_address_it_appended_is_counted(client, patient, sett
         HTTP_X_FORWARDED_FOR="10.8.8.8",
     )
     assert page.status_code == 302
+
+
+def _session_engine_and_cache(**env) -> list[str]:
+    """What config.settings chooses in a fresh process with this environment."""
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.SESSION_ENGINE); print(settings.CACHES['default']['BACKEND'])"
+    )
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "true",
+        **env,
+    }
+    out = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    )
+    return out.stdout.splitlines()
+
+
+def test_sessions_are_read_from_a_shared_cache_and_only_from_a_shared_one():
+    # A cache per process would let a sign-out in one worker go unseen by the others.
+    assert _session_engine_and_cache() == [
+        "django.contrib.sessions.backends.db",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+    assert _session_engine_and_cache(DJANGO_CACHE_URL="redis://127.0.0.1:6379/3") == [
+        "django.contrib.sessions.backends.cached_db",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
