@@ -17,6 +17,10 @@ order. A cache per process (the default) is right too: each process's keys name 
 it read from the database.
 """
 
+import functools
+import hashlib
+
+from django.conf import settings
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
@@ -63,3 +67,22 @@ def connect() -> None:
 def home_key(patient) -> str:
     hour = patient.local_now().strftime("%Y-%m-%dT%H")
     return f"home:{patient.pk}:{patient.record_version}:{patient.time_zone}:{hour}"
+
+
+def page_key(patient) -> str:
+    """The whole home page: the body's key, plus what the page around it shows of the user
+    (their name; the admin link for staff) and the templates it was drawn with, so that a
+    deployment with changed templates never serves a page drawn by the old ones."""
+    around = f"{patient.name}|{patient.is_staff}|{template_generation()}"
+    return f"page:{home_key(patient)}:{hashlib.blake2b(around.encode(), digest_size=8).hexdigest()}"
+
+
+@functools.cache
+def template_generation() -> str:
+    """The project's templates as they are on this machine: their names, sizes and times."""
+    stamp = hashlib.blake2b(digest_size=8)
+    for path in sorted(settings.BASE_DIR.joinpath("templates").rglob("*")):
+        if path.is_file():
+            info = path.stat()
+            stamp.update(f"{path}:{info.st_size}:{info.st_mtime_ns}".encode())
+    return stamp.hexdigest()

@@ -1,10 +1,14 @@
 """The patient's pages: home, log/skip/correct/delete an injection, history, check-ins."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,10 +33,30 @@ def _regimen_or_404(patient):
     return regimen
 
 
+# The form token in a cached page stands for the token each request gets afresh.
+CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+CSRF_STANDIN = "csrf-token-of-this-request"
+
+
 def patient_home(request):
-    """Built from the dashboard's queries on a cache miss; otherwise the cached page body,
-    with no query beyond the session and the user (doses/freshness.py)."""
+    """Built from the dashboard's queries on a cache miss; otherwise the cached page, with no
+    query beyond the session and the user, and no template drawn (doses/freshness.py). A page
+    with a message on it (after logging an injection, say) is drawn around the cached body."""
     patient = require_patient(request.user)
+    if get_messages(request):
+        return render(request, "doses/home.html", {"body": _home_body(request, patient)})
+    key = freshness.page_key(patient)
+    page = cache.get(key)
+    if page is None:
+        page = render_to_string(
+            "doses/home.html", {"body": _home_body(request, patient)}, request=request
+        )
+        page = CSRF_FIELD.sub(rf"\g<1>{CSRF_STANDIN}\g<2>", page)
+        cache.set(key, page, freshness.HOME_SECONDS)
+    return HttpResponse(page.replace(CSRF_STANDIN, get_token(request)))
+
+
+def _home_body(request, patient):
     key = freshness.home_key(patient)
     body = cache.get(key)
     if body is None:
@@ -40,7 +64,7 @@ def patient_home(request):
         body = render_to_string("doses/_home.html", {"board": board}, request=request)
         cache.set(key, body, freshness.HOME_SECONDS)
     # render_to_string gives a SafeString, and the cache gives back the same type.
-    return render(request, "doses/home.html", {"body": body})
+    return body
 
 
 @login_required

@@ -2,16 +2,19 @@
 whatever changes what the home shows, through any path, is on the next page, and the page moves
 on with the clock."""
 
+import re
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership
-from doses import actions, supplies
+from doses import actions, freshness, supplies
 from doses.models import DoseLog, SymptomEntry
 from regimens import actions as regimen_actions
 from regimens.models import Phase
@@ -206,3 +209,58 @@ def test_a_page_after_a_log_in_the_browser_flow_shows_the_new_injection(
         }
         page = patient_client.post(reverse("log_dose"), data, follow=True)
     assert one(page, "last-dose").startswith(f"{date(2026, 3, 5):%a} 5 Mar 2026, 11:30")
+
+
+# The whole page is cached, not only its body: the page around the body must still be right.
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def test_a_cached_page_carries_a_form_token_of_its_own_that_signs_out(patient, regimen):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(patient)
+    with frozen(START + timedelta(days=3)):
+        first = home(browser)
+        second = home(browser)  # drawn from the cache
+    tokens = [CSRF.search(page.content.decode()).group(1) for page in (first, second)]
+    assert tokens[0] != tokens[1]  # masked afresh for each request, as Django does
+    assert "csrf-token-of-this-request" not in second.content.decode()
+
+    signed_out = browser.post(reverse("logout"), {"csrfmiddlewaretoken": tokens[1]})
+    assert signed_out.status_code == 302
+    assert home(browser).url.startswith(reverse("login"))
+
+
+def test_a_new_name_shows_on_the_cached_page_at_once(patient, regimen, patient_client):
+    with frozen(START + timedelta(days=3)):
+        home(patient_client)
+        patient.name = "Patricia Patient"
+        patient.save(update_fields=["name"])
+        page = home(patient_client).content.decode()
+    assert "Patricia Patient" in page.split("</nav>")[0]
+
+
+def test_a_message_shows_once_on_a_cached_page(patient, regimen, patient_client):
+    with frozen(START + timedelta(days=3)):
+        home(patient_client)
+        home(patient_client)  # cached
+        patient_client.post(
+            reverse("skip_dose"), {"reason": "Away", "submission_token": str(uuid.uuid4())}
+        )
+        with_message = home(patient_client).content.decode()
+        after = home(patient_client).content.decode()
+    assert "Dose marked as skipped" in with_message
+    assert "Dose marked as skipped" not in after
+
+
+def test_pages_drawn_by_other_templates_are_not_served(tmp_path, settings, monkeypatch):
+    monkeypatch.setattr(settings, "BASE_DIR", tmp_path)
+    (tmp_path / "templates").mkdir()
+    base = tmp_path / "templates" / "base.html"
+    base.write_text("<nav>one</nav>")
+    freshness.template_generation.cache_clear()
+    before = freshness.template_generation()
+    base.write_text("<nav>a link more</nav>")
+    freshness.template_generation.cache_clear()
+    assert freshness.template_generation() != before
+    freshness.template_generation.cache_clear()
