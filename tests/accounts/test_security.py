@@ -196,5 +196,5 @@ def test_sessions_are_read_from_a_shared_cache_and_only_from_a_shared_one():
     ]
     assert _session_engine_and_cache(DJANGO_CACHE_URL="redis://127.0.0.1:6379/3") == [
         "django.contrib.sessions.backends.cached_db",
-        "django.core.cache.backends.redis.RedisCache",
+        "config.cache.RedisCache",
     ]
