@@ -92,7 +92,7 @@ AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it refuses sign-ins while an account or an address is locked out.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.UserBackend",  # ModelBackend, reading the user of each request faster
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
