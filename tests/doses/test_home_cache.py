@@ -253,8 +253,8 @@ def test_a_message_shows_once_on_a_cached_page(patient, regimen, patient_client)
     assert "Dose marked as skipped" not in after
 
 
-def test_pages_drawn_by_other_templates_are_not_served(tmp_path, settings, monkeypatch):
-    monkeypatch.setattr(settings, "BASE_DIR", tmp_path)
+def test_pages_drawn_by_other_templates_are_not_served(tmp_path, settings):
+    settings.BASE_DIR = tmp_path
     (tmp_path / "templates").mkdir()
     base = tmp_path / "templates" / "base.html"
     base.write_text("<nav>one</nav>")
