@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import CareTeamMembership, RecordView, User
+from .models import CareTeamMembership, Invitation, RecordView, User
 
 
 class CareTeamInline(admin.TabularInline):
@@ -64,4 +64,20 @@ class RecordViewAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Clinicians' invitations, to read (the link's token is never stored, only its hash)."""
+
+    list_display = ["email", "clinician", "created_at", "expires_at", "accepted_at", "cancelled_at"]
+    search_fields = ["email", "clinician__email"]
+    list_select_related = ["clinician"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

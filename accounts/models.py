@@ -61,6 +61,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="IANA name, for example Europe/London; dates are shown in this zone.",
     )
     is_active = models.BooleanField(default=True)
+    # A patient who signed up and has not yet opened the link emailed to them: inactive until
+    # then (accounts/signup.py). Accounts made by an admin or through an invitation never are.
+    awaiting_verification = models.BooleanField(default=False, editable=False)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
     # Rises after every committed change to what the patient's home shows (doses/freshness.py),
@@ -159,3 +162,60 @@ class RecordView(models.Model):
 
     def __str__(self):
         return f"{self.viewer} viewed {self.what} of {self.patient}"
+
+
+class Invitation(models.Model):
+    """A clinician's invitation to a patient, by email, to join the clinician's care team (and
+    to make an account, for an address that has none). Only a hash of the link's token is
+    stored (accounts/invitations.py); the link works once, until it expires."""
+
+    clinician = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations_sent")
+    name = models.CharField(max_length=150)
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # The patient who accepted it: their invitation goes when their account does.
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["clinician", "-created_at"], name="invitation_sent_time")]
+
+    def __str__(self):
+        return f"{self.clinician} invited {self.email}"
+
+    def status(self, now=None) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.cancelled_at is not None:
+            return "cancelled"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "pending"
+
+    def is_pending(self, now=None) -> bool:
+        return self.status(now) == "pending"
+
+
+class SignupAttempt(models.Model):
+    """One sign-up or "send me a new link" request, counted to throttle them: the client's
+    address, and a keyed hash of the email address asked for (never the address itself).
+    Rows older than a day are removed as new ones arrive."""
+
+    client = models.CharField(max_length=64)
+    email_digest = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "at"], name="signupattempt_client"),
+            models.Index(fields=["email_digest", "at"], name="signupattempt_email"),
+        ]
+
+    def __str__(self):
+        return f"Sign-up attempt from {self.client} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,12 +1,26 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import invitation_views, settings_views, signup_views, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("record-views/", views.record_views, name="record_views"),
+    path("signup/", signup_views.signup_form, name="signup"),
+    path("signup/sent/", signup_views.signup_sent, name="signup_sent"),
+    path("signup/new-link/", signup_views.signup_resend, name="signup_resend"),
+    path("verify/<uidb64>/<token>/", signup_views.verify_email, name="verify_email"),
+    path("invitations/", invitation_views.invite_patient, name="invite_patient"),
+    path(
+        "invitations/<int:pk>/cancel/",
+        invitation_views.cancel_invitation,
+        name="cancel_invitation",
+    ),
+    path("invitation/<str:token>/", invitation_views.invitation, name="invitation"),
+    path("settings/", settings_views.account_settings, name="account_settings"),
+    path("delete/", settings_views.delete_account_view, name="delete_account"),
+    path("deleted/", settings_views.account_deleted, name="account_deleted"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from doses.views.clinician import triage
 from doses.views.patient import patient_home
+from sharing.audit import events_for
 
 from .access import require_patient
 from .models import RecordView
@@ -39,7 +40,11 @@ def record_views(request):
     patient = require_patient(request.user)
     views = RecordView.objects.filter(patient=patient).select_related("viewer")
     page = Paginator(views, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/record_views.html", {"page": page})
+    return render(
+        request,
+        "accounts/record_views.html",
+        {"page": page, "care_team_events": events_for(patient)},
+    )
 
 
 @never_cache

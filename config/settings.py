@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "regimens",
     "doses",
     "reminders",
+    "sharing",
 ]
 
 MIDDLEWARE = [

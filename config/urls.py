@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("doses.urls")),
     path("", include("regimens.urls")),
     path("", include("reminders.urls")),
+    path("", include("sharing.urls")),
 ]

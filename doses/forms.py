@@ -11,6 +11,7 @@ from regimens import reference
 from regimens.models import MAX_DOSE_MCG, PhaseKind
 
 from .models import DoseLog, LabResult, Supply, SymptomEntry
+from .sites import SiteChart, site_chart
 from .supplies import supply_problems
 from .triage import STATUSES
 
@@ -33,7 +34,7 @@ class TokenMixin(forms.Form):
 
 class SiteSelect(forms.Select):
     """A site list whose options say which route they belong to, so that the page's script
-    can show only the sites for the chosen route."""
+    can show only the sites for the chosen route (the correction form's site input)."""
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
@@ -75,13 +76,17 @@ class DoseForm(TokenMixin, forms.ModelForm):
             "reaction_notes",
         ]
         widgets = {
-            "site": SiteSelect,
+            # Drawn by templates/doses/_site_picker.html: radios with each site's last use.
+            "site": forms.RadioSelect,
             "reaction_notes": forms.Textarea(attrs={"rows": 2}),
         }
         labels = {"reaction_notes": "Reaction or notes", "lot_number": "Lot number"}
 
-    def __init__(self, *args, regimen, **kwargs):
+    SITE_PICKER = True  # the site is chosen on the body map / radio list (_site_picker.html)
+
+    def __init__(self, *args, regimen, site_chart=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._site_chart = site_chart
         self.instance.regimen = regimen
         self.instance.status = DoseLog.Status.GIVEN
         self.regimen = regimen
@@ -91,6 +96,13 @@ class DoseForm(TokenMixin, forms.ModelForm):
         self.fields["medication"].initial = regimen.medication
         self.fields["concentration_mcg_per_ml"].initial = regimen.concentration_mcg_per_ml
         self.fields["route"].choices = [c for c in self.fields["route"].choices if c[0]]
+
+    @property
+    def site_chart(self) -> SiteChart:
+        """The patient's sites with their last use, for the site picker (one query, once)."""
+        if self._site_chart is None:
+            self._site_chart = site_chart(self.regimen.patient)
+        return self._site_chart
 
     def dose_values(self) -> dict:
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -102,6 +114,9 @@ class DoseForm(TokenMixin, forms.ModelForm):
 
 
 class CorrectDoseForm(DoseForm):
+    # The injection was given already: its own site is the choice, in a plain list.
+    SITE_PICKER = False
+
     reason = forms.CharField(
         max_length=300,
         required=False,
@@ -111,6 +126,9 @@ class CorrectDoseForm(DoseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["site"].widget = SiteSelect(
+            choices=self.fields["site"].choices, attrs={"required": True}
+        )
         if self.instance.status == DoseLog.Status.SKIPPED:
             self.instance.status = DoseLog.Status.GIVEN
 

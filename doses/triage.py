@@ -63,6 +63,9 @@ def _patients(pks):
             phase_label=F("active__current_phase__label"),
             symptoms_return_early=F("active__symptoms_return_early"),
             next_lab_review=F("active__next_lab_review"),
+            # A regimen the patient entered shows "needs confirmation" (regimens/setup.py).
+            regimen_entered_by=F("active__entered_by"),
+            regimen_confirmed_at=F("active__confirmed_at"),
             last_dose_at=Subquery(last_dose.values("administered_at")[:1]),
             last_checkin_at=Subquery(checkins.values("recorded_at")[:1]),
             last_total=Subquery(totals[:1]),

@@ -9,6 +9,8 @@ past doses keep the dose and phase they were recorded with).
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -24,8 +26,11 @@ def _locked(regimen: Regimen) -> Regimen:
     return Regimen.objects.select_for_update().select_related("patient").get(pk=regimen.pk)
 
 
-def _record(regimen, kind, by, reason="", phase=None, old=None, new=None) -> RegimenChange:
+def _record(
+    regimen, kind, by, reason="", phase=None, old=None, new=None, *, at=None
+) -> RegimenChange:
     return RegimenChange.objects.create(
+        at=at or timezone.now(),
         regimen=regimen,
         patient_id=regimen.patient_id,
         kind=kind,
@@ -54,8 +59,14 @@ def prescribe(
     phase_overrides=None,
     reason="",
     kind=RegimenChange.Kind.PRESCRIBED,
+    entered_by_patient=False,
+    product=None,
 ) -> Regimen:
-    """Start a regimen from a template, with per-phase overrides {order: {field: value}}."""
+    """Start a regimen from a template, with per-phase overrides {order: {field: value}}.
+
+    With entered_by_patient, `by` is the patient entering their own prescription
+    (regimens/setup.py): no prescriber and no lab review are set, `product` may name the
+    medication and vial size, and the regimen stays marked until a clinician confirms it."""
     with transaction.atomic():
         User.objects.lock(patient.pk)
         if (
@@ -68,15 +79,26 @@ def prescribe(
             template,
             patient,
             start_date,
-            prescriber=by,
+            prescriber=None if entered_by_patient else by,
             concentration=concentration,
             route=route,
         )
-        regimen.prescriber_note = (
-            "Prescribed by your clinician. Your prescriber sets the dose and interval."
-        )
-        regimen.next_lab_review = schedule.add_months(start_date, LAB_REVIEW_MONTHS)
-        regimen.save(update_fields=["prescriber_note", "next_lab_review"])
+        if entered_by_patient:
+            regimen.entered_by = by
+            regimen.prescriber_note = _(
+                "Entered by you from your prescription. Your prescriber sets the dose and "
+                "interval: a clinician on your care team confirms this plan."
+            )
+            for name, value in (product or {}).items():
+                setattr(regimen, name, value)
+            regimen.full_clean(exclude=["patient", "template", "current_phase"])
+            regimen.save()
+        else:
+            regimen.prescriber_note = (
+                "Prescribed by your clinician. Your prescriber sets the dose and interval."
+            )
+            regimen.next_lab_review = schedule.add_months(start_date, LAB_REVIEW_MONTHS)
+            regimen.save(update_fields=["prescriber_note", "next_lab_review"])
         for phase in regimen.ordered_phases:
             values = (phase_overrides or {}).get(phase.order) or {}
             for name, value in values.items():
@@ -99,6 +121,29 @@ def prescribe(
             },
         )
         regimen.refresh_schedule()
+    return regimen
+
+
+def confirm_entry(regimen: Regimen, by) -> Regimen:
+    """A care-team clinician confirms a regimen the patient entered (regimens/setup.py)."""
+    with transaction.atomic():
+        regimen = _locked(regimen)
+        if not regimen.needs_confirmation:
+            raise ValidationError(_("This regimen needs no confirmation."))
+        regimen.confirmed_by = by
+        regimen.confirmed_at = timezone.now()
+        regimen.prescriber_note = _(
+            "Entered by you and confirmed by a clinician on your care team. Your prescriber "
+            "sets the dose and interval."
+        )
+        regimen.save(update_fields=["confirmed_by", "confirmed_at", "prescriber_note"])
+        _record(
+            regimen,
+            RegimenChange.Kind.CONFIRMED,
+            by,
+            at=regimen.confirmed_at,
+            new={"confirmed_by": by.name},
+        )
     return regimen
 
 

@@ -7,6 +7,7 @@ event (doses/actions.py) and every regimen change.
 """
 
 from dataclasses import replace
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -271,6 +272,34 @@ class Regimen(models.Model):
     next_lab_review = models.DateField(
         null=True, blank=True, help_text="When the prescriber wants the next blood test."
     )
+    # The size of each vial or ampoule, as the patient entered it (regimens/setup.py).
+    container_ml = models.DecimalField(
+        "vial or ampoule size (mL)",
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))],
+    )
+    # A regimen the patient entered from their prescription (regimens/setup.py) stays marked
+    # until a clinician on their care team confirms it; a prescribed one has no entered_by.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The setup form's token: a second submission of the same form finds this regimen.
+    setup_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-start_date"]
@@ -285,6 +314,11 @@ class Regimen(models.Model):
 
     def __str__(self):
         return f"{self.name} for {self.patient}"
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Entered by the patient and not yet confirmed by a clinician on their care team."""
+        return self.entered_by_id is not None and self.confirmed_at is None
 
     @cached_property
     def ordered_phases(self) -> list["Phase"]:
@@ -463,6 +497,8 @@ class RegimenChange(models.Model):
         ENDED = "ended", "Ended"
         SWITCHED = "switched", "Switched to another regimen"
         LAB_REVIEW = "lab_review", "Next lab review set"
+        ENTERED = "entered", "Entered by the patient"
+        CONFIRMED = "confirmed", "Confirmed by a clinician"
 
     regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="changes")
     patient = models.ForeignKey(

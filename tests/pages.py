@@ -61,7 +61,9 @@ class PageText(HTMLParser):
 
     def _track_values(self, tag, attrs):
         if tag == "input" and attrs.get("name"):
-            if attrs.get("type") not in self.SKIP_INPUT_TYPES:
+            # A browser submits a radio button or a checkbox only when it is checked.
+            unchecked = attrs.get("type") in ("radio", "checkbox") and "checked" not in attrs
+            if attrs.get("type") not in self.SKIP_INPUT_TYPES and not unchecked:
                 self.values[attrs["name"]] = attrs.get("value") or ""
         elif tag == "select":
             self._select = attrs.get("name")

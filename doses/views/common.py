@@ -3,9 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from doses import actions
-from doses.dashboard import site_last_used, suggest_site
+from doses import actions, supplies
 from doses.forms import DoseForm
+from doses.sites import site_chart
 
 
 def dose_form_submission(request, regimen, **initial):
@@ -14,14 +14,16 @@ def dose_form_submission(request, regimen, **initial):
     Returns (form, dose): dose is the logged injection, or None when there is none yet."""
     if request.method != "POST":
         phase = regimen.current_phase
-        patient = regimen.patient
+        # The sites' last use (one query) gives the suggested site and the picker's labels.
+        chart = site_chart(regimen.patient)
         defaults = {
             "administered_at": timezone.localtime().replace(second=0, microsecond=0),
             "dose_mcg": phase.dose_mcg if phase else None,
             "route": regimen.route,
-            "site": suggest_site(regimen.route, site_last_used(patient, regimen.route)),
+            "site": chart.suggested.get(regimen.route, ""),
         }
-        return DoseForm(regimen=regimen, initial={**defaults, **initial}), None
+        form = DoseForm(regimen=regimen, initial={**defaults, **initial}, site_chart=chart)
+        return form, None
     form = DoseForm(request.POST, regimen=regimen)
     if not form.is_valid():
         return form, None
@@ -37,3 +39,18 @@ def dose_form_submission(request, regimen, **initial):
         form.add_error(None, exc)
         return form, None
     return form, dose
+
+
+def lot_in_use(patient, regimen) -> str:
+    """The lot number of the supply the next injection draws from, as doses/supplies.py counts
+    them: of the regimen's product and strength, in use and not expired today, not used up,
+    earliest expiry first. "" when none is recorded or it has no lot number. Queries: the
+    supplies, and once any is recorded, the injections given since they are in use."""
+    today = patient.today()
+    product = (regimen.medication, regimen.concentration_mcg_per_ml)
+    for stock in supplies.outlook(patient, None).current:  # earliest expiry first
+        supply = stock.supply
+        in_use = supply.received_on <= today and stock.usable
+        if in_use and (supply.medication, supply.concentration_mcg_per_ml) == product:
+            return supply.lot_number
+    return ""

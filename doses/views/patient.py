@@ -22,7 +22,7 @@ from doses.dashboard import build_dashboard, current_regimen
 from doses.forms import CheckinForm, CorrectDoseForm, DeleteForm, SkipForm
 from doses.models import DoseLog
 from doses.timeline import timeline_page
-from doses.views.common import dose_form_submission
+from doses.views.common import dose_form_submission, lot_in_use
 from regimens import reference
 
 
@@ -71,7 +71,9 @@ def _home_body(request, patient):
 def log_dose(request):
     patient = require_patient(request.user)
     regimen = _regimen_or_404(patient)
-    form, dose = dose_form_submission(request, regimen)
+    # One tap from the home: the form opens with the lot of the supply in use filled in too.
+    initial = {} if request.method == "POST" else {"lot_number": lot_in_use(patient, regimen)}
+    form, dose = dose_form_submission(request, regimen, **initial)
     if dose is not None:
         messages.success(request, _logged_message(dose))
         return redirect("home")

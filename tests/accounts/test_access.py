@@ -36,7 +36,8 @@ from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import dateformat, timezone
 
-from accounts.models import User
+from accounts import invitations
+from accounts.models import CareTeamMembership, Invitation, User
 from doses import actions as dose_actions
 from doses import supplies as supply_actions
 from doses.models import (
@@ -50,6 +51,8 @@ from doses.models import (
 )
 from regimens.models import Phase, Regimen, RegimenChange, RegimenTemplate
 from reminders.models import CalendarFeed, ReminderSettings
+from sharing import actions as sharing_actions
+from sharing.models import CareTeamEvent, ShareCode
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +158,9 @@ TABLES = {
     SupplyVersion: "supply__patient",
     ReminderSettings: "user",
     CalendarFeed: "user",
+    CareTeamMembership: "patient",
+    CareTeamEvent: "patient",
+    ShareCode: "patient",
 }
 # Bookkeeping that reading changes: when a calendar app last fetched the feed.
 NOT_COMPARED = {CalendarFeed: {"last_fetched_at"}}
@@ -419,6 +425,19 @@ def phase_changed(client, record, whose) -> bool:
     )
 
 
+def entered_by_owner(record) -> dict:
+    """No form fields: the owner's regimen is marked as entered by the owner (as "Set up my
+    injections" saves it, regimens/setup.py), so that there is something to confirm."""
+    Regimen.objects.filter(pk=record.regimen.pk).update(entered_by=record.owner)
+    return {}
+
+
+def confirmed(client, record, whose) -> bool:
+    return _changed(whose, RegimenChange.Kind.CONFIRMED) and (
+        _regimen(record).confirmed_by.role == User.Role.CLINICIAN
+    )
+
+
 def signed_in(client, record, whose) -> bool:
     return client.session.get("_auth_user_id") == str(whose.pk)
 
@@ -427,9 +446,85 @@ def signed_out(client, record, whose) -> bool:
     return "_auth_user_id" not in client.session
 
 
+SIGNUP_FORM = {
+    "name": "Sam Signup",
+    "email": "sam.signup@example.org",
+    "password1": NEW_PASSWORD,
+    "password2": NEW_PASSWORD,
+    "time_zone": "Europe/Lisbon",
+}
+INVITED_EMAIL = "nia.newcomer@example.org"
+RENAMED = "Renamed Person"
+
+
+def care_clinicians_invitation(record) -> list:
+    """A pending invitation sent by the owner's care clinician."""
+    clinician = record.owner.care_team.get().clinician
+    return [invitations.invite(clinician, name="Ivy Invited", email="ivy@example.org").pk]
+
+
+def account_gone(client, record, whose) -> bool:
+    """The signed-in user's account is gone and they are signed out; given the owner (their
+    care clinician deleted their account), the owner's care team is left without them."""
+    if not signed_out(client, record, whose):
+        return False
+    if User.objects.filter(pk=whose.pk, is_active=True).exists():
+        return whose.is_patient and not CareTeamMembership.objects.filter(patient=whose).exists()
+    return True
+
+
 def password_changed(client, record, whose) -> bool:
     whose.refresh_from_db()
     return whose.check_password(NEW_PASSWORD)
+
+
+# Share codes and the care team (sharing/): what the URLs need, and the change each POST makes.
+NEWCOMER_EMAIL = "newcomer@example.org"
+
+
+def live_code(record) -> list:
+    row, _code = sharing_actions.create_code(record.owner)
+    return [row.pk]
+
+
+def owners_code(record) -> dict:
+    """A live share code of the owner's, as a clinician types it."""
+    _row, code = sharing_actions.create_code(record.owner)
+    return {"code": code}
+
+
+def share_request(record) -> list:
+    """A clinician not on the owner's care team entered the owner's code."""
+    newcomer = factories.ClinicianFactory(name="Dr Newcomer", email=NEWCOMER_EMAIL)
+    _row, code = sharing_actions.create_code(record.owner)
+    return [sharing_actions.enter_code(newcomer, code).code.pk]
+
+
+def care_membership(record) -> list:
+    return [record.owner.care_team.get().pk]
+
+
+def team_member_name(record) -> list:
+    return [record.owner.care_team.get().clinician.name]
+
+
+def _codes(whose, **lookup) -> bool:
+    return ShareCode.objects.filter(patient=whose, **lookup).exists()
+
+
+def newcomer_joined(client, record, whose) -> bool:
+    return CareTeamMembership.objects.filter(
+        patient=whose, clinician__email=NEWCOMER_EMAIL, source=CareTeamMembership.Source.SHARE_CODE
+    ).exists()
+
+
+def care_clinician_removed(client, record, whose) -> bool:
+    return (
+        not whose.care_team.exists()
+        and CareTeamEvent.objects.filter(
+            patient=whose, kind=CareTeamEvent.Kind.REMOVED, actor=whose
+        ).exists()
+    )
 
 
 # The matrix -------------------------------------------------------------------------------
@@ -607,6 +702,17 @@ MATRIX: dict[str, Page] = {
         get=only(care_clinician=READS),
         post=only(care_clinician=CHANGES),
     ),
+    # "Set up my injections": the signed-in patient's own; the owner, who has an active
+    # regimen, is told so whatever they send (tests/regimens/test_setup.py saves one).
+    "regimen_setup": Page(get=PATIENTS_OWN, post=PATIENTS_OWN),
+    # Confirming a regimen the patient entered: their care team only; POST only.
+    "confirm_regimen": Page(
+        args=owner_id,
+        data=entered_by_owner,
+        did=confirmed,
+        get=POST_ONLY,
+        post=only(care_clinician=CHANGES),
+    ),
     "set_lab_review": Page(
         args=owner_id,
         data=lambda record: {"on": LAB_REVIEW_ON, "reason": REASON},
@@ -748,6 +854,104 @@ MATRIX: dict[str, Page] = {
     "password_reset_complete": Page(
         get=everyone(OWN, anonymous=PUBLIC), post=everyone(NOT_ALLOWED)
     ),
+    # Signing up, the emailed link and invitations' links: for anyone signed out; they show
+    # nothing of any record (tests/accounts/test_signup.py, test_invitations.py).
+    "signup": Page(
+        data=lambda record: dict(SIGNUP_FORM),
+        did=lambda client, record, whose: User.objects.filter(
+            email=SIGNUP_FORM["email"], is_active=False
+        ).exists(),
+        get=everyone(TO_HOME, anonymous=PUBLIC),
+        post=everyone(TO_HOME, anonymous=PUBLIC),
+    ),
+    "signup_sent": Page(get=everyone(OWN, anonymous=PUBLIC), post=everyone(NOT_ALLOWED)),
+    "signup_resend": Page(
+        data=lambda record: {"email": record.owner.email},
+        did=lambda client, record, whose: any(
+            record.owner.email in message.to for message in mail.outbox
+        ),
+        get=everyone(TO_HOME, anonymous=PUBLIC),
+        post=everyone(TO_HOME, anonymous=PUBLIC),
+    ),
+    "verify_email": Page(
+        args=lambda record: ["OTk5OTk5", "not-a-valid-token"],  # user 999999: none
+        get=everyone(OWN, anonymous=PUBLIC),
+        post=everyone(NOT_ALLOWED),
+    ),
+    "invitation": Page(
+        args=lambda record: ["not-a-real-invitation"],
+        get=everyone(OWN, anonymous=PUBLIC),
+        post=everyone(OWN, anonymous=PUBLIC),
+    ),
+    # A clinician's invitations: each clinician their own.
+    "invite_patient": Page(
+        data=lambda record: {"name": "Nia Newcomer", "email": INVITED_EMAIL},
+        did=lambda client, record, whose: Invitation.objects.filter(
+            clinician=whose, email=INVITED_EMAIL
+        ).exists(),
+        get=only(care_clinician=OWN, other_clinician=OWN),
+        post=only(care_clinician=OWN, other_clinician=OWN),
+    ),
+    "cancel_invitation": Page(
+        args=care_clinicians_invitation,
+        did=lambda client, record, whose: Invitation.objects.filter(
+            clinician=whose, cancelled_at__isnull=False
+        ).exists(),
+        get=POST_ONLY,
+        post=only(care_clinician=OWN),
+    ),
+    # The signed-in user's own account (tests/accounts/test_account_settings.py).
+    "account_settings": Page(
+        data=lambda record: {"name": RENAMED, "time_zone": "Europe/Paris"},
+        did=lambda client, record, whose: User.objects.filter(pk=whose.pk, name=RENAMED).exists(),
+        get=everyone(OWN, anonymous=LOGIN),
+        post=everyone(OWN, anonymous=LOGIN),
+    ),
+    "delete_account": Page(
+        data=lambda record: {"password": factories.PASSWORD},
+        did=account_gone,
+        get=everyone(OWN, anonymous=LOGIN, admin=NOT_FOUND),
+        # The owner's clinician leaving changes the owner's care team.
+        post=everyone(OWN, anonymous=LOGIN, admin=NOT_FOUND, care_clinician=CHANGES),
+    ),
+    "account_deleted": Page(get=everyone(OWN, anonymous=PUBLIC), post=everyone(NOT_ALLOWED)),
+    # The patient's care team: share codes, requests, removals; theirs alone (sharing/).
+    "care_team": Page(shows=team_member_name, get=PATIENTS_OWN, post=POST_ONLY),
+    "share_code_new": Page(
+        did=lambda client, record, whose: _codes(whose, status=ShareCode.Status.LIVE),
+        get=POST_ONLY,
+        post=only(owner=CHANGES, other_patient=OWN),
+    ),
+    "share_code_cancel": Page(
+        args=live_code,
+        did=lambda client, record, whose: _codes(whose, status=ShareCode.Status.CANCELLED),
+        get=POST_ONLY,
+        post=only(owner=CHANGES),
+    ),
+    "share_request_approve": Page(
+        args=share_request, did=newcomer_joined, get=POST_ONLY, post=only(owner=CHANGES)
+    ),
+    "share_request_decline": Page(
+        args=share_request,
+        did=lambda client, record, whose: _codes(whose, status=ShareCode.Status.DECLINED),
+        get=POST_ONLY,
+        post=only(owner=CHANGES),
+    ),
+    "care_team_remove": Page(
+        args=care_membership,
+        shows=team_member_name,
+        did=care_clinician_removed,
+        get=only(owner=READS),
+        post=only(owner=CHANGES),
+    ),
+    # A clinician enters a patient's code: any clinician may; the owner's code is then used up
+    # (a request for the other clinician; nothing more for one already on the care team).
+    "share_code_enter": Page(
+        data=owners_code,
+        did=lambda client, record, whose: _codes(whose, entered_at__isnull=False),
+        get=only(care_clinician=OWN, other_clinician=OWN),
+        post=only(care_clinician=CHANGES, other_clinician=CHANGES),
+    ),
 }
 
 
@@ -785,7 +989,7 @@ def test_another_clinician_is_refused_every_page_of_the_record():
     and check-in pages) is a 404 for a clinician off the care team, or a 405 for everyone."""
     # (A password-reset link and the calendar feed carry a token, not a record id.)
     with_id = {name for name, takes_id in url_patterns() if takes_id}
-    with_id -= {"password_reset_confirm", "calendar_feed"}
+    with_id -= {"password_reset_confirm", "calendar_feed", "verify_email", "invitation"}
     assert {"patient_record", "change_phase", "dose_detail", "checkin_detail"} <= with_id
     for name in with_id:
         for method in METHODS:

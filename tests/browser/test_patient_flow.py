@@ -41,10 +41,9 @@ def expected_next_due(regimen, event_days: list[date]) -> date | None:
 
 
 def offered_sites(page) -> list[str]:
-    """The site codes the site select still offers (neither hidden nor disabled)."""
-    return page.locator("#id_site").evaluate(
-        "select => Array.from(select.options)"
-        ".filter(o => o.value && !o.hidden && !o.disabled).map(o => o.value)"
+    """The site codes the site picker's radio list still shows."""
+    return page.locator(".site-option:visible input[name=site]").evaluate_all(
+        "radios => radios.map(r => r.value)"
     )
 
 
@@ -76,7 +75,7 @@ def test_log_injection_moves_next_due_date(page, live_server, patient, repletion
     expect(page.locator("#id_dose_mcg")).to_have_value("1000")
     expect(page.locator("#id_route")).to_have_value("IM")
     # Every earlier dose went into the left deltoid: the least recently used site is next.
-    expect(page.locator("#id_site")).to_have_value("RD")
+    expect(page.locator("#id_site_RD")).to_be_checked()
     expect(page.locator("#volume-ml")).to_have_text("1.00 mL")
     # "Now" in the patient's zone, to the minute.
     when = datetime.strptime(page.locator("#id_administered_at").input_value(), "%Y-%m-%dT%H:%M")
@@ -114,14 +113,15 @@ def test_dose_form_updates_volume_and_sites_live(page, live_server, patient):
 
     im_sites, sc_sites = reference.sites_for_route("IM"), reference.sites_for_route("SC")
     assert offered_sites(page) == im_sites
-    expect(page.locator("#id_site")).to_have_value("LD")
+    expect(page.locator("#id_site_LD")).to_be_checked()
 
     page.select_option("#id_route", "SC")
     assert offered_sites(page) == sc_sites
-    expect(page.locator("#id_site option[value=LD]")).to_be_disabled()
-    expect(page.locator("#id_site option[value=LLAQ]")).to_be_enabled()
-    # The deltoid chosen for IM no longer fits: the select is cleared, not left on it.
-    expect(page.locator("#id_site")).to_have_value("")
+    expect(page.locator("#id_site_LD")).to_be_hidden()
+    expect(page.locator("#id_site_LLAQ")).to_be_visible()
+    # The deltoid chosen for IM no longer fits: the route's suggested site is chosen instead.
+    expect(page.locator("#id_site_LD")).not_to_be_checked()
+    expect(page.locator("#id_site_LLAQ")).to_be_checked()
 
     page.select_option("#id_route", "IM")
     assert offered_sites(page) == im_sites

@@ -153,7 +153,10 @@ def test_the_patient_sees_the_clinic_injection_on_their_home_and_history(
 
     assert "Tuesday 3 March 2026" in home
     visible = " ".join(re.sub(r"<[^>]+>", " ", home).split())
-    assert "Last injection Mon 2 Mar 2026, 10:30 · 1000 mcg · Right hip (ventrogluteal)" in visible
+    assert (
+        "Last injection Mon 2 Mar 2026, 10:30 (today) · 1000 mcg · Right hip (ventrogluteal)"
+        in visible
+    )
     assert "Injection · 1000 mcg · Right hip (ventrogluteal)" in history
     assert "Mon 2 Mar 2026, 10:30" in history
 

@@ -75,16 +75,24 @@ def test_it_mixes_injections_skips_check_ins_and_labs_newest_first(patient, pati
     page = history(patient_client)
 
     assert items(page) == [
-        ("given", "Injection · 1000 mcg · Right deltoid Sat 7 Mar 2026, 09:00 Daily for 1 week"),
-        ("lab", "Lab · Serum vitamin B12 (cobalamin) 412 pg/mL Fri 6 Mar 2026"),
+        (
+            "given",
+            "Injection · 1000 mcg · Right deltoid Sat 7 Mar 2026, 09:00 · 3 months ago "
+            "Daily for 1 week",
+        ),
+        ("lab", "Lab · Serum vitamin B12 (cobalamin) 412 pg/mL Fri 6 Mar 2026 · 3 months ago"),
         (
             "given",
             "Injection · 1000 mcg · Left thigh (vastus lateralis) Thu 5 Mar 2026, 09:00 "
+            "· 3 months ago Daily for 1 week",
+        ),
+        ("checkin", "Check-in · symptom total 12/60 Wed 4 Mar 2026, 20:00 · 3 months ago"),
+        ("skipped", "Skipped · Out of stock Tue 3 Mar 2026, 12:00 · 3 months ago Daily for 1 week"),
+        (
+            "given",
+            "Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 · 3 months ago "
             "Daily for 1 week",
         ),
-        ("checkin", "Check-in · symptom total 12/60 Wed 4 Mar 2026, 20:00"),
-        ("skipped", "Skipped · Out of stock Tue 3 Mar 2026, 12:00 Daily for 1 week"),
-        ("given", "Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 Daily for 1 week"),
     ]
 
 
@@ -194,7 +202,7 @@ def test_it_shows_the_older_entries_on_page_2(patient_client, thirty_entries):
 
     shown = items(page)
     assert [kind for kind, _ in shown] == ["given", "given", "given", "lab", "checkin"]
-    assert shown[3][1].endswith("Fri 2 Jan 2026")
+    assert shown[3][1].endswith("Fri 2 Jan 2026 · 5 months ago")
     assert "Mon 5 Jan 2026" in shown[0][1]
     assert "Thu 1 Jan 2026, 10:00" in shown[-1][1]
     html = unescape(page.content.decode())
@@ -257,7 +265,11 @@ def test_it_never_shows_another_patients_entries(patient, other_patient, patient
     page = history(patient_client)
 
     assert items(page) == [
-        ("given", "Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 Daily for 1 week")
+        (
+            "given",
+            "Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 · 3 months ago "
+            "Daily for 1 week",
+        )
     ]
     html = unescape(page.content.decode())
     for trace in ("Right hip", "Their reason", "54/60", "Homocysteine"):

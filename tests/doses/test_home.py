@@ -139,7 +139,7 @@ def test_it_shows_since_when_an_open_maintenance_phase_runs(patient, patient_cli
     ("today", "status"),
     [
         (date(2026, 4, 30), "in 3 days"),
-        (date(2026, 5, 2), "tomorrow"),
+        (date(2026, 5, 2), "due tomorrow"),
         (date(2026, 5, 3), "due today"),
         (date(2026, 5, 4), "1 day late"),
         (date(2026, 5, 13), "10 days late"),
@@ -174,7 +174,7 @@ def test_it_moves_the_next_due_date_with_a_late_dose(patient, patient_client):
         page = home(patient_client)
 
     assert one(page, "next-due") == "Wednesday 3 June 2026"
-    assert one(page, "next-status") == "in 26 days"
+    assert one(page, "next-status") == "in 4 weeks"  # 26 days
 
 
 def test_it_offers_to_skip_only_a_dose_that_is_due(patient, patient_client):
@@ -260,7 +260,7 @@ def test_it_shows_the_last_injection_and_suggests_a_never_used_site(patient, pat
 
         page = home(patient_client)
 
-    assert one(page, "last-dose") == "Tue 3 Mar 2026, 18:00 · 1000 mcg · Right deltoid"
+    assert one(page, "last-dose") == "Tue 3 Mar 2026, 18:00 (yesterday) · 1000 mcg · Right deltoid"
     assert one(page, "suggested-site") == "Left thigh (vastus lateralis)"
 
 
@@ -285,7 +285,7 @@ def test_it_ignores_a_deleted_injection_for_the_last_one_and_the_site(patient, p
 
         page = home(patient_client)
 
-    assert one(page, "last-dose") == "Mon 2 Mar 2026, 09:00 · 1000 mcg · Left deltoid"
+    assert one(page, "last-dose") == "Mon 2 Mar 2026, 09:00 (2 days ago) · 1000 mcg · Left deltoid"
     assert one(page, "suggested-site") == "Right deltoid"
 
 
@@ -364,7 +364,7 @@ def test_it_says_the_course_is_complete_after_its_last_dose(patient, patient_cli
 
     assert one(page, "next-due") == "Course complete: nothing is due."
     assert upcoming_rows(page) == ["Nothing more is due."]
-    assert one(page, "last-dose") == "Sun 3 May 2026, 09:00 · 1000 mcg · Left deltoid"
+    assert one(page, "last-dose") == "Sun 3 May 2026, 09:00 (yesterday) · 1000 mcg · Left deltoid"
     assert "No active regimen" not in page.text
 
 
@@ -441,7 +441,7 @@ def test_it_warns_on_the_home_page(patient, patient_client):
 
 
 @pytest.mark.parametrize(
-    ("injections", "boxes", "queries"), [(10, 0, 9), (1000, 0, 9), (10, 1, 10), (1000, 25, 10)]
+    ("injections", "boxes", "queries"), [(10, 0, 10), (1000, 0, 10), (10, 1, 11), (1000, 25, 11)]
 )
 def test_it_makes_the_same_number_of_queries_whatever_the_history(
     patient, patient_client, django_assert_num_queries, injections, boxes, queries
@@ -457,9 +457,10 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
         cache.clear()  # and it cached the page: build it again
 
         # 1 the session; 2 the signed-in user; 3 the active regimen with its current phase;
-        # 4 the care team; 5 the last injection; 6 the last check-in; 7 the regimen's phases (for
-        # the upcoming dates); 8 when each site was last used on the regimen's route; 9 the
-        # supplies; 10 once there are any, the injections given since they are in use.
+        # 4 the care team; 5 the clinicians' share requests waiting for the patient; 6 the last
+        # injection; 7 the last check-in; 8 the regimen's phases (for the upcoming dates); 9 when
+        # each site was last used; 10 the supplies; 11 once there are any, the injections given
+        # since they are in use.
         with django_assert_num_queries(queries):
             page = home(patient_client)
         # Opened again with nothing changed: the cached page, after the session and the user.

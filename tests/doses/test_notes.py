@@ -83,7 +83,7 @@ def test_a_note_shows_on_the_record_with_its_author_and_time(patient, clinician,
     page = parse(response)
     assert response.redirect_chain == [(reverse("patient_record", args=[patient.pk]), 302)]
     assert page.messages == ["Note added to the record."]
-    assert notes(page) == [f"Clinical note · Dr Care Mon 9 Mar 2026, 14:05 {NOTE}"]
+    assert notes(page) == [f"Clinical note · Dr Care Mon 9 Mar 2026, 14:05 · today {NOTE}"]
     note = ClinicalNote.objects.get()
     assert (note.patient, note.author, note.text) == (patient, clinician, NOTE)
 
@@ -113,7 +113,7 @@ def test_another_clinician_on_the_team_sees_who_wrote_the_note(
 
     page = record(browser, patient)
 
-    assert notes(page) == [f"Clinical note · Dr Care Mon 9 Mar 2026, 14:05 {NOTE}"]
+    assert notes(page) == [f"Clinical note · Dr Care Mon 9 Mar 2026, 14:05 · today {NOTE}"]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
@@ -150,7 +150,7 @@ def test_html_in_a_note_is_shown_as_text(patient, clinician_client):
     )
     # What the clinician sees is exactly what was typed.
     assert notes(parse(response)) == [
-        "Clinical note · Dr Care Mon 9 Mar 2026, 14:05 " + " ".join(unescape(text).split())
+        "Clinical note · Dr Care Mon 9 Mar 2026, 14:05 · today " + " ".join(unescape(text).split())
     ]
 
 

@@ -125,36 +125,43 @@ def clinician_client(clinician):
 
 PRESCRIBED = (
     "change",
-    "Regimen · Prescribed Sun 1 Mar 2026, 10:00 template Cyanocobalamin 1000 mcg, common US "
-    "practice; start 2026-03-02; strength 1000 mcg/mL; route IM · “Pernicious anaemia” "
-    "by Dr Care",
+    "Regimen · Prescribed Sun 1 Mar 2026, 10:00 · 8 days ago template "
+    "Cyanocobalamin 1000 mcg, common US practice; start 2026-03-02; strength 1000 mcg/mL; "
+    "route IM · “Pernicious anaemia” by Dr Care",
 )
 NOTE = (
     "note",
-    "Clinical note · Dr Care Sun 8 Mar 2026, 11:00 Discussed self-injection technique.",
+    "Clinical note · Dr Care Sun 8 Mar 2026, 11:00 · yesterday Discussed self-injection technique.",
 )
 CHANGED = (
     "change",
-    "Regimen · Phase changed · Maintenance: every 2 weeks Sun 8 Mar 2026, 10:00 "
+    "Regimen · Phase changed · Maintenance: every 2 weeks Sun 8 Mar 2026, 10:00 · yesterday "
     "schedule every 4 → 2; label Every 4 weeks → Maintenance: every 2 weeks · "
     "“Closer follow-up” by Dr Care",
 )
-LAB = ("lab", "Lab · Serum vitamin B12 (cobalamin) 412 pg/mL Sat 7 Mar 2026")
-CHECKIN = ("checkin", "Check-in · symptom total 12/60 Fri 6 Mar 2026, 19:00")
+LAB = ("lab", "Lab · Serum vitamin B12 (cobalamin) 412 pg/mL Sat 7 Mar 2026 · 2 days ago")
+CHECKIN = ("checkin", "Check-in · symptom total 12/60 Fri 6 Mar 2026, 19:00 · 3 days ago")
 CORRECTION = (
     "correction",
-    "Injection corrected Thu 5 Mar 2026, 20:00 by Pat Patient · “Wrong thigh” · before: "
+    "Injection corrected Thu 5 Mar 2026, 20:00 · 4 days ago by Pat Patient · “Wrong thigh” "
+    "· before: "
     "Status Given, Time 5 Mar 2026, 09:00, Dose 1000 mcg, Product Cyanocobalamin, "
     "Route Intramuscular, Site Left thigh (vastus lateralis)",
 )
 CORRECTED_DOSE = (
     "given",
-    "Injection · 1000 mcg · Right thigh (vastus lateralis) Thu 5 Mar 2026, 09:00 "
+    "Injection · 1000 mcg · Right thigh (vastus lateralis) Thu 5 Mar 2026, 09:00 · 4 days ago "
     "Daily for 1 week · corrected or changed 1×",
 )
-SKIP = ("skipped", "Skipped · Out of stock Wed 4 Mar 2026, 12:00 Daily for 1 week")
-DOSE_3 = ("given", "Injection · 1000 mcg · Right deltoid Tue 3 Mar 2026, 09:00 Daily for 1 week")
-DOSE_2 = ("given", "Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 Daily for 1 week")
+SKIP = ("skipped", "Skipped · Out of stock Wed 4 Mar 2026, 12:00 · 5 days ago Daily for 1 week")
+DOSE_3 = (
+    "given",
+    "Injection · 1000 mcg · Right deltoid Tue 3 Mar 2026, 09:00 · 6 days ago Daily for 1 week",
+)
+DOSE_2 = (
+    "given",
+    "Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 · 7 days ago Daily for 1 week",
+)
 
 
 # --- the clinician's view --------------------------------------------------------------------
@@ -294,7 +301,7 @@ def test_the_range_follows_the_patients_day(patient, clinician, clinician_client
         page = record(clinician_client, patient, first="2026-03-02", last="2026-03-02")
 
     assert [text.split(" Daily")[0] for _, text in page.timeline] == [
-        "Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 23:00"
+        "Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 23:00 · 2 days ago"
     ]
 
 

@@ -136,7 +136,7 @@ def test_an_injection_takes_its_volume_from_the_supply(patient, patient_client, 
 
     assert page.all("supply-row") == [
         "2 × 1 mL cyanocobalamin 1000 mcg/mL 1 mL of 2 mL 1 dose at 1000 mcg "
-        "31 Jan 2027 2 Mar 2026 Correct Reason for removing (optional) Remove"
+        "31 Jan 2027 in 11 months 2 Mar 2026 Correct Reason for removing (optional) Remove"
     ]
 
 
@@ -169,11 +169,11 @@ def test_the_supply_that_expires_first_is_used_first(patient, patient_client, re
 
     assert [row.split(" Correct")[0] for row in page.all("supply-row")] == [
         "2 × 1 mL cyanocobalamin 1000 mcg/mL · lot SOON 0 mL of 2 mL Used up "
-        "31 Dec 2026 2 Mar 2026",
+        "31 Dec 2026 in 10 months 2 Mar 2026",
         "2 × 1 mL cyanocobalamin 1000 mcg/mL · lot TWIN 1 mL of 2 mL 1 dose at 1000 mcg "
-        "31 Dec 2026 2 Mar 2026",
+        "31 Dec 2026 in 10 months 2 Mar 2026",
         "2 × 1 mL cyanocobalamin 1000 mcg/mL · lot LATE 2 mL of 2 mL 2 doses at 1000 mcg "
-        "30 Jun 2027 2 Mar 2026",
+        "30 Jun 2027 in 1 year 2 Mar 2026",
     ]
     assert sooner.pk < twin.pk and later.pk < sooner.pk
 

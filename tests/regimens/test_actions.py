@@ -678,7 +678,7 @@ def test_a_phase_change_on_the_page_shows_on_the_patients_home_at_once(
     ]
     assert page.testids["record-next-due"] == ["Sunday 17 May 2026"]
     assert page.timeline[0] == (
-        "Regimen · Phase changed · Maintenance: every 2 weeks Sun 10 May 2026, 09:15 "
+        "Regimen · Phase changed · Maintenance: every 2 weeks Sun 10 May 2026, 09:15 · today "
         "schedule every 4 → 2; label Every 4 weeks → Maintenance: every 2 weeks · "
         "“Symptoms return in week 3” by Dr Care"
     )
@@ -704,7 +704,7 @@ def test_an_advance_on_the_page_shows_on_the_patients_home_at_once(
     assert page.messages == ["Moved on to the next phase."]
     assert page.testids["record-next-due"] == ["Monday 9 March 2026"]
     assert page.timeline[0] == (
-        f"Regimen · Advanced to the next phase · {LOADING} Mon 12 Jan 2026, 14:00 "
+        f"Regimen · Advanced to the next phase · {LOADING} Mon 12 Jan 2026, 14:00 · today "
         f"phase {LOADING} → {TWO_MONTHLY} · “No further improvement” by Dr Care"
     )
     assert home.testids["phase-badge"] == ["Maintenance"]
@@ -764,7 +764,7 @@ def test_prescribing_on_the_page_shows_the_first_due_date_to_the_patient(
     regimen = Regimen.objects.get(patient=patient)
     assert [p.schedule_text for p in regimen.ordered_phases] == ["daily", "weekly", "every 2 weeks"]
     assert page.timeline == [
-        f"Regimen · Prescribed Fri 27 Feb 2026, 16:00 template {US}; start 2026-03-02; "
+        f"Regimen · Prescribed Fri 27 Feb 2026, 16:00 · today template {US}; start 2026-03-02; "
         "strength 1000 mcg/mL; route IM · “Pernicious anaemia confirmed” by Dr Care"
     ]
     assert home.testids["next-due"] == ["Monday 2 March 2026"]
@@ -794,10 +794,10 @@ def test_switching_on_the_page_ends_the_old_regimen_and_shows_the_new_one(
     assert fresh(old).status == Regimen.Status.ENDED
     assert home.testids["next-due"] == ["Monday 9 March 2026"]
     assert parse(response).timeline[:2] == [
-        f"Regimen · Switched to another regimen Thu 5 Mar 2026, 10:00 template {UK}; "
+        f"Regimen · Switched to another regimen Thu 5 Mar 2026, 10:00 · today template {UK}; "
         "start 2026-03-07; strength 1000 mcg/mL; route IM · “Supply problem” by Dr Care",
-        "Regimen · Switched to another regimen Thu 5 Mar 2026, 10:00 status active → ended · "
-        "“Supply problem” by Dr Care",
+        "Regimen · Switched to another regimen Thu 5 Mar 2026, 10:00 · today status active → ended "
+        "· “Supply problem” by Dr Care",
     ]
 
 
@@ -815,7 +815,8 @@ def test_ending_on_the_page_leaves_the_patient_with_nothing_due(
     page = parse(response)
     assert page.messages == ["Regimen ended. Nothing more is due."]
     assert page.timeline[0] == (
-        "Regimen · Ended Sun 10 May 2026, 11:00 status active → ended · “Oral B12” by Dr Care"
+        "Regimen · Ended Sun 10 May 2026, 11:00 · today status active → ended · “Oral B12” "
+        "by Dr Care"
     )
     assert "next-due" not in home.testids
     assert "No active regimen" in home.text

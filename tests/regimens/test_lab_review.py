@@ -152,10 +152,11 @@ def test_the_care_team_clinician_sets_the_date_with_a_reason(patient, clinician)
     assert change.old_values == {"lab_review": "2026-06-02"}
     assert change.new_values == {"lab_review": "2026-07-01"}
 
-    record = page(browser.get(reverse("patient_record", args=[patient.pk])))
+    with frozen(date(2026, 4, 2), 9):
+        record = page(browser.get(reverse("patient_record", args=[patient.pk])))
     assert record.testids["record-lab-review"] == ["Next lab review: 1 July 2026 change"]
     assert record.timeline[0] == (
-        "Regimen · Next lab review set Wed 1 Apr 2026, 10:00 "
+        "Regimen · Next lab review set Wed 1 Apr 2026, 10:00 · yesterday "
         "lab review 2026-06-02 → 2026-07-01 · “B12 low in March” by Dr Care"
     )
 
@@ -245,7 +246,7 @@ def test_there_is_nothing_to_set_without_an_active_regimen(patient, clinician):
     ("today", "status"),
     [
         (date(2026, 5, 29), "in 4 days"),
-        (date(2026, 6, 1), "tomorrow"),
+        (date(2026, 6, 1), "due tomorrow"),
         (date(2026, 6, 2), "due today"),
         (date(2026, 6, 3), "1 day late"),
         (date(2026, 6, 12), "10 days late"),
@@ -267,7 +268,7 @@ def test_the_home_counts_days_from_the_patients_today(patient, clinician):
     with frozen(date(2026, 6, 2), 1, 30, zone=ZoneInfo("UTC")):
         home = page(browser_for(patient).get(reverse("home")))
 
-    assert home.testids["lab-review"] == ["Next blood test: 2 June 2026 tomorrow"]
+    assert home.testids["lab-review"] == ["Next blood test: 2 June 2026 due tomorrow"]
 
 
 def test_the_home_shows_no_blood_test_when_none_is_planned(patient, clinician):

@@ -1,0 +1,171 @@
+"""Clinicians invite patients by email; the patient opens the link (accounts/invitations.py)."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import invitations
+from .forms import AcceptInvitationForm, InviteForm, time_zone_names
+from .models import Invitation
+from .signup_views import BACKEND
+
+
+def require_clinician(user):
+    if not (user.is_authenticated and user.is_clinician):
+        raise Http404("Only clinicians invite patients")
+    return user
+
+
+def invitation_or_404(user, pk) -> Invitation:
+    """One of the signed-in clinician's own invitations."""
+    try:
+        return Invitation.objects.get(pk=pk, clinician=require_clinician(user))
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such invitation") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite_patient(request):
+    """The form, and the clinician's invitations, newest first (queries: the session, the
+    user, the form's check on a POST, the count and one page)."""
+    clinician = require_clinician(request.user)
+    form = InviteForm(request.POST if request.method == "POST" else None, clinician=clinician)
+    if form.is_bound and form.is_valid():
+        invitation = invitations.invite(clinician, **form.cleaned_data)
+        messages.success(
+            request,
+            _(
+                "Invitation sent to %(email)s. The link works once, for %(days)s days; "
+                "they show here as accepted once they have used it."
+            )
+            % {"email": invitation.email, "days": invitations.INVITATION_DAYS},
+        )
+        return redirect("invite_patient")
+    sent = Invitation.objects.filter(clinician=clinician).select_related("accepted_by")
+    page = Paginator(sent, 25).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(invitation, invitation.status(now)) for invitation in page.object_list]
+    return render(
+        request,
+        "accounts/invite.html",
+        {"form": form, "page": page, "rows": rows, "days": invitations.INVITATION_DAYS},
+    )
+
+
+@login_required
+@require_POST
+def cancel_invitation(request, pk):
+    invitation = invitation_or_404(request.user, pk)
+    if invitations.cancel(invitation):
+        messages.success(
+            request,
+            _("Invitation to %(email)s cancelled: its link no longer works.")
+            % {"email": invitation.email},
+        )
+    else:
+        messages.error(
+            request,
+            _("The invitation to %(email)s was no longer waiting, so there was nothing to cancel.")
+            % {"email": invitation.email},
+        )
+    return redirect("invite_patient")
+
+
+def _unusable(request, invitation, reason: str):
+    return render(
+        request,
+        "accounts/invitation_unusable.html",
+        {"invitation": invitation, "reason": reason},
+    )
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    """The link in the invitation email. Every way it cannot be used gets a page that says why
+    and what to do; none says whether the address has an account."""
+    found = invitations.find(token)
+    if found is None:
+        return _unusable(request, None, "unknown")
+    status = found.status()
+    if (
+        status == "accepted"
+        and request.user.is_authenticated
+        and (request.user.pk == found.accepted_by_id)
+    ):
+        return redirect("home")  # opened again by the patient who accepted it
+    if status != "pending" or not found.clinician.is_active:
+        return _unusable(request, found, status if status != "pending" else "cancelled")
+    account = invitations.account_for(found)
+    kind = invitations.kind_of(account)
+    if kind == invitations.UNUSABLE:
+        return _unusable(request, found, "account")
+    if kind == invitations.EXISTING:
+        return _accept_existing(request, found, account)
+    return _accept_new(request, found)
+
+
+def _accept_new(request, found):
+    form = AcceptInvitationForm(
+        request.POST if request.method == "POST" else None,
+        email=found.email,
+        initial={"name": found.name},
+    )
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            patient = invitations.accept_as_new(
+                found, name=data["name"], password=data["password1"], time_zone=data["time_zone"]
+            )
+        except invitations.NotPending:
+            return _unusable(request, found, "used")
+        login(request, patient, backend=BACKEND)
+        messages.success(
+            request,
+            _("Welcome. %(clinician)s is on your care team and can see your record.")
+            % {"clinician": found.clinician.name},
+        )
+        return redirect("home")
+    return render(
+        request,
+        "accounts/invitation.html",
+        {"invitation": found, "form": form, "time_zones": time_zone_names()},
+    )
+
+
+def _accept_existing(request, found, account):
+    user = request.user
+    signed_in_as_them = user.is_authenticated and user.pk == account.pk
+    if request.method == "POST" and signed_in_as_them:
+        try:
+            invitations.accept_as_patient(found, user)
+        except invitations.NotPending:
+            return _unusable(request, found, "used")
+        messages.success(
+            request,
+            _("%(clinician)s is now on your care team and can see your record.")
+            % {"clinician": found.clinician.name},
+        )
+        return redirect("home")
+    login_url = f"{reverse('login')}?next={request.path}"
+    return render(
+        request,
+        "accounts/invitation_existing.html",
+        {
+            "invitation": found,
+            "signed_in_as_them": signed_in_as_them,
+            "signed_in_as_other": user.is_authenticated and not signed_in_as_them,
+            "login_url": login_url,
+        },
+    )

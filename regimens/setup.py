@@ -1,0 +1,225 @@
+"""A patient entering their own regimen from a prescription ("Set up my injections").
+
+The plan is worked out with the pure rules first (`plan_start`), so that the review step
+shows exactly what saving will store, and then saved (`save_setup`) through the same actions
+a clinician's prescription and the patient's injections use: `actions.prescribe` copies the
+template's phases, `doses.actions.log_dose` records each injection the patient has already
+had, and a patient who is further on than their earlier injections show is moved on with the
+same "advanced" change a clinician records (rule 6). The stored schedule state is therefore
+what a replay of the regimen gives (Regimen.recompute_state).
+
+Part-way through treatment: the earlier injections are replayed in date order from the first
+phase; the phase the patient says they are in now is reached by advancing, just before the
+last injection; the last injection is then the latest event, and the schedule continues from
+it (rules 3 and 4).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from doses import actions as dose_actions
+from doses.models import DoseLog
+
+from . import actions, schedule
+from .models import EndRule, Regimen, RegimenChange, ScheduleUnit, rule_from_values
+
+UPCOMING_COUNT = 5
+ADVANCE_BEFORE = timedelta(microseconds=1)  # an advance sorts just before the last injection
+
+
+def describe_schedule(values: dict) -> str:
+    unit, every = values["schedule_unit"], values["schedule_every"] or 1
+    if unit == ScheduleUnit.WEEKDAYS:
+        names = [
+            date_format(date(2024, 1, 1) + timedelta(days=d), "l")  # 1 Jan 2024 was a Monday
+            for d in schedule.parse_weekdays(values["schedule_weekdays"])
+        ]
+        return _("every %(days)s") % {"days": ", ".join(names)}
+    if unit == ScheduleUnit.DAY:
+        return ngettext("every day", "every %(n)d days", every) % {"n": every}
+    if unit == ScheduleUnit.WEEK:
+        return ngettext("every week", "every %(n)d weeks", every) % {"n": every}
+    return ngettext("every month", "every %(n)d months", every) % {"n": every}
+
+
+def describe_end(values: dict) -> str:
+    count = values["end_value"]
+    if values["end_rule"] == EndRule.AFTER_DOSES:
+        return ngettext("for %(n)d dose", "for %(n)d doses", count) % {"n": count}
+    if values["end_rule"] == EndRule.AFTER_DAYS:
+        return ngettext("for %(n)d day", "for %(n)d days", count) % {"n": count}
+    return _("until your clinician moves you on")
+
+
+def describe_phase(values: dict) -> str:
+    """A phase in plain words: "1,000 mcg every day, for 7 doses"."""
+    return _("%(dose)s mcg %(schedule)s, %(end)s") % {
+        "dose": number_format(values["dose_mcg"], force_grouping=True),
+        "schedule": describe_schedule(values),
+        "end": describe_end(values),
+    }
+
+
+@dataclass
+class Injection:
+    """An injection the patient has already had, with the phase it counts in."""
+
+    on: date
+    phase: int
+    last: bool = False
+
+
+@dataclass
+class Plan:
+    """What saving will store, worked out with the pure rules."""
+
+    start: date
+    rules: list
+    injections: list[Injection] = field(default_factory=list)
+    advances: list[int] = field(default_factory=list)  # phases moved on from, in order
+    state: schedule.State | None = None
+
+    def upcoming(self, count: int = UPCOMING_COUNT) -> list[tuple[date, int]]:
+        return schedule.upcoming(self.state, self.rules, count)
+
+
+class PlanError(ValueError):
+    pass
+
+
+def plan_start(start: date, phase_values: list[dict], *, current=None, last=None, earlier=()):
+    """The plan for a patient starting on `start`; with `current` (a phase index) and `last`
+    (the date of their latest injection), for one already part-way through, with `earlier`
+    injection dates before that. Raises PlanError when the earlier injections would already
+    carry the patient past the phase they say they are in."""
+    rules = [rule_from_values(values) for values in phase_values]
+    plan = Plan(start, rules)
+    state = schedule.start_state(start, rules)
+    if current is not None:
+        for day in sorted(earlier):
+            plan.injections.append(Injection(day, state.phase))
+            state = schedule.apply(state, schedule.Event(day, schedule.GIVEN), rules)
+            if state.complete or state.phase > current:
+                raise PlanError(
+                    ngettext(
+                        "Counted from the start of the plan, %(n)d earlier injection would "
+                        "already take you past the phase you chose. Choose a later phase, or "
+                        "list fewer dates.",
+                        "Counted from the start of the plan, %(n)d earlier injections would "
+                        "already take you past the phase you chose. Choose a later phase, or "
+                        "list fewer dates.",
+                        len(earlier),
+                    )
+                    % {"n": len(earlier)}
+                )
+        while state.phase < current:
+            plan.advances.append(state.phase)
+            state = schedule.apply(state, schedule.Event(last, schedule.ADVANCE), rules)
+        plan.injections.append(Injection(last, state.phase, last=True))
+        state = schedule.apply(state, schedule.Event(last, schedule.GIVEN), rules)
+    plan.state = state
+    return plan
+
+
+def _given_at(patient, day: date) -> datetime:
+    """An injection entered by date only: noon that day in the patient's zone, or now if that
+    is later (so that one given today is never in the future)."""
+    noon = timezone.make_aware(datetime.combine(day, time(12)), patient.zone)
+    return min(noon, timezone.now())
+
+
+def already_saved(patient, token) -> Regimen | None:
+    if not token:
+        return None
+    return Regimen.objects.filter(patient=patient, setup_token=token).first()
+
+
+def save_setup(
+    patient,
+    template,
+    phase_values: list[dict],
+    product: dict,
+    plan: Plan,
+    *,
+    site: str = "",
+    token=None,
+) -> tuple[Regimen, bool]:
+    """Store the regimen the patient entered, and the injections they have already had.
+    Returns (regimen, created); the same form submitted twice returns the first regimen."""
+    with transaction.atomic():
+        # A double-clicked Save waits here, then finds the first submission's regimen.
+        User.objects.lock(patient.pk)
+        existing = already_saved(patient, token)
+        if existing is not None:
+            return existing, False
+        template_phases = list(template.phases.all())
+        if len(template_phases) != len(phase_values):
+            raise ValidationError(_("The plan changed while you were entering it: start again."))
+        overrides = {
+            phase.order: {
+                name: value
+                for name, value in values.items()
+                if name != "order" and getattr(phase, name) != value
+            }
+            for phase, values in zip(template_phases, phase_values, strict=True)
+        }
+        regimen = actions.prescribe(
+            patient,
+            template,
+            plan.start,
+            patient,
+            concentration=product["concentration_mcg_per_ml"],
+            route=product["route"],
+            phase_overrides=overrides,
+            kind=RegimenChange.Kind.ENTERED,
+            reason=_("Entered by the patient from their prescription"),
+            entered_by_patient=True,
+            product={
+                "medication": product["medication"],
+                "container_ml": product["container_ml"],
+                "setup_token": token,
+            },
+        )
+        if plan.injections:
+            _record_history(regimen, patient, phase_values, plan, site)
+        regimen.refresh_from_db()
+    return regimen, True
+
+
+def _record_history(regimen, patient, phase_values, plan, site) -> None:
+    """The injections already given, in date order, with an advance to the patient's current
+    phase just before the last one (rule 6), each through the actions that record them."""
+    phases = regimen.ordered_phases
+    for injection in plan.injections:
+        given_at = _given_at(patient, injection.on)
+        if injection.last and plan.advances:
+            for index in plan.advances:
+                actions._record(
+                    regimen,
+                    RegimenChange.Kind.ADVANCED,
+                    patient,
+                    _("Entered by the patient: already in a later phase"),
+                    phase=phases[index],
+                    old={"phase": phases[index].label},
+                    new={"phase": phases[index + 1].label},
+                    at=given_at - ADVANCE_BEFORE,
+                )
+            regimen.refresh_schedule()
+        dose_actions.log_dose(
+            regimen,
+            patient,
+            administered_at=given_at,
+            dose_mcg=phase_values[injection.phase]["dose_mcg"],
+            route=regimen.route,
+            site=site,
+            administered_by=DoseLog.AdministeredBy.SELF,
+            reaction_notes=_("Entered when setting up the plan."),
+        )

@@ -1,0 +1,325 @@
+"""The forms of "Set up my injections" (regimens/setup_views.py), one per step. The phase rules
+are PhaseFields.clean()'s, the dose rule validate_dose_mcg: the same as the admin's and the
+clinician's; the plan itself is checked by the pure rules (regimens/setup.py)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from doses.forms import TokenMixin
+
+from . import reference, schedule
+from .models import (
+    MAX_DOSE_MCG,
+    EndRule,
+    Medication,
+    Phase,
+    RegimenTemplate,
+    Route,
+    ScheduleUnit,
+    validate_dose_mcg,
+)
+from .setup import PlanError, plan_start
+
+MAX_START_AHEAD = timedelta(days=366)
+WEEKDAY_CHOICES = [
+    (code, name)
+    for code, name in zip(
+        schedule.WEEKDAY_CODES,
+        [
+            _("Monday"),
+            _("Tuesday"),
+            _("Wednesday"),
+            _("Thursday"),
+            _("Friday"),
+            _("Saturday"),
+            _("Sunday"),
+        ],
+        strict=True,
+    )
+]
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class TemplateStep(forms.Form):
+    template = forms.ModelChoiceField(
+        queryset=RegimenTemplate.objects.filter(active=True),
+        label=_("Which plan is closest to your prescription?"),
+        error_messages={
+            "required": _("Choose the plan closest to your prescription."),
+            "invalid_choice": _("Choose one of the plans listed."),
+        },
+    )
+
+
+class PhaseStep(forms.Form):
+    """One phase of the chosen template: confirm or change its dose, schedule and end."""
+
+    dose_mcg = forms.IntegerField(
+        label=_("Dose (mcg)"),
+        validators=[validate_dose_mcg],
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_DOSE_MCG, "step": 1}),
+    )
+    schedule_unit = forms.ChoiceField(label=_("How often"), choices=ScheduleUnit.choices)
+    schedule_every = forms.IntegerField(
+        label=_("Every how many days, weeks or months"),
+        required=False,
+        min_value=1,
+        max_value=366,
+    )
+    weekdays = forms.MultipleChoiceField(
+        label=_("On these weekdays"),
+        choices=WEEKDAY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    end_rule = forms.ChoiceField(
+        label=_("Ends"),
+        choices=[
+            (EndRule.AFTER_DOSES, _("after a number of doses")),
+            (EndRule.AFTER_DAYS, _("after a number of days")),
+            (EndRule.OPEN, _("open-ended: until a clinician moves me on")),
+        ],
+    )
+    end_value = forms.IntegerField(
+        label=_("Number of doses or days"), required=False, min_value=1, max_value=3650
+    )
+
+    @staticmethod
+    def initial_from(values: dict) -> dict:
+        """A template phase's values as this form's initial data."""
+        return {
+            "dose_mcg": values["dose_mcg"],
+            "schedule_unit": values["schedule_unit"],
+            "schedule_every": values["schedule_every"],
+            "weekdays": [
+                schedule.WEEKDAY_CODES[d]
+                for d in schedule.parse_weekdays(values["schedule_weekdays"] or "")
+            ],
+            "end_rule": values["end_rule"],
+            "end_value": values["end_value"],
+        }
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        # Only the fields that go with the chosen schedule and end count (the others may be
+        # hidden by setup.js, still holding the template's values).
+        weekly = data["schedule_unit"] == ScheduleUnit.WEEKDAYS
+        phase = Phase(
+            dose_mcg=data["dose_mcg"],
+            schedule_unit=data["schedule_unit"],
+            schedule_every=None if weekly else data["schedule_every"],
+            schedule_weekdays=",".join(data["weekdays"]) if weekly else "",
+            end_rule=data["end_rule"],
+            end_value=None if data["end_rule"] == EndRule.OPEN else data["end_value"],
+        )
+        try:
+            phase.clean()  # the one set of phase rules (PhaseFields.clean)
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                self.add_error("weekdays" if name == "schedule_weekdays" else name, errors)
+            return data
+        self.values = {
+            name: getattr(phase, name)
+            for name in (
+                "dose_mcg",
+                "schedule_unit",
+                "schedule_every",
+                "schedule_weekdays",
+                "end_rule",
+                "end_value",
+            )
+        }
+        return data
+
+
+class BasePhaseSteps(forms.BaseFormSet):
+    def __init__(self, *args, count: int, **kwargs):
+        self.count = count
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        if self.total_form_count() != self.count:
+            raise ValidationError(
+                _("Your plan has %(count)s phases: go back and choose the plan again."),
+                params={"count": self.count},
+            )
+
+
+PhaseSteps = formset_factory(PhaseStep, formset=BasePhaseSteps, extra=0)
+
+
+class ProductStep(forms.Form):
+    medication = forms.ChoiceField(label=_("Medication"), choices=Medication.choices)
+    concentration_mcg_per_ml = forms.IntegerField(
+        label=_("Strength (mcg per mL)"),
+        min_value=1,
+        max_value=100_000,
+        help_text=_("On the label, for example 1000 mcg/mL (1 mg/mL)."),
+    )
+    container_ml = forms.DecimalField(
+        label=_("Vial or ampoule size (mL)"),
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0.1"),
+        max_value=Decimal("100"),
+        help_text=_("1 for a 1 mL ampoule, 30 for a 30 mL multi-dose vial."),
+    )
+    route = forms.ChoiceField(label=_("How it is injected"), choices=Route.choices)
+    start_date = forms.DateField(
+        label=_("Start date"),
+        widget=DATE_INPUT,
+        help_text=_("The day of the first injection of this plan (or when it is to be)."),
+    )
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    @staticmethod
+    def initial_from(template: RegimenTemplate, today: date) -> dict:
+        return {
+            "medication": template.medication,
+            "concentration_mcg_per_ml": reference.product_concentration(template.medication),
+            "container_ml": Decimal("1"),
+            "route": template.default_route,
+            "start_date": today,
+        }
+
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        if start > self.today + MAX_START_AHEAD:
+            raise ValidationError(_("Enter a start date within the next year."))
+        return start
+
+
+class StartedStep(forms.Form):
+    """Has the patient already started? If so: where they are now and when they last injected,
+    and, if they like, their earlier injections."""
+
+    already_started = forms.ChoiceField(
+        label=_("Have you already started these injections?"),
+        choices=[
+            ("no", _("No: my first injection of this plan is still to come")),
+            ("yes", _("Yes: I have already had injections of this plan")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether you have already started.")},
+    )
+    current_phase = forms.ChoiceField(label=_("Which phase are you in now?"), required=False)
+    last_injection = forms.DateField(
+        label=_("Date of your last injection"), required=False, widget=DATE_INPUT
+    )
+    site = forms.ChoiceField(label=_("Injection site to record for them"), required=False)
+    earlier = forms.CharField(
+        label=_("Earlier injections (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One date per line, as YYYY-MM-DD, before your last injection. They are recorded "
+            "with the same site, and each with its phase's dose."
+        ),
+    )
+
+    def __init__(self, *args, phase_values, phase_names, route, start, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phase_values, self.start, self.today = phase_values, start, today
+        self.plan = None
+        self.fields["current_phase"].choices = [("", _("Choose a phase")), *phase_names]
+        self.fields["current_phase"].error_messages["invalid_choice"] = _(
+            "Choose one of the %(count)s phases of your plan."
+        ) % {"count": len(phase_names)}
+        sites = reference.sites_for_route(route)
+        self.fields["site"].choices = [
+            ("", _("Choose a site")),
+            *((code, reference.site_name(code)) for code in sites),
+        ]
+
+    def _past_date(self, day: date) -> str | None:
+        """What is wrong with an injection date, if anything."""
+        if day > self.today:
+            return _("%(day)s is in the future. Enter when it happened.")
+        if day < self.start:
+            return _("%(day)s is before the plan's start date (%(start)s).")
+        return None
+
+    def _earlier_dates(self, text: str, last: date) -> list[date]:
+        days, problems = [], []
+        field = forms.DateField()
+        for line in text.replace(",", "\n").splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                day = field.clean(line)
+            except ValidationError:
+                problems.append(_("“%(text)s” is not a date: write YYYY-MM-DD.") % {"text": line})
+                continue
+            shown = date_format(day, "j F Y")
+            problem = self._past_date(day)
+            if problem is None and day in days:
+                problem = _("%(day)s is listed twice.")
+            elif problem is None and day == last:
+                problem = _("%(day)s is your last injection: list only the ones before it.")
+            elif problem is None and day > last:
+                problem = _("%(day)s is after your last injection.")
+            if problem:
+                problems.append(problem % {"day": shown, "start": date_format(self.start, "j F Y")})
+            else:
+                days.append(day)
+        if problems:
+            raise ValidationError(problems)
+        return days
+
+    def clean(self):
+        data = super().clean()
+        if data.get("already_started") != "yes":
+            return data
+        for name, message in (
+            ("current_phase", _("Choose the phase you are in now.")),
+            ("last_injection", _("Enter the date of your last injection.")),
+            ("site", _("Choose the site to record.")),
+        ):
+            if not data.get(name) and name not in self.errors:
+                self.add_error(name, message)
+        last = data.get("last_injection")
+        if last is not None:
+            problem = self._past_date(last)
+            if problem:
+                self.add_error(
+                    "last_injection",
+                    problem
+                    % {
+                        "day": date_format(last, "j F Y"),
+                        "start": date_format(self.start, "j F Y"),
+                    },
+                )
+        if self.errors:
+            return data
+        try:
+            earlier = self._earlier_dates(data["earlier"], last)
+        except ValidationError as exc:
+            self.add_error("earlier", exc)
+            return data
+        try:
+            self.plan = plan_start(
+                self.start,
+                self.phase_values,
+                current=int(data["current_phase"]),
+                last=last,
+                earlier=earlier,
+            )
+        except PlanError as exc:
+            self.add_error("earlier", str(exc))
+        return data
+
+
+class ReviewStep(TokenMixin):
+    """Save: a new token for each rendered review, so a second submission finds the first."""

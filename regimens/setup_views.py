@@ -1,0 +1,243 @@
+""" "Set up my injections": a patient with no active regimen enters the one on their
+prescription, step by step, and a care-team clinician confirms it.
+
+The steps' answers are kept in the session, as submitted, and every step is checked again from
+them before the next is shown and before saving, so nothing is saved until the review step's
+Save, and nothing is saved from an answer that no longer holds. Going back to a step shows what
+was entered there. The flow works without JavaScript: each step is a plain form.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.access import clinician_patient_or_404, require_patient
+
+from . import actions, schedule
+from .models import Medication, Regimen, RegimenTemplate, Route
+from .setup import already_saved, describe_phase, plan_start, save_setup
+from .setup_forms import PhaseStep, PhaseSteps, ProductStep, ReviewStep, StartedStep, TemplateStep
+
+SESSION_KEY = "regimen_setup"
+STEPS = ("template", "phases", "product", "started", "review")
+TITLES = {
+    "template": gettext_lazy("Choose your plan"),
+    "phases": gettext_lazy("Check each phase"),
+    "product": gettext_lazy("Your medicine and start date"),
+    "started": gettext_lazy("Have you already started?"),
+    "review": gettext_lazy("Review and save"),
+}
+NOT_SUBMITTED = ("csrfmiddlewaretoken", "step")
+
+
+class Setup:
+    """The steps' stored answers, checked in order."""
+
+    def __init__(self, request, patient):
+        self.request, self.patient = request, patient
+        self.stored = request.session.get(SESSION_KEY, {})
+        self.today = patient.today()
+        self.template = None
+        self.template_phases = []
+        self.phase_values = []
+        self.product = None
+        self.started = None
+        self.plan = None
+
+    def data(self, step):
+        raw = self.stored.get(step)
+        return MultiValueDict(raw) if raw is not None else None
+
+    def form(self, step, data=None):
+        """The step's form, bound to `data`, or else to what was entered before."""
+        data = data if data is not None else self.data(step)
+        if step == "template":
+            return TemplateStep(data)
+        if step == "phases":
+            return PhaseSteps(
+                data,
+                prefix="phase",
+                count=len(self.template_phases),
+                initial=[PhaseStep.initial_from(p.phase_values()) for p in self.template_phases],
+            )
+        if step == "product":
+            return ProductStep(
+                data,
+                today=self.today,
+                initial=ProductStep.initial_from(self.template, self.today),
+            )
+        if step == "started":
+            return StartedStep(
+                data,
+                phase_values=self.phase_values,
+                phase_names=[
+                    (str(i), f"{i + 1}. {p.label}") for i, p in enumerate(self.template_phases)
+                ],
+                route=self.product["route"],
+                start=self.product["start_date"],
+                today=self.today,
+            )
+        return ReviewStep(data)
+
+    def accept(self, step, form) -> None:
+        """What a valid step's form tells the steps after it."""
+        if step == "template":
+            self.template = form.cleaned_data["template"]
+            self.template_phases = list(self.template.phases.all())
+        elif step == "phases":
+            self.phase_values = [f.values for f in form.forms]
+        elif step == "product":
+            self.product = form.cleaned_data
+        elif step == "started":
+            self.started = form.cleaned_data
+            self.plan = form.plan or plan_start(self.product["start_date"], self.phase_values)
+
+    def first_unanswered(self, upto: str) -> str | None:
+        """The first step before `upto` with no valid answer, or None when all are answered."""
+        for step in STEPS[: STEPS.index(upto)]:
+            data = self.data(step)
+            if data is None:
+                return step
+            form = self.form(step, data)
+            if not form.is_valid():
+                return step
+            self.accept(step, form)
+        return None
+
+    def store(self, step, post) -> None:
+        answers = {k: post.getlist(k) for k in post if k not in NOT_SUBMITTED}
+        if step == "template" and self.stored.get("template") != answers:
+            # Another plan: the phases entered for the last one do not apply to it. The
+            # answers after them stay, shown again (and checked) on the way to the review.
+            self.stored.pop("phases", None)
+        self.stored[step] = answers
+        self.request.session[SESSION_KEY] = self.stored
+
+
+def _step_url(step: str) -> str:
+    return f"{reverse('regimen_setup')}?step={step}"
+
+
+def _saved_message(regimen: Regimen) -> str:
+    if regimen.next_due:
+        return _("Your injection plan is saved. Next injection due %(day)s.") % {
+            "day": date_format(regimen.next_due, "l j F Y")
+        }
+    return _("Your injection plan is saved. Nothing more is due.")
+
+
+@login_required
+def setup(request):
+    patient = require_patient(request.user)
+    step = (request.POST if request.method == "POST" else request.GET).get("step")
+    step = step if step in STEPS else "template"
+    if request.method == "POST" and step == "review":
+        # The same Save sent twice: the first made the regimen; answer as it was answered.
+        saved = already_saved(patient, request.POST.get("submission_token"))
+        if saved is not None:
+            messages.success(request, _saved_message(saved))
+            return redirect("home")
+    if Regimen.objects.filter(patient=patient, status=Regimen.Status.ACTIVE).exists():
+        return render(request, "regimens/setup_exists.html", status=200)
+    wizard = Setup(request, patient)
+    missing = wizard.first_unanswered(step)
+    if missing is not None:
+        return redirect(_step_url(missing))
+    if request.method == "POST":
+        form = wizard.form(step, request.POST)
+        if step == "review":
+            return _save(request, wizard, form)
+        if form.is_valid():
+            wizard.store(step, request.POST)
+            return redirect(_step_url(STEPS[STEPS.index(step) + 1]))
+    else:
+        form = wizard.form(step)
+    return _render(request, wizard, step, form)
+
+
+def _save(request, wizard, form):
+    if form.is_valid():
+        started = wizard.started
+        try:
+            regimen, _created = save_setup(
+                wizard.patient,
+                wizard.template,
+                wizard.phase_values,
+                wizard.product,
+                wizard.plan,
+                site=started["site"] if started["already_started"] == "yes" else "",
+                token=form.cleaned_data["submission_token"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            request.session.pop(SESSION_KEY, None)
+            messages.success(request, _saved_message(regimen))
+            return redirect("home")
+    return _render(request, wizard, "review", form)
+
+
+def _render(request, wizard, step, form):
+    context = {
+        "step": step,
+        "steps": [(name, TITLES[name]) for name in STEPS],
+        "number": STEPS.index(step) + 1,
+        "title": TITLES[step],
+        "form": form,
+        "wizard": wizard,
+    }
+    if step == "template":
+        chosen = form["template"].value()
+        context["templates"] = [
+            (t, [(p, describe_phase(p.phase_values())) for p in t.phases.all()])
+            for t in RegimenTemplate.objects.filter(active=True).prefetch_related("phases")
+        ]
+        context["chosen"] = str(chosen) if chosen else ""
+    elif step == "phases":
+        context["phase_rows"] = list(zip(wizard.template_phases, form.forms, strict=False))
+    elif step == "review":
+        context.update(_review(wizard))
+    return render(request, f"regimens/setup_{step}.html", context)
+
+
+def _review(wizard) -> dict:
+    plan, phases = wizard.plan, wizard.template_phases
+    upcoming = [(day, phases[index], wizard.phase_values[index]) for day, index in plan.upcoming()]
+    return {
+        "phases": [
+            (phase, describe_phase(values))
+            for phase, values in zip(phases, wizard.phase_values, strict=True)
+        ],
+        "product": wizard.product,
+        "injections": [(i, phases[i.phase]) for i in plan.injections],
+        "advanced_to": phases[plan.injections[-1].phase] if plan.advances else None,
+        "upcoming": upcoming,
+        "first_status": schedule.status(plan.state.next_due, wizard.today),
+        "medication": Medication(wizard.product["medication"]).label,
+        "route": Route(wizard.product["route"]).label,
+    }
+
+
+@login_required
+@require_POST
+def confirm(request, patient_id):
+    """A care-team clinician confirms the regimen the patient entered."""
+    patient = clinician_patient_or_404(request.user, patient_id)
+    regimen = Regimen.objects.filter(patient=patient, status=Regimen.Status.ACTIVE).first()
+    if regimen is None:
+        raise Http404("No active regimen")
+    try:
+        actions.confirm_entry(regimen, request.user)
+    except ValidationError as exc:
+        messages.info(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Regimen confirmed. The patient sees that you confirmed it."))
+    return redirect("patient_record", patient_id=patient.pk)

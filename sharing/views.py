@@ -1,0 +1,209 @@
+"""The patient's care-team page (share codes, requests, removing a clinician) and the
+clinician's page for entering a share code. Views are short: the changes are in actions.py."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import require_patient
+from accounts.models import CareTeamMembership
+
+from . import actions, codes
+from .forms import EnterCodeForm
+from .models import ShareCode
+
+# A new code is shown once, on the page the patient lands on after creating it. It travels
+# there in a short-lived signed cookie on the patient's own browser, deleted as it is shown,
+# so that the server stores it nowhere but as its hash.
+NEW_CODE_COOKIE = "new_share_code"
+NEW_CODE_SALT = "sharing.new-code"
+NEW_CODE_SECONDS = 10 * 60
+
+
+def require_clinician(user):
+    if not (user.is_authenticated and user.is_clinician):
+        raise Http404("Only clinicians have this page")
+    return user
+
+
+def _new_code(request, live):
+    """The code just created, if this browser carries it and it is still live."""
+    try:
+        value = request.get_signed_cookie(
+            NEW_CODE_COOKIE, salt=NEW_CODE_SALT, max_age=NEW_CODE_SECONDS
+        )
+        pk, code = value.split(":", 1)
+    except (KeyError, ValueError, signing.BadSignature):
+        return None
+    row = next((row for row in live if str(row.pk) == pk), None)
+    return (row, codes.grouped(code)) if row else None
+
+
+@login_required
+@require_GET
+def care_team(request):
+    """Queries: the session, the user, the care team, the open codes and requests."""
+    patient = require_patient(request.user)
+    now = timezone.now()
+    members = (
+        CareTeamMembership.objects.filter(patient=patient)
+        .select_related("clinician")
+        .order_by("created_at", "pk")
+    )
+    open_codes = list(
+        ShareCode.objects.filter(
+            patient=patient, status__in=[ShareCode.Status.LIVE, ShareCode.Status.PENDING]
+        )
+        .select_related("clinician")
+        .order_by("created_at", "pk")
+    )
+    live = [code for code in open_codes if code.is_live(now)]
+    response = render(
+        request,
+        "sharing/care_team.html",
+        {
+            "members": members,
+            "live": live,
+            "pending": [code for code in open_codes if code.status == ShareCode.Status.PENDING],
+            "new_code": _new_code(request, live),
+            "max_live": actions.MAX_LIVE,
+            "can_create": len(live) < actions.MAX_LIVE,
+        },
+    )
+    if NEW_CODE_COOKIE in request.COOKIES:
+        response.delete_cookie(NEW_CODE_COOKIE, path=reverse("care_team"), samesite="Strict")
+    return response
+
+
+@login_required
+@require_POST
+def share_code_new(request):
+    patient = require_patient(request.user)
+    try:
+        row, code = actions.create_code(patient)
+    except actions.TooManyCodes:
+        messages.error(
+            request,
+            _(
+                "You already have %(count)s codes waiting to be used. Cancel one before "
+                "creating another."
+            )
+            % {"count": actions.MAX_LIVE},
+        )
+        return redirect("care_team")
+    response = redirect("care_team")
+    response.set_signed_cookie(
+        NEW_CODE_COOKIE,
+        f"{row.pk}:{code}",
+        salt=NEW_CODE_SALT,
+        max_age=NEW_CODE_SECONDS,
+        path=reverse("care_team"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+@login_required
+@require_POST
+def share_code_cancel(request, pk):
+    actions.cancel_code(require_patient(request.user), pk)
+    messages.success(request, _("The code is cancelled: it no longer works."))
+    return redirect("care_team")
+
+
+@login_required
+@require_POST
+def share_request_approve(request, pk):
+    code, membership = actions.approve(require_patient(request.user), pk)
+    names = {"name": code.clinician.name, "email": code.clinician.email}
+    if membership is None:
+        messages.info(
+            request,
+            _("%(name)s (%(email)s) is already on your care team: nothing changed.") % names,
+        )
+    else:
+        messages.success(request, _("%(name)s (%(email)s) can now see your record.") % names)
+    return redirect("care_team")
+
+
+@login_required
+@require_POST
+def share_request_decline(request, pk):
+    code = actions.decline(require_patient(request.user), pk)
+    messages.success(
+        request,
+        _("You declined the request of %(name)s. They cannot see your record.")
+        % {"name": code.clinician.name},
+    )
+    return redirect("care_team")
+
+
+@login_required
+def care_team_remove(request, pk):
+    """A confirmation page, then the removal (POST)."""
+    patient = require_patient(request.user)
+    if request.method == "POST":
+        membership = actions.remove(patient, pk)
+        messages.success(
+            request,
+            _("%(name)s can no longer see your record.") % {"name": membership.clinician.name},
+        )
+        return redirect("care_team")
+    membership = actions.membership_or_404(patient, pk)
+    return render(request, "sharing/remove.html", {"membership": membership})
+
+
+# The clinician -------------------------------------------------------------------------------
+
+
+@login_required
+def share_code_enter(request):
+    clinician = require_clinician(request.user)
+    form = EnterCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        entry = actions.enter_code(clinician, form.cleaned_data["code"])
+        if entry.outcome == actions.THROTTLED:
+            form.add_error(
+                "code",
+                _(
+                    "Too many codes that did not work in the last hour. To keep records safe "
+                    "from guessing, try again after %(time)s."
+                )
+                % {"time": dateformat.format(timezone.localtime(entry.retry_at), "H:i")},
+            )
+        elif entry.outcome == actions.NOT_VALID:
+            form.add_error(
+                "code",
+                _(
+                    "This code does not work. It may be mistyped, used already, cancelled or "
+                    "more than 24 hours old: check it with the patient, or ask them for a new one."
+                ),
+            )
+        else:
+            messages.success(request, _entry_message(entry))
+            return redirect("share_code_enter")
+    return render(request, "sharing/enter_code.html", {"form": form})
+
+
+def _entry_message(entry) -> str:
+    name = {"name": entry.code.patient.name}
+    if entry.outcome == actions.ALREADY_ON_TEAM:
+        return _("%(name)s is already on your patient list: the code was not needed.") % name
+    if entry.outcome == actions.ALREADY_REQUESTED:
+        return _("Your request to %(name)s is already waiting for their approval.") % name
+    return (
+        _(
+            "Request sent. %(name)s must approve it on their care-team page before you can "
+            "see their record; they then appear on your patient list."
+        )
+        % name
+    )

@@ -1,0 +1,298 @@
+"""Every page each role can reach passes axe-core with no serious or critical violation, at a
+phone's width and at a desktop's, and every field a person fills in has a label.
+
+PAGES lists the pages by URL name, per role: adding a page is adding one line to it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from playwright.sync_api import expect
+
+from accounts.models import RecordView, User
+from doses import actions
+from doses import supplies as supply_actions
+from doses.models import DoseLog, Supply, SymptomEntry
+from regimens import actions as regimen_actions
+from regimens.models import Regimen, RegimenTemplate
+from tests import factories
+from tests.browser.a11y import axe_violations, describe_violations, unlabelled_fields
+from tests.browser.conftest import login
+
+VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
+
+
+@dataclass
+class Seed:
+    """A patient with a realistic record (regimen, injections, a skip and a correction,
+    check-ins, labs, a supply, a note, a lab review), their care-team clinician, who also has a
+    patient with nothing recorded (on their first run), a clinician with no patients yet, and
+    an admin."""
+
+    patient: User
+    clinician: User
+    admin: User
+    new_patient: User
+    new_clinician: User
+    regimen: Regimen
+    dose: DoseLog
+    checkin: SymptomEntry
+    supply: Supply
+
+    @property
+    def patient_id(self) -> list:
+        return [self.patient.pk]
+
+
+def build_seed(patient, clinician, admin) -> Seed:
+    today = patient.today()
+    regimen = factories.regimen_for(patient, today - timedelta(days=40))
+    for days in (40, 39, 38):
+        factories.give(regimen, today - timedelta(days=days), lot_number="LOT-12345")
+    dose = factories.give(regimen, today - timedelta(days=37), lot_number="LOT-12346")
+    dose = actions.correct_dose(dose, patient, "Wrong lot", lot_number="LOT-12347")
+    actions.skip_dose(regimen, patient, "Out of stock at the pharmacy")
+    for score in (6, 4):
+        checkin, _ = actions.record_checkin(
+            patient, patient, note="Less tired", **dict.fromkeys(SymptomEntry.SYMPTOMS, score)
+        )
+    for days, value in ((45, "148"), (5, "420")):
+        actions.record_lab(
+            patient,
+            clinician,
+            analyte="b12",
+            value=value,
+            unit="pmol/L",
+            taken_on=today - timedelta(days=days),
+        )
+    supply, _ = supply_actions.add_supply(
+        patient,
+        patient,
+        medication=regimen.medication,
+        concentration_mcg_per_ml=regimen.concentration_mcg_per_ml,
+        container_ml=Decimal("1"),
+        count=10,
+        expires_on=today + timedelta(days=300),
+        lot_number="BOX-1",
+        received_on=today - timedelta(days=41),
+    )
+    actions.add_note(patient, clinician, "Discussed injection technique.")
+    regimen.refresh_from_db()
+    regimen = regimen_actions.set_lab_review(
+        regimen, clinician, today + timedelta(days=30), "Check levels"
+    )
+    RecordView.objects.create(
+        patient=patient, viewer=clinician, what="record", path=f"/patients/{patient.pk}/"
+    )
+    new_patient = factories.PatientFactory(name="Nell New", email="nell@example.org")
+    factories.CareTeamFactory(patient=new_patient, clinician=clinician)
+    new_clinician = factories.ClinicianFactory(name="Dr New", email="new@example.org")
+    regimen.refresh_from_db()
+    return Seed(
+        patient, clinician, admin, new_patient, new_clinician, regimen, dose, checkin, supply
+    )
+
+
+def reset_link_args(seed: Seed) -> list:
+    user = seed.patient
+    return [urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)]
+
+
+def lock_out(page, base_url: str) -> None:
+    """Fail to sign in until sign-in is paused: the lockout page."""
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        page.goto(base_url + reverse("login"))
+        page.fill("#id_username", "pat@example.org")
+        page.fill("#id_password", "not-the-password")
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("locked-out")).to_be_visible()
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One page: its URL name and its URL's arguments from the seed; `query` is added to the
+    URL; `open_with` replaces plain navigation for a page that has no URL of its own.
+    `skip_rules`: axe rule ids not run on this page, and `labels_exempt`: a CSS selector for
+    the part of the page whose fields the label check leaves out; each with a comment saying
+    why."""
+
+    name: str
+    args: Callable[[Seed], list] = lambda seed: []
+    query: Callable[[Seed], str] = lambda seed: ""
+    open_with: Callable | None = None
+    skip_rules: tuple = ()
+    labels_exempt: str = ""
+
+    def url(self, seed: Seed) -> str:
+        return reverse(self.name, args=self.args(seed)) + self.query(seed)
+
+
+def _template_id(seed: Seed) -> list:
+    return [RegimenTemplate.objects.get(name=factories.US_TEMPLATE).pk]
+
+
+def _choose_template(seed: Seed) -> str:
+    return f"?template={_template_id(seed)[0]}"
+
+
+PAGES: dict[str, list[Visit]] = {
+    "patient": [
+        Visit("home"),
+        Visit("log_dose"),
+        Visit("skip_dose"),
+        Visit("dose_detail", lambda seed: [seed.dose.pk]),
+        Visit("correct_dose", lambda seed: [seed.dose.pk]),
+        Visit("checkin"),
+        Visit("checkin_detail", lambda seed: [seed.checkin.pk]),
+        Visit("labs"),
+        Visit("lab_new"),
+        Visit("history"),
+        Visit("supplies"),
+        Visit("supply_new"),
+        Visit("supply_correct", lambda seed: [seed.supply.pk]),
+        Visit("reminder_settings"),
+        Visit("export_csv"),
+        Visit("patient_record", lambda seed: seed.patient_id),
+        Visit("patient_report", lambda seed: seed.patient_id),
+        Visit("record_views"),
+        Visit("password_change"),
+        Visit("password_change_done"),
+    ],
+    "clinician": [
+        Visit("home"),
+        Visit("patient_record", lambda seed: seed.patient_id),
+        Visit("patient_record", lambda seed: [seed.new_patient.pk]),
+        Visit("patient_report", lambda seed: seed.patient_id),
+        Visit("dose_detail", lambda seed: [seed.dose.pk]),
+        Visit("checkin_detail", lambda seed: [seed.checkin.pk]),
+        Visit("clinic_dose", lambda seed: seed.patient_id),
+        Visit("clinic_lab", lambda seed: seed.patient_id),
+        Visit("prescribe", lambda seed: seed.patient_id),
+        Visit("prescribe", lambda seed: seed.patient_id, query=_choose_template),
+        Visit("prescribe", lambda seed: [seed.new_patient.pk]),
+        Visit("change_phase", lambda seed: [seed.patient.pk, seed.regimen.current_phase.pk]),
+        Visit("advance_phase", lambda seed: seed.patient_id),
+        Visit("end_regimen", lambda seed: seed.patient_id),
+        Visit("set_lab_review", lambda seed: seed.patient_id),
+        Visit("patient_export_csv", lambda seed: seed.patient_id),
+        Visit("password_change"),
+    ],
+    # First runs: the empty states.
+    "new patient": [
+        Visit("home"),
+        Visit("history"),
+        Visit("labs"),
+        Visit("supplies"),
+        Visit("checkin"),
+        Visit("record_views"),
+    ],
+    "new clinician": [Visit("home")],
+    "admin": [
+        Visit("admin:index"),
+        # Django's admin templates: its breadcrumb links differ from the text around them by
+        # colour alone (white on pale blue), in Django's CSS, which our templates do not reach.
+        Visit("admin:regimens_regimentemplate_changelist", skip_rules=("link-in-text-block",)),
+        # Django's TabularInline (the phases) gives its fields column headings, not labels:
+        # unnamed for a screen reader. A StackedInline would label them (regimens/admin.py).
+        Visit(
+            "admin:regimens_regimentemplate_change",
+            _template_id,
+            skip_rules=("link-in-text-block", "label", "select-name", "label-title-only"),
+            labels_exempt="#phases-group",
+        ),
+    ],
+    "signed out": [
+        Visit("login"),
+        Visit("password_reset"),
+        Visit("password_reset_done"),
+        Visit("password_reset_confirm", reset_link_args),
+        Visit("password_reset_confirm", lambda seed: ["MQ", "not-a-valid-token"]),
+        Visit("password_reset_complete"),
+        # Last: the lockout also pauses sign-in from this address.
+        Visit("login", open_with=lock_out),
+    ],
+}
+
+
+def sign_in(page, live_server, role: str, seed: Seed) -> None:
+    user = {
+        "patient": seed.patient,
+        "clinician": seed.clinician,
+        "new patient": seed.new_patient,
+        "new clinician": seed.new_clinician,
+        "admin": seed.admin,
+    }.get(role)
+    if user is None:
+        return
+    if role == "admin":  # the admin's home is the Django admin, not `/`
+        page.goto(live_server.url + reverse("admin:login"))
+        page.fill("#id_username", user.email)
+        page.fill("#id_password", factories.PASSWORD)
+        page.locator("input[type=submit]").click()
+        expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    else:
+        login(page, live_server, user.email)
+
+
+def visit_all(page, live_server, role: str, seed: Seed, check: Callable) -> dict:
+    """Open each of the role's pages and note what `check(page, visit)` finds on it."""
+    found = {}
+    for visit in PAGES[role]:
+        if visit.open_with:
+            visit.open_with(page, live_server.url)
+            where = f"{visit.name} ({visit.open_with.__name__})"
+        else:
+            url = visit.url(seed)
+            response = page.goto(live_server.url + url)
+            assert response.ok, f"{url} answered {response.status}"
+            where = url
+        problems = check(page, visit)
+        if problems:
+            found[where] = problems
+    return found
+
+
+@pytest.fixture
+def seed(patient, clinician, admin_user):
+    return build_seed(patient, clinician, admin_user)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
+@pytest.mark.parametrize("role", PAGES.keys())
+def test_every_page_has_no_serious_accessibility_violation(page, live_server, seed, role, viewport):
+    page.set_viewport_size(viewport)
+    sign_in(page, live_server, role, seed)
+
+    found = visit_all(
+        page, live_server, role, seed, lambda page, visit: axe_violations(page, visit.skip_rules)
+    )
+
+    assert not found, "axe-core found serious or critical violations:\n" + "\n".join(
+        f"{where}:\n{describe_violations(violations)}" for where, violations in found.items()
+    )
+
+
+@pytest.mark.parametrize("role", PAGES.keys())
+def test_every_field_a_person_fills_in_has_a_label(page, live_server, seed, role):
+    page.set_viewport_size(VIEWPORTS["phone"])
+    sign_in(page, live_server, role, seed)
+
+    found = visit_all(
+        page,
+        live_server,
+        role,
+        seed,
+        lambda page, visit: unlabelled_fields(page, visit.labels_exempt),
+    )
+
+    assert not found, "fields without a label:\n" + "\n".join(
+        f"{where}: {', '.join(fields)}" for where, fields in found.items()
+    )
