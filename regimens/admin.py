@@ -8,7 +8,7 @@ from django.contrib import admin
 from .models import PHASE_FIELDS, Phase, PhaseTemplate, Regimen, RegimenChange, RegimenTemplate
 
 
-class PhaseTemplateInline(admin.TabularInline):
+class PhaseTemplateInline(admin.StackedInline):  # stacked: each field has its label
     model = PhaseTemplate
     extra = 0
     min_num = 1
@@ -23,7 +23,7 @@ class RegimenTemplateAdmin(admin.ModelAdmin):
     inlines = [PhaseTemplateInline]
 
 
-class PhaseInline(admin.TabularInline):
+class PhaseInline(admin.StackedInline):
     model = Phase
     extra = 0
     can_delete = False
