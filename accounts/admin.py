@@ -38,6 +38,13 @@ class UserAdmin(BaseUserAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None and obj.is_patient else []
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is CareTeamMembership:
+            # Each grant and removal is audited with the admin who made it (sharing/audit.py).
+            for inline_form in formset.forms:
+                inline_form.instance.acted_by = request.user
+        super().save_formset(request, form, formset, change)
+
 
 @admin.register(CareTeamMembership)
 class CareTeamMembershipAdmin(admin.ModelAdmin):
@@ -45,6 +52,19 @@ class CareTeamMembershipAdmin(admin.ModelAdmin):
     list_filter = ["source"]
     autocomplete_fields = ["patient", "clinician"]
     search_fields = ["patient__name", "patient__email", "clinician__name", "clinician__email"]
+
+    # Each grant and removal is audited with the admin who made it (sharing/audit.py).
+    def save_model(self, request, obj, form, change):
+        obj.acted_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        obj.acted_by = request.user
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            self.delete_model(request, membership)
 
 
 @admin.register(RecordView)

@@ -51,6 +51,7 @@ def _delete_clinician(clinician) -> None:
         User.objects.lock(clinician.pk)
         # One by one, so that each patient's record version and care-team audit see it.
         for membership in CareTeamMembership.objects.filter(clinician=clinician):
+            membership.acted_by = clinician  # for the audit (sharing/audit.py)
             membership.delete()
         Invitation.objects.filter(clinician=clinician).delete()
         if not RecordView.objects.filter(viewer=clinician).exists():

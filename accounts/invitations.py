@@ -122,12 +122,14 @@ def _join(invitation, patient, now) -> None:
     if not CareTeamMembership.objects.filter(
         patient=patient, clinician=invitation.clinician
     ).exists():
-        CareTeamMembership.objects.create(
+        membership = CareTeamMembership(
             patient=patient,
             clinician=invitation.clinician,
             source=CareTeamMembership.Source.INVITATION,
             created_at=now,
         )
+        membership.acted_by = patient  # the audit names who granted it (sharing/audit.py)
+        membership.save()
     invitation.accepted_at = now
     invitation.accepted_by = patient
     invitation.save(update_fields=["accepted_at", "accepted_by"])

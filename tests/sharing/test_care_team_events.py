@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from accounts import invitations
 from accounts.models import CareTeamMembership
 from sharing.models import CareTeamEvent, ShareCode
 from tests import factories
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 GRANTED, REMOVED = CareTeamEvent.Kind.GRANTED, CareTeamEvent.Kind.REMOVED
 SHARE_CODE, ADMIN = CareTeamMembership.Source.SHARE_CODE, CareTeamMembership.Source.ADMIN
+INVITATION = CareTeamMembership.Source.INVITATION
 
 
 def events(patient) -> list[tuple]:
@@ -117,3 +119,33 @@ def test_the_audit_page_makes_a_fixed_number_of_queries(
     with django_assert_num_queries(4):
         page = read(patient_client.get(reverse("record_views")))
     assert len(page.text("care-team-event")) == 3
+
+
+def test_the_admin_site_records_the_admin_who_granted_and_removed(patient, admin_user, client):
+    client.force_login(admin_user)
+    doctor = factories.ClinicianFactory(name="Dr Admin-Added")
+    client.post(
+        reverse("admin:accounts_careteammembership_add"),
+        {
+            "patient": patient.pk,
+            "clinician": doctor.pk,
+            "source": ADMIN,
+            "created_at_0": "2026-11-01",
+            "created_at_1": "09:00",
+        },
+    )
+    row = CareTeamMembership.objects.get(patient=patient, clinician=doctor)
+    client.post(reverse("admin:accounts_careteammembership_delete", args=[row.pk]), {"post": "yes"})
+
+    assert events(patient)[-2:] == [
+        (GRANTED, "Dr Admin-Added", ADMIN, "Ada Admin"),
+        (REMOVED, "Dr Admin-Added", ADMIN, "Ada Admin"),
+    ]
+
+
+def test_an_accepted_invitation_is_granted_by_the_patient(patient, clinician):
+    doctor = factories.ClinicianFactory(name="Dr Inviter", email="inviter@example.org")
+    invitation = invitations.invite(doctor, name=patient.name, email=patient.email)
+    invitations.accept_as_patient(invitation, patient)
+
+    assert events(patient)[-1] == (GRANTED, "Dr Inviter", INVITATION, "Pat Patient")
