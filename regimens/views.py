@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.access import clinician_patient_or_404
 from doses.dashboard import current_regimen
@@ -93,7 +96,9 @@ def prescribe(request, patient_id):
                 form.add_error(None, exc)
             else:
                 messages.success(
-                    request, f"{chosen.name} prescribed from {data['start_date']:%-d %B %Y}."
+                    request,
+                    _("%(name)s prescribed from %(day)s.")
+                    % {"name": chosen.name, "day": date_format(data["start_date"], "j F Y")},
                 )
                 return _record(patient)
     else:
@@ -148,8 +153,10 @@ def advance(request, patient_id):
         patient_id,
         action="advance",
         perform=actions.advance_phase,
-        done="Moved on to the next phase.",
-        title=lambda regimen: f"Advance from “{regimen.current_phase.label}”",
+        done=_lazy("Moved on to the next phase."),
+        title=lambda regimen: (
+            _("Advance from “%(label)s”") % {"label": regimen.current_phase.label}
+        ),
     )
 
 
@@ -160,8 +167,8 @@ def end(request, patient_id):
         patient_id,
         action="end",
         perform=actions.end_regimen,
-        done="Regimen ended. Nothing more is due.",
-        title=lambda regimen: f"End “{regimen.name}”",
+        done=_lazy("Regimen ended. Nothing more is due."),
+        title=lambda regimen: _("End “%(name)s”") % {"name": regimen.name},
     )
 
 
@@ -182,9 +189,15 @@ def change_phase(request, patient_id, phase_id):
             regimen.refresh_from_db()
             phase.refresh_from_db()
             due = (
-                f" Next injection due {regimen.next_due:%A %-d %B %Y}." if regimen.next_due else ""
+                " "
+                + _("Next injection due %(day)s.")
+                % {"day": date_format(regimen.next_due, "l j F Y")}
+                if regimen.next_due
+                else ""
             )
-            messages.success(request, f"Phase changed from now on ({phase.label}).{due}")
+            messages.success(
+                request, _("Phase changed from now on (%(label)s).") % {"label": phase.label} + due
+            )
             return _record(patient)
     return render(
         request,
@@ -212,7 +225,7 @@ def lab_review(request, patient_id):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Next lab review saved.")
+            messages.success(request, _("Next lab review saved."))
             return _record(patient)
     return render(
         request,

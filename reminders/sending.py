@@ -28,6 +28,9 @@ from django.db.models import OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from doses.dashboard import CHECKIN_EVERY
@@ -282,30 +285,29 @@ def deliver(connection, message: EmailMessage) -> str:
 
 def day_text(day: date, today: date) -> str:
     """ "Tuesday 24 November", with the year when it is not this year's."""
-    text = f"{day:%A} {day.day} {day:%B}"
-    return text if day.year == today.year else f"{text} {day.year}"
+    return date_format(day, "l j F" if day.year == today.year else "l j F Y")
 
 
 def when_text(day: date, today: date) -> str:
     days = (day - today).days
     if days == 0:
-        return "today"
+        return _("today")
     if days == 1:
-        return "tomorrow"
-    return f"in {days} days"
+        return _("tomorrow")
+    return ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
 
 
 def subject_for(reminder: Reminder, today: date) -> str:
     when = when_text(reminder.on, today)
     if reminder.kind in (Kind.DUE_SOON, Kind.DUE_TODAY):
-        return f"B12 injection due {when}"
+        return _("B12 injection due %(when)s") % {"when": when}
     if reminder.kind == Kind.OVERDUE:
-        return f"Your B12 injection was due on {day_text(reminder.on, today)}"
+        return _("Your B12 injection was due on %(day)s") % {"day": day_text(reminder.on, today)}
     if reminder.kind == Kind.LAB_REVIEW:
         if reminder.on < today:
-            return f"Your blood test was due on {day_text(reminder.on, today)}"
-        return f"Blood test due {when}"
-    return "Time for your weekly check-in"
+            return _("Your blood test was due on %(day)s") % {"day": day_text(reminder.on, today)}
+        return _("Blood test due %(when)s") % {"when": when}
+    return _("Time for your weekly check-in")
 
 
 def absolute(name: str) -> str:
@@ -317,7 +319,9 @@ def compose(batch: Batch, reminders: list[Reminder]) -> EmailMessage:
     subject = subject_for(reminders[0], today)
     if len(reminders) > 1:
         more = len(reminders) - 1
-        subject += f" (and {more} more reminder{'s' * (more != 1)})"
+        subject += " " + ngettext(
+            "(and %(more)d more reminder)", "(and %(more)d more reminders)", more
+        ) % {"more": more}
     phase = batch.regimen.current_phase
     context = {
         "name": batch.patient.get_short_name(),

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import clinician_patient_or_404, log_view, patient_or_404
@@ -147,15 +149,21 @@ def clinic_dose(request, patient_id):
     patient = clinician_patient_or_404(request.user, patient_id)
     regimen = current_regimen(patient)
     if regimen is None or regimen.status != Regimen.Status.ACTIVE:
-        messages.error(request, "This patient has no active regimen to record a dose against.")
+        messages.error(request, _("This patient has no active regimen to record a dose against."))
         return redirect("patient_record", patient_id=patient.pk)
     form, dose = dose_form_submission(
         request, regimen, administered_by=DoseLog.AdministeredBy.CLINIC
     )
     if dose is not None:
         regimen.refresh_from_db()
-        due = f" Next due {regimen.next_due:%A %-d %B %Y}." if regimen.next_due else ""
-        messages.success(request, f"Clinic injection recorded for {patient.name}.{due}")
+        due = (
+            " " + _("Next due %(day)s.") % {"day": date_format(regimen.next_due, "l j F Y")}
+            if regimen.next_due
+            else ""
+        )
+        messages.success(
+            request, _("Clinic injection recorded for %(name)s.") % {"name": patient.name} + due
+        )
         return redirect("patient_record", patient_id=patient.pk)
     return render(
         request,
@@ -180,11 +188,12 @@ def add_note(request, patient_id):
             form.cleaned_data["text"],
             token=form.cleaned_data["submission_token"],
         )
-        messages.success(request, "Note added to the record.")
+        messages.success(request, _("Note added to the record."))
     else:
         messages.error(
             request,
-            "The note was not saved: "
+            _("The note was not saved:")
+            + " "
             + " ".join(error for errors in form.errors.values() for error in errors),
         )
     return redirect("patient_record", patient_id=patient.pk)

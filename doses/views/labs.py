@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.access import clinician_patient_or_404, require_patient
 from doses import actions
@@ -16,7 +17,7 @@ def _enter_lab(request, patient, done):
     form = LabForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
         try:
-            lab, _ = actions.record_lab(
+            lab, _created = actions.record_lab(
                 patient,
                 request.user,
                 token=form.cleaned_data["submission_token"],
@@ -25,7 +26,9 @@ def _enter_lab(request, patient, done):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"{lab.get_analyte_display()} result saved.")
+            messages.success(
+                request, _("%(test)s result saved.") % {"test": lab.get_analyte_display()}
+            )
             return done
     return render(
         request,

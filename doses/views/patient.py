@@ -12,6 +12,8 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import log_view, require_patient
@@ -84,8 +86,10 @@ def _logged_message(dose) -> str:
     regimen = dose.regimen
     regimen.refresh_from_db()
     if regimen.next_due:
-        return f"Injection recorded. Next injection due {regimen.next_due:%A %-d %B %Y}."
-    return "Injection recorded. Your course is complete: nothing more is due."
+        return _("Injection recorded. Next injection due %(day)s.") % {
+            "day": date_format(regimen.next_due, "l j F Y")
+        }
+    return _("Injection recorded. Your course is complete: nothing more is due.")
 
 
 @login_required
@@ -98,14 +102,19 @@ def skip_dose(request):
     # The same form sent twice: the first was recorded; answer as it was answered.
     repeated = valid and actions.already_recorded(DoseLog, token, patient)
     if not repeated and (regimen.next_due is None or regimen.next_due > patient.today()):
-        messages.error(request, "Only a dose that is due today or overdue can be skipped.")
+        messages.error(request, _("Only a dose that is due today or overdue can be skipped."))
         return redirect("home")
     if valid:
         if not repeated:
             actions.skip_dose(regimen, request.user, form.cleaned_data["reason"], token=token)
             regimen.refresh_from_db()
-        due = f" Next injection due {regimen.next_due:%A %-d %B %Y}." if regimen.next_due else ""
-        messages.success(request, "Dose marked as skipped." + due)
+        due = (
+            " "
+            + _("Next injection due %(day)s.") % {"day": date_format(regimen.next_due, "l j F Y")}
+            if regimen.next_due
+            else ""
+        )
+        messages.success(request, _("Dose marked as skipped.") + due)
         return redirect("home")
     return render(request, "doses/skip_dose.html", {"form": form, "regimen": regimen})
 
@@ -132,7 +141,7 @@ def dose_detail(request, pk):
 def correct_dose(request, pk):
     dose = dose_or_404(request.user, pk, write=True)
     if dose.deleted_at:
-        messages.error(request, "Restore this injection before correcting it.")
+        messages.error(request, _("Restore this injection before correcting it."))
         return redirect(dose_detail_url(dose))
     form = CorrectDoseForm(request.POST or None, instance=dose, regimen=dose.regimen)
     if request.method == "POST" and form.is_valid():
@@ -144,7 +153,7 @@ def correct_dose(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Injection corrected. The previous version is kept below.")
+            messages.success(request, _("Injection corrected. The previous version is kept below."))
             return redirect(dose_detail_url(dose))
     return render(
         request, "doses/correct_dose.html", {"form": form, "dose": dose, "regimen": dose.regimen}
@@ -162,7 +171,7 @@ def delete_dose(request, pk):
     form = DeleteForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     actions.delete_dose(dose, request.user, reason)
-    messages.warning(request, "Injection deleted. You can undo this from its page.")
+    messages.warning(request, _("Injection deleted. You can undo this from its page."))
     return redirect(dose_detail_url(dose))
 
 
@@ -171,7 +180,7 @@ def delete_dose(request, pk):
 def restore_dose(request, pk):
     dose = dose_or_404(request.user, pk, write=True)
     actions.restore_dose(dose, request.user)
-    messages.success(request, "Injection restored.")
+    messages.success(request, _("Injection restored."))
     return redirect(dose_detail_url(dose))
 
 
@@ -187,13 +196,13 @@ def checkin(request):
     patient = require_patient(request.user)
     form = CheckinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        entry, _ = actions.record_checkin(
+        entry, _created = actions.record_checkin(
             patient,
             request.user,
             token=form.cleaned_data["submission_token"],
             **form.entry_values(),
         )
-        messages.success(request, "Check-in saved.")
+        messages.success(request, _("Check-in saved."))
         return redirect("checkin_detail", pk=entry.pk)
     return render(
         request,

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import require_patient
@@ -49,7 +50,7 @@ def supply_new(request):
     form = SupplyForm(request.POST or None, patient=patient, regimen=current_regimen(patient))
     if request.method == "POST" and form.is_valid():
         try:
-            supply, _ = stock.add_supply(
+            supply, _created = stock.add_supply(
                 patient,
                 request.user,
                 token=form.cleaned_data["submission_token"],
@@ -58,7 +59,9 @@ def supply_new(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Supply added: {stock.describe(supply)}.")
+            messages.success(
+                request, _("Supply added: %(supply)s.") % {"supply": stock.describe(supply)}
+            )
             return redirect("supplies")
     return _form_page(request, form)
 
@@ -67,21 +70,21 @@ def supply_new(request):
 def supply_correct(request, pk):
     supply = supply_or_404(request.user, pk)
     if supply.deleted_at:
-        messages.error(request, "Restore this supply before correcting it.")
+        messages.error(request, _("Restore this supply before correcting it."))
         return redirect("supplies")
     form = CorrectSupplyForm(request.POST or None, instance=supply, patient=supply.patient)
     if request.method == "POST" and form.is_valid():
         try:
-            _, changed = stock.correct_supply(
+            _supply, changed = stock.correct_supply(
                 supply, request.user, form.cleaned_data["reason"], **form.supply_values()
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             if changed:
-                messages.success(request, "Supply corrected. The previous values are kept.")
+                messages.success(request, _("Supply corrected. The previous values are kept."))
             else:
-                messages.info(request, "Nothing was changed.")
+                messages.info(request, _("Nothing was changed."))
             return redirect("supplies")
     return _form_page(request, form, supply)
 
@@ -94,7 +97,9 @@ def supply_delete(request, pk):
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     stock.delete_supply(supply, request.user, reason)
     messages.warning(
-        request, f"Supply removed: {stock.describe(supply)}. Use “Undo” below to bring it back."
+        request,
+        _("Supply removed: %(supply)s. Use “Undo” below to bring it back.")
+        % {"supply": stock.describe(supply)},
     )
     return redirect("supplies")
 
@@ -104,5 +109,7 @@ def supply_delete(request, pk):
 def supply_restore(request, pk):
     supply = supply_or_404(request.user, pk)
     stock.restore_supply(supply, request.user)
-    messages.success(request, f"Supply restored: {stock.describe(supply)}.")
+    messages.success(
+        request, _("Supply restored: %(supply)s.") % {"supply": stock.describe(supply)}
+    )
     return redirect("supplies")

@@ -1,0 +1,323 @@
+"""Every user-facing string goes through gettext, and English is shipped as a catalogue.
+
+Three things are checked: no template shows words that are not marked for translation (read
+with Django's own template lexer); the shipped catalogue (locale/en/LC_MESSAGES/django.po and
+its compiled .mo) holds every message the sources mark; and the marking is real: the English
+pages read as before, and a sentence replaced in a catalogue is what a page then shows.
+"""
+
+import re
+import shutil
+import struct
+import subprocess
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.template.base import Lexer, TokenType
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from tests import factories
+from tests.pages import PageText
+
+TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
+LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
+
+# Words a template may show without marking, and why. Keep this short.
+ALLOWED_WORDS = {
+    "B12 log": "the product's name, the same in every language",
+    "mcg/mL": "a unit symbol (micrograms per millilitre), international",
+    "mcg": "a unit symbol (micrograms), international",
+    "mL": "a unit symbol (millilitres), international",
+    "pg/mL": "a unit symbol (picograms per millilitre), international",
+}
+
+# Attributes whose values a person reads or hears (a screen reader speaks aria-label).
+READ_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "aria-valuetext")
+
+PLACEHOLDER = "\x00"
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_ENTITY = re.compile(r"&#?\w+;")
+_ATTRIBUTE = re.compile(rf"""\b({"|".join(READ_ATTRIBUTES)})\s*=\s*("[^"]*"|'[^']*')""")
+_TAG = re.compile(r"<[^<>]*>")
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
+def _without_template_code(source: str) -> str:
+    """The template's own text, with every tag, variable and translated block replaced by a
+    placeholder, and comment blocks dropped."""
+    parts = []
+    skip_until = None
+    for token in Lexer(source).tokenize():
+        if token.token_type == TokenType.BLOCK:
+            name = token.contents.split()[0] if token.contents else ""
+            if skip_until:
+                if name == skip_until:
+                    skip_until = None
+                continue
+            if name in ("blocktranslate", "blocktrans"):
+                skip_until = "end" + name
+            elif name == "comment":
+                skip_until = "endcomment"
+            parts.append(PLACEHOLDER)
+        elif skip_until:
+            continue
+        elif token.token_type == TokenType.TEXT:
+            parts.append(token.contents)
+        elif token.token_type == TokenType.VAR:
+            parts.append(PLACEHOLDER)
+    return "".join(parts)
+
+
+def _has_words(text: str) -> bool:
+    for allowed in sorted(ALLOWED_WORDS, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(allowed)}(?!\w)", " ", text)
+    return bool(_LETTERS.search(text))
+
+
+def unmarked_text(source: str, is_html: bool = True) -> list[str]:
+    """The pieces of a template's text that a person would read and that are not marked."""
+    text = _without_template_code(source)
+    found = []
+    if is_html:
+        text = _COMMENT.sub(PLACEHOLDER, text)
+        found += [
+            f"{name}={value}"
+            for name, value in _ATTRIBUTE.findall(text)
+            if _has_words(_ENTITY.sub(" ", value))
+        ]
+        text = _TAG.sub(PLACEHOLDER, text)
+    text = _ENTITY.sub(" ", text)
+    for piece in text.split(PLACEHOLDER):
+        piece = " ".join(piece.split())
+        if _has_words(piece):
+            found.append(piece)
+    return found
+
+
+def all_templates() -> list[Path]:
+    return sorted(path for path in TEMPLATES_DIR.rglob("*") if path.suffix in (".html", ".txt"))
+
+
+def test_every_template_marks_its_words_for_translation():
+    failures = {}
+    for path in all_templates():
+        found = unmarked_text(path.read_text(), is_html=path.suffix == ".html")
+        if found:
+            failures[str(path.relative_to(TEMPLATES_DIR))] = found
+    report = "\n".join(f"{name}: {found}" for name, found in failures.items())
+    assert not failures, "Words not marked for translation:\n" + report
+
+
+# --- the shipped catalogue holds every marked message -------------------------------------
+
+PO_FILE = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
+_PO_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+_PO_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _po_string(lines: list[str]) -> str:
+    text = "".join(m.group(1) for line in lines for m in _PO_STRING.finditer(line))
+    return re.sub(r"\\(.)", lambda m: _PO_ESCAPES.get(m.group(1), m.group(1)), text)
+
+
+def read_po(path: Path) -> set[tuple[str, str]]:
+    """The (context, msgid) pairs of a .po file, obsolete (#~) entries left out."""
+    entries, keyword, parts, entry = set(), None, [], {}
+
+    def close():
+        if keyword:
+            entry[keyword] = _po_string(parts)
+
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if line.startswith("#") or not line.strip():
+            close()
+            keyword, parts = None, []
+            if not line.strip() and "msgid" in entry:
+                for key in ("msgid", "msgid_plural"):
+                    if entry.get(key):
+                        entries.add((entry.get("msgctxt", ""), entry[key]))
+                entry = {}
+            continue
+        match = re.match(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s", line)
+        if match:
+            close()
+            keyword, parts = match.group(1), [line[match.end() :]]
+        else:
+            parts.append(line)
+    return entries
+
+
+def template_messages() -> dict[tuple[str, str], str]:
+    """Every (context, msgid) the templates look up, as Django itself reads the tags: the
+    literal of each {% translate %} and the singular/plural text of each {% blocktranslate %}."""
+    from django.template import engines
+    from django.templatetags.i18n import BlockTranslateNode, TranslateNode
+
+    engine = engines["django"].engine
+    found = {}
+    for path in all_templates():
+        template = engine.from_string(path.read_text())
+        for node in template.nodelist.get_nodes_by_type(TranslateNode):
+            var = node.filter_expression.var
+            if getattr(var, "literal", None) is not None:
+                context = node.message_context.resolve({}) if node.message_context else ""
+                found[(context, str(var.literal))] = path.name
+        for node in template.nodelist.get_nodes_by_type(BlockTranslateNode):
+            context = node.message_context.resolve({}) if node.message_context else ""
+            found[(context or "", node.render_token_list(node.singular)[0])] = path.name
+            if node.plural:
+                found[(context or "", node.render_token_list(node.plural)[0])] = path.name
+    return found
+
+
+def test_the_shipped_catalogue_holds_every_message_the_templates_use():
+    shipped = read_po(PO_FILE)
+    missing = {key: name for key, name in template_messages().items() if key not in shipped}
+    assert not missing, (
+        "Run `manage.py makemessages -l en` and `compilemessages`; not in django.po: "
+        + "; ".join(f"{name}: {msgid!r}" for (_, msgid), name in missing.items())
+    )
+
+
+def test_the_shipped_catalogue_holds_every_message_the_python_code_marks():
+    """xgettext reads the apps as makemessages does; msgcmp lists any msgid it found that the
+    shipped django.po lacks."""
+    xgettext, msgcmp = shutil.which("xgettext"), shutil.which("msgcmp")
+    if not (xgettext and msgcmp):
+        pytest.skip("GNU gettext (xgettext, msgcmp) is not installed")
+    sources = sorted(
+        str(path)
+        for app in APPS
+        for path in (Path(settings.BASE_DIR) / app).rglob("*.py")
+        if "migrations" not in path.parts
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = Path(tmp) / "python.pot"
+        subprocess.run(  # noqa: S603 (fixed arguments: the project's own files)
+            [xgettext, "--language=Python", "--from-code=UTF-8", "--output", str(pot)]
+            + [f"--keyword={keyword}" for keyword in XGETTEXT_KEYWORDS]
+            + sources,
+            check=True,
+            capture_output=True,
+        )
+        if not pot.exists():  # nothing marked at all
+            pytest.fail("xgettext found no marked message in the apps")
+        result = subprocess.run(  # noqa: S603 (fixed arguments)
+            [msgcmp, "--use-untranslated", str(PO_FILE), str(pot)],
+            capture_output=True,
+            text=True,
+        )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_compiled_catalogue_is_newer_than_its_source():
+    mo_file = PO_FILE.with_suffix(".mo")
+    assert mo_file.exists(), "Run `manage.py compilemessages`"
+    assert mo_file.stat().st_mtime >= PO_FILE.stat().st_mtime - 1, "Run compilemessages"
+
+
+APPS = ("accounts", "regimens", "doses", "reminders", "sharing", "config")
+# As django-admin makemessages passes them (django/core/management/commands/makemessages.py).
+XGETTEXT_KEYWORDS = (
+    "gettext_noop",
+    "gettext_lazy",
+    "ngettext_lazy:1,2",
+    "pgettext:1c,2",
+    "npgettext:1c,2,3",
+    "pgettext_lazy:1c,2",
+    "npgettext_lazy:1c,2,3",
+)
+
+
+# --- the marking is real: English reads as before, and a catalogue changes the page --------
+
+
+def write_mo(path: Path, messages: dict[str, str]) -> None:
+    """A GNU .mo file holding `messages` (msgid to msgstr), with a UTF-8 header."""
+    messages = {"": "Content-Type: text/plain; charset=UTF-8\n", **messages}
+    ids = sorted(messages)
+    keys = [key.encode() for key in ids]
+    values = [messages[key].encode() for key in ids]
+    header = 7 * 4
+    start_keys = header
+    start_values = start_keys + len(ids) * 8
+    data_start = start_values + len(ids) * 8
+    key_table, value_table, blob = [], [], b""
+    for text in keys:
+        key_table += [len(text), data_start + len(blob)]
+        blob += text + b"\0"
+    for text in values:
+        value_table += [len(text), data_start + len(blob)]
+        blob += text + b"\0"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        struct.pack("<7I", 0x950412DE, 0, len(ids), start_keys, start_values, 0, 0)
+        + struct.pack(f"<{len(key_table)}I", *key_table)
+        + struct.pack(f"<{len(value_table)}I", *value_table)
+        + blob
+    )
+
+
+class Headings(PageText):
+    def __init__(self):
+        super().__init__()
+        self.h1, self.muted, self.buttons = [], [], []
+
+    def sinks(self, tag, attrs):
+        classes = (attrs.get("class") or "").split()
+        if tag == "h1":
+            return [self.h1.append]
+        if tag == "p" and "text-muted" in classes:
+            return [self.muted.append]
+        if tag == "button":
+            return [self.buttons.append]
+        return []
+
+
+def read(response) -> Headings:
+    page = Headings()
+    page.feed(response.content.decode())
+    return page
+
+
+@pytest.fixture
+def log_form(patient_client, patient):
+    factories.regimen_for(patient, timezone.localdate() - timedelta(days=3))
+    return lambda: read(patient_client.get(reverse("log_dose")))
+
+
+@pytest.mark.django_db
+def test_the_english_pages_read_as_before(log_form, patient_client):
+    with translation.override("en"):
+        page = log_form()
+        home = patient_client.get(reverse("home")).content.decode()
+    assert page.h1 == ["Log injection"]
+    assert "Save injection" in page.buttons
+    assert any(line.endswith("prescribed 1000 mcg") for line in page.muted), page.muted
+    assert '<html lang="en">' in home
+    assert "Next injection" in home
+    assert "How you have been" in home
+
+
+@pytest.mark.django_db
+def test_a_catalogue_replaces_the_marked_sentences_on_a_real_page(log_form, tmp_path):
+    write_mo(
+        tmp_path / "en" / "LC_MESSAGES" / "django.mo",
+        {
+            "Log injection": "Record a shot",
+            "Save injection": "Keep this shot",
+            "prescribed %(dose)s mcg": "the plan says %(dose)s mcg",
+        },
+    )
+    with override_settings(LOCALE_PATHS=[tmp_path]), translation.override("en"):
+        page = log_form()
+    assert page.h1 == ["Record a shot"]
+    assert "Keep this shot" in page.buttons
+    assert any(line.endswith("the plan says 1000 mcg") for line in page.muted), page.muted
