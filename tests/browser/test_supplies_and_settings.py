@@ -87,7 +87,7 @@ def test_supply_from_home_card_used_by_injection_removed_and_restored(page, live
     expect(cells.nth(0)).to_contain_text(f"lot {LOT}")
     expect(cells.nth(1)).to_contain_text("2 mL of 2 mL")
     expect(cells.nth(1)).to_contain_text("2 doses at 1000 mcg")
-    expect(cells.nth(2)).to_have_text(table_date(expires))
+    expect(cells.nth(2).locator("time")).to_have_text(table_date(expires))
     expect(cells.nth(3)).to_have_text(table_date(today))
     # 2 mL at 1 mL a dose: the next two injections are covered, the third is not.
     first, second, third = due_dates(regimen, 3)
