@@ -57,7 +57,7 @@ def _locked_code(patient, pk, status) -> ShareCode:
     User.objects.lock(patient.pk)
     try:
         code = (
-            ShareCode.objects.select_for_update()
+            ShareCode.objects.select_for_update(of=("self",))  # the clinician may be null
             .select_related("clinician")
             .get(pk=pk, patient=patient, status=status)
         )
