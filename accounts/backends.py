@@ -21,7 +21,7 @@ def _select(alias: str) -> str:
     quote = connections[alias].ops.quote_name
     meta = User._meta
     columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
-    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names from the model
+    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608  # nosec B608 - names from the model
 
 
 class UserBackend(ModelBackend):
