@@ -18,8 +18,10 @@ run: $(STAMP)
 	DJANGO_DEBUG=true $(BIN)/python manage.py seed_demo
 	DJANGO_DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# One worker per core (pytest-xdist); tests that share something outside the database are
+# grouped onto one worker with xdist_group.
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -14,7 +14,8 @@ from django.test import override_settings
 
 from config.cache import RedisCache
 
-pytestmark = pytest.mark.django_db
+# One Redis database for the whole file: under pytest-xdist its tests share one worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("redis")]
 
 URL = "redis://127.0.0.1:6379/13"
 
