@@ -165,13 +165,18 @@ def resend_to(email: str) -> None:
         resend(user)
 
 
+def link_works(user, token: str) -> bool:
+    """Whether the link would activate the account now; it changes nothing."""
+    return user.awaiting_verification and verification_tokens.check_token(user, token)
+
+
 def verify(user, token: str) -> bool:
     """Activate the account the link names, once. Another request with the same link finds
     the account verified, and the token no longer matches it."""
     with transaction.atomic():
         User.objects.lock(user.pk)
         user.refresh_from_db()
-        if not (user.awaiting_verification and verification_tokens.check_token(user, token)):
+        if not link_works(user, token):
             return False
         user.is_active = True
         user.awaiting_verification = False

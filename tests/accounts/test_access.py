@@ -876,7 +876,7 @@ MATRIX: dict[str, Page] = {
     "verify_email": Page(
         args=lambda record: ["OTk5OTk5", "not-a-valid-token"],  # user 999999: none
         get=everyone(OWN, anonymous=PUBLIC),
-        post=everyone(NOT_ALLOWED),
+        post=everyone(OWN, anonymous=PUBLIC),
     ),
     "invitation": Page(
         args=lambda record: ["not-a-real-invitation"],

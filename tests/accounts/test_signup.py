@@ -28,6 +28,7 @@ FORM = {
     "time_zone": "Europe/Lisbon",
 }
 CHECK_EMAIL = "We have sent an email to the address you gave."
+CONFIRM = "Confirm and sign in"
 LINK_DEAD = "This confirmation link has expired or has already been used."
 LINK = re.compile(r"http\S+/accounts/verify/[^/\s]+/[^/\s]+/")
 
@@ -43,7 +44,12 @@ def links_to(address: str) -> list[str]:
 
 
 def open_link(client, link: str):
-    return client.get(urlsplit(link).path, follow=True)
+    """Open the emailed link and, where it asks, press "Confirm and sign in", as a person does."""
+    path = urlsplit(link).path
+    page = client.get(path, follow=True)
+    if page.redirect_chain or CONFIRM not in page.content.decode():
+        return page
+    return client.post(path, follow=True)
 
 
 def signed_in_as(client) -> str | None:
@@ -110,6 +116,27 @@ def test_the_link_confirms_the_address_signs_in_and_lands_on_the_home(client):
     assert "No active regimen" in page  # the home tells a new patient what to do next
     assert "Set up my injections" in page
     assert "Sam Signup" in page
+
+
+def test_opening_the_link_only_asks_so_a_mail_scanner_uses_nothing_up(client):
+    sign_up(client)
+    [link] = links_to("sam@example.org")
+    scanner = client.__class__()  # a mail filter fetching every link in the message
+    page = scanner.get(urlsplit(link).path).content.decode()
+    assert CONFIRM in page and "Welcome, Sam Signup." in page
+    assert not User.objects.get(email="sam@example.org").is_active
+    assert signed_in_as(scanner) is None
+    open_link(client, link)  # the patient, later, still gets in
+    assert signed_in_as(client) == str(User.objects.get(email="sam@example.org").pk)
+
+
+def test_confirming_with_a_wrong_token_does_nothing(client):
+    sign_up(client)
+    [link] = links_to("sam@example.org")
+    response = client.post(urlsplit(link).path[:-3] + "xx/")
+    assert LINK_DEAD in response.content.decode()
+    assert not User.objects.get(email="sam@example.org").is_active
+    assert signed_in_as(client) is None
 
 
 def test_a_link_used_twice_gets_a_page_offering_a_new_one(client):
