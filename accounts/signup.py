@@ -1,5 +1,6 @@
 """A patient signs up: the account is made inactive ("awaiting verification") and a link is
-emailed; opening it activates the account. Nothing here tells anyone whether an address
+emailed; opening it and confirming activates the account. An account not confirmed within
+KEEP_UNCONFIRMED is deleted the next time anyone signs up. Nothing here tells anyone whether an address
 already has an account: every request ends on the same "check your email" page, and only the
 mailbox learns more.
 
@@ -38,6 +39,7 @@ SIGNUP_WINDOW = timedelta(hours=1)
 SIGNUP_LIMIT = 10  # requests an hour from one client address
 EMAILS_PER_ADDRESS = 3  # emails an hour to one address
 KEEP_ATTEMPTS = timedelta(days=1)
+KEEP_UNCONFIRMED = timedelta(days=30)  # an account never confirmed is then forgotten
 
 
 class VerificationTokenGenerator(PasswordResetTokenGenerator):
@@ -77,11 +79,29 @@ def allowed(client: str, email: str, *, now=None) -> tuple[bool, bool]:
     since = now - SIGNUP_WINDOW
     digest = _digest(email)
     SignupAttempt.objects.filter(at__lt=now - KEEP_ATTEMPTS).delete()
+    forget_unconfirmed(now)
     if SignupAttempt.objects.filter(client=client, at__gte=since).count() >= SIGNUP_LIMIT:
         return False, False
     emailed = SignupAttempt.objects.filter(email_digest=digest, at__gte=since).count()
     SignupAttempt.objects.create(client=client, email_digest=digest, at=now)
     return True, emailed < EMAILS_PER_ADDRESS
+
+
+def forget_unconfirmed(now) -> int:
+    """Delete the accounts whose address was never confirmed within KEEP_UNCONFIRMED: nobody
+    ever signed in to them, so they hold nothing but the sign-up form. Their address can then
+    sign up afresh. Returns how many went."""
+    stale = User.objects.filter(
+        awaiting_verification=True,
+        is_active=False,
+        last_login__isnull=True,
+        date_joined__lt=now - KEEP_UNCONFIRMED,
+    )
+    count = stale.count()
+    if count:
+        stale.delete()
+        logger.info("Forgot %d sign-ups never confirmed", count)
+    return count
 
 
 def absolute(path: str) -> str:

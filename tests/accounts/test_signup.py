@@ -309,6 +309,24 @@ def test_attempts_keep_no_email_address_and_old_ones_are_removed(client):
     assert SignupAttempt.objects.count() == 1
 
 
+def test_a_sign_up_never_confirmed_is_forgotten_after_30_days_and_the_address_is_free(client):
+    sign_up(client)
+    sign_up(client, email="confirmed@example.org")
+    open_link(client.__class__(), links_to("confirmed@example.org")[0])
+    almost = timezone.now() + signup.KEEP_UNCONFIRMED - timedelta(hours=1)
+    with time_machine.travel(almost):
+        sign_up(client.__class__(), email="someone@example.org", ip="198.51.100.7")
+    assert User.objects.filter(email="sam@example.org").exists()  # not yet
+    later = timezone.now() + signup.KEEP_UNCONFIRMED + timedelta(hours=1)
+    with time_machine.travel(later):
+        sign_up(client.__class__(), email="another@example.org", ip="198.51.100.8")
+        assert not User.objects.filter(email="sam@example.org").exists()
+        assert User.objects.get(email="confirmed@example.org").is_active  # confirmed: kept
+        response = sign_up(client.__class__(), ip="198.51.100.9", follow=True, name="Sam Again")
+    assert CHECK_EMAIL in response.content.decode()
+    assert User.objects.get(email="sam@example.org").name == "Sam Again"
+
+
 # Accounts made otherwise ------------------------------------------------------------------
 
 
