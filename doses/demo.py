@@ -12,6 +12,7 @@ from accounts.models import CareTeamMembership, User
 from regimens import actions as regimen_actions
 from regimens.loading import load_example_templates
 from regimens.models import Regimen, RegimenTemplate
+from sharing import actions as sharing
 
 from . import actions
 from .dashboard import site_last_used, suggest_site
@@ -176,10 +177,15 @@ def load_demo() -> list[tuple[str, str, bool]]:
             maintenance_from=regimen.phase_first_event_on,
         )
         _labs(pat, start)
+        # Dr Lindqvist entered a share code Pat made: Pat has a request to approve or decline.
+        _, code = sharing.create_code(pat)
+        sharing.enter_code(doc2, code)
     if "patient2@example.com" in created:
         today = pat2.today()
         regimen = Regimen.from_template(
             RegimenTemplate.objects.get(name=UK_TEMPLATE), pat2, today - timedelta(days=6)
         )
+        # Sam entered it from the prescription: Dr Lindqvist sees it flagged to confirm.
+        Regimen.objects.filter(pk=regimen.pk).update(entered_by=pat2)
         _give_until(regimen, pat2, rng, today, late_every=99)
     return report
