@@ -4,9 +4,10 @@ Building the home takes a handful of queries and most of a request's time, yet a
 it far more often than anything on it changes. Each patient has a `record_version`; every
 committed change to a row the home is built from (injections, check-ins, labs, the regimen and
 its phases, supplies, the care team) raises it, through the model signals below. The rendered
-home is cached under a key that names the version, the patient's time zone and the hour in
-that zone (the page says "in 3 days" and "not checked in this week"), so a cached page is never
-used once anything it shows has changed or the hour has turned. The version is read with the
+home is cached under a key that names the version, the patient's time zone, the request's
+language and the hour in that zone (the page says "in 3 days" and "not checked in this
+week"), so a cached page is never used once anything it shows has changed or the hour has
+turned. The version is read with the
 user at the start of the request, before the home's own queries: a page built while a change
 commits is stored under the old version, which nothing asks for again.
 
@@ -23,6 +24,7 @@ import hashlib
 from django.conf import settings
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
+from django.utils import translation
 
 from accounts.models import CareTeamMembership, User
 from regimens.models import Phase, Regimen
@@ -66,7 +68,8 @@ def connect() -> None:
 
 def home_key(patient) -> str:
     hour = patient.local_now().strftime("%Y-%m-%dT%H")
-    return f"home:{patient.pk}:{patient.record_version}:{patient.time_zone}:{hour}"
+    language = translation.get_language()
+    return f"home:{patient.pk}:{patient.record_version}:{patient.time_zone}:{hour}:{language}"
 
 
 def page_key(patient) -> str:

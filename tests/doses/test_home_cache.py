@@ -240,6 +240,18 @@ def test_a_new_name_shows_on_the_cached_page_at_once(patient, regimen, patient_c
     assert "Patricia Patient" in page.split("</nav>")[0]
 
 
+def test_a_page_cached_in_one_language_is_not_served_in_another(
+    patient, regimen, patient_client, settings
+):
+    settings.LANGUAGES = [("en", "English"), ("de", "German")]
+    with frozen(START + timedelta(days=3)):
+        english = patient_client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        german = patient_client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        again = patient_client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en">' in english and '<html lang="en">' in again
+    assert '<html lang="de">' in german
+
+
 def test_a_message_shows_once_on_a_cached_page(patient, regimen, patient_client):
     with frozen(START + timedelta(days=3)):
         home(patient_client)
