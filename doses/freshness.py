@@ -7,9 +7,9 @@ its phases, supplies, the care team) raises it, through the model signals below.
 home is cached under a key that names the version, the patient's time zone, the request's
 language and the hour in that zone (the page says "in 3 days" and "not checked in this
 week"), so a cached page is never used once anything it shows has changed or the hour has
-turned. The version is read with the
-user at the start of the request, before the home's own queries: a page built while a change
-commits is stored under the old version, which nothing asks for again.
+turned. The version is read with the user at the start of the request, before the home's own
+queries: a page built while a change commits is stored under the old version, which nothing
+asks for again.
 
 The raise is part of the change's own transaction, so the new version and the new rows commit
 together (and a rolled-back change raises nothing). It writes the patient's row, which every
