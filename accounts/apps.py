@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts and care teams"
+    verbose_name = _("Accounts and care teams")
 
     def ready(self):
         # A new session is stamped as renewed when its user signs in (accounts/middleware.py);

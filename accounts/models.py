@@ -8,12 +8,15 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
-            "%(value)s is not a time zone name such as Europe/London.", params={"value": value}
+            gettext("%(value)s is not a time zone name such as Europe/London."),
+            params={"value": value},
         )
 
 
@@ -47,9 +50,9 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
-        PATIENT = "patient", "Patient"
-        CLINICIAN = "clinician", "Clinician"
-        ADMIN = "admin", "Admin"
+        PATIENT = "patient", _("Patient")
+        CLINICIAN = "clinician", _("Clinician")
+        ADMIN = "admin", _("Admin")
 
     email = models.EmailField(unique=True)
     name = models.CharField(max_length=150)
@@ -58,7 +61,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=64,
         default="UTC",
         validators=[validate_time_zone],
-        help_text="IANA name, for example Europe/London; dates are shown in this zone.",
+        help_text=_("IANA name, for example Europe/London; dates are shown in this zone."),
     )
     is_active = models.BooleanField(default=True)
     # A patient who signed up and has not yet opened the link emailed to them: inactive until
@@ -112,9 +115,9 @@ class CareTeamMembership(models.Model):
     """A clinician's access to one patient's record. A clinician reaches a patient only here."""
 
     class Source(models.TextChoices):
-        ADMIN = "admin", "Granted by an admin"
-        INVITATION = "invitation", "Clinician's invitation, accepted"
-        SHARE_CODE = "share_code", "Patient's share code"
+        ADMIN = "admin", _("Granted by an admin")
+        INVITATION = "invitation", _("Clinician's invitation, accepted")
+        SHARE_CODE = "share_code", _("Patient's share code")
 
     patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="care_team")
     clinician = models.ForeignKey(User, on_delete=models.CASCADE, related_name="patients_cared")
@@ -142,9 +145,9 @@ class CareTeamMembership(models.Model):
 
     def clean(self):
         if self.patient_id and self.patient.role != User.Role.PATIENT:
-            raise ValidationError({"patient": "Only patients have care teams."})
+            raise ValidationError({"patient": gettext("Only patients have care teams.")})
         if self.clinician_id and self.clinician.role != User.Role.CLINICIAN:
-            raise ValidationError({"clinician": "Only clinicians join care teams."})
+            raise ValidationError({"clinician": gettext("Only clinicians join care teams.")})
 
 
 class RecordView(models.Model):

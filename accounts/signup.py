@@ -1,8 +1,8 @@
 """A patient signs up: the account is made inactive ("awaiting verification") and a link is
 emailed; opening it and confirming activates the account. An account not confirmed within
-KEEP_UNCONFIRMED is deleted the next time anyone signs up. Nothing here tells anyone whether an address
-already has an account: every request ends on the same "check your email" page, and only the
-mailbox learns more.
+KEEP_UNCONFIRMED is deleted the next time anyone signs up. Nothing here tells anyone whether
+an address already has an account: every request ends on the same "check your email" page,
+and only the mailbox learns more.
 
 The link's token is Django's password-reset token with its own salt: it names the user and a
 time, and its hash covers the account's state (awaiting verification, password, last sign-in),

@@ -9,6 +9,7 @@ import io
 from datetime import date, timedelta
 
 import matplotlib
+from django.utils.translation import gettext
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
@@ -68,12 +69,18 @@ def symptoms_chart(checkins, injections, phases, symptoms, *, compact=False) -> 
         band.set_gid(f"phase-{index}")
     if injections:
         marks = axes.vlines(
-            injections, 0, 10, colors="#adb5bd", linewidth=0.8, zorder=1, label="injection"
+            injections,
+            0,
+            10,
+            colors="#adb5bd",
+            linewidth=0.8,
+            zorder=1,
+            label=gettext("injection"),
         )
         marks.set_gid("injections")
     if not checkins:
-        _empty(axes, "No check-ins yet")
-        return _svg(figure, "Symptoms (0 none – 10 worst)")
+        _empty(axes, gettext("No check-ins yet"))
+        return _svg(figure, gettext("Symptoms (0 none – 10 worst)"))
     days = [day for day, _ in checkins]
     for (key, name), colour in zip(symptoms, SYMPTOM_COLOURS, strict=False):
         (line,) = axes.plot(
@@ -87,11 +94,11 @@ def symptoms_chart(checkins, injections, phases, symptoms, *, compact=False) -> 
         )
         line.set_gid(f"symptom-{key}")
     axes.set_ylim(0, 10.5)
-    axes.set_ylabel("score")
+    axes.set_ylabel(gettext("score"))
     _dates_axis(axes, days)
     if not compact:
         axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
-    return _svg(figure, "Symptoms (0 none – 10 worst)")
+    return _svg(figure, gettext("Symptoms (0 none – 10 worst)"))
 
 
 def lab_chart(name: str, unit: str, results, typical: tuple | None, *, compact=False) -> str:
@@ -99,7 +106,11 @@ def lab_chart(name: str, unit: str, results, typical: tuple | None, *, compact=F
     figure, axes = _figure(compact)
     if typical:
         band = axes.axhspan(
-            float(typical[0]), float(typical[1]), color="#d1e7dd", zorder=0, label="typical range"
+            float(typical[0]),
+            float(typical[1]),
+            color="#d1e7dd",
+            zorder=0,
+            label=gettext("typical range"),
         )
         band.set_gid("typical-range")
     if results:
@@ -114,9 +125,10 @@ def lab_chart(name: str, unit: str, results, typical: tuple | None, *, compact=F
         line.set_gid("lab-values")
         _dates_axis(axes, [d for d, _ in results])
     else:
-        _empty(axes, "No results yet")
+        _empty(axes, gettext("No results yet"))
     axes.set_ylabel(unit)
-    return _svg(figure, f"{name} ({unit}; typical range shaded, your lab may differ)")
+    title = gettext("%(test)s (%(unit)s; typical range shaded, your lab may differ)")
+    return _svg(figure, title % {"test": name, "unit": unit})
 
 
 def intervals_chart(intervals, *, compact=False) -> str:
@@ -124,8 +136,8 @@ def intervals_chart(intervals, *, compact=False) -> str:
     `intervals`: [(date of the injection, actual days since the one before, prescribed days)]."""
     figure, axes = _figure(compact)
     if not intervals:
-        _empty(axes, "Two injections are needed to show an interval")
-        return _svg(figure, "Days between injections")
+        _empty(axes, gettext("Two injections are needed to show an interval"))
+        return _svg(figure, gettext("Days between injections"))
     days = [d for d, _, _ in intervals]
     (prescribed,) = axes.step(
         days,
@@ -134,7 +146,7 @@ def intervals_chart(intervals, *, compact=False) -> str:
         color="#6c757d",
         linestyle="--",
         linewidth=1,
-        label="prescribed",
+        label=gettext("prescribed"),
     )
     prescribed.set_gid("prescribed-interval")
     (actual,) = axes.plot(
@@ -144,15 +156,15 @@ def intervals_chart(intervals, *, compact=False) -> str:
         linestyle="none",
         color="#0d6efd",
         markersize=3.5,
-        label="actual",
+        label=gettext("actual"),
     )
     actual.set_gid("actual-intervals")
-    axes.set_ylabel("days")
+    axes.set_ylabel(gettext("days"))
     axes.set_ylim(bottom=0)
     _dates_axis(axes, days)
     if not compact:
         axes.legend(loc="upper left", fontsize=7, frameon=False)
-    return _svg(figure, "Days between injections")
+    return _svg(figure, gettext("Days between injections"))
 
 
 def wear_off_chart(points, symptoms, interval_days: float | None, *, compact=False) -> str:
@@ -160,8 +172,8 @@ def wear_off_chart(points, symptoms, interval_days: float | None, *, compact=Fal
     `points`: wearoff.Point list; `symptoms`: [(key, name)]."""
     figure, axes = _figure(compact)
     if not points:
-        _empty(axes, "Check-ins during maintenance will show here")
-        return _svg(figure, "Symptoms by days since the last injection")
+        _empty(axes, gettext("Check-ins during maintenance will show here"))
+        return _svg(figure, gettext("Symptoms by days since the last injection"))
     for (key, name), colour in zip(symptoms, SYMPTOM_COLOURS, strict=False):
         dots = axes.scatter(
             [p.days for p in points],
@@ -174,15 +186,19 @@ def wear_off_chart(points, symptoms, interval_days: float | None, *, compact=Fal
         dots.set_gid(f"wearoff-{key}")
     if interval_days:
         due = axes.axvline(
-            interval_days, color="#dc3545", linestyle="--", linewidth=1, label="next injection due"
+            interval_days,
+            color="#dc3545",
+            linestyle="--",
+            linewidth=1,
+            label=gettext("next injection due"),
         )
         due.set_gid("interval-end")
-    axes.set_xlabel("days since the injection")
-    axes.set_ylabel("score")
+    axes.set_xlabel(gettext("days since the injection"))
+    axes.set_ylabel(gettext("score"))
     axes.set_ylim(0, 10.5)
     if not compact:
         axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
-    return _svg(figure, "Symptoms by days since the last injection")
+    return _svg(figure, gettext("Symptoms by days since the last injection"))
 
 
 def phase_periods(doses, today: date) -> list[tuple[str, str, date, date]]:

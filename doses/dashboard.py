@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import care_team
 from regimens import reference, schedule
@@ -73,16 +74,22 @@ def phase_progress(regimen: Regimen, today: date) -> PhaseProgress | None:
         given = regimen.given_in_phase
         return PhaseProgress(
             phase,
-            f"dose {min(given + 1, phase.end_value)} of {phase.end_value} next, {given} given",
+            _("dose %(next)s of %(total)s next, %(given)s given")
+            % {"next": min(given + 1, phase.end_value), "total": phase.end_value, "given": given},
             given,
             phase.end_value,
         )
     if phase.end_rule == EndRule.AFTER_DAYS:
         began = regimen.phase_first_event_on
         days = (today - began).days if began else 0
-        return PhaseProgress(phase, f"day {days} of {phase.end_value}", days, phase.end_value)
+        text = _("day %(day)s of %(total)s") % {"day": days, "total": phase.end_value}
+        return PhaseProgress(phase, text, days, phase.end_value)
     since = regimen.phase_first_event_on or regimen.phase_entered_on
-    return PhaseProgress(phase, f"{phase.get_kind_display().lower()} since {since:%-d %B %Y}")
+    text = _("%(phase)s since %(day)s") % {
+        "phase": phase.get_kind_display().lower(),
+        "day": f"{since:%-d %B %Y}",
+    }
+    return PhaseProgress(phase, text)
 
 
 @dataclass

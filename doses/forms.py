@@ -5,7 +5,10 @@ import uuid
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.functional import lazy
 from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from regimens import reference
 from regimens.models import MAX_DOSE_MCG, PhaseKind
@@ -27,7 +30,9 @@ class TokenMixin(forms.Form):
         if field == "submission_token":
             field, error = (
                 None,
-                ("This form was altered or is out of date: reload the page and submit it again."),
+                gettext(
+                    "This form was altered or is out of date: reload the page and submit it again."
+                ),
             )
         super().add_error(field, error)
 
@@ -49,15 +54,15 @@ class SiteSelect(forms.Select):
 
 class DoseForm(TokenMixin, forms.ModelForm):
     administered_at = forms.DateTimeField(
-        label="When",
+        label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-        help_text="In your time zone.",
+        help_text=_("In your time zone."),
     )
 
     # Range and presence are checked once, by the model (validate_dose_mcg and clean()).
     dose_mcg = forms.IntegerField(
-        label="Dose (mcg)",
+        label=_("Dose (mcg)"),
         required=False,
         widget=forms.NumberInput(attrs={"min": 1, "max": MAX_DOSE_MCG, "step": 1}),
     )
@@ -80,7 +85,13 @@ class DoseForm(TokenMixin, forms.ModelForm):
             "site": forms.RadioSelect,
             "reaction_notes": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"reaction_notes": "Reaction or notes", "lot_number": "Lot number"}
+        labels = {
+            "route": _("Route"),
+            "site": _("Site"),
+            "lot_number": _("Lot number"),
+            "administered_by": _("Administered by"),
+            "reaction_notes": _("Reaction or notes"),
+        }
 
     SITE_PICKER = True  # the site is chosen on the body map / radio list (_site_picker.html)
 
@@ -120,8 +131,8 @@ class CorrectDoseForm(DoseForm):
     reason = forms.CharField(
         max_length=300,
         required=False,
-        label="Why are you correcting it?",
-        help_text="Optional, kept with the previous version.",
+        label=_("Why are you correcting it?"),
+        help_text=_("Optional, kept with the previous version."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -136,13 +147,13 @@ class CorrectDoseForm(DoseForm):
 class SkipForm(TokenMixin):
     reason = forms.CharField(
         max_length=300,
-        label="Why was it skipped?",
-        widget=forms.TextInput(attrs={"placeholder": "For example: out of stock, unwell"}),
+        label=_("Why was it skipped?"),
+        widget=forms.TextInput(attrs={"placeholder": _("For example: out of stock, unwell")}),
     )
 
 
 class DeleteForm(forms.Form):
-    reason = forms.CharField(max_length=300, required=False, label="Reason (optional)")
+    reason = forms.CharField(max_length=300, required=False, label=_("Reason (optional)"))
 
 
 class CheckinForm(TokenMixin, forms.ModelForm):
@@ -150,19 +161,20 @@ class CheckinForm(TokenMixin, forms.ModelForm):
         choices=[(item, item) for item in reference.side_effects()],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Side effects since your last injection",
+        label=_("Side effects since your last injection"),
     )
     allergy_signs = forms.MultipleChoiceField(
         choices=SymptomEntry.ALLERGY_SIGNS,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Signs of a severe allergic reaction",
+        label=_("Signs of a severe allergic reaction"),
     )
 
     class Meta:
         model = SymptomEntry
         fields = [*SymptomEntry.SYMPTOMS, "side_effects", "allergy_signs", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+        labels = {"note": _("Note")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,7 +186,7 @@ class CheckinForm(TokenMixin, forms.ModelForm):
             field.widget = forms.NumberInput(
                 attrs={"type": "range", "min": 0, "max": 10, "step": 1, "class": "form-range"}
             )
-            field.help_text = "0 none, 10 worst imaginable"
+            field.help_text = gettext("0 none, 10 worst imaginable")
 
     def entry_values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -182,26 +194,26 @@ class CheckinForm(TokenMixin, forms.ModelForm):
 
 class NoteForm(TokenMixin):
     text = forms.CharField(
-        max_length=4000, label="Clinical note", widget=forms.Textarea(attrs={"rows": 3})
+        max_length=4000, label=_("Clinical note"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class RangeForm(forms.Form):
     first = forms.DateField(
         required=False,
-        label="From",
+        label=_("From"),
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
     last = forms.DateField(
         required=False,
-        label="To",
+        label=_("To"),
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("first") and data.get("last") and data["first"] > data["last"]:
-            raise forms.ValidationError("The start of the range is after its end.")
+            raise forms.ValidationError(gettext("The start of the range is after its end."))
         return data
 
 
@@ -209,19 +221,19 @@ class TriageFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
-        label="Search by name or email",
+        label=_("Search by name or email"),
         widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
     )
     phase = forms.ChoiceField(
         required=False,
-        choices=[("", "Any phase"), *PhaseKind.choices],
-        label="Phase",
+        choices=[("", _("Any phase")), *PhaseKind.choices],
+        label=_("Phase"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     status = forms.ChoiceField(
         required=False,
-        choices=[("", "Any status"), *STATUSES],
-        label="Status",
+        choices=[("", _("Any status")), *STATUSES],
+        label=_("Status"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
@@ -246,12 +258,17 @@ def unit_choices() -> list[tuple[str, str]]:
 
 
 class LabForm(TokenMixin, forms.ModelForm):
-    unit = forms.ChoiceField(choices=unit_choices(), widget=UnitSelect)
+    unit = forms.ChoiceField(label=_("Unit"), choices=unit_choices(), widget=UnitSelect)
 
     class Meta:
         model = LabResult
         fields = ["analyte", "taken_on", "value", "unit", "note"]
-        labels = {"taken_on": "Date drawn", "value": "Result"}
+        labels = {
+            "analyte": _("Analyte"),
+            "taken_on": _("Date drawn"),
+            "value": _("Result"),
+            "note": _("Note"),
+        }
         widgets = {
             "taken_on": forms.DateInput(attrs={"type": "date"}),
             "note": forms.Textarea(attrs={"rows": 2}),
@@ -273,9 +290,14 @@ def _limits(model, name: str) -> tuple:
     return low, high
 
 
-def _bounded(field_class, model, name: str, message: str, **kwargs):
+# A message with the limits filled in, translated when it is shown (not when the form class is
+# made, before any request has chosen a language).
+_filled_in = lazy(lambda message, values: message % values, str)
+
+
+def _bounded(field_class, model, name: str, message, **kwargs):
     low, high = _limits(model, name)
-    text = message.format(low=low, high=f"{high:,}")
+    text = _filled_in(message, {"low": low, "high": f"{high:,}"})
     keys = ("required", "invalid", "min_value", "max_value", "max_decimal_places", "max_digits")
     return field_class(
         label=capfirst(model._meta.get_field(name).verbose_name),
@@ -295,32 +317,34 @@ class SupplyForm(TokenMixin, forms.ModelForm):
         forms.IntegerField,
         Supply,
         "concentration_mcg_per_ml",
-        "Enter the strength on the label in mcg per mL, from {low} to {high} "
-        "(1 mg/mL is 1000 mcg/mL).",
+        _(
+            "Enter the strength on the label in mcg per mL, from %(low)s to %(high)s "
+            "(1 mg/mL is 1000 mcg/mL)."
+        ),
     )
     container_ml = _bounded(
         forms.DecimalField,
         Supply,
         "container_ml",
-        "Enter the volume of each vial or ampoule in mL, from {low} to {high}.",
+        _("Enter the volume of each vial or ampoule in mL, from %(low)s to %(high)s."),
         decimal_places=2,
     )
     count = _bounded(
         forms.IntegerField,
         Supply,
         "count",
-        "Enter how many vials or ampoules, from {low} to {high}.",
+        _("Enter how many vials or ampoules, from %(low)s to %(high)s."),
     )
     expires_on = forms.DateField(
-        label="Expiry date",
+        label=_("Expiry date"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"required": "Enter the expiry date printed on the box or label."},
+        error_messages={"required": _("Enter the expiry date printed on the box or label.")},
     )
     received_on = forms.DateField(
-        label="In use from",
+        label=_("In use from"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Injections given from this day on are taken from this supply.",
-        error_messages={"required": "Enter the day you start using it (today or earlier)."},
+        help_text=_("Injections given from this day on are taken from this supply."),
+        error_messages={"required": _("Enter the day you start using it (today or earlier).")},
     )
 
     NEW = True  # a new supply may not be expired already
@@ -328,8 +352,8 @@ class SupplyForm(TokenMixin, forms.ModelForm):
     class Meta:
         model = Supply
         fields = list(Supply.VERSIONED_FIELDS)  # what a correction keeps is what was entered
-        labels = {"lot_number": "Lot number"}
-        error_messages = {"medication": {"required": "Choose the product."}}
+        labels = {"lot_number": _("Lot number"), "note": _("Note")}
+        error_messages = {"medication": {"required": _("Choose the product.")}}
 
     def __init__(self, *args, patient, regimen=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -358,8 +382,8 @@ class CorrectSupplyForm(SupplyForm):
     reason = forms.CharField(
         max_length=300,
         required=False,
-        label="Why are you correcting it?",
-        help_text="Optional, kept with the previous values.",
+        label=_("Why are you correcting it?"),
+        help_text=_("Optional, kept with the previous values."),
     )
 
     NEW = False

@@ -4,6 +4,8 @@ days after the last injection each was drawn. Three queries, whatever the number
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from django.utils.translation import pgettext
+
 from .models import DoseLog, LabRange, LabResult
 
 
@@ -23,6 +25,12 @@ class LabRow:
         if self.lab.value_canonical > self.range.high:
             return "high"
         return ""
+
+    @property
+    def position_text(self) -> str:
+        """The position in words, for the page (`position` is the code the exports read)."""
+        words = {"low": pgettext("lab result", "low"), "high": pgettext("lab result", "high")}
+        return words.get(self.position, "")
 
 
 def lab_rows(patient, limit: int | None = None) -> list[LabRow]:

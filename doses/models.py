@@ -15,6 +15,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from regimens import reference
 from regimens.models import Medication, Route, validate_dose_mcg
@@ -24,18 +26,18 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 def validate_not_future(moment) -> None:
     if moment and moment > timezone.now() + FUTURE_TOLERANCE:
-        raise ValidationError("This time is in the future. Enter when it happened.")
+        raise ValidationError(gettext("This time is in the future. Enter when it happened."))
 
 
 class DoseLog(models.Model):
     class Status(models.TextChoices):
-        GIVEN = "given", "Given"
-        SKIPPED = "skipped", "Skipped"
+        GIVEN = "given", _("Given")
+        SKIPPED = "skipped", _("Skipped")
 
     class AdministeredBy(models.TextChoices):
-        SELF = "self", "Myself"
-        CARER = "carer", "A carer or family member"
-        CLINIC = "clinic", "Clinic or nurse"
+        SELF = "self", _("Myself")
+        CARER = "carer", _("A carer or family member")
+        CLINIC = "clinic", _("Clinic or nurse")
 
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doses"
@@ -47,16 +49,16 @@ class DoseLog(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The phase the dose belonged to when it was recorded.",
+        help_text=_("The phase the dose belonged to when it was recorded."),
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.GIVEN)
     administered_at = models.DateTimeField(
-        "time",
+        _("time"),
         validators=[validate_not_future],
-        help_text="When it was given, or for a skip, the day it was due.",
+        help_text=_("When it was given, or for a skip, the day it was due."),
     )
     dose_mcg = models.IntegerField(
-        "dose (mcg)",
+        _("dose (mcg)"),
         null=True,
         blank=True,
         validators=[validate_dose_mcg],
@@ -64,18 +66,18 @@ class DoseLog(models.Model):
     route = models.CharField(max_length=2, choices=Route.choices, blank=True)
     site = models.CharField(max_length=5, choices=reference.site_choices(), blank=True)
     medication = models.CharField(
-        "product",
+        _("product"),
         max_length=20,
         choices=Medication.choices,
         blank=True,
-        help_text="Defaults to the regimen's medication.",
+        help_text=_("Defaults to the regimen's medication."),
     )
     concentration_mcg_per_ml = models.PositiveIntegerField(
-        "strength (mcg/mL)",
+        _("strength (mcg/mL)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100_000)],
-        help_text="Defaults to the regimen's product strength.",
+        help_text=_("Defaults to the regimen's product strength."),
     )
     lot_number = models.CharField(max_length=40, blank=True)
     administered_by = models.CharField(
@@ -110,18 +112,18 @@ class DoseLog(models.Model):
         errors = {}
         if self.is_given:
             if self.dose_mcg is None:
-                errors["dose_mcg"] = "Enter a dose from 1 to 10,000 mcg."
+                errors["dose_mcg"] = gettext("Enter a dose from 1 to 10,000 mcg.")
             if not self.route:
-                errors["route"] = "Choose the route."
+                errors["route"] = gettext("Choose the route.")
             if not self.site:
-                errors["site"] = "Choose where it was injected."
+                errors["site"] = gettext("Choose where it was injected.")
             elif self.route and self.site not in reference.sites_for_route(self.route):
-                errors["site"] = (
-                    f"{reference.site_name(self.site)} is not a site for "
-                    f"{Route(self.route).label.lower()} injections."
-                )
+                errors["site"] = gettext("%(site)s is not a site for %(route)s injections.") % {
+                    "site": reference.site_name(self.site),
+                    "route": Route(self.route).label.lower(),
+                }
         elif not self.skip_reason.strip():
-            errors["skip_reason"] = "Say why the dose was skipped."
+            errors["skip_reason"] = gettext("Say why the dose was skipped.")
         if errors:
             raise ValidationError(errors)
 
@@ -174,36 +176,36 @@ class DoseLogVersion(KeptVersion):
     """The values a DoseLog had before one change, and who made the change."""
 
     class Change(models.TextChoices):
-        CORRECTED = "corrected", "Corrected"
-        DELETED = "deleted", "Deleted"
-        RESTORED = "restored", "Restored"
+        CORRECTED = "corrected", _("Corrected")
+        DELETED = "deleted", _("Deleted")
+        RESTORED = "restored", _("Restored")
 
     dose = models.ForeignKey(DoseLog, on_delete=models.CASCADE, related_name="versions")
     change = models.CharField(max_length=10, choices=Change.choices)
-    previous = models.JSONField(help_text="The record's values before this change.")
+    previous = models.JSONField(help_text=_("The record's values before this change."))
 
     def previous_display(self) -> list[tuple[str, str]]:
         """The previous values as (label, text) pairs for the history page."""
         prev = self.previous
         when = timezone.localtime(datetime.fromisoformat(prev["administered_at"]))
         rows = [
-            ("Status", DoseLog.Status(prev["status"]).label),
-            ("Time", date_format(when, "j M Y, H:i")),
+            (gettext("Status"), str(DoseLog.Status(prev["status"]).label)),
+            (gettext("Time"), date_format(when, "j M Y, H:i")),
         ]
         if prev["status"] == DoseLog.Status.GIVEN:
             rows += [
-                ("Dose", f"{prev['dose_mcg']} mcg"),
+                (gettext("Dose"), f"{prev['dose_mcg']} mcg"),
                 (
-                    "Product",
-                    Medication(prev["medication"]).label if prev.get("medication") else "–",
+                    gettext("Product"),
+                    str(Medication(prev["medication"]).label) if prev.get("medication") else "–",
                 ),
-                ("Route", Route(prev["route"]).label),
-                ("Site", reference.site_name(prev["site"])),
+                (gettext("Route"), str(Route(prev["route"]).label)),
+                (gettext("Site"), reference.site_name(prev["site"])),
             ]
             if prev.get("lot_number"):
-                rows.append(("Lot", prev["lot_number"]))
+                rows.append((gettext("Lot"), prev["lot_number"]))
         else:
-            rows.append(("Reason", prev.get("skip_reason", "")))
+            rows.append((gettext("Reason"), prev.get("skip_reason", "")))
         return rows
 
 
@@ -212,9 +214,9 @@ class SymptomEntry(models.Model):
 
     SYMPTOMS = tuple(item["key"] for item in reference.symptoms())
     ALLERGY_SIGNS = (
-        ("hives", "Hives or widespread itchy rash"),
-        ("breathing", "Trouble breathing or wheezing"),
-        ("swelling", "Swelling of the face, lips, tongue or throat"),
+        ("hives", _("Hives or widespread itchy rash")),
+        ("breathing", _("Trouble breathing or wheezing")),
+        ("swelling", _("Swelling of the face, lips, tongue or throat")),
     )
 
     patient = models.ForeignKey(
@@ -237,7 +239,7 @@ class SymptomEntry(models.Model):
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]
-        verbose_name_plural = "symptom entries"
+        verbose_name_plural = _("symptom entries")
         indexes = [models.Index(fields=["patient", "-recorded_at"], name="checkin_patient_time")]
 
     def __str__(self):
@@ -246,10 +248,10 @@ class SymptomEntry(models.Model):
     def clean(self):
         unknown = set(self.side_effects) - set(reference.side_effects())
         if unknown:
-            raise ValidationError({"side_effects": "Choose side effects from the list."})
-        signs = {key for key, _ in self.ALLERGY_SIGNS}
+            raise ValidationError({"side_effects": gettext("Choose side effects from the list.")})
+        signs = {key for key, _name in self.ALLERGY_SIGNS}
         if set(self.allergy_signs) - signs:
-            raise ValidationError({"allergy_signs": "Choose signs from the list."})
+            raise ValidationError({"allergy_signs": gettext("Choose signs from the list.")})
 
     def scores(self) -> list[tuple[str, int]]:
         return [(item["name"], getattr(self, item["key"])) for item in reference.symptoms()]
@@ -288,7 +290,9 @@ class LabRange(models.Model):
 
     def clean(self):
         if self.low is not None and self.high is not None and self.low >= self.high:
-            raise ValidationError({"high": "The top of the range must be above its bottom."})
+            raise ValidationError(
+                {"high": gettext("The top of the range must be above its bottom.")}
+            )
 
     @property
     def unit(self) -> str:
@@ -330,22 +334,31 @@ class LabResult(models.Model):
             return
         info = reference.lab(self.analyte)
         if self.unit not in info["units"]:
-            raise ValidationError({"unit": f"Use one of: {', '.join(info['units'])}."})
+            raise ValidationError(
+                {"unit": gettext("Use one of: %(units)s.") % {"units": ", ".join(info["units"])}}
+            )
         if self.taken_on and self.patient_id and self.taken_on > self.patient.today():
-            raise ValidationError({"taken_on": "This date is in the future."})
+            raise ValidationError({"taken_on": gettext("This date is in the future.")})
         if self.value is None:
             return
         if self.value <= 0:
-            raise ValidationError({"value": "Enter the value from the lab report (above 0)."})
+            raise ValidationError(
+                {"value": gettext("Enter the value from the lab report (above 0).")}
+            )
         low, high = PLAUSIBLE[self.analyte]
         canonical = float(self.value) * info["units"][self.unit]
         if not low <= canonical <= high:
             raise ValidationError(
                 {
-                    "value": (
-                        f"{self.value.normalize():f} {self.unit} is not a plausible "
-                        f"{info['name']} result. Check the number and the unit."
+                    "value": gettext(
+                        "%(value)s %(unit)s is not a plausible %(test)s result. "
+                        "Check the number and the unit."
                     )
+                    % {
+                        "value": f"{self.value.normalize():f}",
+                        "unit": self.unit,
+                        "test": info["name"],
+                    }
                 }
             )
 
@@ -383,24 +396,25 @@ class Supply(models.Model):
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplies"
     )
-    medication = models.CharField("product", max_length=20, choices=Medication.choices)
+    medication = models.CharField(_("product"), max_length=20, choices=Medication.choices)
     concentration_mcg_per_ml = models.PositiveIntegerField(
-        "strength (mcg/mL)", validators=[MinValueValidator(1), MaxValueValidator(100_000)]
+        _("strength (mcg/mL)"), validators=[MinValueValidator(1), MaxValueValidator(100_000)]
     )
     container_ml = models.DecimalField(
-        "volume of each (mL)",
+        _("volume of each (mL)"),
         max_digits=6,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))],
-        help_text="1 for a 1 mL ampoule, 30 for a 30 mL multi-dose vial.",
+        help_text=_("1 for a 1 mL ampoule, 30 for a 30 mL multi-dose vial."),
     )
     count = models.PositiveSmallIntegerField(
-        "how many", validators=[MinValueValidator(1), MaxValueValidator(500)]
+        _("how many"), validators=[MinValueValidator(1), MaxValueValidator(500)]
     )
-    expires_on = models.DateField("expiry date")
+    expires_on = models.DateField(_("expiry date"))
     lot_number = models.CharField(max_length=40, blank=True)
     received_on = models.DateField(
-        "in use from", help_text="Injections given from this day on are taken from this supply."
+        _("in use from"),
+        help_text=_("Injections given from this day on are taken from this supply."),
     )
     note = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(
@@ -423,7 +437,7 @@ class Supply(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "supplies"
+        verbose_name_plural = _("supplies")
         ordering = ["expires_on", "pk"]
         indexes = [models.Index(fields=["patient", "expires_on"], name="supply_patient_expiry")]
 
@@ -447,10 +461,10 @@ class SupplyVersion(KeptVersion):
     """A supply's values before one correction, removal or restore."""
 
     class Change(models.TextChoices):
-        CORRECTED = "corrected", "Corrected"
-        DELETED = "deleted", "Removed"
-        RESTORED = "restored", "Restored"
+        CORRECTED = "corrected", _("Corrected")
+        DELETED = "deleted", _("Removed")
+        RESTORED = "restored", _("Restored")
 
     supply = models.ForeignKey(Supply, on_delete=models.CASCADE, related_name="versions")
     change = models.CharField(max_length=10, choices=Change.choices)
-    previous = models.JSONField(help_text="The supply's values before this change.")
+    previous = models.JSONField(help_text=_("The supply's values before this change."))

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
 from regimens import schedule
@@ -125,15 +126,19 @@ class SupplyStock:
 def previous_text(values: dict) -> str:
     container = ml_text(Fraction(Decimal(values["container_ml"])))
     product = product_text(values["medication"], values["concentration_mcg_per_ml"])
-    text = (
-        f"{values['count']} × {container} {product}, "
-        f"in use from {day_text(date.fromisoformat(values['received_on']))}, "
-        f"expires {day_text(date.fromisoformat(values['expires_on']))}"
-    )
+    text = gettext(
+        "%(count)s × %(container)s %(product)s, in use from %(received)s, expires %(expires)s"
+    ) % {
+        "count": values["count"],
+        "container": container,
+        "product": product,
+        "received": day_text(date.fromisoformat(values["received_on"])),
+        "expires": day_text(date.fromisoformat(values["expires_on"])),
+    }
     if values.get("lot_number"):
-        text += f", lot {values['lot_number']}"
+        text += gettext(", lot %(lot)s") % {"lot": values["lot_number"]}
     if values.get("note"):
-        text += f", note “{values['note']}”"
+        text += gettext(", note “%(note)s”") % {"note": values["note"]}
     return text
 
 
@@ -172,16 +177,28 @@ class SupplyOutlook:
     def summary(self) -> str:
         """One sentence on how far the supplies go, or "" with no schedule to walk."""
         n = self.covered
-        injections = f"{n} injection{'' if n == 1 else 's'}"
         if self.runs_out_on and n == 0:
-            due = day_text(self.runs_out_on)
-            return f"Your supplies do not cover your next injection, due {due}."
+            return gettext("Your supplies do not cover your next injection, due %(day)s.") % {
+                "day": day_text(self.runs_out_on)
+            }
         if self.runs_out_on:
-            return f"Supplies last until {day_text(self.last_covered)} ({injections})."
+            return ngettext(
+                "Supplies last until %(day)s (%(n)d injection).",
+                "Supplies last until %(day)s (%(n)d injections).",
+                n,
+            ) % {"day": day_text(self.last_covered), "n": n}
         if self.lasts_beyond:
-            return f"Supplies last beyond {day_text(self.lasts_beyond)} ({injections} or more)."
+            return ngettext(
+                "Supplies last beyond %(day)s (%(n)d injection or more).",
+                "Supplies last beyond %(day)s (%(n)d injections or more).",
+                n,
+            ) % {"day": day_text(self.lasts_beyond), "n": n}
         if self.next_two:
-            return f"Supplies last for the rest of your course ({injections})."
+            return ngettext(
+                "Supplies last for the rest of your course (%(n)d injection).",
+                "Supplies last for the rest of your course (%(n)d injections).",
+                n,
+            ) % {"n": n}
         return ""
 
 
@@ -307,21 +324,44 @@ def _project(result: SupplyOutlook, regimen) -> None:
 def _warn(result: SupplyOutlook) -> None:
     regimen = result.regimen
     if result.covered < len(result.next_two):
-        which = " and ".join(day_text(day) for day in result.next_two)
-        next_two = "next two injections" if len(result.next_two) == 2 else "next injection"
-        result.warnings.append(f"Your supplies will not last to your {next_two} ({which}).")
+        days = [day_text(day) for day in result.next_two]
+        if len(days) == 2:
+            text = gettext(
+                "Your supplies will not last to your next two injections "
+                "(%(first)s and %(second)s)."
+            ) % {"first": days[0], "second": days[1]}
+        else:
+            text = gettext("Your supplies will not last to your next injection (%(day)s).") % {
+                "day": days[0]
+            }
+        result.warnings.append(text)
     for stock in result.current:
         if stock.left_at_expiry:
-            lot = f" (lot {stock.supply.lot_number})" if stock.supply.lot_number else ""
-            result.warnings.append(
-                f"Your {stock.product}{lot} expires on {day_text(stock.supply.expires_on)} "
-                f"before it is used up: {ml_text(stock.left_at_expiry)} will be left."
-            )
+            values = {
+                "product": stock.product,
+                "lot": stock.supply.lot_number,
+                "day": day_text(stock.supply.expires_on),
+                "left": ml_text(stock.left_at_expiry),
+            }
+            if stock.supply.lot_number:
+                text = gettext(
+                    "Your %(product)s (lot %(lot)s) expires on %(day)s before it is used up: "
+                    "%(left)s will be left."
+                )
+            else:
+                text = gettext(
+                    "Your %(product)s expires on %(day)s before it is used up: "
+                    "%(left)s will be left."
+                )
+            result.warnings.append(text % values)
     usable = [s for s in result.current if s.usable]
     if regimen is not None and usable and not any(s.matches for s in usable):
         plan = product_text(regimen.medication, regimen.concentration_mcg_per_ml)
         result.warnings.append(
-            f"None of the supplies you have is {plan}, the product and strength in your plan."
+            gettext(
+                "None of the supplies you have is %(plan)s, the product and strength in your plan."
+            )
+            % {"plan": plan}
         )
 
 
@@ -334,13 +374,15 @@ def supply_problems(values: dict, today: date, *, new: bool) -> dict[str, str]:
     errors = {}
     expires, received = values.get("expires_on"), values.get("received_on")
     if received and received > today:
-        errors["received_on"] = "This date is in the future. Enter today or an earlier day."
-    if expires and new and expires < today:
-        errors["expires_on"] = (
-            f"This supply expired on {day_text(expires)}: an expired supply cannot be added."
+        errors["received_on"] = gettext(
+            "This date is in the future. Enter today or an earlier day."
         )
+    if expires and new and expires < today:
+        errors["expires_on"] = gettext(
+            "This supply expired on %(day)s: an expired supply cannot be added."
+        ) % {"day": day_text(expires)}
     elif expires and received and expires < received:
-        errors["expires_on"] = "The expiry date is before the day it is in use from."
+        errors["expires_on"] = gettext("The expiry date is before the day it is in use from.")
     return errors
 
 
@@ -374,7 +416,7 @@ def correct_supply(supply: Supply, by, reason: str = "", **values) -> tuple[Supp
     with transaction.atomic():
         supply = _locked(supply)
         if supply.deleted_at is not None:
-            raise ValidationError("Restore this supply before correcting it.")
+            raise ValidationError(gettext("Restore this supply before correcting it."))
         merged = {name: getattr(supply, name) for name in Supply.VERSIONED_FIELDS}
         problems = supply_problems({**merged, **values}, supply.patient.today(), new=False)
         if problems:

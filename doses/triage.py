@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from django.core.paginator import Paginator
 from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import CareTeamMembership, User
 from regimens import reference, schedule
@@ -22,10 +24,10 @@ from regimens.models import Regimen
 from .models import DoseLog, LabResult, SymptomEntry
 
 STATUSES = [
-    ("overdue", "Overdue"),
-    ("due_today", "Due today"),
-    ("upcoming", "Upcoming"),
-    ("none", "Nothing due"),
+    ("overdue", gettext_lazy("Overdue")),
+    ("due_today", gettext_lazy("Due today")),
+    ("upcoming", gettext_lazy("Upcoming")),
+    ("none", gettext_lazy("Nothing due")),
 ]
 TREND_POINTS = 3  # a change of total symptom score this large counts as a trend
 QUIET_DAYS = 14  # no check-in for this long is flagged
@@ -124,31 +126,31 @@ def _row(patient: User, now) -> Row:
     status = schedule.status(patient.next_due, today)
     flags = []
     if patient.regimen_id is None:
-        flags.append("No active regimen")
+        flags.append(_("No active regimen"))
     if status[0] == "overdue":
-        flags.append("Overdue")
+        flags.append(_("Overdue"))
     days = (now - patient.last_checkin_at).days if patient.last_checkin_at else None
     if days is None or days >= QUIET_DAYS:
-        flags.append("No recent check-in")
+        flags.append(_("No recent check-in"))
     trend = "–"
     if patient.last_total is not None and patient.previous_total is not None:
         change = patient.last_total - patient.previous_total
         if change >= TREND_POINTS:
-            trend = f"worse (+{change})"
-            flags.append("Symptoms worse")
+            trend = _("worse (+%(change)s)") % {"change": change}
+            flags.append(_("Symptoms worse"))
         elif change <= -TREND_POINTS:
-            trend = f"better ({change})"
+            trend = _("better (%(change)s)") % {"change": change}
         else:
-            trend = "steady"
+            trend = _("steady")
     if patient.symptoms_return_early:
-        flags.append("Symptoms return before the next injection")
+        flags.append(_("Symptoms return before the next injection"))
     if patient.next_lab_review is not None and patient.next_lab_review <= today:
-        flags.append("Lab review due")
+        flags.append(_("Lab review due"))
     if patient.last_allergy_signs:
-        flags.append("Allergy signs reported")
+        flags.append(_("Allergy signs reported"))
     low = reference.lab("b12")["typical_range"][0]
     if patient.b12_value is not None and patient.b12_value < low:
-        flags.append("B12 below typical range")
+        flags.append(_("B12 below typical range"))
     return Row(patient, status, trend, flags, days)
 
 

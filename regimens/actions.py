@@ -9,13 +9,13 @@ past doses keep the dose and phase they were recorded with).
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 
 from . import schedule
-from .models import EndRule, Phase, Regimen, RegimenChange
+from .models import EndRule, Phase, Regimen, RegimenChange, weekdays_error
 
 LAB_REVIEW_MONTHS = 3  # the first blood test after starting, unless the prescriber says otherwise
 CHANGEABLE = ("dose_mcg", "schedule_unit", "schedule_every", "schedule_weekdays")
@@ -43,8 +43,11 @@ def _record(
 
 
 def _relabel(phase: Phase) -> str:
-    """A phase's label names its schedule ("Every 4 weeks"): keep it true to a new one."""
-    phase.label = f"{phase.get_kind_display()}: {phase.schedule_text}"
+    """A phase's label names its schedule ("Every 4 weeks"): keep it true to a new one. The
+    label is stored and read by everyone with the record, so it is worded in the source
+    language, whatever the language of the clinician who changed it."""
+    with translation.override(None):
+        phase.label = f"{phase.get_kind_display()}: {phase.schedule_text}"
     return phase.label
 
 
@@ -74,7 +77,9 @@ def prescribe(
             .filter(patient=patient, status=Regimen.Status.ACTIVE)
             .exists()
         ):
-            raise ValidationError("This patient already has an active regimen: switch or end it.")
+            raise ValidationError(
+                _("This patient already has an active regimen: switch or end it.")
+            )
         regimen = Regimen.from_template(
             template,
             patient,
@@ -153,12 +158,12 @@ def advance_phase(regimen: Regimen, by, reason: str = "") -> Regimen:
         regimen = _locked(regimen)
         phase = regimen.current_phase
         if regimen.status != Regimen.Status.ACTIVE or phase is None:
-            raise ValidationError("Only an active regimen can be advanced.")
+            raise ValidationError(_("Only an active regimen can be advanced."))
         if phase.end_rule != EndRule.OPEN:
-            raise ValidationError("This phase ends by itself; only an open phase is advanced.")
+            raise ValidationError(_("This phase ends by itself; only an open phase is advanced."))
         following = [p for p in regimen.ordered_phases if p.order > phase.order]
         if not following:
-            raise ValidationError("This is the last phase: end the regimen instead.")
+            raise ValidationError(_("This is the last phase: end the regimen instead."))
         _record(
             regimen,
             RegimenChange.Kind.ADVANCED,
@@ -185,12 +190,12 @@ def change_phase(phase: Phase, by, reason: str = "", **values) -> Regimen:
                 values["schedule_weekdays"] = schedule.weekday_codes(
                     schedule.parse_weekdays(values["schedule_weekdays"])
                 )
-            except ValueError as exc:
-                raise ValidationError({"schedule_weekdays": str(exc)}) from None
+            except ValueError:
+                raise ValidationError({"schedule_weekdays": weekdays_error()}) from None
         old = {name: getattr(phase, name) for name in values}
         changed = {name: value for name, value in values.items() if old[name] != value}
         if not changed:
-            raise ValidationError("Nothing changed.")
+            raise ValidationError(_("Nothing changed."))
         for name, value in changed.items():
             setattr(phase, name, value)
         if set(changed) - {"dose_mcg"}:
@@ -215,7 +220,7 @@ def end_regimen(regimen: Regimen, by, reason: str = "", *, kind=RegimenChange.Ki
     with transaction.atomic():
         regimen = _locked(regimen)
         if regimen.status == Regimen.Status.ENDED:
-            raise ValidationError("This regimen has already ended.")
+            raise ValidationError(_("This regimen has already ended."))
         _record(
             regimen,
             kind,
@@ -253,7 +258,7 @@ def set_lab_review(regimen: Regimen, by, on, reason: str = "") -> Regimen:
         regimen = _locked(regimen)
         old = regimen.next_lab_review
         if old == on:
-            raise ValidationError("Nothing changed.")
+            raise ValidationError(_("Nothing changed."))
         _record(
             regimen,
             RegimenChange.Kind.LAB_REVIEW,

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegimensConfig(AppConfig):
     name = "regimens"
-    verbose_name = "Regimens"
+    verbose_name = _("Regimens")

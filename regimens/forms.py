@@ -3,30 +3,35 @@ PhaseFields.clean() (shared with the admin), called by the actions."""
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Phase, RegimenTemplate, Route, ScheduleUnit
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        max_length=300, label="Why", help_text="Kept with the change, for the record."
+        max_length=300, label=_("Why"), help_text=_("Kept with the change, for the record.")
     )
 
 
 class PrescribeForm(forms.Form):
     template = forms.ModelChoiceField(
-        queryset=RegimenTemplate.objects.filter(active=True), label="Template"
+        queryset=RegimenTemplate.objects.filter(active=True), label=_("Template")
     )
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     concentration_mcg_per_ml = forms.IntegerField(
-        label="Product strength (mcg/mL)",
+        label=_("Product strength (mcg/mL)"),
         min_value=1,
         max_value=100_000,
         required=False,
-        help_text="Leave empty for the usual strength of the template's medication.",
+        help_text=_("Leave empty for the usual strength of the template's medication."),
     )
-    route = forms.ChoiceField(choices=[("", "Template's route"), *Route.choices], required=False)
-    reason = forms.CharField(max_length=300, required=False, label="Why (optional)")
+    route = forms.ChoiceField(
+        label=_("Route"), choices=[("", _("Template's route")), *Route.choices], required=False
+    )
+    reason = forms.CharField(max_length=300, required=False, label=_("Why (optional)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,10 +45,10 @@ class PhaseOverrideForm(forms.ModelForm):
         model = Phase
         fields = ["dose_mcg", "schedule_unit", "schedule_every", "schedule_weekdays"]
         labels = {
-            "dose_mcg": "Dose (mcg)",
-            "schedule_unit": "Repeat",
-            "schedule_every": "Every",
-            "schedule_weekdays": "Weekdays",
+            "dose_mcg": _("Dose (mcg)"),
+            "schedule_unit": _("Repeat"),
+            "schedule_every": _("Every"),
+            "schedule_weekdays": _("Weekdays"),
         }
 
 
@@ -51,13 +56,13 @@ class ChangePhaseForm(PhaseOverrideForm):
     """A current phase's dose or schedule, changed from now on, with the reason."""
 
     reason = forms.CharField(
-        max_length=300, label="Why", help_text="Kept with the change, for the record."
+        max_length=300, label=_("Why"), help_text=_("Kept with the change, for the record.")
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["schedule_unit"].choices = ScheduleUnit.choices
-        self.fields["schedule_weekdays"].label = "Weekdays (e.g. MO,WE,FR)"
+        self.fields["schedule_weekdays"].label = _("Weekdays (e.g. MO,WE,FR)")
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -66,8 +71,8 @@ class ChangePhaseForm(PhaseOverrideForm):
 class LabReviewForm(forms.Form):
     on = forms.DateField(
         required=False,
-        label="Next lab review",
+        label=_("Next lab review"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave empty for none planned.",
+        help_text=_("Leave empty for none planned."),
     )
-    reason = forms.CharField(max_length=300, required=False, label="Why (optional)")
+    reason = forms.CharField(max_length=300, required=False, label=_("Why (optional)"))

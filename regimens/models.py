@@ -15,6 +15,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from . import reference, schedule
 
@@ -25,38 +27,45 @@ def validate_dose_mcg(value) -> None:
     """One rule for every dose, prescribed or given: a whole number of mcg, 1 to 10,000."""
     if value is not None and not 1 <= value <= MAX_DOSE_MCG:
         raise ValidationError(
-            "Enter a dose from 1 to %(max)s mcg.", params={"max": f"{MAX_DOSE_MCG:,}"}
+            gettext("Enter a dose from 1 to %(max)s mcg."), params={"max": f"{MAX_DOSE_MCG:,}"}
         )
 
 
+def weekdays_error() -> str:
+    """What a person is told when schedule.parse_weekdays refuses their weekdays."""
+    return gettext("weekdays are written as %(codes)s") % {
+        "codes": ", ".join(schedule.WEEKDAY_CODES)
+    }
+
+
 class Medication(models.TextChoices):
-    CYANOCOBALAMIN = "cyanocobalamin", "Cyanocobalamin"
-    HYDROXOCOBALAMIN = "hydroxocobalamin", "Hydroxocobalamin"
-    METHYLCOBALAMIN = "methylcobalamin", "Methylcobalamin"
+    CYANOCOBALAMIN = "cyanocobalamin", _("Cyanocobalamin")
+    HYDROXOCOBALAMIN = "hydroxocobalamin", _("Hydroxocobalamin")
+    METHYLCOBALAMIN = "methylcobalamin", _("Methylcobalamin")
 
 
 class Route(models.TextChoices):
-    IM = "IM", "Intramuscular"
-    SC = "SC", "Subcutaneous (deep)"
+    IM = "IM", _("Intramuscular")
+    SC = "SC", _("Subcutaneous (deep)")
 
 
 class PhaseKind(models.TextChoices):
-    REPLETION = "repletion", "Repletion"
-    STABILIZATION = "stabilization", "Stabilization"
-    MAINTENANCE = "maintenance", "Maintenance"
+    REPLETION = "repletion", _("Repletion")
+    STABILIZATION = "stabilization", _("Stabilization")
+    MAINTENANCE = "maintenance", _("Maintenance")
 
 
 class ScheduleUnit(models.TextChoices):
-    DAY = schedule.DAY, "day(s)"
-    WEEK = schedule.WEEK, "week(s)"
-    MONTH = schedule.MONTH, "month(s)"
-    WEEKDAYS = schedule.WEEKDAYS, "on weekdays"
+    DAY = schedule.DAY, _("day(s)")
+    WEEK = schedule.WEEK, _("week(s)")
+    MONTH = schedule.MONTH, _("month(s)")
+    WEEKDAYS = schedule.WEEKDAYS, _("on weekdays")
 
 
 class EndRule(models.TextChoices):
-    AFTER_DOSES = schedule.AFTER_DOSES, "after N doses"
-    AFTER_DAYS = schedule.AFTER_DAYS, "after N days"
-    OPEN = schedule.OPEN, "open (until a clinician advances it)"
+    AFTER_DOSES = schedule.AFTER_DOSES, _("after N doses")
+    AFTER_DAYS = schedule.AFTER_DAYS, _("after N days")
+    OPEN = schedule.OPEN, _("open (until a clinician advances it)")
 
 
 PHASE_FIELDS = (
@@ -97,17 +106,17 @@ class PhaseFields(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(366)],
-        help_text="Repeat every N days, weeks or months.",
+        help_text=_("Repeat every N days, weeks or months."),
     )
     schedule_weekdays = models.CharField(
-        max_length=27, blank=True, help_text="For weekday schedules, for example MO,WE,FR."
+        max_length=27, blank=True, help_text=_("For weekday schedules, for example MO,WE,FR.")
     )
     end_rule = models.CharField(max_length=12, choices=EndRule.choices)
     end_value = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
-        help_text="N doses or N days; empty for an open phase.",
+        help_text=_("N doses or N days; empty for an open phase."),
     )
 
     class Meta:
@@ -119,20 +128,22 @@ class PhaseFields(models.Model):
         if self.schedule_unit == ScheduleUnit.WEEKDAYS:
             try:
                 if not schedule.parse_weekdays(self.schedule_weekdays):
-                    errors["schedule_weekdays"] = "Pick at least one weekday, for example MO,WE,FR."
-            except ValueError as exc:
-                errors["schedule_weekdays"] = str(exc)
+                    errors["schedule_weekdays"] = gettext(
+                        "Pick at least one weekday, for example MO,WE,FR."
+                    )
+            except ValueError:
+                errors["schedule_weekdays"] = weekdays_error()
             if self.schedule_every:
-                errors["schedule_every"] = "A weekday schedule has no 'every N'."
+                errors["schedule_every"] = gettext("A weekday schedule has no 'every N'.")
         elif self.schedule_unit:
             if not self.schedule_every:
-                errors["schedule_every"] = "Say how often: every N days, weeks or months."
+                errors["schedule_every"] = gettext("Say how often: every N days, weeks or months.")
             if self.schedule_weekdays:
-                errors["schedule_weekdays"] = "Weekdays only go with a weekday schedule."
+                errors["schedule_weekdays"] = gettext("Weekdays only go with a weekday schedule.")
         if self.end_rule in (EndRule.AFTER_DOSES, EndRule.AFTER_DAYS) and not self.end_value:
-            errors["end_value"] = "Say after how many doses or days this phase ends."
+            errors["end_value"] = gettext("Say after how many doses or days this phase ends.")
         if self.end_rule == EndRule.OPEN and self.end_value:
-            errors["end_value"] = "An open phase has no count; leave it empty."
+            errors["end_value"] = gettext("An open phase has no count; leave it empty.")
         if errors:
             raise ValidationError(errors)
         if self.schedule_unit == ScheduleUnit.WEEKDAYS:
@@ -147,22 +158,34 @@ class PhaseFields(models.Model):
     @property
     def schedule_text(self) -> str:
         if self.schedule_unit == ScheduleUnit.WEEKDAYS:
-            return "on " + ", ".join(
+            days = ", ".join(
                 schedule.WEEKDAY_CODES[d].title()
                 for d in schedule.parse_weekdays(self.schedule_weekdays)
             )
-        unit = self.schedule_unit
-        if self.schedule_every == 1:
-            return {"day": "daily", "week": "weekly", "month": "monthly"}[unit]
-        return f"every {self.schedule_every} {unit}s"
+            return gettext("on %(days)s") % {"days": days}
+        unit, every = self.schedule_unit, self.schedule_every
+        if every == 1:
+            return {
+                "day": gettext("daily"),
+                "week": gettext("weekly"),
+                "month": gettext("monthly"),
+            }[unit]
+        if unit == ScheduleUnit.DAY:
+            text = ngettext("every %(n)s day", "every %(n)s days", every)
+        elif unit == ScheduleUnit.WEEK:
+            text = ngettext("every %(n)s week", "every %(n)s weeks", every)
+        else:
+            text = ngettext("every %(n)s month", "every %(n)s months", every)
+        return text % {"n": every}
 
     @property
     def end_text(self) -> str:
+        count = self.end_value
         if self.end_rule == EndRule.AFTER_DOSES:
-            return f"{self.end_value} doses"
+            return ngettext("%(n)s dose", "%(n)s doses", count) % {"n": count}
         if self.end_rule == EndRule.AFTER_DAYS:
-            return f"{self.end_value} days"
-        return "until a clinician advances it"
+            return ngettext("%(n)s day", "%(n)s days", count) % {"n": count}
+        return gettext("until a clinician advances it")
 
     def phase_values(self) -> dict:
         return {name: getattr(self, name) for name in PHASE_FIELDS}
@@ -197,9 +220,9 @@ class RegimenTemplate(models.Model):
     name = models.CharField(max_length=160, unique=True)
     medication = models.CharField(max_length=20, choices=Medication.choices)
     default_route = models.CharField(max_length=2, choices=Route.choices, default=Route.IM)
-    source = models.TextField(blank=True, help_text="Where the example comes from.")
+    source = models.TextField(blank=True, help_text=_("Where the example comes from."))
     is_example = models.BooleanField(
-        default=True, help_text="An example from public sources: the prescriber confirms."
+        default=True, help_text=_("An example from public sources: the prescriber confirms.")
     )
     active = models.BooleanField(default=True)
 
@@ -226,9 +249,9 @@ class Regimen(models.Model):
     """One patient's prescribed course, with its schedule state stored for sorting."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        COMPLETED = "completed", "Completed"
-        ENDED = "ended", "Ended by a clinician"
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        ENDED = "ended", _("Ended by a clinician")
 
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="regimens"
@@ -248,7 +271,7 @@ class Regimen(models.Model):
     medication = models.CharField(max_length=20, choices=Medication.choices)
     concentration_mcg_per_ml = models.PositiveIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(100_000)],
-        help_text="Product strength in mcg per mL, to show the volume to draw.",
+        help_text=_("Product strength in mcg per mL, to show the volume to draw."),
     )
     route = models.CharField(max_length=2, choices=Route.choices, default=Route.IM)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -270,11 +293,11 @@ class Regimen(models.Model):
     # Stored like the schedule state, for the clinician's list: see doses/wearoff.py.
     symptoms_return_early = models.BooleanField(default=False)
     next_lab_review = models.DateField(
-        null=True, blank=True, help_text="When the prescriber wants the next blood test."
+        null=True, blank=True, help_text=_("When the prescriber wants the next blood test.")
     )
     # The size of each vial or ampoule, as the patient entered it (regimens/setup.py).
     container_ml = models.DecimalField(
-        "vial or ampoule size (mL)",
+        _("vial or ampoule size (mL)"),
         max_digits=6,
         decimal_places=2,
         null=True,
@@ -491,14 +514,14 @@ class RegimenChange(models.Model):
     """Who changed a patient's regimen, when, why, and the values before and after."""
 
     class Kind(models.TextChoices):
-        PRESCRIBED = "prescribed", "Prescribed"
-        ADVANCED = "advanced", "Advanced to the next phase"
-        PHASE_CHANGED = "phase_changed", "Phase changed"
-        ENDED = "ended", "Ended"
-        SWITCHED = "switched", "Switched to another regimen"
-        LAB_REVIEW = "lab_review", "Next lab review set"
-        ENTERED = "entered", "Entered by the patient"
-        CONFIRMED = "confirmed", "Confirmed by a clinician"
+        PRESCRIBED = "prescribed", _("Prescribed")
+        ADVANCED = "advanced", _("Advanced to the next phase")
+        PHASE_CHANGED = "phase_changed", _("Phase changed")
+        ENDED = "ended", _("Ended")
+        SWITCHED = "switched", _("Switched to another regimen")
+        LAB_REVIEW = "lab_review", _("Next lab review set")
+        ENTERED = "entered", _("Entered by the patient")
+        CONFIRMED = "confirmed", _("Confirmed by a clinician")
 
     regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="changes")
     patient = models.ForeignKey(

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.access import clinician_patient_or_404
 from doses.dashboard import current_regimen
@@ -153,7 +153,7 @@ def advance(request, patient_id):
         patient_id,
         action="advance",
         perform=actions.advance_phase,
-        done=_lazy("Moved on to the next phase."),
+        done=gettext_lazy("Moved on to the next phase."),
         title=lambda regimen: (
             _("Advance from “%(label)s”") % {"label": regimen.current_phase.label}
         ),
@@ -167,7 +167,7 @@ def end(request, patient_id):
         patient_id,
         action="end",
         perform=actions.end_regimen,
-        done=_lazy("Regimen ended. Nothing more is due."),
+        done=gettext_lazy("Regimen ended. Nothing more is due."),
         title=lambda regimen: _("End “%(name)s”") % {"name": regimen.name},
     )
 

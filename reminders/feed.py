@@ -16,6 +16,7 @@ from django.db.models import Case, Count, DateField, F, Q, Value, When
 from django.utils import timezone
 from icalendar import Alarm, Calendar, Event, vDuration
 
+from config.language import in_source_language
 from regimens.models import Phase, Regimen
 
 from .models import CalendarEntry, ReminderSettings
@@ -163,10 +164,12 @@ def event(injection: Injection, *, today: date, alarm_hour: int, zone, log_url: 
     return item
 
 
+@in_source_language
 def build_calendar(patient, *, log_url: str) -> Calendar:
-    """The patient's feed. Queries: the active regimen with its recorded dose count; its phases;
-    the published entries (plus, when dates are new or moved, an INSERT and/or an UPDATE and
-    the entries read back). The reminder settings come with `patient` if the caller
+    """The patient's feed, in the source language like its own wording (the choice labels it
+    shows are marked for the pages). Queries: the active regimen with its recorded dose count;
+    its phases; the published entries (plus, when dates are new or moved, an INSERT and/or an
+    UPDATE and the entries read back). The reminder settings come with `patient` if the caller
     select_related them, else one more query."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -3,11 +3,12 @@ words their messages for a person and saves with one race-safe statement."""
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import ReminderSettings
 
-LEAD_DAYS_MESSAGE = "Choose a lead time from 1 to 7 days before the due date."
-SEND_HOUR_MESSAGE = "Choose an hour from 0 (midnight) to 23 (11 pm)."
+LEAD_DAYS_MESSAGE = _("Choose a lead time from 1 to 7 days before the due date.")
+SEND_HOUR_MESSAGE = _("Choose an hour from 0 (midnight) to 23 (11 pm).")
 
 
 class ReminderSettingsForm(forms.ModelForm):
@@ -37,5 +38,5 @@ class ReminderSettingsForm(forms.ModelForm):
         locks an existing row, and retries as an update if a parallel save just created it."""
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
         values["updated_at"] = timezone.now()
-        saved, _ = ReminderSettings.objects.update_or_create(user=user, defaults=values)
+        saved, _created = ReminderSettings.objects.update_or_create(user=user, defaults=values)
         return saved

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ReminderSettings(models.Model):
@@ -22,30 +23,32 @@ class ReminderSettings(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_settings"
     )
     due_soon = models.BooleanField(
-        "before an injection is due", default=True, help_text="Sent the lead time before."
+        _("before an injection is due"), default=True, help_text=_("Sent the lead time before.")
     )
     lead_days = models.PositiveSmallIntegerField(
-        "lead time (days)",
+        _("lead time (days)"),
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(7)],
-        help_text="How many days before the due date: 1 is the day before, up to 7.",
+        help_text=_("How many days before the due date: 1 is the day before, up to 7."),
     )
-    due_today = models.BooleanField("on the day an injection is due", default=True)
-    overdue = models.BooleanField("when an injection is overdue", default=True)
+    due_today = models.BooleanField(_("on the day an injection is due"), default=True)
+    overdue = models.BooleanField(_("when an injection is overdue"), default=True)
     checkin = models.BooleanField(
-        "weekly symptom check-in", default=True, help_text="When a week has passed since the last."
+        _("weekly symptom check-in"),
+        default=True,
+        help_text=_("When a week has passed since the last."),
     )
-    lab_review = models.BooleanField("when a lab review is due", default=True)
+    lab_review = models.BooleanField(_("when a lab review is due"), default=True)
     send_hour = models.PositiveSmallIntegerField(
-        "send from (hour)",
+        _("send from (hour)"),
         default=8,
         validators=[MaxValueValidator(23)],
-        help_text="Reminders go out from this hour of the day, in your time zone.",
+        help_text=_("Reminders go out from this hour of the day, in your time zone."),
     )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "reminder settings"
+        verbose_name_plural = _("reminder settings")
 
     def __str__(self):
         return f"Reminder settings of {self.user}"
@@ -64,16 +67,16 @@ class ReminderSent(models.Model):
     the week), so the unique constraint keeps it to one per occasion."""
 
     class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", "Injection due soon"
-        DUE_TODAY = "due_today", "Injection due today"
-        OVERDUE = "overdue", "Injection overdue"
-        CHECKIN = "checkin", "Weekly check-in"
-        LAB_REVIEW = "lab_review", "Lab review due"
+        DUE_SOON = "due_soon", _("Injection due soon")
+        DUE_TODAY = "due_today", _("Injection due today")
+        OVERDUE = "overdue", _("Injection overdue")
+        CHECKIN = "checkin", _("Weekly check-in")
+        LAB_REVIEW = "lab_review", _("Lab review due")
 
     class Status(models.TextChoices):
-        CLAIMED = "claimed", "Being sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        CLAIMED = "claimed", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders_sent"

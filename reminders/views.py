@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import require_patient
@@ -43,7 +44,7 @@ def reminder_settings(request):
     )
     if form.is_bound and form.is_valid():
         form.save_for(patient)
-        messages.success(request, "Reminder settings saved.")
+        messages.success(request, _("Reminder settings saved."))
         return redirect("reminder_settings")
     feed = CalendarFeed.objects.filter(user=patient).first()
     context = {"form": form, "feed": feed, **_feed_addresses(request, feed)}
@@ -59,21 +60,23 @@ def calendar_feed_token(request):
     feeds = CalendarFeed.objects.filter(user=patient)
     if action == "create":
         CalendarFeed.objects.get_or_create(user=patient)
-        messages.success(request, "Your calendar address is ready: add it to your calendar app.")
+        messages.success(request, _("Your calendar address is ready: add it to your calendar app."))
     elif action == "regenerate":
         if feeds.update(token=new_feed_token(), created_at=timezone.now(), last_fetched_at=None):
             messages.success(
                 request,
-                "New calendar address made. The old one no longer works: "
-                "add the new one to your calendar app.",
+                _(
+                    "New calendar address made. The old one no longer works: "
+                    "add the new one to your calendar app."
+                ),
             )
         else:
-            messages.error(request, "You have no calendar address yet.")
+            messages.error(request, _("You have no calendar address yet."))
     elif action == "revoke":
         feeds.delete()
-        messages.success(request, "Calendar feed turned off. Its address no longer works.")
+        messages.success(request, _("Calendar feed turned off. Its address no longer works."))
     else:
-        messages.error(request, "Choose what to do with your calendar address.")
+        messages.error(request, _("Choose what to do with your calendar address."))
     return redirect(_settings_url() + "#calendar")
 
 

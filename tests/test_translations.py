@@ -1,11 +1,14 @@
 """Every user-facing string goes through gettext, and English is shipped as a catalogue.
 
-Three things are checked: no template shows words that are not marked for translation (read
-with Django's own template lexer); the shipped catalogue (locale/en/LC_MESSAGES/django.po and
-its compiled .mo) holds every message the sources mark; and the marking is real: the English
-pages read as before, and a sentence replaced in a catalogue is what a page then shows.
+Four things are checked: no template shows words that are not marked for translation (read
+with Django's own template lexer); the Python code's labels (form fields, model fields and their
+choices, the apps' names) are lazy translatable strings; the shipped catalogue
+(locale/en/LC_MESSAGES/django.po and its compiled .mo) holds every message the sources mark;
+and the marking is real: the English pages read as before, and a sentence replaced in a
+catalogue is what a page then shows.
 """
 
+import importlib
 import re
 import shutil
 import struct
@@ -15,11 +18,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django import forms
+from django.apps import apps
 from django.conf import settings
+from django.db import models
 from django.template.base import Lexer, TokenType
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from tests import factories
 from tests.pages import PageText
@@ -111,6 +118,118 @@ def test_every_template_marks_its_words_for_translation():
             failures[str(path.relative_to(TEMPLATES_DIR))] = found
     report = "\n".join(f"{name}: {found}" for name, found in failures.items())
     assert not failures, "Words not marked for translation:\n" + report
+
+
+# --- the Python code's labels are marked -----------------------------------------------------
+
+# Choice lists whose labels are reference data (regimens/reference/clinical.json, from
+# ../shared/reference): names the clinical references give, not the app's own wording.
+REFERENCE_CHOICES = {
+    "doses.DoseLog.site": "injection sites",
+    "doses.LabRange.analyte": "lab tests",
+    "doses.LabResult.analyte": "lab tests",
+    "doses.forms.CheckinForm.side_effects": "side effects",
+    "doses.forms.LabForm.unit": "units of lab results, international",
+}
+
+
+def _unmarked(text) -> bool:
+    """Words a person reads that are not a lazy translatable string."""
+    return bool(text) and not isinstance(text, Promise) and bool(_LETTERS.search(str(text)))
+
+
+def project_models() -> list[type[models.Model]]:
+    return [model for model in apps.get_models() if model._meta.app_label in APPS]
+
+
+def project_forms() -> list[type[forms.BaseForm]]:
+    """Every form class defined in the apps' forms modules (forms.py, setup_forms.py, ...)."""
+    for app in APPS:
+        for path in sorted((Path(settings.BASE_DIR) / app).rglob("*forms.py")):
+            module = path.relative_to(settings.BASE_DIR).with_suffix("").parts
+            importlib.import_module(".".join(module))
+    found, todo = [], [forms.BaseForm]
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.split(".")[0] in APPS and cls not in found:
+            found.append(cls)
+    return sorted(found, key=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+
+
+def _label_from_field_name(form, name: str) -> bool:
+    """A ModelForm field whose label Django makes from the model field's name, as nobody set
+    one (as "Lot number" from lot_number): there is no string in the code to mark."""
+    meta = getattr(form, "_meta", None)
+    model = getattr(meta, "model", None)
+    if model is None or name in form.declared_fields or name in (meta.labels or {}):
+        return False
+    return model._meta.get_field(name)._verbose_name is None
+
+
+def _reference_choices(form, name: str) -> bool:
+    return any(
+        f"{cls.__module__}.{cls.__qualname__}.{name}" in REFERENCE_CHOICES for cls in form.__mro__
+    )
+
+
+def test_the_forms_labels_help_texts_and_choices_are_marked_for_translation():
+    """A form in another language would otherwise keep some of its labels, hints or options in
+    English: every one the code sets is a lazy translatable string (gettext_lazy), evaluated
+    in the language of the page that shows it."""
+    found = project_forms()
+    assert len(found) > 20, [cls.__qualname__ for cls in found]
+    unmarked = []
+    for form in found:
+        for name, field in form.base_fields.items():
+            where = f"{form.__module__}.{form.__qualname__}.{name}"
+            if _unmarked(field.label) and not _label_from_field_name(form, name):
+                unmarked.append(f"{where} label {field.label!r}")
+            if _unmarked(field.help_text):
+                unmarked.append(f"{where} help_text {field.help_text!r}")
+            declared_choices = name in form.declared_fields and not isinstance(
+                field, forms.ModelChoiceField
+            )
+            if declared_choices and hasattr(field, "choices"):
+                if _reference_choices(form, name):
+                    continue
+                for _value, label in field.choices:
+                    if _unmarked(label):
+                        unmarked.append(f"{where} choice {label!r}")
+    assert not unmarked, "Not marked for translation:\n" + "\n".join(unmarked)
+
+
+def test_the_models_names_and_choices_are_marked_for_translation():
+    """Model field names become form labels and column names, choice labels are what a page
+    shows for a stored value ("Intramuscular" for IM): every one the code sets is lazy, and
+    so are the models' and the apps' own names (the admin shows them)."""
+    found = project_models()
+    assert len(found) > 15, found
+    unmarked = [
+        f"{config.name} verbose_name {config.verbose_name!r}"
+        for config in apps.get_app_configs()
+        if config.name in APPS and _unmarked(config.verbose_name)
+    ]
+    for model in found:
+        where = model._meta.label
+        for option in ("verbose_name", "verbose_name_plural"):
+            text = model._meta.original_attrs.get(option)
+            if _unmarked(text):
+                unmarked.append(f"{where} {option} {text!r}")
+        for field in model._meta.get_fields():
+            if not isinstance(field, models.Field) or field.auto_created:
+                continue  # the other side of a relation, or the id Django adds: not our words
+            name = f"{where}.{field.name}"
+            if _unmarked(field._verbose_name):
+                unmarked.append(f"{name} verbose_name {field._verbose_name!r}")
+            if _unmarked(field.help_text):
+                unmarked.append(f"{name} help_text {field.help_text!r}")
+            if name in REFERENCE_CHOICES:
+                continue
+            for _value, label in field.flatchoices:
+                if _unmarked(label):
+                    unmarked.append(f"{name} choice {label!r}")
+    assert not unmarked, "Not marked for translation:\n" + "\n".join(unmarked)
 
 
 # --- the shipped catalogue holds every marked message -------------------------------------
@@ -321,3 +440,51 @@ def test_a_catalogue_replaces_the_marked_sentences_on_a_real_page(log_form, tmp_
     assert page.h1 == ["Record a shot"]
     assert "Keep this shot" in page.buttons
     assert any(line.endswith("the plan says 1000 mcg") for line in page.muted), page.muted
+
+
+class FormText(PageText):
+    """The labels of a form's fields and the error messages shown with them."""
+
+    def __init__(self):
+        super().__init__()
+        self.labels, self.errors = [], []
+
+    def sinks(self, tag, attrs):
+        classes = set((attrs.get("class") or "").split())
+        if tag == "label":
+            return [self.labels.append]
+        if {"invalid-feedback", "errorlist"} & classes:
+            return [self.errors.append]
+        return []
+
+
+def read_form(response) -> FormText:
+    page = FormText()
+    page.feed(response.content.decode())
+    return page
+
+
+@pytest.mark.django_db
+def test_a_catalogue_replaces_a_form_label_and_a_validation_message(
+    patient, patient_client, tmp_path
+):
+    """The words the Python code gives a page are translated too: a label set on a form field
+    (doses/forms.py) and the message of a rule checked by the model's clean() (no injection
+    site chosen), shown when the patient submits the injection form without a site."""
+    factories.regimen_for(patient, timezone.localdate() - timedelta(days=3))
+    write_mo(
+        tmp_path / "en" / "LC_MESSAGES" / "django.mo",
+        {
+            "When": "Given at",
+            "Choose where it was injected.": "Say where the needle went in.",
+        },
+    )
+    with override_settings(LOCALE_PATHS=[tmp_path]), translation.override("en"):
+        form = read_form(patient_client.get(reverse("log_dose")))
+        data = {name: value for name, value in form.values.items() if name != "csrfmiddlewaretoken"}
+        page = read_form(patient_client.post(reverse("log_dose"), {**data, "site": ""}))
+    assert any(label.startswith("Given at") for label in form.labels), form.labels
+    assert not any(label.startswith("When") for label in form.labels), form.labels
+    assert any(label.startswith("Given at") for label in page.labels), page.labels
+    assert "Say where the needle went in." in page.errors, page.errors
+    assert not any("Choose where it was injected." in error for error in page.errors)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from config.language import in_source_language
 from regimens import reference
 from regimens.models import Medication, Phase, Regimen, ScheduleUnit
 from regimens.schedule import AFTER_DAYS, AFTER_DOSES, parse_weekdays
@@ -175,7 +176,7 @@ def _performer(dose: DoseLog, patient_url: str) -> list[dict]:
     """Who gave it: the patient by reference; a carer or clinic by description only (the app
     records no more about them)."""
     who = DoseLog.AdministeredBy(dose.administered_by)
-    actor = {"reference": patient_url} if who == who.SELF else {"display": who.label}
+    actor = {"reference": patient_url} if who == who.SELF else {"display": str(who.label)}
     return [{"function": {"text": GIVEN_BY[who]}, "actor": actor}]
 
 
@@ -277,7 +278,7 @@ def _checkin(entry: SymptomEntry, patient_url: str, zone) -> dict:
         {"code": {"text": "Side effect"}, "valueString": effect} for effect in entry.side_effects
     ]
     components += [
-        {"code": {"text": "Sign of allergic reaction"}, "valueString": ALLERGY_SIGNS[sign]}
+        {"code": {"text": "Sign of allergic reaction"}, "valueString": str(ALLERGY_SIGNS[sign])}
         for sign in entry.allergy_signs
     ]
     resource = {
@@ -294,8 +295,11 @@ def _checkin(entry: SymptomEntry, patient_url: str, zone) -> dict:
     return resource
 
 
+@in_source_language
 def patient_bundle(patient) -> dict:
-    """The whole record of `patient` as a FHIR R4B collection Bundle."""
+    """The whole record of `patient` as a FHIR R4B collection Bundle. Its text is in the
+    source language (English), whatever the language of the page it was asked from: the
+    choice labels marked for the pages say here what they always said."""
     zone = patient.zone
     phases = Prefetch("phases", queryset=Phase.objects.order_by("order"))
     regimens = list(

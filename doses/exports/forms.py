@@ -8,6 +8,8 @@ nothing can be recorded later.
 from datetime import date
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .spreadsheet import KINDS, first_day, year_before
 
@@ -16,23 +18,23 @@ EARLIEST = date(1900, 1, 1)
 
 class CsvExportForm(forms.Form):
     kind = forms.ChoiceField(
-        label="Records",
+        label=_("Records"),
         choices=KINDS,
         initial=KINDS[0][0],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose which records to download."},
+        error_messages={"required": _("Choose which records to download.")},
     )
     start = forms.DateField(
-        label="From",
+        label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave blank to start at the first record.",
+        help_text=_("Leave blank to start at the first record."),
     )
     end = forms.DateField(
-        label="To (inclusive)",
+        label=_("To (inclusive)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave blank for today.",
+        help_text=_("Leave blank for today."),
     )
 
     def __init__(self, *args, patient, **kwargs):
@@ -55,16 +57,17 @@ class CsvExportForm(forms.Form):
             return None
         if start > self.today:
             raise forms.ValidationError(
-                f"The start is in the future: choose {self.today:%Y-%m-%d} or earlier."
+                gettext("The start is in the future: choose %(day)s or earlier.")
+                % {"day": f"{self.today:%Y-%m-%d}"}
             )
         if start < EARLIEST:
-            raise forms.ValidationError("Choose a start from 1900 onwards.")
+            raise forms.ValidationError(gettext("Choose a start from 1900 onwards."))
         return start
 
     def clean_end(self):
         end = self.cleaned_data["end"]
         if end is not None and end < EARLIEST:
-            raise forms.ValidationError("Choose an end from 1900 onwards.")
+            raise forms.ValidationError(gettext("Choose an end from 1900 onwards."))
         return min(end, self.today) if end else self.today
 
     def clean(self):
@@ -75,7 +78,10 @@ class CsvExportForm(forms.Form):
         if start and end and end < start:
             self.add_error(
                 "end",
-                f"The end ({end:%Y-%m-%d}) is before the start ({start:%Y-%m-%d}): "
-                "choose an end on or after the start.",
+                gettext(
+                    "The end (%(end)s) is before the start (%(start)s): "
+                    "choose an end on or after the start."
+                )
+                % {"end": f"{end:%Y-%m-%d}", "start": f"{start:%Y-%m-%d}"},
             )
         return data

@@ -15,8 +15,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from config.language import in_source_language
 from regimens import reference
 from regimens.models import Medication, Route
 
@@ -25,7 +27,12 @@ from ..models import DoseLog, LabRange, LabResult, SymptomEntry
 from ..timeline import day_bounds
 
 INJECTIONS, CHECKINS, LABS = "injections", "checkins", "labs"
-KINDS = ((INJECTIONS, "Injections"), (CHECKINS, "Check-ins"), (LABS, "Lab results"))
+# The labels are the download form's choices (doses/exports/forms.py), read by a person.
+KINDS = (
+    (INJECTIONS, gettext_lazy("Injections")),
+    (CHECKINS, gettext_lazy("Check-ins")),
+    (LABS, gettext_lazy("Lab results")),
+)
 
 # A cell starting with one of these is read as a formula (or a formula's start) by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -67,7 +74,7 @@ def _when(moment, zone) -> list[str]:
 
 
 def _label(choices, value: str) -> str:
-    return choices(value).label if value in choices.values else value
+    return str(choices(value).label) if value in choices.values else value
 
 
 def injections(patient, first: date, last: date) -> Table:
@@ -149,7 +156,7 @@ def checkins(patient, first: date, last: date) -> Table:
             *(getattr(entry, key) for key in keys),
             entry.total,
             "; ".join(entry.side_effects),
-            "; ".join(signs.get(sign, sign) for sign in entry.allergy_signs),
+            "; ".join(str(signs.get(sign, sign)) for sign in entry.allergy_signs),
             entry.note,
         ]
         for entry in entries
@@ -200,7 +207,10 @@ def labs(patient, first: date, last: date) -> Table:
 BUILDERS = {INJECTIONS: injections, CHECKINS: checkins, LABS: labs}
 
 
+@in_source_language
 def table(patient, kind: str, first: date, last: date) -> Table:
+    """The file's rows. Its headers are not marked for translation, so its values (choice
+    labels such as a dose's status) are in the same source language, whatever the page's."""
     return BUILDERS[kind](patient, first, last)
 
 

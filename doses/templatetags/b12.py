@@ -1,8 +1,11 @@
 """Small display helpers shared by the patient's and the clinician's pages."""
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from regimens import reference, schedule
+from regimens.models import PhaseKind
 
 register = template.Library()
 
@@ -11,14 +14,15 @@ register = template.Library()
 def status_text(status: tuple[str, int]) -> str:
     """Rule 8 in words: "in 3 days", "due today", "2 days late"."""
     kind, days = status
-    plural = "" if days == 1 else "s"
     if kind == "upcoming":
-        return "tomorrow" if days == 1 else f"in {days} day{plural}"
+        if days == 1:
+            return _("tomorrow")
+        return ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
     if kind == "due_today":
-        return "due today"
+        return _("due today")
     if kind == "overdue":
-        return f"{days} day{plural} late"
-    return "nothing due"
+        return ngettext("%(days)d day late", "%(days)d days late", days) % {"days": days}
+    return _("nothing due")
 
 
 @register.filter
@@ -31,6 +35,12 @@ def status_class(status: tuple[str, int]) -> str:
 @register.filter
 def due_status(day, today) -> tuple[str, int]:
     return schedule.status(day, today)
+
+
+@register.filter
+def phase_kind_name(kind: str) -> str:
+    """A phase kind's name ("Maintenance") for its stored code ("maintenance")."""
+    return str(PhaseKind(kind).label) if kind in PhaseKind.values else kind
 
 
 @register.filter
