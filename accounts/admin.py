@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from config.admin import ReadOnlyAdmin
 
 from .models import CareTeamMembership, Invitation, RecordView, User
 
@@ -9,7 +12,7 @@ class CareTeamInline(admin.TabularInline):
     fk_name = "patient"
     extra = 0
     autocomplete_fields = ["clinician"]
-    verbose_name = "care-team clinician"
+    verbose_name = _("care-team clinician")
 
 
 @admin.register(User)
@@ -68,7 +71,7 @@ class CareTeamMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecordView)
-class RecordViewAdmin(admin.ModelAdmin):
+class RecordViewAdmin(ReadOnlyAdmin):
     """The audit of who looked at which patient's record: read-only."""
 
     list_display = ["at", "viewer", "patient", "what", "path"]
@@ -76,15 +79,6 @@ class RecordViewAdmin(admin.ModelAdmin):
     search_fields = ["patient__email", "viewer__email"]
     list_select_related = ["patient", "viewer"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invitation)

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import (
     DoseLog,
     DoseLogVersion,
@@ -11,17 +13,6 @@ from .models import (
     SupplyVersion,
     SymptomEntry,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class VersionInline(admin.TabularInline):

@@ -4,18 +4,9 @@ shown, since it is the patient's secret."""
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReminderSettings)

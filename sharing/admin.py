@@ -1,21 +1,12 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import CareTeamEvent, ShareCode
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ShareCode)
-class ShareCodeAdmin(ReadOnly):
+class ShareCodeAdmin(ReadOnlyAdmin):
     """Share codes, without the codes (only their hashes are stored)."""
 
     list_display = ["patient", "status", "created_at", "expires_at", "clinician", "decided_at"]
@@ -26,7 +17,7 @@ class ShareCodeAdmin(ReadOnly):
 
 
 @admin.register(CareTeamEvent)
-class CareTeamEventAdmin(ReadOnly):
+class CareTeamEventAdmin(ReadOnlyAdmin):
     """The audit of care-team changes: read-only."""
 
     list_display = ["at", "patient", "kind", "clinician_name", "source", "actor"]
