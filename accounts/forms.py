@@ -12,6 +12,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from . import invitations
 from .models import User
 
 TIME_ZONE_LIST_ID = "time-zone-names"
@@ -147,6 +148,9 @@ class InviteForm(forms.Form):
             raise forms.ValidationError(
                 _("This patient is already on your care team: they are on your list.")
             )
+        problem = invitations.over_limit(self.clinician, email)
+        if problem:
+            raise forms.ValidationError(problem)
         return email
 
 

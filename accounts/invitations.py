@@ -18,6 +18,7 @@ import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,10 @@ from .models import CareTeamMembership, Invitation, User
 from .signup import absolute, normalise, send
 
 INVITATION_DAYS = 14
+# A clinician's invitations in any 24 hours: enough for a busy clinic's day, too few to make
+# the app a way of mailing strangers; and one address is not mailed again and again.
+PER_DAY = 50
+PER_ADDRESS_PER_DAY = 3
 
 NEW = "new"  # no usable account yet: the link makes (or finishes) one
 EXISTING = "existing"  # an active patient: sign in and accept
@@ -38,6 +43,26 @@ def hash_token(token: str) -> str:
 
 def invitation_link(token: str) -> str:
     return absolute(reverse("invitation", args=[token]))
+
+
+def over_limit(clinician, email: str, now=None) -> str | None:
+    """Why `clinician` may not invite `email` now (in one query), or None if they may."""
+    now = now or timezone.now()
+    recent = Invitation.objects.filter(clinician=clinician, created_at__gt=now - timedelta(days=1))
+    sent = recent.aggregate(
+        all=Count("pk"), same=Count("pk", filter=Q(email__iexact=normalise(email)))
+    )
+    if sent["all"] >= PER_DAY:
+        return _(
+            "You have sent %(count)s invitations in the last 24 hours, the most a day. "
+            "Try again tomorrow."
+        ) % {"count": PER_DAY}
+    if sent["same"] >= PER_ADDRESS_PER_DAY:
+        return _(
+            "This address has had %(count)s invitations from you in the last 24 hours. "
+            "Ask the patient to look in their spam folder, or try again tomorrow."
+        ) % {"count": PER_ADDRESS_PER_DAY}
+    return None
 
 
 def invite(clinician, *, name: str, email: str, now=None) -> Invitation:

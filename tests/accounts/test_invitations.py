@@ -131,6 +131,38 @@ def test_inviting_the_same_address_again_cancels_the_earlier_link(doctor_client)
     assert "This invitation was cancelled." in response.content.decode()
 
 
+def test_one_address_is_invited_a_few_times_a_day_then_refused_with_a_reason(doctor_client):
+    for _ in range(invitations.PER_ADDRESS_PER_DAY):
+        invite(doctor_client, email="NIA@example.org")
+    page = invite(doctor_client).content.decode()
+    assert "This address has had 3 invitations from you in the last 24 hours." in page
+    assert len(mail.outbox) == Invitation.objects.count() == invitations.PER_ADDRESS_PER_DAY
+    assert statuses(page) == ["Waiting", "Cancelled", "Cancelled"]  # the last link still works
+    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
+        assert SENT in invite(doctor_client).content.decode()
+
+
+def test_a_clinician_sends_at_most_50_invitations_a_day(doctor, doctor_client):
+    now = timezone.now()
+    Invitation.objects.bulk_create(
+        Invitation(
+            clinician=doctor,
+            name=f"Patient {n}",
+            email=f"p{n}@example.org",
+            token_hash=f"{n:064x}",
+            created_at=now - timedelta(hours=23),
+            expires_at=now + timedelta(days=13),
+        )
+        for n in range(invitations.PER_DAY)
+    )
+    page = invite(doctor_client).content.decode()
+    assert "You have sent 50 invitations in the last 24 hours, the most a day." in page
+    assert mail.outbox == []
+    assert not Invitation.objects.filter(email="nia@example.org").exists()
+    with time_machine.travel(now + timedelta(hours=1, minutes=1)):  # the oldest are a day old
+        assert SENT in invite(doctor_client).content.decode()
+
+
 def test_the_clinician_cancels_a_pending_invitation_and_its_link_stops_working(
     client, doctor_client
 ):
