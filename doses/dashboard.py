@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import care_team
@@ -87,7 +87,7 @@ def phase_progress(regimen: Regimen, today: date) -> PhaseProgress | None:
     since = regimen.phase_first_event_on or regimen.phase_entered_on
     text = _("%(phase)s since %(day)s") % {
         "phase": phase.get_kind_display().lower(),
-        "day": f"{since:%-d %B %Y}",
+        "day": dateformat.format(since, "j F Y"),
     }
     return PhaseProgress(phase, text)
 

@@ -24,7 +24,7 @@ from fractions import Fraction
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
@@ -46,7 +46,8 @@ def ml_text(volume) -> str:
 
 
 def day_text(day: date) -> str:
-    return f"{day:%a %-d %b %Y}"
+    """ "Mon 2 Mar 2026", with the day and month names in the request's language."""
+    return dateformat.format(day, "D j M Y")
 
 
 def product_text(medication: str, strength: int) -> str:
