@@ -3,6 +3,8 @@ scrolls inside its own box instead)."""
 
 from datetime import timedelta
 
+from playwright.sync_api import expect
+
 from doses import actions
 from doses.models import SymptomEntry
 from tests import factories
@@ -78,3 +80,18 @@ def test_the_patients_and_the_clinicians_pages_fit_a_phone(page, live_server, pa
             f"/patients/{patient.pk}/export/csv/",
         ],
     )
+
+
+def test_on_a_desktop_the_patients_top_bar_is_one_row_of_one_line_links(page, live_server, patient):
+    """At 1280 px every link of the patient's bar (the longest bar) sits on one line and all at
+    the same height; narrower windows fold the bar into its menu button instead of wrapping."""
+    login(page, live_server, patient.email)
+    links = page.locator("nav .nav-link")
+    boxes = [links.nth(n).bounding_box() for n in range(links.count())]
+    assert len(boxes) >= 9
+    line = boxes[0]["height"]
+    assert all(box["height"] == line for box in boxes), [box["height"] for box in boxes]
+    assert len({round(box["y"]) for box in boxes}) == 1
+    page.set_viewport_size({"width": 1100, "height": 800})
+    expect(page.get_by_role("button", name="Menu")).to_be_visible()
+    expect(links.first).to_be_hidden()
