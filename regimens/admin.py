@@ -5,6 +5,8 @@ regimen actions."""
 from django import forms
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import PHASE_FIELDS, Phase, PhaseTemplate, Regimen, RegimenChange, RegimenTemplate
 
 
@@ -118,19 +120,10 @@ class RegimenAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegimenChange)
-class RegimenChangeAdmin(admin.ModelAdmin):
+class RegimenChangeAdmin(ReadOnlyAdmin):
     """Every change to a patient's regimen, with who, when, why and the values: read-only."""
 
     list_display = ["at", "patient", "kind", "by", "reason"]
     list_filter = ["kind"]
     search_fields = ["patient__email", "by__email", "reason"]
     list_select_related = ["patient", "by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
