@@ -6,7 +6,7 @@ through doses/actions.py, which keeps the regimen's stored schedule state in ste
 """
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,6 +22,9 @@ from regimens import reference
 from regimens.models import Medication, Route, validate_dose_mcg
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# No event in a B12 record falls outside these years: anything else is a typing error.
+MIN_EVENT_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+MAX_EVENT_TIME = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def validate_not_future(moment) -> None:
@@ -39,6 +42,13 @@ class DoseLog(models.Model):
         CARER = "carer", _("A carer or family member")
         CLINIC = "clinic", _("Clinic or nurse")
 
+    class SkipReason(models.TextChoices):
+        AWAY = "away", _("Away from home")
+        NO_SUPPLIES = "no_supplies", _("No supplies")
+        UNWELL = "unwell", _("Unwell")
+        CLINICIAN = "clinician", _("My clinician's advice")
+        OTHER = "other", _("Other")
+
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doses"
     )
@@ -52,9 +62,10 @@ class DoseLog(models.Model):
         help_text=_("The phase the dose belonged to when it was recorded."),
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.GIVEN)
+    # A given dose cannot be in the future; a skip may be, when it is planned ahead of the
+    # day it is due (clean()).
     administered_at = models.DateTimeField(
         _("time"),
-        validators=[validate_not_future],
         help_text=_("When it was given, or for a skip, the day it was due."),
     )
     dose_mcg = models.IntegerField(
@@ -85,6 +96,15 @@ class DoseLog(models.Model):
     )
     reaction_notes = models.TextField(blank=True, max_length=2000)
     skip_reason = models.CharField(max_length=300, blank=True)
+    skip_reason_kind = models.CharField(
+        _("reason"), max_length=12, choices=SkipReason.choices, blank=True
+    )
+    # A dose logged before the on-time window of its due date, or a second given dose on the
+    # same day, is saved only once the person confirms it; the record keeps that they did, and
+    # the date that was due when they logged it (doses/timing.py).
+    confirmed_early = models.BooleanField(_("confirmed as early"), default=False)
+    confirmed_second = models.BooleanField(_("confirmed as a second dose that day"), default=False)
+    due_when_logged = models.DateField(_("due date when logged"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -108,8 +128,39 @@ class DoseLog(models.Model):
     def is_given(self) -> bool:
         return self.status == self.Status.GIVEN
 
+    @property
+    def skip_reason_text(self) -> str:
+        """The reason as the person gave it: the picked reason, then their own words."""
+        parts = []
+        if self.skip_reason_kind and self.skip_reason_kind != self.SkipReason.OTHER:
+            parts.append(str(self.get_skip_reason_kind_display()))
+        if self.skip_reason.strip():
+            parts.append(self.skip_reason.strip())
+        return ": ".join(parts)
+
+    @property
+    def timing_notes(self) -> list[str]:
+        """What was unusual about the dose's timing and confirmed when it was logged."""
+        notes = []
+        if self.confirmed_early:
+            notes.append(gettext("confirmed early"))
+        if self.confirmed_second:
+            notes.append(gettext("confirmed second dose that day"))
+        return notes
+
     def clean(self):
         errors = {}
+        if self.administered_at and self.is_given:
+            try:
+                validate_not_future(self.administered_at)
+            except ValidationError as exc:
+                errors["administered_at"] = exc.messages
+        if (
+            self.administered_at
+            and "administered_at" not in errors
+            and not (MIN_EVENT_TIME <= self.administered_at <= MAX_EVENT_TIME)
+        ):
+            errors["administered_at"] = gettext("Enter a time between the years 1900 and 2100.")
         if self.is_given:
             if self.dose_mcg is None:
                 errors["dose_mcg"] = gettext("Enter a dose from 1 to 10,000 mcg.")
@@ -122,7 +173,8 @@ class DoseLog(models.Model):
                     "site": reference.site_name(self.site),
                     "route": Route(self.route).label.lower(),
                 }
-        elif not self.skip_reason.strip():
+        elif self.skip_reason_kind in ("", self.SkipReason.OTHER) and not self.skip_reason.strip():
+            # A reason picked from the list needs no words; "other" (or none picked) does.
             errors["skip_reason"] = gettext("Say why the dose was skipped.")
         if errors:
             raise ValidationError(errors)
@@ -139,6 +191,7 @@ class DoseLog(models.Model):
         "administered_by",
         "reaction_notes",
         "skip_reason",
+        "skip_reason_kind",
     )
 
     def snapshot(self) -> dict:
