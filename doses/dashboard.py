@@ -128,7 +128,9 @@ def build_dashboard(patient) -> Dashboard:
         .first()
     )
     board.last_checkin = SymptomEntry.objects.filter(patient=patient).first()
-    board.checkin_due = (
+    # A patient with no plan yet is not asked about "this week": the prompt starts once there
+    # is a regimen to check in against.
+    board.checkin_due = regimen is not None and (
         board.last_checkin is None
         or board.last_checkin.recorded_at < timezone.now() - CHECKIN_EVERY
     )

@@ -321,6 +321,22 @@ def test_it_prompts_for_a_check_in_when_none_in_the_last_7_days(
         assert prompts == []
 
 
+def test_it_does_not_ask_a_brand_new_patient_about_this_week_before_set_up(
+    patient, patient_client
+):
+    with frozen(date(2026, 3, 20)):
+        before = home(patient_client)
+        factories.regimen_for(patient, START)
+        after = home(patient_client)
+
+    assert by_testid(before, "checkin-prompt") == []
+    assert "Set up my injections" in before.text
+    # Once there is a plan, the weekly prompt starts.
+    assert by_testid(after, "checkin-prompt") == [
+        "You have not checked in this week. How are your symptoms? Check in now"
+    ]
+
+
 def test_it_says_the_prescriber_confirms_the_example_regimen(patient, patient_client):
     factories.regimen_for(patient, START)
 
