@@ -21,7 +21,7 @@ from accounts.models import CareTeamMembership, User
 from regimens import reference, schedule
 from regimens.models import Regimen
 
-from .models import DoseLog, LabResult, SymptomEntry
+from .models import DoseLog, LabRange, LabResult, SymptomEntry
 
 STATUSES = [
     ("overdue", gettext_lazy("Overdue")),
@@ -121,7 +121,14 @@ class Row:
     days_since_checkin: int | None
 
 
-def _row(patient: User, now) -> Row:
+def b12_low():
+    """The bottom of serum B12's typical range: the admin's LabRange (one query), or else the
+    reference data's."""
+    low = LabRange.objects.filter(analyte="b12").values_list("low", flat=True).first()
+    return low if low is not None else reference.lab("b12")["typical_range"][0]
+
+
+def _row(patient: User, now, b12_low) -> Row:
     today = now.astimezone(patient.zone).date()
     status = schedule.status(patient.next_due, today)
     flags = []
@@ -148,19 +155,20 @@ def _row(patient: User, now) -> Row:
         flags.append(_("Lab review due"))
     if patient.last_allergy_signs:
         flags.append(_("Allergy signs reported"))
-    low = reference.lab("b12")["typical_range"][0]
-    if patient.b12_value is not None and patient.b12_value < low:
+    if patient.b12_value is not None and patient.b12_value < b12_low:
         flags.append(_("B12 below typical range"))
     return Row(patient, status, trend, flags, days)
 
 
 def triage_page(clinician, number, *, now, per_page: int = 25, **filters):
-    """Queries: the count and the page's ids (the care-team rows), then those patients."""
+    """Queries: the count and the page's ids (the care-team rows), then those patients and the
+    B12 range they are flagged against."""
     order = triage_order(clinician, now=now, **filters).values_list("patient_id", flat=True)
     page = Paginator(order, per_page).get_page(number)
     pks = list(page.object_list)
     found = {patient.pk: patient for patient in _patients(pks)} if pks else {}
-    page.rows = [_row(found[pk], now) for pk in pks if pk in found]
+    low = b12_low() if found else None
+    page.rows = [_row(found[pk], now, low) for pk in pks if pk in found]
     return page
 
 

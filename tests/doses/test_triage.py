@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from accounts.models import CareTeamMembership, User
 from doses import actions
-from doses.models import DoseLog, LabResult, SymptomEntry
+from doses.models import DoseLog, LabRange, LabResult, SymptomEntry
 from regimens.models import Regimen
 from tests import factories
 
@@ -369,6 +369,29 @@ def test_the_latest_serum_b12_below_the_typical_range_is_flagged(
     assert row["flags"] == ("B12 below typical range" if flagged else "none")
 
 
+@pytest.mark.parametrize(
+    ("low", "value", "flagged"),
+    [
+        pytest.param("300", "250", True, id="250 under an admin's range from 300"),
+        pytest.param("150", "180", False, id="180 within an admin's range from 150"),
+        pytest.param(None, "180", True, id="180 under the reference range with none set"),
+    ],
+)
+def test_the_b12_flag_follows_the_range_the_admin_set(
+    patient, clinician, client_for, low, value, flagged
+):
+    LabRange.objects.filter(analyte="b12").delete()
+    if low is not None:
+        LabRange.objects.create(analyte="b12", low=Decimal(low), high=Decimal("900"))
+    factories.regimen_for(patient, date(2026, 5, 20))
+    checkin(patient, days_ago(1), 1)
+    b12(patient, date(2026, 5, 2), value)
+
+    (row,) = triage(client_for(clinician)).rows
+
+    assert row["flags"] == ("B12 below typical range" if flagged else "none")
+
+
 def test_an_overdue_patient_is_flagged(clinician, ward, client_for):
     page = triage(client_for(clinician))
     rows = dict(zip(names(page), page.rows, strict=True))
@@ -568,8 +591,10 @@ def test_it_makes_the_same_number_of_queries_for_5_or_300_patients(
     # 1 the session; 2 the signed-in clinician; 3 the paginator's count of care-team rows;
     # 4 the page's patient ids, in order, from the same rows (the index triage_order); 5 those
     # patients, each joined to their active regimen and its current phase, with the last
-    # injection, the last two check-ins and the latest serum B12 as subqueries.
-    with django_assert_num_queries(5):
+    # injection, the last two check-ins and the latest serum B12 as subqueries; 6 the admin's
+    # typical range for serum B12 (added with the "B12 below typical range" flag reading the
+    # editable LabRange instead of the reference data: read once per page, not per patient).
+    with django_assert_num_queries(6):
         page = triage(browser)
 
     assert len(page.rows) == min(count, 25)
