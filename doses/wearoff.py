@@ -1,17 +1,20 @@
 """The wear-off view: do symptoms come back before the next maintenance injection?
 
 Pure functions over dates and scores. In maintenance, each check-in is placed at the fraction of
-the prescribed interval elapsed since the injection before it. Per symptom, the average score in
-the last quarter of the interval (fraction 0.75 to 1) is compared with the first half (under
-0.5). A symptom is flagged when it is at least 2 points worse late in the interval, over at least
-3 intervals that have check-ins in both parts. The app reports the pattern; it never advises a
-change of dose or interval.
+the prescribed interval elapsed since the injection before it: before it in time, not by date, so
+that a check-in on an injection day made before the shot belongs to the interval that is ending
+(for_regimen asks the database which injection came last before each check-in). Per symptom,
+the average score in the last quarter of the interval (fraction 0.75 to 1) is compared with the
+first half (under 0.5). A symptom is flagged when it is at least 2 points worse late in the
+interval, over at least 3 intervals that have check-ins in both parts. The app reports the
+pattern; it never advises a change of dose or interval.
 """
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from statistics import mean
+from typing import NamedTuple
 
 FIRST_HALF = 0.5
 LAST_QUARTER = 0.75
@@ -41,13 +44,25 @@ class WearOff:
         return bool(self.flagged)
 
 
-def place(injections: list[tuple[date, float]], checkins: list[tuple[date, dict]]):
+class Checkin(NamedTuple):
+    """A check-in's date, its scores and, when known, the date of the last injection given
+    before it in time. Without `after` (a check-in known by its date only) it is placed after
+    any injection of the same day."""
+
+    on: date
+    scores: dict
+    after: date | None = None
+
+
+def place(injections: list[tuple[date, float]], checkins):
     """Points for the check-ins that fall after a maintenance injection and no later than one
-    and a half intervals after it (beyond that the patient has lapsed)."""
+    and a half intervals after it (beyond that the patient has lapsed). `checkins`: (date,
+    scores) or (date, scores, date of the last injection before it) tuples."""
     days_given = [day for day, _interval in injections]
     points = []
-    for on, scores in checkins:
-        index = bisect_right(days_given, on) - 1
+    for row in checkins:
+        on, scores, after = Checkin(*row)
+        index = bisect_right(days_given, after or on) - 1
         if index < 0:
             continue
         given_on, interval = injections[index]
@@ -59,7 +74,8 @@ def place(injections: list[tuple[date, float]], checkins: list[tuple[date, dict]
 
 def analyse(injections, checkins, symptoms) -> WearOff:
     """`injections`: (date, prescribed interval in days) of each maintenance injection in order;
-    `checkins`: (date, {symptom: score}); `symptoms`: the keys to compare."""
+    `checkins`: (date, {symptom: score}[, date of the last injection before it]) as place()
+    takes them; `symptoms`: the keys to compare."""
     result = WearOff(points=place(injections, checkins))
     early = [p for p in result.points if p.fraction < FIRST_HALF]
     late = [p for p in result.points if LAST_QUARTER <= p.fraction <= 1]
@@ -81,10 +97,12 @@ def for_regimen(regimen, inputs=None) -> WearOff:
     """The wear-off analysis of a regimen's maintenance injections and the patient's
     check-ins. Queries: the schedule inputs (phases, doses, changes; unless given) and the
     check-ins."""
+    from django.db.models import OuterRef, Subquery
+
     from regimens import schedule
     from regimens.models import PhaseKind
 
-    from .models import SymptomEntry
+    from .models import DoseLog, SymptomEntry
 
     phases = regimen.ordered_phases
     initial, events = inputs or regimen.schedule_inputs()
@@ -101,13 +119,31 @@ def for_regimen(regimen, inputs=None) -> WearOff:
     # From the start of the first maintenance injection's day in the patient's zone (not in
     # whatever zone happens to be active).
     since = datetime.combine(injections[0][0], time(), tzinfo=zone)
+    # Each check-in with the time of the last injection given at or before it (in the same
+    # query): one made on an injection day before the shot follows the earlier injection.
+    last_given = (
+        DoseLog.objects.filter(
+            regimen_id=regimen.pk,
+            status=DoseLog.Status.GIVEN,
+            deleted_at__isnull=True,
+            administered_at__lte=OuterRef("recorded_at"),
+        )
+        .order_by("-administered_at")
+        .values("administered_at")[:1]
+    )
     entries = (
         SymptomEntry.objects.filter(patient_id=regimen.patient_id, recorded_at__gte=since)
+        .annotate(last_given=Subquery(last_given))
         .order_by("recorded_at")
-        .values_list("recorded_at", *symptoms)
+        .values_list("recorded_at", "last_given", *symptoms)
     )
     checkins = [
-        (at.astimezone(zone).date(), dict(zip(symptoms, scores, strict=True)))
-        for at, *scores in entries
+        Checkin(
+            at.astimezone(zone).date(),
+            dict(zip(symptoms, scores, strict=True)),
+            given.astimezone(zone).date(),
+        )
+        for at, given, *scores in entries
+        if given is not None  # no injection before it at all
     ]
     return analyse(injections, checkins, symptoms)

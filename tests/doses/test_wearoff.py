@@ -200,6 +200,25 @@ def test_check_ins_are_placed_in_the_interval_after_the_injection_before_them():
     assert [p.scores["fatigue"] for p in points] == [2, 3, 4, 5]
 
 
+def test_a_check_in_made_before_the_injection_of_its_day_ends_the_earlier_interval():
+    given = injections(2)  # 3 May and 31 May, every 28 days
+    checkins = [
+        # 31 May, before that day's shot: the last injection before it was on 3 May.
+        (date(2026, 5, 31), scores(6), date(2026, 5, 3)),
+        # 31 May, after the shot.
+        (date(2026, 5, 31), scores(2), date(2026, 5, 31)),
+        # 3 May, before the first maintenance shot (after a stabilization one): not placed.
+        (date(2026, 5, 3), scores(1), date(2026, 4, 26)),
+    ]
+
+    points = wearoff.place(given, checkins)
+
+    assert [(p.interval, p.days, p.fraction, p.scores["fatigue"]) for p in points] == [
+        (0, 28, 1.0, 6),
+        (1, 0, 0.0, 2),
+    ]
+
+
 def test_check_ins_beyond_one_and_a_half_intervals_are_not_placed():
     given = injections(1)  # 3 May, every 28 days: 1.5 intervals is 42 days
     checkins = [
@@ -493,6 +512,21 @@ def test_the_analysis_does_not_depend_on_the_active_time_zone(frozen):
         in_patients_zone.intervals_compared,
         in_patients_zone.flagged,
     )
+
+
+@pytest.mark.django_db
+def test_a_check_in_on_an_injection_day_is_placed_by_its_time_against_the_shot(patient, frozen):
+    regimen = in_maintenance(patient, maintenance=2)  # 3 May and 31 May, each at 09:00
+    check_in(patient, date(2026, 5, 31), 7, hour=8)  # before the shot: the end of interval 0
+    check_in(patient, date(2026, 5, 31), 3, hour=18)  # after it: the start of interval 1
+    check_in(patient, date(2026, 5, 3), 5, hour=8)  # before the first maintenance shot
+
+    points = Regimen.objects.get(pk=regimen.pk).wear_off().points
+
+    assert [(p.interval, p.days, p.fraction, p.scores["fatigue"]) for p in points] == [
+        (0, 28, 1.0, 7),
+        (1, 0, 0.0, 3),
+    ]
 
 
 @pytest.mark.django_db
