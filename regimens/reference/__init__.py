@@ -59,3 +59,12 @@ def lab(key: str) -> dict:
 
 def lab_choices() -> list[tuple[str, str]]:
     return [(item["key"], item["name"]) for item in clinical()["labs"]]
+
+
+def dose_range(medication: str) -> tuple[int, int] | None:
+    """A single injection's usual dose of `medication` in mcg, as (min, max): outside it, a dose
+    must be confirmed as intended (regimens.json `dose_ranges_mcg`). Not advice."""
+    for row in regimens()["dose_ranges_mcg"]:
+        if row["medication"] == medication:
+            return row["usual_min"], row["usual_max"]
+    return None
