@@ -5,7 +5,7 @@ from django.http import Http404
 
 from accounts.access import require_patient, visible_patients
 
-from .models import DoseLog, Supply, SymptomEntry
+from .models import DoseLog, LabResult, Supply, SymptomEntry
 
 
 def dose_or_404(user, pk, *, write: bool = False) -> DoseLog:
@@ -33,3 +33,16 @@ def supply_or_404(user, pk) -> Supply:
         return Supply.objects.select_related("patient").get(pk=pk, patient=require_patient(user))
     except Supply.DoesNotExist:
         raise Http404("No such supply") from None
+
+
+def lab_or_404(user, pk, *, write: bool = False) -> LabResult:
+    """A lab result the user may read: their own, or a care-team patient's. Labs are the one
+    record a care-team clinician changes as fully as the patient (DESIGN's access table), so
+    with write=True the same people may correct, delete and restore it; the flag is where a
+    read-only member of the care team would be told apart. Deleted results are found too:
+    their page offers the undo."""
+    labs = LabResult.objects.select_related("patient")
+    try:
+        return labs.filter(patient__in=visible_patients(user)).get(pk=pk)
+    except LabResult.DoesNotExist:
+        raise Http404("No such lab result") from None

@@ -9,6 +9,7 @@ from .models import (
     DoseLogVersion,
     LabRange,
     LabResult,
+    LabResultVersion,
     Supply,
     SupplyVersion,
     SymptomEntry,
@@ -61,12 +62,25 @@ class SymptomEntryAdmin(ReadOnlyAdmin):
     search_fields = ["patient__email", "patient__name"]
 
 
+class LabResultVersionInline(VersionInline):
+    model = LabResultVersion
+
+
 @admin.register(LabResult)
 class LabResultAdmin(ReadOnlyAdmin):
-    list_display = ["patient", "taken_on", "analyte", "value", "unit", "value_canonical"]
+    list_display = [
+        "patient",
+        "taken_on",
+        "analyte",
+        "value",
+        "unit",
+        "value_canonical",
+        "deleted_at",
+    ]
     list_filter = ["analyte"]
     list_select_related = ["patient"]
     search_fields = ["patient__email", "patient__name"]
+    inlines = [LabResultVersionInline]
 
 
 @admin.register(LabRange)

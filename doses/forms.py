@@ -387,3 +387,23 @@ class CorrectSupplyForm(SupplyForm):
     )
 
     NEW = False
+
+
+class LabCorrectForm(LabForm):
+    """The lab form on a recorded result: the same fields and the same rules (LabResult.clean()
+    through the model form), plus why. No double-submit token: correcting twice with the same
+    values changes nothing the second time."""
+
+    submission_token = None
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label=_("Why are you correcting it?"),
+        help_text=_("Optional, kept with the previous version."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, patient=kwargs["instance"].patient, **kwargs)
+        if self.instance.value is not None:
+            # As the report prints it: 148, not 148.000.
+            self.initial["value"] = f"{self.instance.value.normalize():f}"

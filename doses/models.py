@@ -6,7 +6,7 @@ through doses/actions.py, which keeps the regimen's stored schedule state in ste
 """
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -368,7 +368,14 @@ class LabResult(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Soft delete, as for doses: every page, chart, export and the triage list leave a deleted
+    # result out; its own page shows it, with its versions and an undo.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     submission_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+
+    # What a person typed, so what a correction may change and a version keeps.
+    VERSIONED_FIELDS = ("analyte", "taken_on", "value", "unit", "note")
 
     class Meta:
         ordering = ["-taken_on", "-pk"]
@@ -418,6 +425,45 @@ class LabResult(models.Model):
     @property
     def canonical_unit(self) -> str:
         return reference.lab(self.analyte)["canonical_unit"]
+
+    def snapshot(self) -> dict:
+        """The values as entered (and the canonical value they gave), for a kept version."""
+        return {
+            "analyte": self.analyte,
+            "taken_on": self.taken_on.isoformat(),
+            "value": str(self.value),
+            "unit": self.unit,
+            "value_canonical": str(self.value_canonical),
+            "note": self.note,
+            "deleted": self.deleted_at is not None,
+        }
+
+
+class LabResultVersion(KeptVersion):
+    """The values a LabResult had before one correction, deletion or restore."""
+
+    class Change(models.TextChoices):
+        CORRECTED = "corrected", _("Corrected")
+        DELETED = "deleted", _("Deleted")
+        RESTORED = "restored", _("Restored")
+
+    lab = models.ForeignKey(LabResult, on_delete=models.CASCADE, related_name="versions")
+    change = models.CharField(max_length=10, choices=Change.choices)
+    previous = models.JSONField(help_text=_("The result's values before this change."))
+
+    def previous_display(self) -> list[tuple[str, str]]:
+        """The previous values as (label, text) pairs for the result's page."""
+        prev = self.previous
+        info = reference.lab(prev["analyte"])
+        value = f"{Decimal(prev['value']).normalize():f}"
+        rows = [
+            (gettext("Test"), info["name"]),
+            (gettext("Drawn"), date_format(date.fromisoformat(prev["taken_on"]), "j M Y")),
+            (gettext("Result"), f"{value} {prev['unit']}"),
+        ]
+        if prev.get("note"):
+            rows.append((gettext("Note"), prev["note"]))
+        return rows
 
 
 class ClinicalNote(models.Model):

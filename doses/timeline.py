@@ -74,7 +74,8 @@ def _loaders():
         ),
         CORRECTION: DoseLogVersion.objects.select_related("dose", "changed_by"),
         CHECKIN: SymptomEntry.objects.all(),
-        LAB: LabResult.objects.all(),
+        # Deleted results stay in the history, marked, as deleted doses do.
+        LAB: LabResult.objects.annotate(n_versions=Count("versions")),
         CHANGE: RegimenChange.objects.select_related("by", "phase"),
         NOTE: ClinicalNote.objects.select_related("author"),
     }

@@ -47,9 +47,9 @@ STATUS_LOOKUPS = {
 def _patients(pks):
     checkins = SymptomEntry.objects.filter(patient=OuterRef("pk")).order_by("-recorded_at", "-pk")
     totals = checkins.annotate(total=_score_total()).values("total")
-    b12 = LabResult.objects.filter(patient=OuterRef("pk"), analyte="b12").order_by(
-        "-taken_on", "-pk"
-    )
+    b12 = LabResult.objects.filter(
+        patient=OuterRef("pk"), analyte="b12", deleted_at__isnull=True
+    ).order_by("-taken_on", "-pk")
     last_dose = DoseLog.objects.filter(
         patient=OuterRef("pk"), status=DoseLog.Status.GIVEN, deleted_at__isnull=True
     ).order_by("-administered_at")

@@ -320,7 +320,8 @@ def patient_bundle(patient) -> dict:
         resource = _administration(dose, by_pk[dose.regimen_id], urls, zone)
         entries.append(_entry(full_url("dose", dose.pk), resource))
     ranges = {r.analyte: r for r in LabRange.objects.all()}
-    for lab in LabResult.objects.filter(patient=patient).order_by("taken_on", "pk"):
+    labs = LabResult.objects.filter(patient=patient, deleted_at__isnull=True)
+    for lab in labs.order_by("taken_on", "pk"):
         entries.append(_entry(full_url("lab", lab.pk), _lab(lab, ranges, urls["patient"])))
     for entry in SymptomEntry.objects.filter(patient=patient).order_by("recorded_at", "pk"):
         resource = _checkin(entry, urls["patient"], zone)

@@ -169,7 +169,7 @@ POSITIONS = {"low": "Low", "high": "High", "": "No"}
 
 def labs(patient, first: date, last: date) -> Table:
     results = LabResult.objects.filter(
-        patient=patient, taken_on__gte=first, taken_on__lte=last
+        patient=patient, taken_on__gte=first, taken_on__lte=last, deleted_at__isnull=True
     ).order_by("taken_on", "pk")
     ranges = {r.analyte: r for r in LabRange.objects.all()}
     header = [
@@ -230,7 +230,7 @@ def first_day(patient) -> date | None:
         "checkin": SymptomEntry.objects.filter(patient=OuterRef("pk"))
         .order_by("recorded_at")
         .values("recorded_at")[:1],
-        "lab": LabResult.objects.filter(patient=OuterRef("pk"))
+        "lab": LabResult.objects.filter(patient=OuterRef("pk"), deleted_at__isnull=True)
         .order_by("taken_on")
         .values("taken_on")[:1],
     }

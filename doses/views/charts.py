@@ -76,7 +76,7 @@ def _lab(patient, analyte, compact):
     except StopIteration:
         raise Http404("No such lab test") from None
     results = list(
-        LabResult.objects.filter(patient=patient, analyte=analyte)
+        LabResult.objects.filter(patient=patient, analyte=analyte, deleted_at__isnull=True)
         .order_by("taken_on")
         .values_list("taken_on", "value_canonical")
     )

@@ -45,6 +45,7 @@ from doses.models import (
     DoseLog,
     DoseLogVersion,
     LabResult,
+    LabResultVersion,
     Supply,
     SupplyVersion,
     SymptomEntry,
@@ -154,6 +155,7 @@ TABLES = {
     Regimen: "patient",
     Phase: "regimen__patient",
     LabResult: "patient",
+    LabResultVersion: "lab__patient",
     Supply: "patient",
     SupplyVersion: "supply__patient",
     ReminderSettings: "user",
@@ -250,6 +252,64 @@ def lab_form(record) -> dict:
 
 def lab_added(client, record, whose) -> bool:
     return LabResult.objects.filter(patient=whose, note=LAB_NOTE).exists()
+
+
+OWNERS_LAB_NOTE = "Sample drawn at the surgery, owner"
+CORRECTED_LAB_VALUE = Decimal("415")
+
+
+def _owners_lab(record, *, deleted=False) -> LabResult:
+    """A B12 result on the owner's record (made when the URL is built, before the snapshot)."""
+    owner = record.owner
+    lab, _ = dose_actions.record_lab(
+        owner,
+        owner,
+        analyte="b12",
+        taken_on=owner.today() - timedelta(days=3),
+        value=Decimal("412"),
+        unit="pg/mL",
+        note=OWNERS_LAB_NOTE,
+    )
+    if deleted:
+        lab = dose_actions.delete_lab(lab, owner, "Entered twice")
+    return lab
+
+
+def lab_id(record):
+    return [_owners_lab(record).pk]
+
+
+def deleted_lab_id(record):
+    return [_owners_lab(record, deleted=True).pk]
+
+
+def _lab(whose) -> LabResult:
+    return LabResult.objects.get(patient=whose, note=OWNERS_LAB_NOTE)
+
+
+def lab_correction_form(record) -> dict:
+    return {
+        "analyte": "b12",
+        "taken_on": (record.owner.today() - timedelta(days=3)).isoformat(),
+        "value": str(CORRECTED_LAB_VALUE),
+        "unit": "pg/mL",
+        "note": OWNERS_LAB_NOTE,
+        "reason": "Typing error",
+    }
+
+
+def lab_corrected(client, record, whose) -> bool:
+    lab = _lab(whose)
+    return lab.value == CORRECTED_LAB_VALUE and lab.versions.exists()
+
+
+def lab_deleted(client, record, whose) -> bool:
+    return _lab(whose).deleted_at is not None
+
+
+def lab_restored(client, record, whose) -> bool:
+    lab = _lab(whose)
+    return lab.deleted_at is None and lab.versions.filter(change="restored").exists()
 
 
 NEW_SUPPLY_LOT = "BOX-NEW-31"
@@ -625,6 +685,35 @@ MATRIX: dict[str, Page] = {
         did=lab_added,
         get=only(care_clinician=READS),
         post=only(care_clinician=CHANGES),
+    ),
+    # One lab result: read, corrected, deleted and restored by the owner and their clinicians
+    # alike (DESIGN's table: labs "yes" for both).
+    "lab_detail": Page(
+        args=lab_id,
+        shows=lambda record: [OWNERS_LAB_NOTE],
+        get=CARE_READS,
+        post=CARE_READS,
+    ),
+    "lab_correct": Page(
+        args=lab_id,
+        data=lab_correction_form,
+        did=lab_corrected,
+        shows=lambda record: [OWNERS_LAB_NOTE],
+        get=CARE_READS,
+        post=only(owner=CHANGES, care_clinician=CHANGES),
+    ),
+    "lab_delete": Page(
+        args=lab_id,
+        data=lambda record: {"reason": "Entered twice"},
+        did=lab_deleted,
+        get=POST_ONLY,
+        post=only(owner=CHANGES, care_clinician=CHANGES),
+    ),
+    "lab_restore": Page(
+        args=deleted_lab_id,
+        did=lab_restored,
+        get=POST_ONLY,
+        post=only(owner=CHANGES, care_clinician=CHANGES),
     ),
     "checkin": Page(
         data=checkin_form,

@@ -168,7 +168,7 @@ def test_a_patient_enters_a_result_and_sees_it_with_the_typical_range(patient, p
     # 148 pmol/L = 200.54 pg/mL: inside 200-900 pg/mL, so not flagged.
     assert lab_rows(page) == [
         "2 Mar 2026 before any injection Serum vitamin B12 (cobalamin) "
-        "148 pmol/L = 200.54 pg/mL 200–900 pg/mL"
+        "148 pmol/L = 200.54 pg/mL 200–900 pg/mL = 147.6–664.2 pmol/L"
     ]
     assert flags(page) == []
     assert "Typical ranges only: your lab may differ." in plain(page)
@@ -180,7 +180,7 @@ def test_it_marks_a_result_below_the_typical_range_low(patient, patient_client):
     assert LabResult.objects.get().value_canonical == Decimal("189.700")
     assert lab_rows(page) == [
         "2 Mar 2026 before any injection Serum vitamin B12 (cobalamin) "
-        "140 pmol/L = 189.7 pg/mL low 200–900 pg/mL"
+        "140 pmol/L = 189.7 pg/mL low 200–900 pg/mL = 147.6–664.2 pmol/L"
     ]
     assert flags(page) == ["low"]
 
@@ -313,7 +313,7 @@ def test_a_care_team_clinician_adds_a_result(patient, clinician, client):
 
     client.force_login(patient)
     assert lab_rows(client.get(reverse("labs"))) == [
-        "2 Mar 2026 before any injection Hemoglobin 131 g/L = 13.1 g/dL 12–17.5 g/dL"
+        "2 Mar 2026 before any injection Hemoglobin 131 g/L = 13.1 g/dL 12–17.5 g/dL = 120–175 g/L"
     ]
 
 
