@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from regimens.models import Regimen
 
+from . import timing
 from .models import ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
 
 
@@ -35,8 +36,22 @@ def already_recorded(model, token, patient) -> bool:
     return model.objects.filter(submission_token=token, patient=patient).exists()
 
 
-def log_dose(regimen: Regimen, recorded_by, *, token=None, **values) -> tuple[DoseLog, bool]:
-    """Record a given dose. Returns (dose, created); a repeated token returns the first dose."""
+class UnusualTiming(Exception):
+    """The dose is early or a second one that day and was not confirmed (doses/timing.py)."""
+
+    def __init__(self, check):
+        super().__init__("unusual timing")
+        self.check = check
+
+
+def log_dose(
+    regimen: Regimen, recorded_by, *, token=None, confirmed=None, **values
+) -> tuple[DoseLog, bool]:
+    """Record a given dose. Returns (dose, created); a repeated token returns the first dose.
+
+    With `confirmed` False, a dose that is early or a second one that day is not saved:
+    UnusualTiming says why. With True it is saved and keeps that it was confirmed. None (the
+    default, for set-up and data loading) records without asking."""
     with transaction.atomic():
         regimen = _locked(regimen)
         existing = _replayed(token, DoseLog, regimen.patient)
@@ -57,21 +72,35 @@ def log_dose(regimen: Regimen, recorded_by, *, token=None, **values) -> tuple[Do
         if token:
             dose.submission_token = token
         dose.full_clean()
+        if confirmed is not None:
+            # Checked under the regimen's lock: a dose recorded meanwhile is counted.
+            check = timing.check_dose(regimen, dose.administered_at)
+            if check.unusual and not confirmed:
+                raise UnusualTiming(check)
+            dose.confirmed_early = check.early
+            dose.confirmed_second = check.second
+            dose.due_when_logged = check.due
         dose.save()
         regimen.refresh_schedule()
     return dose, True
 
 
 def skip_time(regimen: Regimen):
-    """A skip is recorded on the day the dose was due (noon there), or now if that is later."""
+    """A skip is recorded on the day the dose is due (noon there): a skip planned ahead lies
+    on that coming day (schedule.md's skip rule applies then), a skip of a dose due today
+    before noon is now."""
     zone = regimen.patient.zone
     due_noon = timezone.make_aware(datetime.combine(regimen.next_due, time(12)), zone)
+    if regimen.next_due > regimen.patient.today():
+        return due_noon
     return min(due_noon, timezone.now())
 
 
-def skip_dose(regimen: Regimen, recorded_by, reason: str, *, token=None) -> tuple[DoseLog, bool]:
-    """Mark the dose that is due (or overdue) as skipped; it moves the schedule's anchor but
-    does not count toward an `after_doses` phase."""
+def skip_dose(
+    regimen: Regimen, recorded_by, reason: str = "", *, kind: str = "", token=None
+) -> tuple[DoseLog, bool]:
+    """Mark the dose that is due next (coming, due or overdue) as skipped; it moves the
+    schedule's anchor but does not count toward an `after_doses` phase."""
     with transaction.atomic():
         regimen = _locked(regimen)
         existing = _replayed(token, DoseLog, regimen.patient)
@@ -84,6 +113,8 @@ def skip_dose(regimen: Regimen, recorded_by, reason: str, *, token=None) -> tupl
             status=DoseLog.Status.SKIPPED,
             administered_at=skip_time(regimen),
             skip_reason=reason,
+            skip_reason_kind=kind,
+            due_when_logged=regimen.next_due,
             route="",
             site="",
             dose_mcg=None,

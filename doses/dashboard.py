@@ -109,6 +109,11 @@ class Dashboard:
     supplies: SupplyOutlook | None = None
 
     @property
+    def skip_ahead(self) -> bool:
+        """The next dose is still to come: skipping it is planning ahead."""
+        return self.status[0] == "upcoming"
+
+    @property
     def suggested_site_name(self) -> str:
         return reference.site_name(self.suggested_site) if self.suggested_site else ""
 
@@ -144,3 +149,15 @@ def build_dashboard(patient) -> Dashboard:
     board.suggested_site = suggest_site(regimen.route, board.site_last_used)
     board.supplies = outlook(patient, regimen)  # after upcoming(): phases are loaded
     return board
+
+
+def skipped_next_due(regimen: Regimen) -> date | None:
+    """When the next dose would be due if the one due next were skipped (rule 3 from the
+    day it is due; a skip does not count toward an `after_doses` phase)."""
+    if regimen.next_due is None:
+        return None
+    rules = regimen.phase_rules()
+    state = schedule.apply(
+        regimen.stored_state, schedule.Event(regimen.next_due, schedule.SKIPPED), rules
+    )
+    return state.next_due

@@ -94,6 +94,9 @@ class DoseForm(TokenMixin, forms.ModelForm):
         }
 
     SITE_PICKER = True  # the site is chosen on the body map / radio list (_site_picker.html)
+    # Set by the view when the dose is early or a second one that day (doses/timing.py): the
+    # form comes back with what is unusual and a button to confirm it.
+    timing = None
 
     def __init__(self, *args, regimen, site_chart=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,11 +148,25 @@ class CorrectDoseForm(DoseForm):
 
 
 class SkipForm(TokenMixin):
+    reason_kind = forms.ChoiceField(
+        choices=DoseLog.SkipReason.choices,
+        widget=forms.RadioSelect,
+        label=_("Why are you skipping it?"),
+    )
     reason = forms.CharField(
         max_length=300,
-        label=_("Why was it skipped?"),
-        widget=forms.TextInput(attrs={"placeholder": _("For example: out of stock, unwell")}),
+        required=False,
+        label=_("In your own words"),
+        help_text=_("Needed for “Other”; optional otherwise."),
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason_kind") == DoseLog.SkipReason.OTHER and not cleaned.get(
+            "reason", ""
+        ).strip():
+            self.add_error("reason", gettext("Say why the dose is skipped."))
+        return cleaned
 
 
 class DeleteForm(forms.Form):

@@ -69,6 +69,9 @@ def _patients(pks):
             regimen_entered_by=F("active__entered_by"),
             regimen_confirmed_at=F("active__confirmed_at"),
             last_dose_at=Subquery(last_dose.values("administered_at")[:1]),
+            # The latest injection was confirmed as early or as a second one that day.
+            last_dose_early=Subquery(last_dose.values("confirmed_early")[:1]),
+            last_dose_second=Subquery(last_dose.values("confirmed_second")[:1]),
             last_checkin_at=Subquery(checkins.values("recorded_at")[:1]),
             last_total=Subquery(totals[:1]),
             previous_total=Subquery(totals[1:2]),
@@ -149,6 +152,10 @@ def _row(patient: User, now, b12_low) -> Row:
             trend = _("better (%(change)s)") % {"change": change}
         else:
             trend = _("steady")
+    if patient.last_dose_early:
+        flags.append(_("Last injection confirmed early"))
+    if patient.last_dose_second:
+        flags.append(_("Last injection a second dose that day"))
     if patient.symptoms_return_early:
         flags.append(_("Symptoms return before the next injection"))
     if patient.next_lab_review is not None and patient.next_lab_review <= today:

@@ -203,7 +203,7 @@ def _administration(dose: DoseLog, regimen: Regimen, urls: dict, zone) -> dict:
         request={"reference": urls[regimen.pk]},
     )
     if not dose.is_given:
-        resource["statusReason"] = [{"text": dose.skip_reason}]
+        resource["statusReason"] = [{"text": dose.skip_reason_text}]
     else:
         resource["performer"] = _performer(dose, urls["patient"])
     if dose.dose_mcg is not None:  # FHIR: a dosage has a dose (or a rate)
@@ -213,8 +213,14 @@ def _administration(dose: DoseLog, regimen: Regimen, urls: dict, zone) -> dict:
         if dose.route:
             dosage["route"] = _route(dose.route)
         resource["dosage"] = {**dosage, "dose": _dose(dose.dose_mcg)}
+    notes = []
     if dose.reaction_notes:
-        resource["note"] = [{"text": f"Reaction: {dose.reaction_notes}"}]
+        notes.append({"text": f"Reaction: {dose.reaction_notes}"})
+    if dose.timing_notes:
+        due = f" (due {dose.due_when_logged.isoformat()})" if dose.due_when_logged else ""
+        notes.append({"text": f"Timing: {'; '.join(dose.timing_notes)}{due}"})
+    if notes:
+        resource["note"] = notes
     return resource
 
 

@@ -104,6 +104,7 @@ def injections(patient, first: date, last: date) -> Table:
         "Given by",
         "Phase",
         "Notes or reason skipped",
+        "Confirmed as",
     ]
     rows = []
     for dose in doses:
@@ -124,7 +125,8 @@ def injections(patient, first: date, last: date) -> Table:
                 dose.reaction_notes,
             ]
         else:
-            details = [None] * 8 + [phase, dose.skip_reason]
+            details = [None] * 8 + [phase, dose.skip_reason_text]
+        details.append("; ".join(dose.timing_notes))
         rows.append([*_when(dose.administered_at, zone), dose.get_status_display(), *details])
     return Table(header, rows)
 

@@ -8,6 +8,10 @@ from doses.forms import DoseForm
 from doses.sites import site_chart
 
 
+# The confirm button of an early or second dose (templates/doses/_timing_warning.html).
+CONFIRM_FIELD, CONFIRM_VALUE = "confirm_timing", "yes"
+
+
 def dose_form_submission(request, regimen, **initial):
     """The injection form for `regimen`: on GET prefilled from the current phase (dose, route,
     least recently used site, now in the viewer's zone); on POST validated and logged.
@@ -29,14 +33,20 @@ def dose_form_submission(request, regimen, **initial):
         return form, None
     try:
         # A repeated submission returns the first injection: it is answered like the first.
+        # An early or second dose that day comes back to be confirmed (doses/timing.py); the
+        # confirming submission carries the same token, so a double click still records one.
         dose, _created = actions.log_dose(
             regimen,
             request.user,
             token=form.cleaned_data["submission_token"],
+            confirmed=request.POST.get(CONFIRM_FIELD) == CONFIRM_VALUE,
             **form.dose_values(),
         )
     except ValidationError as exc:
         form.add_error(None, exc)
+        return form, None
+    except actions.UnusualTiming as unusual:
+        form.timing = unusual.check
         return form, None
     return form, dose
 

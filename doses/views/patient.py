@@ -13,16 +13,17 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import log_view, require_patient
-from doses import actions, freshness
+from doses import actions, checkin_alerts, freshness
 from doses.access import checkin_or_404, dose_or_404
 from doses.backup import export_patient
-from doses.dashboard import build_dashboard, current_regimen
+from doses.dashboard import build_dashboard, current_regimen, skipped_next_due
 from doses.forms import CheckinForm, CorrectDoseForm, DeleteForm, SkipForm
-from doses.models import DoseLog
+from doses.models import DoseLog, SymptomEntry
 from doses.timeline import timeline_page
 from doses.views.common import dose_form_submission, lot_in_use
 from regimens import reference
@@ -77,9 +78,24 @@ def log_dose(request):
     initial = {} if request.method == "POST" else {"lot_number": lot_in_use(patient, regimen)}
     form, dose = dose_form_submission(request, regimen, **initial)
     if dose is not None:
-        messages.success(request, _logged_message(dose))
+        messages.success(request, _with_undo(request, _logged_message(dose), dose))
         return redirect("home")
     return render(request, "doses/log_dose.html", {"form": form, "regimen": regimen})
+
+
+def _with_undo(request, text: str, dose):
+    """The message after logging, with an Undo button: the usual soft delete, which the
+    injection's page can restore. The page shows messages as they are (base.html)."""
+    return format_html(
+        '{} <form method="post" action="{}" class="d-inline">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<input type="hidden" name="undo" value="1">'
+        '<button class="btn btn-sm btn-outline-dark ms-2" type="submit">{}</button></form>',
+        text,
+        reverse("delete_dose", args=[dose.pk]),
+        get_token(request),
+        _("Undo"),
+    )
 
 
 def _logged_message(dose) -> str:
@@ -94,6 +110,8 @@ def _logged_message(dose) -> str:
 
 @login_required
 def skip_dose(request):
+    """Skip the next dose: one due or overdue, or a coming one planned ahead (away, no
+    supplies...). It is recorded on the day it is due, so the schedule moves from that day."""
     patient = require_patient(request.user)
     regimen = _regimen_or_404(patient)
     form = SkipForm(request.POST or None)
@@ -101,12 +119,18 @@ def skip_dose(request):
     token = form.cleaned_data["submission_token"] if valid else None
     # The same form sent twice: the first was recorded; answer as it was answered.
     repeated = valid and actions.already_recorded(DoseLog, token, patient)
-    if not repeated and (regimen.next_due is None or regimen.next_due > patient.today()):
-        messages.error(request, _("Only a dose that is due today or overdue can be skipped."))
+    if not repeated and regimen.next_due is None:
+        messages.error(request, _("Nothing is due: there is no dose to skip."))
         return redirect("home")
     if valid:
         if not repeated:
-            actions.skip_dose(regimen, request.user, form.cleaned_data["reason"], token=token)
+            actions.skip_dose(
+                regimen,
+                request.user,
+                form.cleaned_data["reason"],
+                kind=form.cleaned_data["reason_kind"],
+                token=token,
+            )
             regimen.refresh_from_db()
         due = (
             " "
@@ -116,7 +140,26 @@ def skip_dose(request):
         )
         messages.success(request, _("Dose marked as skipped.") + due)
         return redirect("home")
-    return render(request, "doses/skip_dose.html", {"form": form, "regimen": regimen})
+    return render(
+        request,
+        "doses/skip_dose.html",
+        {
+            "form": form,
+            "regimen": regimen,
+            "ahead": regimen.next_due > patient.today(),
+            "then_due": skipped_next_due(regimen),
+        },
+    )
+
+
+def _back_to(request, patient) -> dict:
+    """Where a record's page leads back to: the patient's history for the patient, the
+    patient's record for a clinician (who has no history page of their own: it would 404)."""
+    own = patient.pk == request.user.pk
+    return {
+        "own": own,
+        "back_url": reverse("history") if own else reverse("patient_record", args=[patient.pk]),
+    }
 
 
 @login_required
@@ -133,6 +176,7 @@ def dose_detail(request, pk):
             "versions": versions,
             "can_edit": can_edit,
             "delete_form": DeleteForm(),
+            **_back_to(request, dose.patient),
         },
     )
 
@@ -170,6 +214,19 @@ def delete_dose(request, pk):
     dose = dose_or_404(request.user, pk, write=True)
     form = DeleteForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if request.POST.get("undo"):
+        # The Undo of the message after logging: back home, where the dates are as before.
+        actions.delete_dose(dose, request.user, _("Undone right after logging"))
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("Undone: that injection no longer counts."),
+                dose_detail_url(dose),
+                _("Restore it from its page"),
+            ),
+        )
+        return redirect("home")
     actions.delete_dose(dose, request.user, reason)
     messages.warning(request, _("Injection deleted. You can undo this from its page."))
     return redirect(dose_detail_url(dose))
@@ -191,8 +248,19 @@ def history(request):
     return render(request, "doses/history.html", {"page": page})
 
 
+def _emergency_context() -> dict:
+    return {
+        "emergency": reference.urgent("emergency"),
+        "same_day": reference.urgent("same_day"),
+        "emergency_number": checkin_alerts.emergency_number(),
+        "emergency_tel": checkin_alerts.emergency_tel(),
+    }
+
+
 @login_required
 def checkin(request):
+    """The weekly check-in. The page compares numbness and balance with the last check-in as
+    they are scored (static/js/checkin_alerts.js), and names the ticked allergy signs."""
     patient = require_patient(request.user)
     form = CheckinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -204,13 +272,16 @@ def checkin(request):
         )
         messages.success(request, _("Check-in saved."))
         return redirect("checkin_detail", pk=entry.pk)
+    previous = checkin_alerts.latest_checkin(patient)
     return render(
         request,
         "doses/checkin.html",
         {
             "form": form,
-            "emergency": reference.urgent("emergency"),
-            "same_day": reference.urgent("same_day"),
+            "previous": previous,
+            "watched": checkin_alerts.watched(previous),
+            "signs": SymptomEntry.ALLERGY_SIGNS,
+            **_emergency_context(),
         },
     )
 
@@ -218,14 +289,20 @@ def checkin(request):
 @login_required
 def checkin_detail(request, pk):
     entry = checkin_or_404(request.user, pk)
-    log_view(request, entry.patient, "a check-in")
+    patient = entry.patient
+    log_view(request, patient, "a check-in")
+    previous = checkin_alerts.previous_checkin(entry)
     return render(
         request,
         "doses/checkin_detail.html",
         {
             "entry": entry,
-            "emergency": reference.urgent("emergency"),
-            "same_day": reference.urgent("same_day"),
+            "patient": patient,
+            "previous": previous,
+            "rises": checkin_alerts.rises(entry, previous),
+            "signs": checkin_alerts.sign_names(entry.allergy_signs),
+            **_emergency_context(),
+            **_back_to(request, patient),
         },
     )
 

@@ -43,6 +43,7 @@ INJECTION_HEADER = [
     "Given by",
     "Phase",
     "Notes or reason skipped",
+    "Confirmed as",
 ]
 CHECKIN_HEADER = [
     "Date",
@@ -196,6 +197,7 @@ def test_injections_are_dated_in_the_patients_zone_with_units_in_the_headers(
             "Myself",
             "Daily for 1 week",
             "Sore arm",
+            "",
         ],
         [
             "2026-05-05",
@@ -210,6 +212,7 @@ def test_injections_are_dated_in_the_patients_zone_with_units_in_the_headers(
             "",
             "Myself",
             "Daily for 1 week",
+            "",
             "",
         ],
     ]
@@ -233,7 +236,7 @@ def test_skipped_injections_are_listed_with_the_reason_and_deleted_ones_are_left
         ["2026-05-05", "12:00", "Skipped", "", ""],
         ["2026-05-06", "09:00", "Given", "500", "0.5"],
     ]
-    assert table[2][-1] == "Out of stock"
+    assert column(table, "Notes or reason skipped")[1] == "Out of stock"
     assert "WRONG" not in column(table, "Lot")
 
 

@@ -257,7 +257,8 @@ def test_a_message_shows_once_on_a_cached_page(patient, regimen, patient_client)
         home(patient_client)
         home(patient_client)  # cached
         patient_client.post(
-            reverse("skip_dose"), {"reason": "Away", "submission_token": str(uuid.uuid4())}
+            reverse("skip_dose"),
+            {"reason_kind": "away", "reason": "", "submission_token": str(uuid.uuid4())},
         )
         with_message = home(patient_client).content.decode()
         after = home(patient_client).content.decode()

@@ -1,6 +1,7 @@
-"""Skipping a dose: only one that is due or overdue, always with a reason. A skip is recorded on
-the day the dose was due and moves the schedule's anchor (next due = step(due date)), but it is
-not a dose given: it never counts toward an `after_doses` phase (schedule.md, rules 3-5)."""
+"""Skipping a dose: the next one, due, overdue or still to come (planned ahead), always with a
+reason picked from a short list. A skip is recorded on the day the dose is due and moves the
+schedule's anchor (next due = step(due date)), but it is not a dose given: it never counts
+toward an `after_doses` phase (schedule.md, rules 3-5)."""
 
 import re
 from datetime import date, datetime, time
@@ -33,12 +34,15 @@ def token_of(response) -> str:
     return re.search(r'name="submission_token" value="([^"]+)"', text(response)).group(1)
 
 
-def skip(client, reason: str = "Out of stock", token: str | None = None):
-    """Open the skip page, then submit its form with `reason`."""
+def skip(client, reason: str = "Out of stock", token: str | None = None, kind: str = "other"):
+    """Open the skip page, then submit its form with the reason picked (`kind`) and `reason`
+    in the person's own words."""
     if token is None:
         token = token_of(client.get(reverse("skip_dose")))
     return client.post(
-        reverse("skip_dose"), {"reason": reason, "submission_token": token}, follow=True
+        reverse("skip_dose"),
+        {"reason_kind": kind, "reason": reason, "submission_token": token},
+        follow=True,
     )
 
 
@@ -55,37 +59,65 @@ def progress(response) -> str:
 # --- only a due dose -------------------------------------------------------------------------
 
 
-def test_it_refuses_to_skip_a_dose_that_is_not_due_yet(patient, patient_client):
+def test_it_skips_a_coming_dose_ahead_on_the_day_it_is_due(patient, patient_client):
     with frozen(date(2026, 3, 3), 8):
         regimen = factories.regimen_for(patient, START)
         factories.give(regimen, START)
         factories.give(regimen, date(2026, 3, 3), 7)  # today's dose is given: 4 March is next
 
-        page = patient_client.get(reverse("skip_dose"), follow=True)
-        posted = patient_client.post(
-            reverse("skip_dose"),
-            {"reason": "Travelling", "submission_token": "00000000-0000-4000-8000-000000000001"},
-            follow=True,
-        )
+        page = patient_client.get(reverse("skip_dose"))
+        done = skip(patient_client, "", kind="away")
 
-    for response in (page, posted):
-        assert response.redirect_chain == [(reverse("home"), 302)]
-        assert "Only a dose that is due today or overdue can be skipped." in text(response)
-    assert not DoseLog.objects.filter(status=DoseLog.Status.SKIPPED).exists()
+    assert "Skip the coming dose due Wednesday 4 March 2026" in text(page)
+    assert "After this skip, your next injection is due Thursday 5 March 2026." in text(page)
+    assert "Dose marked as skipped. Next injection due Thursday 5 March 2026." in text(done)
+    skipped = DoseLog.objects.get(status=DoseLog.Status.SKIPPED)
+    # Recorded on the day it is due, at noon there, although that is still to come.
+    assert skipped.administered_at == datetime(2026, 3, 4, 12, tzinfo=NEW_YORK)
+    assert skipped.skip_reason_text == "Away from home"
+    assert skipped.due_when_logged == date(2026, 3, 4)
     regimen.refresh_from_db()
-    assert regimen.next_due == date(2026, 3, 4)
+    assert regimen.next_due == date(2026, 3, 5)
+    assert regimen.given_in_phase == 2
 
 
-def test_it_refuses_to_skip_before_the_first_dose_is_due(patient, patient_client):
+def test_the_home_offers_to_skip_the_coming_dose(patient, patient_client):
+    with frozen(date(2026, 3, 3), 8):
+        regimen = factories.regimen_for(patient, START)
+        factories.give(regimen, START)
+        factories.give(regimen, date(2026, 3, 3), 7)
+
+        home = patient_client.get(reverse("home"))
+
+    assert "Skip the coming dose" in text(home)
+
+
+def test_it_skips_the_first_dose_ahead_of_the_start(patient, patient_client):
     with frozen(date(2026, 3, 1), 20):
         regimen = factories.regimen_for(patient, START)
 
+        skip(patient_client, "", token="00000000-0000-4000-8000-000000000001", kind="no_supplies")
+
+    skipped = DoseLog.objects.get()
+    assert skipped.administered_at == datetime(2026, 3, 2, 12, tzinfo=NEW_YORK)
+    assert skipped.skip_reason_text == "No supplies"
+    regimen.refresh_from_db()
+    assert regimen.next_due == date(2026, 3, 3)
+
+
+def test_it_has_nothing_to_skip_once_the_course_is_complete(patient, patient_client):
+    with frozen(START, 8):
+        regimen = factories.regimen_for(patient, START)
+        # As the stored state reads after the last phase of a course completes.
+        type(regimen).objects.filter(pk=regimen.pk).update(
+            status=regimen.Status.COMPLETED, next_due=None, current_phase=None
+        )
+
         posted = skip(patient_client, token="00000000-0000-4000-8000-000000000001")
 
-    assert "Only a dose that is due today or overdue can be skipped." in text(posted)
+    assert posted.redirect_chain == [(reverse("home"), 302)]
+    assert "Nothing is due: there is no dose to skip." in text(posted)
     assert not DoseLog.objects.exists()
-    regimen.refresh_from_db()
-    assert regimen.next_due == START
 
 
 def test_it_skips_the_dose_due_today(patient, patient_client):
@@ -99,7 +131,7 @@ def test_it_skips_the_dose_due_today(patient, patient_client):
     assert "Dose marked as skipped. Next injection due Tuesday 3 March 2026." in text(done)
     skipped = DoseLog.objects.get(patient=patient)
     assert skipped.status == DoseLog.Status.SKIPPED
-    assert skipped.skip_reason == "Unwell today"
+    assert skipped.skip_reason_text == "Unwell today"
     assert skipped.administered_at == datetime(2026, 3, 2, 12, tzinfo=NEW_YORK)
     assert skipped.dose_mcg is None and skipped.site == ""
     regimen.refresh_from_db()
@@ -120,18 +152,49 @@ def test_it_records_a_morning_skip_at_the_time_of_skipping(patient, patient_clie
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
-def test_it_needs_a_reason(patient, patient_client, reason):
+def test_other_needs_words(patient, patient_client, reason):
     with frozen(date(2026, 3, 3)):
         regimen = factories.regimen_for(patient, START)
 
-        page = skip(patient_client, reason)
+        page = skip(patient_client, reason, kind="other")
 
     assert page.redirect_chain == []
     assert "Skip the dose due Monday 2 March 2026" in text(page)
-    assert re.search(r"invalid-feedback.*?This field is required\.", text(page), re.S)
+    assert re.search(r"invalid-feedback.*?Say why the dose is skipped\.", text(page), re.S)
     assert not DoseLog.objects.exists()
     regimen.refresh_from_db()
     assert regimen.next_due == START
+
+
+def test_it_needs_a_reason_picked_from_the_list(patient, patient_client):
+    with frozen(date(2026, 3, 3)):
+        factories.regimen_for(patient, START)
+
+        page = skip(patient_client, "Travelling", kind="")
+        made_up = skip(patient_client, "Travelling", kind="holiday")
+
+    for response in (page, made_up):
+        assert response.redirect_chain == []
+        assert "Why are you skipping it?" in text(response)
+    assert not DoseLog.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "words", "shown"),
+    [
+        ("unwell", "", "Unwell"),
+        ("clinician", "Dr Care said to wait", "My clinician's advice: Dr Care said to wait"),
+        ("other", "Flight delayed", "Flight delayed"),
+    ],
+)
+def test_the_reason_reads_as_picked_in_the_history(patient, patient_client, kind, words, shown):
+    with frozen(date(2026, 3, 3)):
+        factories.regimen_for(patient, START)
+
+        skip(patient_client, words, kind=kind)
+        history = patient_client.get(reverse("history"))
+
+    assert f"Skipped · {shown}" in text(history)
 
 
 # --- the anchor moves, the count does not ----------------------------------------------------
