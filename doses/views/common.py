@@ -7,7 +7,6 @@ from doses import actions, supplies
 from doses.forms import DoseForm
 from doses.sites import site_chart
 
-
 # The confirm button of an early or second dose (templates/doses/_timing_warning.html).
 CONFIRM_FIELD, CONFIRM_VALUE = "confirm_timing", "yes"
 
