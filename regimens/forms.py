@@ -16,7 +16,7 @@ class ReasonForm(forms.Form):
 
 class PrescribeForm(forms.Form):
     template = forms.ModelChoiceField(
-        queryset=RegimenTemplate.objects.filter(active=True), label=_("Template")
+        queryset=RegimenTemplate.objects.available(), label=_("Template")
     )
     start_date = forms.DateField(
         label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})

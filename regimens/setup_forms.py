@@ -48,7 +48,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class TemplateStep(forms.Form):
     template = forms.ModelChoiceField(
-        queryset=RegimenTemplate.objects.filter(active=True),
+        queryset=RegimenTemplate.objects.available(),
         label=_("Which plan is closest to your prescription?"),
         error_messages={
             "required": _("Choose the plan closest to your prescription."),

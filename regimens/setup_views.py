@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.access import clinician_patient_or_404, require_patient
+from accounts.access import care_team, clinician_patient_or_404, require_patient
 
-from . import actions, schedule
+from . import actions, schedule, template_rules
 from .models import Medication, Regimen, RegimenTemplate, Route
 from .setup import already_saved, describe_phase, plan_start, save_setup
 from .setup_forms import PhaseStep, PhaseSteps, ProductStep, ReviewStep, StartedStep, TemplateStep
@@ -196,16 +196,38 @@ def _render(request, wizard, step, form):
     }
     if step == "template":
         chosen = form["template"].value()
-        context["templates"] = [
-            (t, [(p, describe_phase(p.phase_values())) for p in t.phases.all()])
-            for t in RegimenTemplate.objects.filter(active=True).prefetch_related("phases")
-        ]
+        context["templates"] = _template_choices(wizard.patient)
         context["chosen"] = str(chosen) if chosen else ""
     elif step == "phases":
         context["phase_rows"] = list(zip(wizard.template_phases, form.forms, strict=False))
     elif step == "review":
         context.update(_review(wizard))
     return render(request, f"regimens/setup_{step}.html", context)
+
+
+def _without_clinician(patient) -> bool:
+    return not care_team(patient).exists()
+
+
+def _template_choices(patient) -> list[tuple]:
+    """The published templates, each with its phases in words and whether to tell this
+    patient that a clinician moves them on from an open-ended phase (rule 6) while they have
+    none on their care team (asked once, and only if a template has such a phase)."""
+    rows, alone = [], None
+    for template in RegimenTemplate.objects.available().prefetch_related("phases"):
+        phases = list(template.phases.all())
+        values = [phase.phase_values() for phase in phases]
+        needs_clinician = template_rules.open_before_last(values)
+        if needs_clinician and alone is None:
+            alone = _without_clinician(patient)
+        rows.append(
+            (
+                template,
+                [(phase, describe_phase(v)) for phase, v in zip(phases, values, strict=True)],
+                needs_clinician and alone,
+            )
+        )
+    return rows
 
 
 def _review(wizard) -> dict:
@@ -222,6 +244,8 @@ def _review(wizard) -> dict:
         "upcoming": upcoming,
         "first_status": schedule.status(plan.state.next_due, wizard.today),
         "medication": Medication(wizard.product["medication"]).label,
+        "needs_clinician": template_rules.open_before_last(wizard.phase_values)
+        and _without_clinician(wizard.patient),
         "route": Route(wizard.product["route"]).label,
     }
 

@@ -11,7 +11,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def template_form(phases, name="Custom methylcobalamin"):
+def template_form(phases, name="Custom methylcobalamin", **template):
     data = {
         "name": name,
         "medication": "methylcobalamin",
@@ -19,15 +19,20 @@ def template_form(phases, name="Custom methylcobalamin"):
         "source": "Local protocol",
         "is_example": "on",
         "active": "on",
+        "status": "published",
         "phases-TOTAL_FORMS": str(len(phases)),
         "phases-INITIAL_FORMS": "0",
         "phases-MIN_NUM_FORMS": "1",
         "phases-MAX_NUM_FORMS": "1000",
+        **template,
     }
     for i, phase in enumerate(phases):
-        for field in PHASE_FIELDS:
-            data[f"phases-{i}-{field}"] = phase.get(field, "")
-    return data
+        for field in [*PHASE_FIELDS, "dose_intended", "id"]:
+            if field in phase:
+                data[f"phases-{i}-{field}"] = phase[field]
+            elif field in PHASE_FIELDS:
+                data[f"phases-{i}-{field}"] = ""
+    return {key: value for key, value in data.items() if value is not False}
 
 
 LOADING = {

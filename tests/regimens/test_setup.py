@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from doses.models import DoseLog
-from regimens.models import Regimen, RegimenChange
+from regimens.models import Regimen, RegimenChange, RegimenTemplate
 from tests import factories
 from tests.pages import PageText, text_by_testid
 
@@ -181,6 +182,56 @@ def test_the_templates_are_listed_with_their_phases_in_plain_words(patient_clien
         "Repletion: 1,000 mcg every Monday, Wednesday, Friday, for 6 doses "
         "Maintenance: 1,000 mcg every 3 months, until your clinician moves you on"
     ) in phases
+
+
+def test_only_published_templates_are_offered(patient_client):
+    draft = factories.template(US)
+    draft.status = RegimenTemplate.Status.DRAFT
+    draft.save(update_fields=["status"])
+    html = patient_client.get(SETUP).content.decode()
+    offered = {
+        label.get_text(strip=True)
+        for label in BeautifulSoup(html, "html.parser").select(".setup-choice label")
+    }
+    assert US not in offered
+    assert UK in offered
+    # Chosen anyway (an old page, a crafted post): refused.
+    page = read(step(patient_client, "template", {"template": draft.pk}))
+    assert page.errors == ["Choose one of the plans listed."]
+    draft.status = RegimenTemplate.Status.PUBLISHED
+    draft.save(update_fields=["status"])
+    assert step(patient_client, "template", {"template": draft.pk}).status_code == 302
+
+
+def clinician_notes(html: str) -> dict[str, bool]:
+    """Each offered template's name, and whether it says that a clinician moves you on."""
+    soup = BeautifulSoup(html, "html.parser")
+    return {
+        card.label.get_text(strip=True): card.select_one('[data-testid="needs-clinician"]')
+        is not None
+        for card in soup.select(".setup-choice")
+    }
+
+
+def test_a_patient_without_a_clinician_is_told_who_moves_them_on_from_an_open_phase(
+    patient_client,
+):
+    factories.template()
+    notes = clinician_notes(patient_client.get(SETUP).content.decode())
+    # Only the neurological template has an open-ended phase before its last (rule 6).
+    assert [name for name, note in notes.items() if note] == [NEURO]
+    with frozen(date(2026, 3, 1)):
+        review = up_to_review(patient_client, NEURO, date(2026, 3, 2))
+    assert "until one joins it, you stay in that phase" in review.text("needs-clinician")
+
+
+def test_a_patient_with_a_clinician_is_not_told_so(patient_client, clinician):
+    factories.template()
+    notes = clinician_notes(patient_client.get(SETUP).content.decode())
+    assert not any(notes.values())
+    with frozen(date(2026, 3, 1)):
+        review = up_to_review(patient_client, NEURO, date(2026, 3, 2))
+    assert "needs-clinician" not in review.testids
 
 
 def test_no_template_chosen_says_so_and_stays_on_the_step(patient_client):
@@ -588,9 +639,10 @@ def test_each_step_makes_a_fixed_number_of_queries(
     patient_client, django_assert_num_queries, patient
 ):
     # 1 the session; 2 the patient; 3 whether they have an active regimen; then
-    # template step: 4 the templates, 5 their phases.
+    # template step: 4 the templates, 5 their phases, 6 whether the patient has a clinician
+    # (a template has an open phase before its last, which a clinician advances).
     factories.template()
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         patient_client.get(SETUP)
     with frozen(date(2026, 1, 20)):
         up_to_review(patient_client, UK, date(2026, 1, 1), started(0, date(2026, 1, 16)))
