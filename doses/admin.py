@@ -1,8 +1,9 @@
-"""Read-only views of what patients recorded; changes go through the app, which keeps versions."""
+"""Read-only views of what patients recorded; changes go through the app, which keeps versions.
+Each list or record an admin opens is logged for its patients (config.admin)."""
 
 from django.contrib import admin
 
-from config.admin import ReadOnlyAdmin
+from config.admin import AuditedPatientDataAdmin, ReadOnlyAdmin
 
 from .models import (
     DoseLog,
@@ -30,7 +31,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(DoseLog)
-class DoseLogAdmin(ReadOnlyAdmin):
+class DoseLogAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
     list_display = [
         "patient",
         "status",
@@ -47,7 +48,7 @@ class DoseLogAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SymptomEntry)
-class SymptomEntryAdmin(ReadOnlyAdmin):
+class SymptomEntryAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
     list_display = [
         "patient",
         "recorded_at",
@@ -67,7 +68,7 @@ class LabResultVersionInline(VersionInline):
 
 
 @admin.register(LabResult)
-class LabResultAdmin(ReadOnlyAdmin):
+class LabResultAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
     list_display = [
         "patient",
         "taken_on",
@@ -96,7 +97,7 @@ class SupplyVersionInline(VersionInline):
 
 
 @admin.register(Supply)
-class SupplyAdmin(ReadOnlyAdmin):
+class SupplyAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
     list_display = [
         "patient",
         "medication",
