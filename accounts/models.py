@@ -130,6 +130,8 @@ class CareTeamMembership(models.Model):
     patient_name = models.CharField(max_length=150, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("care-team member")
+        verbose_name_plural = _("care-team members")
         constraints = [
             models.UniqueConstraint(fields=["patient", "clinician"], name="one_membership_per_pair")
         ]

@@ -1,10 +1,11 @@
 """Read-only views of reminder settings, the reminders sent and the calendar feeds, for admins
 looking into a support question. Patients change their own settings; a feed's token is never
-shown, since it is the patient's secret."""
+shown, since it is the patient's secret. Reading the reminders sent or the calendar entries
+(due injections) is logged for the patient (config.admin)."""
 
 from django.contrib import admin
 
-from config.admin import ReadOnlyAdmin
+from config.admin import AuditedPatientDataAdmin, ReadOnlyAdmin
 
 from .models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
 
@@ -17,7 +18,8 @@ class ReminderSettingsAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReminderSent)
-class ReminderSentAdmin(ReadOnlyAdmin):
+class ReminderSentAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
+    patient_path = "user"  # each reminder names a due injection: logged for the patient
     list_display = ["user", "kind", "key", "status", "claimed_at", "sent_at"]
     list_filter = ["kind", "status"]
     search_fields = ["user__email", "user__name"]
@@ -37,6 +39,7 @@ class CalendarFeedAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CalendarEntry)
-class CalendarEntryAdmin(ReadOnlyAdmin):
+class CalendarEntryAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
+    patient_path = "regimen.patient"  # due dates: logged for the patient
     list_display = ["regimen", "number", "due_on", "sequence", "changed_at"]
     list_select_related = ["regimen__patient"]

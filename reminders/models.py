@@ -90,6 +90,8 @@ class ReminderSent(models.Model):
 
     class Meta:
         ordering = ["-claimed_at", "-pk"]
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "kind", "key"], name="one_reminder_per_occasion"
@@ -115,6 +117,9 @@ class CalendarFeed(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_fetched_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name_plural = _("calendar feeds")
+
     def __str__(self):
         return f"Calendar feed of {self.user}"
 
@@ -133,6 +138,7 @@ class CalendarEntry(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = _("calendar entries")
         constraints = [
             models.UniqueConstraint(fields=["regimen", "number"], name="one_entry_per_dose")
         ]

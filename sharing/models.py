@@ -108,6 +108,8 @@ class CareTeamEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        verbose_name = _("care-team event")
+        verbose_name_plural = _("care-team events")
         indexes = [models.Index(fields=["patient", "-at"], name="careteamevent_patient_time")]
 
     def __str__(self):
