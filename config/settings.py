@@ -174,6 +174,10 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="B12 log <b12@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the app is reached from outside, for absolute links in emails (no trailing slash).
 SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The number the emergency banner's tap-to-call link dials (check-ins with signs of a severe
+# allergic reaction). 112 reaches emergency services across Europe and from most mobile phones
+# elsewhere; set the local number (911, 999, 000...) where the app is used.
+EMERGENCY_NUMBER = env.str("DJANGO_EMERGENCY_NUMBER", default="112")
 
 # Sign-in throttling (django-axes), for the app's and the admin's sign-in alike: after
 # AXES_FAILURE_LIMIT failures for one account, or from one address, sign-ins are refused for

@@ -365,7 +365,8 @@ def test_it_lets_the_care_team_clinician_read_the_dose_but_not_edit_it(
 
     page = client.get(reverse("dose_detail", args=[last.pk]))
 
-    assert "Injection of Tuesday 3 March 2026, 09:00" in text(page)
+    # The heading names the patient, and the way back is their record, not a patient's page.
+    assert "Pat Patient: injection of Tuesday 3 March 2026, 09:00" in text(page)
     assert "Dose 1000 mcg" in values_text(page)
     assert "Right deltoid" in values_text(page)
     assert reverse("correct_dose", args=[last.pk]) not in text(page)
