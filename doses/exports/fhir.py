@@ -20,6 +20,7 @@ from regimens import reference
 from regimens.models import Medication, Phase, Regimen, ScheduleUnit
 from regimens.schedule import AFTER_DAYS, AFTER_DOSES, parse_weekdays
 
+from ..labs import in_unit
 from ..models import DoseLog, LabRange, LabResult, SymptomEntry
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:b12-log:fhir")
@@ -235,10 +236,6 @@ def _shown(lab: LabResult, info: dict) -> tuple[Decimal, str, str | None]:
     return lab.value, lab.unit, None
 
 
-def _significant(value: Decimal) -> float:
-    return float(f"{value:.4g}")
-
-
 def _lab(lab: LabResult, ranges: dict, patient_url: str) -> dict:
     info = reference.lab(lab.analyte)
     value, unit, loinc = _shown(lab, info)
@@ -254,8 +251,10 @@ def _lab(lab: LabResult, ranges: dict, patient_url: str) -> dict:
     }
     typical = ranges.get(lab.analyte)
     if typical is not None:
-        factor = Decimal(str(info["units"][unit]))
-        low, high = (_significant(bound / factor) for bound in (typical.low, typical.high))
+        # The range in the unit shown, as the lab pages give it (doses/labs.py).
+        low, high = (
+            float(in_unit(bound, lab.analyte, unit)) for bound in (typical.low, typical.high)
+        )
         resource["referenceRange"] = [
             {"low": _quantity(low, unit), "high": _quantity(high, unit), "text": "typical range"}
         ]
