@@ -76,6 +76,9 @@ class DoseLog(models.Model):
     )
     route = models.CharField(max_length=2, choices=Route.choices, blank=True)
     site = models.CharField(max_length=5, choices=reference.site_choices(), blank=True)
+    # An earlier injection entered at set-up whose site the patient does not remember: no site
+    # is made up for it, and rotation (doses/sites.py) leaves it out.
+    site_not_recorded = models.BooleanField(_("site not recorded"), default=False)
     medication = models.CharField(
         _("product"),
         max_length=20,
@@ -167,7 +170,8 @@ class DoseLog(models.Model):
             if not self.route:
                 errors["route"] = gettext("Choose the route.")
             if not self.site:
-                errors["site"] = gettext("Choose where it was injected.")
+                if not self.site_not_recorded:
+                    errors["site"] = gettext("Choose where it was injected.")
             elif self.route and self.site not in reference.sites_for_route(self.route):
                 errors["site"] = gettext("%(site)s is not a site for %(route)s injections.") % {
                     "site": reference.site_name(self.site),
