@@ -269,11 +269,6 @@ class RegimenTemplate(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
-    @property
-    def has_clinician_advanced_phase(self) -> bool:
-        """Does a phase before the last run until a clinician moves the patient on?"""
-        return template_rules.open_before_last([p.phase_values() for p in self.phases.all()])
-
     def clean_phases(self, phases: list[dict]) -> None:
         """The rules across phases (template_rules.check_template) for these phases' values,
         in order; raises ValidationError listing every problem. The admin's inline formset and

@@ -426,3 +426,13 @@ def test_an_admin_reading_patients_health_data_is_logged_for_the_patient(
     # Templates are not patients' data: reading them is not logged.
     client.get(reverse("admin:regimens_regimentemplate_changelist"))
     assert RecordView.objects.count() == 2
+
+
+def test_two_phases_in_the_same_place_are_refused(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:regimens_regimentemplate_add"),
+        template_form([LOADING, {**MONTHLY, "order": 0}]),
+    )
+    assert response.status_code == 200
+    assert not RegimenTemplate.objects.exists()
