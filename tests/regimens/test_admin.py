@@ -436,3 +436,17 @@ def test_two_phases_in_the_same_place_are_refused(client, admin_user):
     )
     assert response.status_code == 200
     assert not RegimenTemplate.objects.exists()
+
+
+def test_an_admin_listing_injections_is_logged_for_each_patient_shown(
+    client, admin_user, patient, other_patient
+):
+    for person in (patient, other_patient):
+        factories.give(factories.regimen_for(person, date(2026, 3, 2)), date(2026, 3, 2))
+    client.force_login(admin_user)
+    client.get(reverse("admin:doses_doselog_changelist"))
+    logged = RecordView.objects.filter(viewer=admin_user, what="admin list of dose logs")
+    assert sorted(logged.values_list("patient__email", flat=True)) == [
+        "olga@example.org",
+        "pat@example.org",
+    ]
