@@ -13,6 +13,7 @@ from django.db.models import CharField, Count, DateTimeField, ExpressionWrapper,
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from regimens.history import PhaseHistory
 from regimens.models import RegimenChange
 
 from .models import ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
@@ -106,4 +107,24 @@ def timeline_page(
     loaders = _loaders()
     loaded = {kind: loaders[kind].in_bulk(pks) for kind, pks in wanted.items() if pks}
     page.items = [Item(kind, at, loaded[kind][pk]) for kind, pk, at in page.object_list]
+    attach_phases_then(
+        [item.obj for item in page.items if item.kind == DOSE],
+        [item.obj for item in page.items if item.kind == CHANGE],
+    )
     return page
+
+
+def attach_phases_then(doses, changes=()) -> None:
+    """Give each dose (and regimen change) `phase_then`: its phase as it was at that moment
+    (regimens/history.py), so that a later change never relabels the past. One query when
+    there is anything to label."""
+    regimen_ids = {obj.regimen_id for obj in [*doses, *changes] if obj.phase_id}
+    if not regimen_ids:
+        for obj in [*doses, *changes]:
+            obj.phase_then = None
+        return
+    history = PhaseHistory.for_regimens(regimen_ids)
+    for dose in doses:
+        dose.phase_then = history.at(dose.phase, dose.administered_at)
+    for change in changes:
+        change.phase_then = history.at(change.phase, change.at)

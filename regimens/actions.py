@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from . import schedule
-from .models import EndRule, Phase, Regimen, RegimenChange, weekdays_error
+from .models import EndRule, Phase, Regimen, RegimenChange, rule_from_values, weekdays_error
 
 LAB_REVIEW_MONTHS = 3  # the first blood test after starting, unless the prescriber says otherwise
 CHANGEABLE = ("dose_mcg", "schedule_unit", "schedule_every", "schedule_weekdays")
@@ -270,3 +270,28 @@ def set_lab_review(regimen: Regimen, by, on, reason: str = "") -> Regimen:
         regimen.next_lab_review = on
         regimen.save(update_fields=["next_lab_review"])
     return regimen
+
+
+def change_preview(phase: Phase, values: dict, on, count: int = 5):
+    """The next `count` due dates as they stand and as they would be after changing `phase`
+    to `values` on the day `on` (rule 7): ([dates now], [dates after the change])."""
+    regimen = phase.regimen
+    if regimen.status == Regimen.Status.ENDED:
+        return [], []
+    initial, events = regimen.schedule_inputs()
+    before, before_rules = schedule.replay_with_rules(regimen.start_date, initial, events)
+    index = [p.pk for p in regimen.ordered_phases].index(phase.pk)
+    rule = rule_from_values({**phase.phase_values(), **values})
+    position = len(events)
+    while position and events[position - 1].on > on:  # a skip planned ahead stays after it
+        position -= 1
+    changed = [
+        *events[:position],
+        schedule.Event(on, schedule.CHANGE, index, rule),
+        *events[position:],
+    ]
+    after, after_rules = schedule.replay_with_rules(regimen.start_date, initial, changed)
+    return (
+        [day for day, _i in schedule.upcoming(before, before_rules, count)],
+        [day for day, _i in schedule.upcoming(after, after_rules, count)],
+    )

@@ -38,8 +38,45 @@ class PrescribeForm(forms.Form):
         self.fields["start_date"].initial = timezone.localdate()
 
 
+WEEKDAY_CHOICES = [
+    ("MO", _("Monday")),
+    ("TU", _("Tuesday")),
+    ("WE", _("Wednesday")),
+    ("TH", _("Thursday")),
+    ("FR", _("Friday")),
+    ("SA", _("Saturday")),
+    ("SU", _("Sunday")),
+]
+
+
+class WeekdaysField(forms.MultipleChoiceField):
+    """Ticked weekdays; an empty value (no box ticked, as some clients send it) is none."""
+
+    def to_python(self, value):
+        return [day for day in super().to_python(value) if day]
+
+
 class PhaseOverrideForm(forms.ModelForm):
-    """One phase of the chosen template, as it will be copied; change the dose or schedule."""
+    """One phase of the chosen template, as it will be copied; change the dose or schedule.
+    A weekday schedule's days are ticked, not typed; the phase stores them as "MO,WE,FR"."""
+
+    schedule_weekdays = WeekdaysField(
+        choices=WEEKDAY_CHOICES,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "weekday-choice"}),
+        required=False,
+        label=_("Weekdays"),
+        help_text=_("For a weekday schedule: tick the days."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = self.initial.get("schedule_weekdays")
+        if isinstance(days, str):  # as stored: "MO,WE,FR"
+            self.initial["schedule_weekdays"] = [day for day in days.split(",") if day]
+
+    def clean_schedule_weekdays(self) -> str:
+        chosen = set(self.cleaned_data["schedule_weekdays"])
+        return ",".join(code for code, _name in WEEKDAY_CHOICES if code in chosen)
 
     class Meta:
         model = Phase
@@ -62,7 +99,6 @@ class ChangePhaseForm(PhaseOverrideForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["schedule_unit"].choices = ScheduleUnit.choices
-        self.fields["schedule_weekdays"].label = _("Weekdays (e.g. MO,WE,FR)")
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

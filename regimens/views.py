@@ -1,6 +1,8 @@
 """The clinician's regimen actions on a care-team patient: prescribe, switch, advance an open
 phase, change a phase from now on, end. Each goes through regimens/actions.py."""
 
+from itertools import zip_longest
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -174,31 +176,43 @@ def end(request, patient_id):
 
 @login_required
 def change_phase(request, patient_id, phase_id):
+    """Change a phase from now on. The first submission shows the next five due dates as they
+    are and as they would be; only the confirming one (the same values) saves."""
     patient = clinician_patient_or_404(request.user, patient_id)
     regimen = _active_or_404(patient)
     phase = get_object_or_404(Phase, pk=phase_id, regimen=regimen)
     # The form works on its own copy: the page keeps showing the phase as it stands.
     form = ChangePhaseForm(request.POST or None, instance=Phase.objects.get(pk=phase.pk))
+    preview = None
     if request.method == "POST" and form.is_valid():
-        reason = form.cleaned_data["reason"]
-        try:
-            actions.change_phase(phase, request.user, reason, **form.changes())
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        unchanged = all(getattr(phase, name) == value for name, value in form.changes().items())
+        if unchanged:
+            form.add_error(None, _("Nothing changed."))
+        elif request.POST.get("confirm") != "yes":
+            before, after = actions.change_preview(phase, form.changes(), patient.today())
+            preview = {"before": before, "after": after, "rows": zip_longest(before, after)}
         else:
-            regimen.refresh_from_db()
-            phase.refresh_from_db()
-            due = (
-                " "
-                + _("Next injection due %(day)s.")
-                % {"day": date_format(regimen.next_due, "l j F Y")}
-                if regimen.next_due
-                else ""
-            )
-            messages.success(
-                request, _("Phase changed from now on (%(label)s).") % {"label": phase.label} + due
-            )
-            return _record(patient)
+            try:
+                actions.change_phase(
+                    phase, request.user, form.cleaned_data["reason"], **form.changes()
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                regimen.refresh_from_db()
+                phase.refresh_from_db()
+                due = (
+                    " "
+                    + _("Next injection due %(day)s.")
+                    % {"day": date_format(regimen.next_due, "l j F Y")}
+                    if regimen.next_due
+                    else ""
+                )
+                messages.success(
+                    request,
+                    _("Phase changed from now on (%(label)s).") % {"label": phase.label} + due,
+                )
+                return _record(patient)
     return render(
         request,
         "regimens/change_phase.html",
@@ -207,6 +221,7 @@ def change_phase(request, patient_id, phase_id):
             "regimen": regimen,
             "phase": phase,
             "form": form,
+            "preview": preview,
         },
     )
 

@@ -22,6 +22,7 @@ from regimens.schedule import AFTER_DAYS, AFTER_DOSES, parse_weekdays
 
 from ..labs import in_unit
 from ..models import DoseLog, LabRange, LabResult, SymptomEntry
+from ..timeline import attach_phases_then
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:b12-log:fhir")
 PATIENT_SYSTEM = "urn:b12-log:patient"
@@ -214,6 +215,8 @@ def _administration(dose: DoseLog, regimen: Regimen, urls: dict, zone) -> dict:
         if dose.route:
             dosage["route"] = _route(dose.route)
         resource["dosage"] = {**dosage, "dose": _dose(dose.dose_mcg)}
+        if getattr(dose, "phase_then", None):
+            resource["dosage"]["text"] = f"Prescribed then: {dose.phase_then.summary}"
     notes = []
     if dose.reaction_notes:
         notes.append({"text": f"Reaction: {dose.reaction_notes}"})
@@ -320,8 +323,13 @@ def patient_bundle(patient) -> dict:
         urls[regimen.pk] = full_url("regimen", regimen.pk)
         by_pk[regimen.pk] = regimen
         entries.append(_entry(urls[regimen.pk], _request(regimen, urls["patient"], zone)))
-    doses = DoseLog.objects.filter(patient=patient, deleted_at__isnull=True)
-    for dose in doses.order_by("administered_at", "pk"):
+    doses = list(
+        DoseLog.objects.filter(patient=patient, deleted_at__isnull=True)
+        .select_related("phase")
+        .order_by("administered_at", "pk")
+    )
+    attach_phases_then(doses)  # each with its phase as prescribed then
+    for dose in doses:
         resource = _administration(dose, by_pk[dose.regimen_id], urls, zone)
         entries.append(_entry(full_url("dose", dose.pk), resource))
     ranges = {r.analyte: r for r in LabRange.objects.all()}

@@ -24,7 +24,7 @@ from regimens.models import Medication, Route
 
 from ..labs import LabRow
 from ..models import DoseLog, LabRange, LabResult, SymptomEntry
-from ..timeline import day_bounds
+from ..timeline import attach_phases_then, day_bounds
 
 INJECTIONS, CHECKINS, LABS = "injections", "checkins", "labs"
 # The labels are the download form's choices (doses/exports/forms.py), read by a person.
@@ -105,10 +105,15 @@ def injections(patient, first: date, last: date) -> Table:
         "Phase",
         "Notes or reason skipped",
         "Confirmed as",
+        "Prescribed dose then (mcg)",
+        "On time within (± days)",
     ]
     rows = []
+    doses = list(doses)
+    attach_phases_then(doses)  # the phase as it was when each dose was given or skipped
     for dose in doses:
-        phase = dose.phase.label if dose.phase else ""
+        then = dose.phase_then
+        phase = then.label if then else ""
         if dose.is_given:
             medication = dose.medication or dose.regimen.medication
             strength = dose.concentration_mcg_per_ml or dose.regimen.concentration_mcg_per_ml
@@ -127,6 +132,7 @@ def injections(patient, first: date, last: date) -> Table:
         else:
             details = [None] * 8 + [phase, dose.skip_reason_text]
         details.append("; ".join(dose.timing_notes))
+        details += [then.dose_mcg, then.window_days] if then else [None, None]
         rows.append([*_when(dose.administered_at, zone), dose.get_status_display(), *details])
     return Table(header, rows)
 

@@ -17,7 +17,13 @@ from doses.dashboard import current_regimen, phase_progress
 from doses.forms import NoteForm, RangeForm, TriageFilterForm
 from doses.labs import lab_rows
 from doses.models import DoseLog, LabResult, SymptomEntry
-from doses.timeline import PATIENT_KINDS, RECORD_KINDS, day_bounds, timeline_page
+from doses.timeline import (
+    PATIENT_KINDS,
+    RECORD_KINDS,
+    attach_phases_then,
+    day_bounds,
+    timeline_page,
+)
 from doses.triage import triage_page
 from doses.views.common import dose_form_submission
 from regimens import adherence, reference, schedule
@@ -138,6 +144,8 @@ def report(request, patient_id):
         doses = doses.filter(administered_at__lt=until)
         checkins = checkins.filter(recorded_at__lt=until)
         labs = labs.filter(taken_on__lte=context["last"])
+    doses = list(doses)
+    attach_phases_then(doses)  # each with its phase as it was then
     context.update(doses=doses, checkins=checkins, labs=labs, generated=timezone.now())
     with timezone.override(patient.zone):
         return render(request, "doses/report.html", context)

@@ -24,7 +24,7 @@ from doses.backup import export_patient
 from doses.dashboard import build_dashboard, current_regimen, skipped_next_due
 from doses.forms import CheckinForm, CorrectDoseForm, DeleteForm, SkipForm
 from doses.models import DoseLog, SymptomEntry
-from doses.timeline import timeline_page
+from doses.timeline import attach_phases_then, timeline_page
 from doses.views.common import dose_form_submission, lot_in_use
 from regimens import reference
 
@@ -168,6 +168,7 @@ def dose_detail(request, pk):
     log_view(request, dose.patient, "an injection")
     versions = list(dose.versions.select_related("changed_by"))
     can_edit = dose.patient_id == request.user.pk
+    attach_phases_then([dose])  # the phase as it was when the dose was given
     return render(
         request,
         "doses/dose_detail.html",

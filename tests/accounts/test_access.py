@@ -392,8 +392,9 @@ def prescribe_form(record) -> dict:
 
 
 def change_phase_form(record) -> dict:
-    """The current phase (daily) changed to every other day."""
+    """The current phase (daily) changed to every other day, confirmed after its preview."""
     return {
+        "confirm": "yes",
         "dose_mcg": record.phase.dose_mcg,
         "schedule_unit": "day",
         "schedule_every": 2,
@@ -659,7 +660,11 @@ MATRIX: dict[str, Page] = {
         post=only(owner=CHANGES, other_patient=OWN),
     ),
     "skip_dose": Page(
-        data=lambda record: {"submission_token": _token(), "reason": SKIP_REASON},
+        data=lambda record: {
+            "submission_token": _token(),
+            "reason_kind": "other",
+            "reason": SKIP_REASON,
+        },
         did=skipped,
         shows=lambda record: [dateformat.format(record.regimen.next_due, "l j F Y")],
         get=PATIENTS_OWN,

@@ -44,6 +44,8 @@ INJECTION_HEADER = [
     "Phase",
     "Notes or reason skipped",
     "Confirmed as",
+    "Prescribed dose then (mcg)",
+    "On time within (± days)",
 ]
 CHECKIN_HEADER = [
     "Date",
@@ -198,6 +200,8 @@ def test_injections_are_dated_in_the_patients_zone_with_units_in_the_headers(
             "Daily for 1 week",
             "Sore arm",
             "",
+            "1000",
+            "0",
         ],
         [
             "2026-05-05",
@@ -214,6 +218,8 @@ def test_injections_are_dated_in_the_patients_zone_with_units_in_the_headers(
             "Daily for 1 week",
             "",
             "",
+            "1000",
+            "0",
         ],
     ]
 

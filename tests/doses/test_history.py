@@ -18,6 +18,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+# How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).
+DAILY = "Daily for 1 week · 1000 mcg · on time that day"
+
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
 IM_SITES = factories.IM_SITES
@@ -77,21 +80,22 @@ def test_it_mixes_injections_skips_check_ins_and_labs_newest_first(patient, pati
     assert items(page) == [
         (
             "given",
-            "Injection · 1000 mcg · Right deltoid Sat 7 Mar 2026, 09:00 · 3 months ago "
-            "Daily for 1 week",
+            f"Injection · 1000 mcg · Right deltoid Sat 7 Mar 2026, 09:00 · 3 months ago {DAILY}",
         ),
         ("lab", "Lab · Serum vitamin B12 (cobalamin) 412 pg/mL Fri 6 Mar 2026 · 3 months ago"),
         (
             "given",
             "Injection · 1000 mcg · Left thigh (vastus lateralis) Thu 5 Mar 2026, 09:00 "
-            "· 3 months ago Daily for 1 week",
+            f"· 3 months ago {DAILY}",
         ),
         ("checkin", "Check-in · symptom total 12/60 Wed 4 Mar 2026, 20:00 · 3 months ago"),
-        ("skipped", "Skipped · Out of stock Tue 3 Mar 2026, 12:00 · 3 months ago Daily for 1 week"),
+        (
+            "skipped",
+            f"Skipped · Out of stock Tue 3 Mar 2026, 12:00 · 3 months ago {DAILY}",
+        ),
         (
             "given",
-            "Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 · 3 months ago "
-            "Daily for 1 week",
+            f"Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 · 3 months ago {DAILY}",
         ),
     ]
 
@@ -267,8 +271,7 @@ def test_it_never_shows_another_patients_entries(patient, other_patient, patient
     assert items(page) == [
         (
             "given",
-            "Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 · 3 months ago "
-            "Daily for 1 week",
+            f"Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 · 3 months ago {DAILY}",
         )
     ]
     html = unescape(page.content.decode())

@@ -29,6 +29,9 @@ from tests.pages import PageText, text_by_testid
 
 pytestmark = pytest.mark.django_db
 
+# How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).
+DAILY = "Daily for 1 week · 1000 mcg · on time that day"
+
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
 US = factories.US_TEMPLATE
@@ -151,16 +154,19 @@ CORRECTION = (
 CORRECTED_DOSE = (
     "given",
     "Injection · 1000 mcg · Right thigh (vastus lateralis) Thu 5 Mar 2026, 09:00 · 4 days ago "
-    "Daily for 1 week · corrected or changed 1×",
+    f"{DAILY} · corrected or changed 1×",
 )
-SKIP = ("skipped", "Skipped · Out of stock Wed 4 Mar 2026, 12:00 · 5 days ago Daily for 1 week")
+SKIP = (
+    "skipped",
+    f"Skipped · Out of stock Wed 4 Mar 2026, 12:00 · 5 days ago {DAILY}",
+)
 DOSE_3 = (
     "given",
-    "Injection · 1000 mcg · Right deltoid Tue 3 Mar 2026, 09:00 · 6 days ago Daily for 1 week",
+    f"Injection · 1000 mcg · Right deltoid Tue 3 Mar 2026, 09:00 · 6 days ago {DAILY}",
 )
 DOSE_2 = (
     "given",
-    "Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 · 7 days ago Daily for 1 week",
+    f"Injection · 1000 mcg · Left deltoid Mon 2 Mar 2026, 09:00 · 7 days ago {DAILY}",
 )
 
 

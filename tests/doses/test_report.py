@@ -23,6 +23,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+# How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).
+DAILY = "Daily for 1 week · 1000 mcg · on time that day"
+
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
 NOW = datetime(2026, 3, 11, 12, tzinfo=NEW_YORK)
@@ -150,13 +153,13 @@ def clinician_client(clinician):
 
 
 ALL_DOSES = [
-    "2 Mar 2026, 09:00 | Given | 1000 mcg | Left deltoid | Daily for 1 week",
-    "3 Mar 2026, 09:00 | Given | 1000 mcg | Right deltoid | Daily for 1 week",
-    "4 Mar 2026, 09:00 | Given | 1000 mcg | Left thigh (vastus lateralis) | Daily for 1 week",
-    "5 Mar 2026, 09:00 | Given | 1000 mcg | Right thigh (vastus lateralis) | Daily for 1 week",
-    "6 Mar 2026, 23:00 | Given | 1000 mcg | Left hip (ventrogluteal) | Daily for 1 week",
-    "7 Mar 2026, 00:00 | Given | 1000 mcg | Right hip (ventrogluteal) | Daily for 1 week",
-    "8 Mar 2026, 09:00 | Given | 1000 mcg | Left deltoid | Daily for 1 week",
+    f"2 Mar 2026, 09:00 | Given | 1000 mcg | Left deltoid | {DAILY}",
+    f"3 Mar 2026, 09:00 | Given | 1000 mcg | Right deltoid | {DAILY}",
+    f"4 Mar 2026, 09:00 | Given | 1000 mcg | Left thigh (vastus lateralis) | {DAILY}",
+    f"5 Mar 2026, 09:00 | Given | 1000 mcg | Right thigh (vastus lateralis) | {DAILY}",
+    f"6 Mar 2026, 23:00 | Given | 1000 mcg | Left hip (ventrogluteal) | {DAILY}",
+    f"7 Mar 2026, 00:00 | Given | 1000 mcg | Right hip (ventrogluteal) | {DAILY}",
+    f"8 Mar 2026, 09:00 | Given | 1000 mcg | Left deltoid | {DAILY}",
 ]
 ALL_CHECKINS = [  # date, the six symptom scores, no side effects
     "1 Mar 2026 | 4 | 4 | 4 | 4 | 4 | 4 | ",
@@ -240,8 +243,8 @@ def test_a_skip_says_why_and_a_deleted_injection_is_left_out(patient, clinician_
     page = report(clinician_client, patient)
 
     assert body(page, "report-doses") == [
-        "2 Mar 2026, 09:00 | Given | 1000 mcg | Left deltoid | Daily for 1 week",
-        "3 Mar 2026, 12:00 | Skipped: Out of stock |  |  | Daily for 1 week",
+        f"2 Mar 2026, 09:00 | Given | 1000 mcg | Left deltoid | {DAILY}",
+        f"3 Mar 2026, 12:00 | Skipped: Out of stock |  |  | {DAILY}",
     ]
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -645,11 +646,15 @@ def clinician_client(clinician):
 
 
 def submit(client, url, **changes):
-    """Open the form at `url`, change some fields as a user would, submit it, follow on."""
+    """Open the form at `url`, change some fields as a user would, submit it, follow on; a
+    change of phase shows its preview first, which is then confirmed."""
     data = parse(client.get(url)).values
     data.pop("csrfmiddlewaretoken", None)
     data.update(changes)
-    return client.post(url, data, follow=True)
+    response = client.post(url, data, follow=True)
+    if 'data-testid="change-preview"' in response.content.decode():
+        response = client.post(url, {**data, "confirm": "yes"}, follow=True)
+    return response
 
 
 def patient_home(patient) -> _Page:
@@ -785,10 +790,16 @@ def test_switching_on_the_page_ends_the_old_regimen_and_shows_the_new_one(
         form = clinician_client.get(url, {"template": factories.template(UK).pk})
         data = parse(form).values
         data.pop("csrfmiddlewaretoken", None)
+        # A browser sends every ticked weekday box (PageText keeps one value per name).
+        ticked = BeautifulSoup(form.content, "html.parser").select(
+            "input[name='phase-0-schedule_weekdays'][checked]"
+        )
+        data["phase-0-schedule_weekdays"] = [box["value"] for box in ticked]
         data.update(start_date="2026-03-07", reason="Supply problem")
         response = clinician_client.post(url, data, follow=True)
         home = patient_home(patient)
 
+    assert data["phase-0-schedule_weekdays"] == ["MO", "WE", "FR"]
     assert "Switch Pat Patient to another regimen" in form.content.decode()
     assert parse(response).messages == [f"{UK} prescribed from 7 March 2026."]
     assert fresh(old).status == Regimen.Status.ENDED

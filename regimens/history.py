@@ -1,0 +1,98 @@
+"""A phase as it was at any moment, so that a later change never rewrites the past.
+
+A clinician's change "from now on" (schedule.md rule 7) edits the Phase row and keeps the old
+and new values in a RegimenChange. What was in force at a moment is therefore the phase's
+values now with every change made after that moment undone, newest first. Every page, the
+report and the exports show a dose, a skip or a check-in with the phase as it was then (label,
+dose, schedule, on-time window), and adherence judges it the same way (regimens/adherence.py,
+through schedule.annotate).
+
+`values_at` is pure; `PhaseHistory` reads the changes of some regimens in one query.
+"""
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from . import adherence, schedule
+from .models import Phase, RegimenChange
+
+
+def values_at(current: dict, changes: list[tuple[datetime, dict]], moment: datetime) -> dict:
+    """A phase's values at `moment`: `current` with each change after it undone. `changes`
+    are (at, old values) in time order; a change at exactly `moment` is already in force."""
+    values = dict(current)
+    for _at, old in reversed(changes[bisect_right([at for at, _old in changes], moment) :]):
+        values.update(old)
+    return values
+
+
+@dataclass(frozen=True)
+class PhaseThen:
+    """What a phase said at one moment."""
+
+    phase: Phase  # an unsaved copy holding the values then
+    changed_since: bool  # the phase has changed since that moment
+
+    @property
+    def label(self) -> str:
+        return self.phase.label
+
+    @property
+    def dose_mcg(self) -> int:
+        return self.phase.dose_mcg
+
+    @property
+    def schedule_text(self) -> str:
+        return self.phase.schedule_text
+
+    @property
+    def window_days(self) -> int:
+        return adherence.tolerance_days(schedule.interval_days(self.phase.rule.schedule))
+
+    @property
+    def summary(self) -> str:
+        """ "Every 4 weeks · 1000 mcg · on time ±3 days": the label names the schedule (a
+        change relabels the phase, regimens/actions.py)."""
+        window = self.window_days
+        on_time = (
+            _("on time ±%(days)s days") % {"days": window} if window else _("on time that day")
+        )
+        return _("%(label)s · %(dose)s mcg · %(on_time)s") % {
+            "label": self.label,
+            "dose": self.dose_mcg,
+            "on_time": on_time,
+        }
+
+
+class PhaseHistory:
+    """The phase changes of some regimens, read once; `at(phase, moment)` answers for any."""
+
+    def __init__(self, rows):
+        self._changes: dict[int, list[tuple[datetime, dict]]] = {}
+        for phase_id, at, old in rows:
+            self._changes.setdefault(phase_id, []).append((at, old))
+
+    @classmethod
+    def for_regimens(cls, regimen_ids) -> "PhaseHistory":
+        """One query: every phase change of these regimens, oldest first."""
+        rows = (
+            RegimenChange.objects.filter(
+                regimen_id__in=list(regimen_ids),
+                kind=RegimenChange.Kind.PHASE_CHANGED,
+                phase__isnull=False,
+            )
+            .order_by("at", "pk")
+            .values_list("phase_id", "at", "old_values")
+        )
+        return cls(rows)
+
+    def at(self, phase: Phase | None, moment: datetime) -> PhaseThen | None:
+        if phase is None:
+            return None
+        changes = self._changes.get(phase.pk, [])
+        then = values_at(phase.phase_values(), changes, moment)
+        copy = Phase(pk=phase.pk, regimen_id=phase.regimen_id, **then)
+        return PhaseThen(copy, changed_since=bool(changes) and changes[-1][0] > moment)
