@@ -4,6 +4,8 @@ site of its route, as doses.dashboard.suggest_site says).
 
 Every site's last use comes from one query, grouped by route and site, whatever the history's
 size; the log form, the clinic form and the correction form all draw their site picker from it.
+An injection without a site (entered at set-up with its site marked "not recorded") is left out:
+it tells nothing about which site was used.
 """
 
 from dataclasses import dataclass, field
@@ -20,8 +22,8 @@ from .models import DoseLog
 
 
 def last_used(patient) -> dict[str, dict[str, datetime]]:
-    """{route: {site: when it was last given}} over the patient's given, undeleted injections:
-    one query."""
+    """{route: {site: when it was last given}} over the patient's given, undeleted injections
+    with a recorded site: one query."""
     rows = (
         DoseLog.objects.filter(
             patient=patient, status=DoseLog.Status.GIVEN, deleted_at__isnull=True

@@ -11,7 +11,9 @@ what a replay of the regimen gives (Regimen.recompute_state).
 Part-way through treatment: the earlier injections are replayed in date order from the first
 phase; the phase the patient says they are in now is reached by advancing, just before the
 last injection; the last injection is then the latest event, and the schedule continues from
-it (rules 3 and 4).
+it (rules 3 and 4). Each injection the patient lists keeps the time and site they give for it;
+a site they do not remember is stored as "site not recorded" (no site is made up), and site
+rotation leaves that injection out.
 """
 
 from dataclasses import dataclass, field
@@ -70,11 +72,14 @@ def describe_phase(values: dict) -> str:
 
 @dataclass
 class Injection:
-    """An injection the patient has already had, with the phase it counts in."""
+    """An injection the patient has already had, with the phase it counts in, and the time and
+    site they gave for it ("" when they do not remember the site)."""
 
     on: date
     phase: int
     last: bool = False
+    at: time | None = None
+    site: str = ""
 
 
 @dataclass
@@ -129,11 +134,11 @@ def plan_start(start: date, phase_values: list[dict], *, current=None, last=None
     return plan
 
 
-def _given_at(patient, day: date) -> datetime:
-    """An injection entered by date only: noon that day in the patient's zone, or now if that
-    is later (so that one given today is never in the future)."""
-    noon = timezone.make_aware(datetime.combine(day, time(12)), patient.zone)
-    return min(noon, timezone.now())
+def _given_at(patient, day: date, at: time | None = None) -> datetime:
+    """An injection's moment at its time of day in the patient's zone (noon for one entered
+    by date only), or now if that is later (so that none is ever in the future)."""
+    moment = timezone.make_aware(datetime.combine(day, at or time(12)), patient.zone)
+    return min(moment, timezone.now())
 
 
 def already_saved(patient, token) -> Regimen | None:
@@ -149,7 +154,6 @@ def save_setup(
     product: dict,
     plan: Plan,
     *,
-    site: str = "",
     token=None,
 ) -> tuple[Regimen, bool]:
     """Store the regimen the patient entered, and the injections they have already had.
@@ -189,17 +193,18 @@ def save_setup(
             },
         )
         if plan.injections:
-            _record_history(regimen, patient, phase_values, plan, site)
+            _record_history(regimen, patient, phase_values, plan)
         regimen.refresh_from_db()
     return regimen, True
 
 
-def _record_history(regimen, patient, phase_values, plan, site) -> None:
+def _record_history(regimen, patient, phase_values, plan) -> None:
     """The injections already given, in date order, with an advance to the patient's current
-    phase just before the last one (rule 6), each through the actions that record them."""
+    phase just before the last one (rule 6), each through the actions that record them, at
+    its own time and site (or marked "site not recorded")."""
     phases = regimen.ordered_phases
     for injection in plan.injections:
-        given_at = _given_at(patient, injection.on)
+        given_at = _given_at(patient, injection.on, injection.at)
         if injection.last and plan.advances:
             for index in plan.advances:
                 actions._record(
@@ -219,7 +224,8 @@ def _record_history(regimen, patient, phase_values, plan, site) -> None:
             administered_at=given_at,
             dose_mcg=phase_values[injection.phase]["dose_mcg"],
             route=regimen.route,
-            site=site,
+            site=injection.site,
+            site_not_recorded=not injection.site,
             administered_by=DoseLog.AdministeredBy.SELF,
             reaction_notes=_("Entered when setting up the plan."),
         )

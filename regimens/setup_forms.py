@@ -200,9 +200,57 @@ class ProductStep(forms.Form):
         return start
 
 
+# The site answer for an injection whose site the patient does not remember.
+SITE_NOT_RECORDED = "none"
+EARLIER_ROWS = 12  # earlier injections listed at most (the latest ones; the rest need not be)
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def site_answers(route: str) -> list[tuple[str, str]]:
+    """The sites of the route, then "not recorded": a site is never made up."""
+    return [
+        ("", _("Choose a site")),
+        *((code, reference.site_name(code)) for code in reference.sites_for_route(route)),
+        (SITE_NOT_RECORDED, _("I don't remember: site not recorded")),
+    ]
+
+
+class EarlierInjection(forms.Form):
+    """One earlier injection: its date, time and site. A row left blank is not an injection."""
+
+    day = forms.DateField(label=_("Date"), required=False, widget=DATE_INPUT)
+    time = forms.TimeField(label=_("Time"), required=False, widget=TIME_INPUT)
+    site = forms.ChoiceField(label=_("Site"), required=False)
+
+    def __init__(self, *args, route, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = site_answers(route)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or not any(data.get(name) for name in ("day", "time", "site")):
+            return data
+        if not data.get("day"):
+            self.add_error("day", _("Enter the date of this injection."))
+        if not data.get("time"):
+            self.add_error("time", _("Enter the time of this injection."))
+        if not data.get("site"):
+            self.add_error("site", _("Choose the site, or say that you don't remember it."))
+        return data
+
+
+EarlierInjections = forms.formset_factory(
+    EarlierInjection,
+    extra=EARLIER_ROWS,
+    max_num=EARLIER_ROWS,
+    absolute_max=EARLIER_ROWS,
+    validate_max=True,
+)
+
+
 class StartedStep(forms.Form):
-    """Has the patient already started? If so: where they are now and when they last injected,
-    and, if they like, their earlier injections."""
+    """Has the patient already started? If so: where they are now, when and where they last
+    injected, and, if they like, their earlier injections, each with its time and site."""
 
     already_started = forms.ChoiceField(
         label=_("Have you already started these injections?"),
@@ -217,66 +265,69 @@ class StartedStep(forms.Form):
     last_injection = forms.DateField(
         label=_("Date of your last injection"), required=False, widget=DATE_INPUT
     )
-    site = forms.ChoiceField(label=_("Injection site to record for them"), required=False)
-    earlier = forms.CharField(
-        label=_("Earlier injections (optional)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "One date per line, as YYYY-MM-DD, before your last injection. They are recorded "
-            "with the same site, and each with its phase's dose."
-        ),
+    last_time = forms.TimeField(
+        label=_("Time of your last injection"), required=False, widget=TIME_INPUT
     )
+    site = forms.ChoiceField(label=_("Site of your last injection"), required=False)
 
-    def __init__(self, *args, phase_values, phase_names, route, start, today, **kwargs):
+    def __init__(self, *args, phase_values, phase_names, route, start, today, now=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.phase_values, self.start, self.today = phase_values, start, today
+        self.now = now  # the patient's wall-clock time today: no injection after it
         self.plan = None
         self.fields["current_phase"].choices = [("", _("Choose a phase")), *phase_names]
         self.fields["current_phase"].error_messages["invalid_choice"] = _(
             "Choose one of the %(count)s phases of your plan."
         ) % {"count": len(phase_names)}
-        sites = reference.sites_for_route(route)
-        self.fields["site"].choices = [
-            ("", _("Choose a site")),
-            *((code, reference.site_name(code)) for code in sites),
-        ]
+        self.fields["site"].choices = site_answers(route)
+        self.earlier = EarlierInjections(
+            self.data if self.is_bound else None,
+            prefix="earlier",
+            form_kwargs={"route": route},
+        )
 
-    def _past_date(self, day: date) -> str | None:
-        """What is wrong with an injection date, if anything."""
-        if day > self.today:
+    def _past_date(self, day: date, at=None) -> str | None:
+        """What is wrong with an injection date (and time), if anything."""
+        if day > self.today or (
+            day == self.today and at is not None and self.now is not None and at > self.now
+        ):
             return _("%(day)s is in the future. Enter when it happened.")
         if day < self.start:
             return _("%(day)s is before the plan's start date (%(start)s).")
         return None
 
-    def _earlier_dates(self, text: str, last: date) -> list[date]:
-        days, problems = [], []
-        field = forms.DateField()
-        for line in text.replace(",", "\n").splitlines():
-            line = line.strip()
-            if not line:
+    def _words(self, problem: str, day: date) -> str:
+        return problem % {
+            "day": date_format(day, "j F Y"),
+            "start": date_format(self.start, "j F Y"),
+        }
+
+    def _earlier_injections(self, last: date) -> dict | None:
+        """{date: (time, site)} of the rows filled in, or None when a row is wrong (its
+        errors are on the row)."""
+        if f"{self.earlier.prefix}-TOTAL_FORMS" not in self.data:
+            return {}  # no rows sent at all (a client that lists no earlier injection)
+        if not self.earlier.is_valid():
+            return None
+        found, wrong = {}, False
+        for row in self.earlier.forms:
+            data = row.cleaned_data
+            day = data.get("day")
+            if not day:
                 continue
-            try:
-                day = field.clean(line)
-            except ValidationError:
-                problems.append(_("“%(text)s” is not a date: write YYYY-MM-DD.") % {"text": line})
-                continue
-            shown = date_format(day, "j F Y")
-            problem = self._past_date(day)
-            if problem is None and day in days:
+            problem = self._past_date(day, data["time"])
+            if problem is None and day in found:
                 problem = _("%(day)s is listed twice.")
             elif problem is None and day == last:
                 problem = _("%(day)s is your last injection: list only the ones before it.")
             elif problem is None and day > last:
                 problem = _("%(day)s is after your last injection.")
             if problem:
-                problems.append(problem % {"day": shown, "start": date_format(self.start, "j F Y")})
+                row.add_error("day", self._words(problem, day))
+                wrong = True
             else:
-                days.append(day)
-        if problems:
-            raise ValidationError(problems)
-        return days
+                found[day] = (data["time"], _site(data["site"]))
+        return None if wrong else found
 
     def clean(self):
         data = super().clean()
@@ -285,28 +336,23 @@ class StartedStep(forms.Form):
         for name, message in (
             ("current_phase", _("Choose the phase you are in now.")),
             ("last_injection", _("Enter the date of your last injection.")),
-            ("site", _("Choose the site to record.")),
+            ("last_time", _("Enter the time of your last injection.")),
+            (
+                "site",
+                _("Choose the site of your last injection, or say that you don't remember it."),
+            ),
         ):
             if not data.get(name) and name not in self.errors:
                 self.add_error(name, message)
         last = data.get("last_injection")
         if last is not None:
-            problem = self._past_date(last)
+            problem = self._past_date(last, data.get("last_time"))
             if problem:
-                self.add_error(
-                    "last_injection",
-                    problem
-                    % {
-                        "day": date_format(last, "j F Y"),
-                        "start": date_format(self.start, "j F Y"),
-                    },
-                )
+                self.add_error("last_injection", self._words(problem, last))
+        earlier = self._earlier_injections(last) if last is not None else None
+        if earlier is None and not self.errors:
+            self.add_error(None, _("Check the earlier injections below."))
         if self.errors:
-            return data
-        try:
-            earlier = self._earlier_dates(data["earlier"], last)
-        except ValidationError as exc:
-            self.add_error("earlier", exc)
             return data
         try:
             self.plan = plan_start(
@@ -314,11 +360,20 @@ class StartedStep(forms.Form):
                 self.phase_values,
                 current=int(data["current_phase"]),
                 last=last,
-                earlier=earlier,
+                earlier=list(earlier),
             )
         except PlanError as exc:
-            self.add_error("earlier", str(exc))
+            self.add_error(None, str(exc))
+            return data
+        details = {**earlier, last: (data["last_time"], _site(data["site"]))}
+        for injection in self.plan.injections:
+            injection.at, injection.site = details[injection.on]
         return data
+
+
+def _site(answer: str) -> str:
+    """The site to store for an answer: "" when the patient does not remember it."""
+    return "" if answer == SITE_NOT_RECORDED else answer
 
 
 class ReviewStep(TokenMixin):

@@ -23,6 +23,7 @@ from accounts.access import care_team, clinician_patient_or_404, require_patient
 
 from . import actions, schedule, template_rules
 from .models import Medication, Regimen, RegimenTemplate, Route
+from .reference import site_name
 from .setup import already_saved, describe_phase, plan_start, save_setup
 from .setup_forms import PhaseStep, PhaseSteps, ProductStep, ReviewStep, StartedStep, TemplateStep
 
@@ -84,6 +85,7 @@ class Setup:
                 route=self.product["route"],
                 start=self.product["start_date"],
                 today=self.today,
+                now=self.patient.local_now().time(),
             )
         return ReviewStep(data)
 
@@ -165,7 +167,6 @@ def setup(request):
 
 def _save(request, wizard, form):
     if form.is_valid():
-        started = wizard.started
         try:
             regimen, _created = save_setup(
                 wizard.patient,
@@ -173,7 +174,6 @@ def _save(request, wizard, form):
                 wizard.phase_values,
                 wizard.product,
                 wizard.plan,
-                site=started["site"] if started["already_started"] == "yes" else "",
                 token=form.cleaned_data["submission_token"],
             )
         except ValidationError as exc:
@@ -239,7 +239,11 @@ def _review(wizard) -> dict:
             for phase, values in zip(phases, wizard.phase_values, strict=True)
         ],
         "product": wizard.product,
-        "injections": [(i, phases[i.phase]) for i in plan.injections],
+        # Each injection with its site in words ("site not recorded" when none was given).
+        "injections": [
+            (i, phases[i.phase], site_name(i.site) if i.site else _("site not recorded"))
+            for i in plan.injections
+        ],
         "advanced_to": phases[plan.injections[-1].phase] if plan.advances else None,
         "upcoming": upcoming,
         "first_status": schedule.status(plan.state.next_due, wizard.today),

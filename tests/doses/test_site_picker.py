@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from doses import actions, supplies
@@ -149,6 +150,55 @@ def test_it_suggests_an_unused_site_first_then_the_least_recently_used_one(patie
     assert chart.suggested == {"IM": IM_SITES[1], "SC": SC_SITES[0]}
     assert chart.option(IM_SITES[1]).suggested_for == ("IM",)
     assert chart.option(IM_SITES[0]).suggested_for == ()
+
+
+def test_an_injection_whose_site_was_not_recorded_counts_for_no_site(patient, patient_client):
+    with frozen():
+        regimen = factories.regimen_for(patient, START)
+        for days, site in zip(range(17, 11, -1), IM_SITES, strict=True):
+            days_ago(patient, regimen, days, site)
+        # The latest injection, entered at set-up without its site.
+        dose, _ = actions.log_dose(
+            regimen,
+            patient,
+            administered_at=factories.at(patient, TODAY - timedelta(days=1)),
+            dose_mcg=1000,
+            route="IM",
+            site="",
+            site_not_recorded=True,
+        )
+
+        chart = site_chart(patient)
+        page = log_page(patient_client)
+
+    assert (dose.site, dose.site_not_recorded) == ("", True)
+    # Every site keeps the last use it had (none was used yesterday), and the least recently
+    # used one is still the suggestion, on the log form too.
+    assert [o.used_text for o in chart.options if o.code in IM_SITES] == [
+        f"Last used {days} days ago" for days in range(17, 11, -1)
+    ]
+    assert chart.suggested["IM"] == IM_SITES[0]
+    assert page.checked == [IM_SITES[0]]
+
+
+def test_a_given_injection_needs_a_site_unless_it_is_marked_not_recorded(patient):
+    with frozen():
+        regimen = factories.regimen_for(patient, START)
+        dose = DoseLog(
+            patient=patient,
+            regimen=regimen,
+            administered_at=factories.at(patient, TODAY),
+            dose_mcg=1000,
+            route="IM",
+            site="",
+            recorded_by=patient,
+        )
+        with pytest.raises(ValidationError) as refused:
+            dose.full_clean()
+        dose.site_not_recorded = True
+        dose.full_clean()  # accepted
+
+    assert refused.value.message_dict["site"] == ["Choose where it was injected."]
 
 
 # --- the rendered radio list ----------------------------------------------------------------

@@ -103,13 +103,26 @@ def not_started() -> dict:
     return {"already_started": "no"}
 
 
-def started(phase: int, last: date, earlier=(), site="LD") -> dict:
+def earlier_rows(earlier=(), rows: int = 12) -> dict:
+    """The earlier injections' rows as the page sends them: each listed injection a date (at
+    09:00 in the left deltoid) or (date, "HH:MM", site answer); the other rows blank."""
+    data = {"earlier-TOTAL_FORMS": str(rows), "earlier-INITIAL_FORMS": "0"}
+    for n, item in enumerate(earlier):
+        day, at, site = item if isinstance(item, tuple) else (item, "09:00", "LD")
+        data.update(
+            {f"earlier-{n}-day": str(day), f"earlier-{n}-time": at, f"earlier-{n}-site": site}
+        )
+    return data
+
+
+def started(phase: int, last: date, earlier=(), site="LD", at="09:00") -> dict:
     return {
         "already_started": "yes",
         "current_phase": str(phase),
         "last_injection": last.isoformat(),
+        "last_time": at,
         "site": site,
-        "earlier": "\n".join(d.isoformat() for d in earlier),
+        **earlier_rows(earlier),
     }
 
 
@@ -351,23 +364,60 @@ def at_started_step(patient_client):
             [
                 "Choose the phase you are in now.",
                 "Enter the date of your last injection.",
-                "Choose the site to record.",
+                "Enter the time of your last injection.",
+                "Choose the site of your last injection, or say that you don't remember it.",
             ],
         ),
         (
-            {**started(0, date(2026, 1, 12)), "earlier": "2026-01-02\nnot a date\n2026-01-02"},
-            ["“not a date” is not a date: write YYYY-MM-DD.", "2 January 2026 is listed twice."],
+            started(
+                0,
+                date(2026, 1, 12),
+                earlier=[("2026-01-02", "09:00", "LD"), ("not a date", "09:00", "LD")],
+            ),
+            ["Check the earlier injections below.", "Enter a valid date."],
+        ),
+        (
+            started(0, date(2026, 1, 12), earlier=[date(2026, 1, 2), date(2026, 1, 2)]),
+            ["Check the earlier injections below.", "2 January 2026 is listed twice."],
+        ),
+        (
+            # A row needs its date, time and site (or "not recorded"), not just some of them.
+            started(
+                0,
+                date(2026, 1, 12),
+                earlier=[
+                    (date(2026, 1, 2), "", "LD"),
+                    ("", "08:00", ""),
+                    (date(2026, 1, 5), "07:00", ""),
+                ],
+            ),
+            [
+                "Check the earlier injections below.",
+                "Enter the time of this injection.",
+                "Enter the date of this injection.",
+                "Choose the site, or say that you don't remember it.",
+                "Choose the site, or say that you don't remember it.",
+            ],
+        ),
+        (
+            # Later today than now (10:00 in New York).
+            started(0, date(2026, 1, 20), at="10:30"),
+            ["20 January 2026 is in the future. Enter when it happened."],
         ),
         (
             started(0, date(2026, 1, 12), earlier=[date(2025, 12, 30), date(2026, 1, 14)]),
             [
+                "Check the earlier injections below.",
                 "30 December 2025 is before the plan's start date (1 January 2026).",
                 "14 January 2026 is after your last injection.",
             ],
         ),
         (
             started(0, date(2026, 1, 12), earlier=[date(2026, 1, 12)]),
-            ["12 January 2026 is your last injection: list only the ones before it."],
+            [
+                "Check the earlier injections below.",
+                "12 January 2026 is your last injection: list only the ones before it.",
+            ],
         ),
         (
             # Six loading doses finish the loading phase: a seventh cannot be in it.
@@ -482,8 +532,8 @@ def test_part_way_with_every_earlier_injection_continues_from_the_last(patient, 
             patient_client, UK, date(2026, 1, 1), started(0, date(2026, 1, 16), earlier)
         )
         assert upcoming_days(review)[:2] == ["Thursday 16 April 2026", "Thursday 16 July 2026"]
-        assert "Fri 16 Jan 2026 · Repletion · your last injection" in review.text(
-            "review-injections"
+        assert "Fri 16 Jan 2026, 09:00 · Left deltoid · Repletion · your last injection" in (
+            review.text("review-injections")
         )
         save(patient_client, review)
         home = patient_client.get(reverse("home")).content.decode()
@@ -550,14 +600,53 @@ def test_backfilled_injections_count_in_the_phases_they_fall_in(patient, patient
     assert_stored_state_is_a_replay(regimen)
 
 
-def test_an_injection_today_is_not_recorded_in_the_future(patient, patient_client):
-    # 08:00 in New York: noon today has not come yet.
+def test_an_injection_today_is_recorded_at_the_time_given_not_in_the_future(
+    patient, patient_client
+):
+    # 08:00 in New York: 07:30 today has happened, 08:30 has not.
     with frozen(date(2026, 3, 9), hour=8):
-        review = up_to_review(patient_client, US, date(2026, 3, 2), started(1, date(2026, 3, 9)))
+        review = up_to_review(
+            patient_client, US, date(2026, 3, 2), started(1, date(2026, 3, 9), at="07:30")
+        )
+        later = step(patient_client, "started", started(1, date(2026, 3, 9), at="08:30"))
         save(patient_client, review)
+    assert read(later).errors == ["9 March 2026 is in the future. Enter when it happened."]
     dose = DoseLog.objects.get(patient=patient)
-    assert dose.administered_at.astimezone(NEW_YORK) == datetime(2026, 3, 9, 8, tzinfo=NEW_YORK)
+    assert dose.administered_at.astimezone(NEW_YORK) == datetime(2026, 3, 9, 7, 30, tzinfo=NEW_YORK)
     assert saved(patient).next_due == date(2026, 3, 16)
+
+
+def test_each_backfilled_injection_keeps_its_own_time_and_site(patient, patient_client):
+    # UK plan from Thursday 1 January 2026: loading doses on Friday 2 (left deltoid, 08:15),
+    # Monday 5 (site not remembered, 19:40), the last on Wednesday 7 January (right deltoid,
+    # 21:05; a late-evening dose that is still the 7th in New York).
+    earlier = [(date(2026, 1, 2), "08:15", "LD"), (date(2026, 1, 5), "19:40", "none")]
+    with frozen(date(2026, 1, 8)):
+        review = up_to_review(
+            patient_client,
+            UK,
+            date(2026, 1, 1),
+            started(0, date(2026, 1, 7), earlier, site="RD", at="21:05"),
+        )
+        assert review.text("review-injections") == (
+            "Fri 2 Jan 2026, 08:15 · Left deltoid · Repletion "
+            "Mon 5 Jan 2026, 19:40 · site not recorded · Repletion "
+            "Wed 7 Jan 2026, 21:05 · Right deltoid · Repletion · your last injection"
+        )
+        save(patient_client, review)
+        home = read(patient_client.get(reverse("home")))
+    doses = DoseLog.objects.filter(patient=patient).order_by("administered_at")
+    assert [
+        (d.administered_at.astimezone(NEW_YORK), d.site, d.site_not_recorded) for d in doses
+    ] == [
+        (datetime(2026, 1, 2, 8, 15, tzinfo=NEW_YORK), "LD", False),
+        (datetime(2026, 1, 5, 19, 40, tzinfo=NEW_YORK), "", True),
+        (datetime(2026, 1, 7, 21, 5, tzinfo=NEW_YORK), "RD", False),
+    ]
+    assert_stored_state_is_a_replay(saved(patient))
+    # Rotation counts only the sites recorded: LD and RD are used, so the next never-used
+    # site is suggested, not one made up for the injection whose site was not recorded.
+    assert "Left thigh" in home.text("suggested-site")
 
 
 # --- the clinician's confirmation -------------------------------------------------------------
@@ -652,12 +741,14 @@ def test_each_step_makes_a_fixed_number_of_queries(
                 read(patient_client.get(SETUP, {"step": name}))
 
 
-def test_the_triage_list_stays_at_five_queries_with_an_entered_regimen(
+def test_the_triage_list_stays_at_six_queries_with_an_entered_regimen(
     client, clinician, django_assert_num_queries, entered
 ):
     client.force_login(clinician)
-    # 1 the session; 2 the clinician; 3 the count; 4 the page's ids; 5 the patients.
-    with django_assert_num_queries(5):
+    # 1 the session; 2 the clinician; 3 the count; 4 the page's ids; 5 the patients; 6 the
+    # admin's typical range for serum B12 (added when the "B12 below typical range" flag moved
+    # from the reference data to the editable LabRange: read once per page).
+    with django_assert_num_queries(6):
         flags = triage_flags(client)
     assert flags == "Needs confirmation"
 
