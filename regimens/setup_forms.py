@@ -225,6 +225,14 @@ class EarlierInjection(forms.Form):
     def __init__(self, *args, route, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].choices = site_answers(route)
+        # Twelve rows of "Date, Time, Site": each label says which row it is, for a screen
+        # reader that reads a field's label alone.
+        row = (self.prefix or "").rsplit("-", 1)[-1]
+        if row.isdigit():
+            number = int(row) + 1
+            self.fields["day"].label = _("Earlier injection %(n)s: date") % {"n": number}
+            self.fields["time"].label = _("Earlier injection %(n)s: time") % {"n": number}
+            self.fields["site"].label = _("Earlier injection %(n)s: site") % {"n": number}
 
     def clean(self):
         data = super().clean()
