@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from doses import actions
 from doses.models import SymptomEntry
+from tests.browser.a11y import axe_violations, describe_violations
 from tests.browser.conftest import login
 
 
@@ -78,6 +79,8 @@ def test_the_same_day_advice_and_the_emergency_banner_come_up_as_the_patient_ans
     call = banner.get_by_role("link", name="Call 999 now")
     expect(call).to_be_visible()
     expect(call).to_have_attribute("href", "tel:999")
+    violations = axe_violations(page)  # with both warnings showing
+    assert not violations, describe_violations(violations)
 
     page.get_by_role("button", name="Save check-in").click()
 

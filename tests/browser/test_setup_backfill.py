@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from doses.models import DoseLog
 from tests import factories
+from tests.browser.a11y import axe_violations, describe_violations, unlabelled_fields
 from tests.browser.conftest import login
 
 
@@ -46,6 +47,9 @@ def test_each_earlier_injection_keeps_its_own_time_and_site(page, live_server, p
     page.get_by_label("Earlier injection 2: time").fill("07:45")
     page.get_by_label("Earlier injection 2: site").select_option(label="Left deltoid")
     expect(page.get_by_label("Earlier injection 3: date")).to_be_hidden()
+    violations = axe_violations(page)
+    assert not violations, describe_violations(violations)
+    assert unlabelled_fields(page) == []
     page.get_by_role("button", name="Next").click()
 
     expect(page.get_by_role("heading", name="Review and save")).to_be_visible()
