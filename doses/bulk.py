@@ -227,7 +227,7 @@ def seed_bulk(patients: int, years: float, *, seed: int = 0, batch: int = 500, p
     per clinician (the first clinician has the first 2,000). Every bulk account signs in with
     the demo password. Returns a Summary; each call adds new people, numbered on."""
     load_example_templates()
-    templates = list(RegimenTemplate.objects.filter(active=True).prefetch_related("phases"))
+    templates = list(RegimenTemplate.objects.available().prefetch_related("phases"))
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     today = timezone.localdate()
     password = make_password(DEMO_PASSWORD)  # hashed once; every bulk account shares it

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import care_team
 from regimens import reference, schedule
-from regimens.models import EndRule, Phase, Regimen
+from regimens.models import EndRule, Phase, Regimen, RegimenChange
 
 from .models import DoseLog, SymptomEntry
 from .supplies import SupplyOutlook, outlook
@@ -30,11 +30,13 @@ def current_regimen(patient) -> Regimen | None:
 
 
 def site_last_used(patient, route: str) -> dict[str, object]:
-    """When each site was last used for a given injection on this route."""
+    """When each site was last used for a given injection on this route. An injection with no
+    site (an earlier one entered at set-up as "site not recorded") says nothing about rotation."""
     rows = (
         DoseLog.objects.filter(
             patient=patient, route=route, status=DoseLog.Status.GIVEN, deleted_at__isnull=True
         )
+        .exclude(site="")
         .values("site")
         .annotate(last=Max("administered_at"))
     )
@@ -107,6 +109,7 @@ class Dashboard:
     care_team: list = field(default_factory=list)
     last_checkin: SymptomEntry | None = None
     supplies: SupplyOutlook | None = None
+    plan_notices: list = field(default_factory=list)
 
     @property
     def skip_ahead(self) -> bool:
@@ -120,8 +123,9 @@ class Dashboard:
 
 def build_dashboard(patient) -> Dashboard:
     """Queries: regimen with its current phase; the care team; the last dose; the last
-    check-in; its phases; sites' last use; the supplies; and, once any supply is recorded, the
-    injections since it is in use: seven, or eight with supplies, whatever the history's size."""
+    check-in; the plan changes to tell of; its phases; sites' last use; the supplies; and, once
+    any supply is recorded, the injections since it is in use: eight, or nine with supplies,
+    whatever the history's size."""
     board = Dashboard(today=patient.today())
     board.regimen = regimen = current_regimen(patient)
     board.care_team = list(care_team(patient))
@@ -133,6 +137,7 @@ def build_dashboard(patient) -> Dashboard:
         .first()
     )
     board.last_checkin = SymptomEntry.objects.filter(patient=patient).first()
+    board.plan_notices = plan_notices(patient)
     # A patient with no plan yet is not asked about "this week": the prompt starts once there
     # is a regimen to check in against.
     board.checkin_due = regimen is not None and (
@@ -161,3 +166,50 @@ def skipped_next_due(regimen: Regimen) -> date | None:
         regimen.stored_state, schedule.Event(regimen.next_due, schedule.SKIPPED), rules
     )
     return state.next_due
+
+
+@dataclass
+class PlanNotice:
+    """A change to the patient's plan made by someone else, until the patient dismisses it."""
+
+    change: RegimenChange
+    what: str
+
+
+def plan_change_text(change: RegimenChange) -> str:
+    """What changed, in the patient's words: "Every 4 weeks → Every 3 weeks; 1000 mcg → 500
+    mcg", "moved on to the next phase"..."""
+    old, new = change.old_values, change.new_values
+    kind = RegimenChange.Kind
+    if change.kind == kind.PHASE_CHANGED:
+        parts = []
+        if "label" in new:
+            parts.append(f"{old.get('label', '')} → {new['label']}")
+        if "dose_mcg" in new:
+            parts.append(
+                _("%(old)s mcg → %(new)s mcg per injection")
+                % {"old": old.get("dose_mcg"), "new": new["dose_mcg"]}
+            )
+        return "; ".join(parts)
+    if change.kind == kind.ADVANCED:
+        return _("moved on to the next phase")
+    if change.kind == kind.ENDED:
+        return _("your injections were stopped")
+    if change.kind == kind.SWITCHED:
+        return _("switched to %(name)s") % {"name": change.regimen.name}
+    return _("%(name)s prescribed") % {"name": change.regimen.name}
+
+
+def plan_notices(patient, limit: int = 3) -> list[PlanNotice]:
+    """The latest changes to the plan made by someone else and not yet dismissed: one query."""
+    changes = (
+        RegimenChange.objects.filter(
+            patient=patient,
+            kind__in=RegimenChange.TOLD_TO_PATIENT,
+            dismissed_at__isnull=True,
+        )
+        .exclude(by=patient)
+        .select_related("by", "regimen")
+        .order_by("-at", "-pk")[:limit]
+    )
+    return [PlanNotice(change, plan_change_text(change)) for change in changes]

@@ -162,9 +162,10 @@ class SkipForm(TokenMixin):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("reason_kind") == DoseLog.SkipReason.OTHER and not cleaned.get(
-            "reason", ""
-        ).strip():
+        if (
+            cleaned.get("reason_kind") == DoseLog.SkipReason.OTHER
+            and not cleaned.get("reason", "").strip()
+        ):
             self.add_error("reason", gettext("Say why the dose is skipped."))
         return cleaned
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("injections/<int:pk>/delete/", patient.delete_dose, name="delete_dose"),
     path("injections/<int:pk>/restore/", patient.restore_dose, name="restore_dose"),
     path("history/", patient.history, name="history"),
+    path(
+        "plan-changes/<int:pk>/dismiss/",
+        patient.dismiss_plan_change,
+        name="dismiss_plan_change",
+    ),
     path("export/", patient.export, name="export"),
     path("export/fhir/", fhir.export_fhir, name="export_fhir"),
     path("export/csv/", spreadsheet.export_csv, name="export_csv"),

@@ -662,6 +662,11 @@ class RegimenChange(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     old_values = models.JSONField(default=dict, blank=True)
     new_values = models.JSONField(default=dict, blank=True)
+    # The patient's home tells them of a change someone else made until they dismiss it.
+    dismissed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # The changes a patient is told of (home page and email), when someone else made them.
+    TOLD_TO_PATIENT = ("prescribed", "advanced", "phase_changed", "ended", "switched")
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -58,7 +58,7 @@ def prescribe(request, patient_id):
     chosen = None
     template_id = request.POST.get("template") or request.GET.get("template")
     if template_id:
-        chosen = RegimenTemplate.objects.filter(pk=template_id, active=True).first()
+        chosen = RegimenTemplate.objects.available().filter(pk=template_id).first()
     phases = _template_phases(chosen)
     if request.method == "POST" and chosen and "confirm" in request.POST:
         form = PrescribeForm(request.POST)
@@ -115,7 +115,7 @@ def prescribe(request, patient_id):
             "overrides": overrides,
             "chosen": chosen,
             "phase_rows": list(zip(phases, overrides.forms, strict=False)),
-            "templates": RegimenTemplate.objects.filter(active=True),
+            "templates": RegimenTemplate.objects.available(),
             "switching": switching,
             "current": current,
         },

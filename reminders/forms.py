@@ -21,6 +21,7 @@ class ReminderSettingsForm(forms.ModelForm):
             "overdue",
             "checkin",
             "lab_review",
+            "plan_changes",
             "send_hour",
         ]
         widgets = {

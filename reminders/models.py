@@ -39,6 +39,11 @@ class ReminderSettings(models.Model):
         help_text=_("When a week has passed since the last."),
     )
     lab_review = models.BooleanField(_("when a lab review is due"), default=True)
+    plan_changes = models.BooleanField(
+        _("when my clinician changes my plan"),
+        default=True,
+        help_text=_("Also shown on your home page until you dismiss it."),
+    )
     send_hour = models.PositiveSmallIntegerField(
         _("send from (hour)"),
         default=8,
@@ -72,6 +77,7 @@ class ReminderSent(models.Model):
         OVERDUE = "overdue", _("Injection overdue")
         CHECKIN = "checkin", _("Weekly check-in")
         LAB_REVIEW = "lab_review", _("Lab review due")
+        PLAN_CHANGED = "plan_changed", _("Plan changed")
 
     class Status(models.TextChoices):
         CLAIMED = "claimed", _("Being sent")

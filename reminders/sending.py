@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -33,9 +33,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from doses.dashboard import CHECKIN_EVERY
+from doses.dashboard import CHECKIN_EVERY, plan_change_text
 from doses.models import SymptomEntry
-from regimens.models import Regimen
+from regimens.models import Regimen, RegimenChange
 
 from .models import ReminderSent, ReminderSettings
 
@@ -45,20 +45,33 @@ Kind = ReminderSent.Kind
 Status = ReminderSent.Status
 
 # The order reminders are listed in an email; the first names its subject.
-PRIORITY = [Kind.OVERDUE, Kind.DUE_TODAY, Kind.DUE_SOON, Kind.LAB_REVIEW, Kind.CHECKIN]
+PRIORITY = [
+    Kind.PLAN_CHANGED,
+    Kind.OVERDUE,
+    Kind.DUE_TODAY,
+    Kind.DUE_SOON,
+    Kind.LAB_REVIEW,
+    Kind.CHECKIN,
+]
+PLAN_CHANGE_DAYS = 7  # a change to the plan is emailed within this many days of it
 MAX_LEAD_DAYS = 7
 STUCK_AFTER = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class Reminder:
-    """One occasion to remind a patient of: `on` is the date it is about, `key` names it."""
+    """One occasion to remind a patient of: `on` is the date it is about, `key` names it. A
+    plan change is named by the change itself (`change_id`, `what`)."""
 
     kind: str
     on: date
+    change_id: int | None = None
+    what: str = ""
 
     @property
     def key(self) -> str:
+        if self.change_id is not None:
+            return f"change-{self.change_id}"
         return self.on.isoformat()
 
 
@@ -99,9 +112,12 @@ class RunResult:
         return text
 
 
-def due_reminders(regimen: Regimen, prefs: ReminderSettings, now: datetime) -> list[Reminder]:
+def due_reminders(
+    regimen: Regimen, prefs: ReminderSettings, now: datetime, plan_changes=()
+) -> list[Reminder]:
     """The rules: what is due for this regimen's patient at `now` (aware), before the ledger.
-    `regimen.last_checkin` is the time of the patient's last check-in, or None."""
+    `regimen.last_checkin` is the time of the patient's last check-in, or None;
+    `plan_changes` the recent changes to their plan made by someone else."""
     patient = regimen.patient
     local_now = now.astimezone(patient.zone)
     if local_now.hour < prefs.send_hour:
@@ -109,6 +125,12 @@ def due_reminders(regimen: Regimen, prefs: ReminderSettings, now: datetime) -> l
     today = local_now.date()
     lead = timedelta(days=prefs.lead_days)
     found = []
+    if prefs.plan_changes:
+        for change in plan_changes:
+            day = change.at.astimezone(patient.zone).date()
+            found.append(
+                Reminder(Kind.PLAN_CHANGED, day, change.pk, _plan_change_line(change, day))
+            )
     due = regimen.next_due
     if due is not None:
         if prefs.due_soon and today < due <= today + lead:
@@ -150,23 +172,54 @@ def candidate_regimens(now: datetime):
         )
         .exclude(patient__email="")
         .annotate(last_checkin=Subquery(last_checkin))
+        .annotate(
+            plan_changed=Exists(_recent_plan_changes(now).filter(patient=OuterRef("patient")))
+        )
         .filter(
             Q(next_due__lte=horizon)
             | Q(next_lab_review__lte=horizon)
             | Q(last_checkin__isnull=True)
             | Q(last_checkin__lt=now - CHECKIN_EVERY)
+            | Q(plan_changed=True)
         )
         .select_related("patient", "patient__reminder_settings", "current_phase")
         .order_by("patient_id")
     )
 
 
+def _recent_plan_changes(now: datetime):
+    """Changes to a plan that its patient is told of, made by someone else lately."""
+    return RegimenChange.objects.filter(
+        kind__in=RegimenChange.TOLD_TO_PATIENT,
+        at__gte=now - timedelta(days=PLAN_CHANGE_DAYS),
+        at__lte=now,
+    ).exclude(by=F("patient"))
+
+
+def _plan_change_line(change, day: date) -> str:
+    return _("On %(day)s %(name)s changed your plan: %(what)s.") % {
+        "day": date_format(day, "l j F"),
+        "name": change.by.name,
+        "what": plan_change_text(change),
+    }
+
+
 def find_due(now: datetime, result: RunResult) -> list[Batch]:
-    """Two queries: the candidates, then the ledger rows of their due reminders."""
+    """Three queries: the candidates, their recent plan changes, then the ledger rows of their
+    due reminders."""
     batches = []
-    for regimen in candidate_regimens(now):
+    candidates = list(candidate_regimens(now))
+    changes: dict[int, list] = {}
+    flagged = [regimen.patient_id for regimen in candidates if regimen.plan_changed]
+    if flagged:
+        recent = _recent_plan_changes(now).filter(patient_id__in=flagged)
+        for change in recent.select_related("by", "regimen").order_by("at", "pk"):
+            changes.setdefault(change.patient_id, []).append(change)
+    for regimen in candidates:
         patient = regimen.patient
-        found = due_reminders(regimen, ReminderSettings.of(patient), now)
+        found = due_reminders(
+            regimen, ReminderSettings.of(patient), now, changes.get(patient.pk, ())
+        )
         if found:
             today = now.astimezone(patient.zone).date()
             batches.append(Batch(regimen, today, found))
@@ -299,6 +352,8 @@ def when_text(day: date, today: date) -> str:
 
 def subject_for(reminder: Reminder, today: date) -> str:
     when = when_text(reminder.on, today)
+    if reminder.kind == Kind.PLAN_CHANGED:
+        return _("Your B12 injection plan has changed")
     if reminder.kind in (Kind.DUE_SOON, Kind.DUE_TODAY):
         return _("B12 injection due %(when)s") % {"when": when}
     if reminder.kind == Kind.OVERDUE:
@@ -331,6 +386,7 @@ def compose(batch: Batch, reminders: list[Reminder]) -> EmailMessage:
                 "date": day_text(r.on, today),
                 "when": when_text(r.on, today),
                 "past": r.on < today,
+                "what": r.what,
             }
             for r in reminders
         ],
@@ -338,6 +394,7 @@ def compose(batch: Batch, reminders: list[Reminder]) -> EmailMessage:
         "dose": f"{phase.dose_mcg:,} mcg" if phase else "",
         "phase": phase.label if phase else "",
         "log_url": absolute("log_dose"),
+        "home_url": absolute("home"),
         "checkin_url": absolute("checkin"),
         "labs_url": absolute("labs"),
         "settings_url": absolute("reminder_settings"),

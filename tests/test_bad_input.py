@@ -193,7 +193,11 @@ def test_the_skip_form_refuses_bad_values(client, setup, url_name, data, message
         ({"schedule_unit": "fortnight"}, "Select a valid choice."),
         (
             {"schedule_unit": "weekdays", "schedule_every": "", "schedule_weekdays": "XX"},
-            "weekdays are written as",
+            "Select a valid choice. XX is not one of the available choices.",
+        ),
+        (
+            {"schedule_unit": "weekdays", "schedule_every": "", "schedule_weekdays": ""},
+            "Pick at least one weekday",
         ),
         ({"reason": ""}, "This field is required."),
         ({"reason": "x" * 301}, "at most 300 characters"),
@@ -209,6 +213,7 @@ def test_the_phase_change_form_refuses_bad_values(client, setup, changes, messag
         "schedule_every": "2",
         "schedule_weekdays": "",
         "reason": "closer",
+        "confirm": "yes",  # even a confirmed change is checked
     }
     data.update(changes)
     page = client.post(reverse("change_phase", args=[setup["patient"].pk, phase.pk]), data)

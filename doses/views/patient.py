@@ -9,11 +9,13 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,6 +29,7 @@ from doses.models import DoseLog, SymptomEntry
 from doses.timeline import attach_phases_then, timeline_page
 from doses.views.common import dose_form_submission, lot_in_use
 from regimens import reference
+from regimens.models import RegimenChange
 
 
 def _regimen_or_404(patient):
@@ -65,9 +68,11 @@ def _home_body(request, patient):
     if body is None:
         board = build_dashboard(patient)
         body = render_to_string("doses/_home.html", {"board": board}, request=request)
+        # The body's forms (dismissing a plan change) take each request's own token.
+        body = CSRF_FIELD.sub(rf"\g<1>{CSRF_STANDIN}\g<2>", body)
         cache.set(key, body, freshness.HOME_SECONDS)
-    # render_to_string gives a SafeString, and the cache gives back the same type.
-    return body
+    # The body is the project's own rendered template: safe once the token is put in.
+    return mark_safe(body.replace(CSRF_STANDIN, get_token(request)))  # noqa: S308
 
 
 @login_required
@@ -317,3 +322,15 @@ def export(request):
     day = patient.today().isoformat()
     response["Content-Disposition"] = f'attachment; filename="b12-record-{day}.json"'
     return response
+
+
+@login_required
+@require_POST
+def dismiss_plan_change(request, pk):
+    """The patient has read the notice of a change to their plan: stop showing it."""
+    patient = require_patient(request.user)
+    change = get_object_or_404(RegimenChange, pk=pk, patient=patient)
+    if change.dismissed_at is None:
+        RegimenChange.objects.filter(pk=change.pk).update(dismissed_at=timezone.now())
+        freshness.bump(pk=patient.pk)  # the cached home shows the notice
+    return redirect("home")

@@ -321,9 +321,7 @@ def test_it_prompts_for_a_check_in_when_none_in_the_last_7_days(
         assert prompts == []
 
 
-def test_it_does_not_ask_a_brand_new_patient_about_this_week_before_set_up(
-    patient, patient_client
-):
+def test_it_does_not_ask_a_brand_new_patient_about_this_week_before_set_up(patient, patient_client):
     with frozen(date(2026, 3, 20)):
         before = home(patient_client)
         factories.regimen_for(patient, START)
@@ -457,7 +455,7 @@ def test_it_warns_on_the_home_page(patient, patient_client):
 
 
 @pytest.mark.parametrize(
-    ("injections", "boxes", "queries"), [(10, 0, 10), (1000, 0, 10), (10, 1, 11), (1000, 25, 11)]
+    ("injections", "boxes", "queries"), [(10, 0, 11), (1000, 0, 11), (10, 1, 12), (1000, 25, 12)]
 )
 def test_it_makes_the_same_number_of_queries_whatever_the_history(
     patient, patient_client, django_assert_num_queries, injections, boxes, queries
@@ -474,9 +472,9 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
 
         # 1 the session; 2 the signed-in user; 3 the active regimen with its current phase;
         # 4 the care team; 5 the clinicians' share requests waiting for the patient; 6 the last
-        # injection; 7 the last check-in; 8 the regimen's phases (for the upcoming dates); 9 when
-        # each site was last used; 10 the supplies; 11 once there are any, the injections given
-        # since they are in use.
+        # injection; 7 the last check-in; 8 the plan changes to tell the patient of; 9 the
+        # regimen's phases (for the upcoming dates); 10 when each site was last used; 11 the
+        # supplies; 12 once there are any, the injections given since they are in use.
         with django_assert_num_queries(queries):
             page = home(patient_client)
         # Opened again with nothing changed: the cached page, after the session and the user.

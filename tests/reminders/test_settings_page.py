@@ -81,7 +81,14 @@ def test_a_new_patient_sees_the_default_choices(patient_client):
     assert shown.titles == ["Reminders and calendar · B12 log", "Reminders and calendar"]
     assert shown.values["lead_days"] == "1"
     assert shown.values["send_hour"] == "8"
-    assert shown.checked == {"due_soon", "due_today", "overdue", "checkin", "lab_review"}
+    assert shown.checked == {
+        "due_soon",
+        "due_today",
+        "overdue",
+        "checkin",
+        "lab_review",
+        "plan_changes",
+    }
 
 
 def test_saving_stores_the_choices_and_says_so(patient_client, patient):
@@ -101,6 +108,7 @@ def test_saving_stores_the_choices_and_says_so(patient_client, patient):
         "overdue": False,
         "checkin": True,
         "lab_review": False,
+        "plan_changes": False,
         "send_hour": 19,
     }
 
