@@ -630,6 +630,24 @@ def dose_id(record):
     return [record.dose.pk]
 
 
+def plan_change_id(record):
+    """A change to the owner's plan, told to them on their home until they dismiss it."""
+    change = RegimenChange.objects.create(
+        regimen=record.regimen,
+        patient=record.owner,
+        kind=RegimenChange.Kind.PRESCRIBED,  # no effect on what is due
+        by=record.owner,
+        reason="Seen in clinic",
+    )
+    return [change.pk]
+
+
+def plan_change_dismissed(client, record, whose) -> bool:
+    return RegimenChange.objects.filter(
+        patient=whose, reason="Seen in clinic", dismissed_at__isnull=False
+    ).exists()
+
+
 def phase_label(record):
     return [record.phase.label]
 
@@ -742,6 +760,12 @@ MATRIX: dict[str, Page] = {
         args=dose_id,
         data=lambda record: {"reason": "Entered twice"},
         did=deleted,
+        get=POST_ONLY,
+        post=only(owner=CHANGES),
+    ),
+    "dismiss_plan_change": Page(
+        args=plan_change_id,
+        did=plan_change_dismissed,
         get=POST_ONLY,
         post=only(owner=CHANGES),
     ),
