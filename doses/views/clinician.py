@@ -135,7 +135,7 @@ def report(request, patient_id):
         .order_by("administered_at")
     )
     checkins = SymptomEntry.objects.filter(patient=patient).order_by("recorded_at")
-    labs = LabResult.objects.filter(patient=patient).order_by("taken_on")
+    labs = LabResult.objects.filter(patient=patient, deleted_at__isnull=True).order_by("taken_on")
     if since:
         doses = doses.filter(administered_at__gte=since)
         checkins = checkins.filter(recorded_at__gte=since)

@@ -138,6 +138,8 @@ def test_triage_then_tighten_maintenance_interval(page, browser, live_server, do
     expect(every).to_have_value("4")
     every.fill("2")
     page.get_by_label("Why").fill("B12 still low on every 4 weeks")
+    page.get_by_role("button", name="Preview the due dates").click()
+    expect(page.get_by_test_id("change-preview")).to_contain_text("After this change")
     page.get_by_role("button", name="Save change").click()
 
     # Rule 7: from the last injection (its date in Milo's zone) with the new schedule.

@@ -88,8 +88,9 @@ def test_log_injection_moves_next_due_date(page, live_server, patient, repletion
     due_after = expected_next_due(regimen, [*given_days, when.date()])
     # The seventh dose ends repletion: the first weekly dose is due a week later.
     assert due_after == when.date() + timedelta(days=7)
+    # The message offers to undo the injection just logged (tests/browser/test_dose_timing.py).
     expect(page.get_by_role("status")).to_have_text(
-        f"Injection recorded. Next injection due {long_date(due_after)}."
+        f"Injection recorded. Next injection due {long_date(due_after)}. Undo"
     )
     expect(page.get_by_test_id("next-due")).to_have_text(long_date(due_after))
     expect(page.get_by_test_id("phase-badge")).to_have_text("Stabilization")

@@ -513,10 +513,10 @@ def test_the_home_with_its_chart_makes_the_same_number_of_queries(
 
     # 1 the session; 2 the signed-in user; 3 the active regimen with its current phase; 4 the
     # care team; 5 the share requests waiting; 6 the last injection; 7 the last check-in; 8 the
-    # regimen's phases (for the upcoming dates); 9 when each site was last used; 10 the
-    # supplies (none recorded). The wear-off flag and the lab review are stored on the
+    # plan changes to tell of; 9 the regimen's phases (for the upcoming dates); 10 when each
+    # site was last used; 11 the supplies (none recorded). The wear-off flag and the lab review are stored on the
     # regimen; the chart is an image, fetched on its own.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         home = page(patient_browser.get(reverse("home")))
 
     assert home.images["home-chart"] == [
@@ -540,8 +540,9 @@ def test_the_record_with_its_charts_makes_the_same_number_of_queries(
     # page; no prescriber: the regimen is from the template); the lab results card: 13 the
     # labs, 14 the typical ranges, 15 the injection dates; 16 the check-ins since the first
     # maintenance injection, for the wear-off analysis behind the flag (it reuses the
-    # adherence's replay); 17 the audit of this view by someone other than the patient.
-    with django_assert_num_queries(17):
+    # adherence's replay); 17 the audit of this view by someone other than the patient; 18 the
+    # phase changes, so that each injection shows its phase as prescribed then.
+    with django_assert_num_queries(18):
         record = page(clinician_browser.get(reverse("patient_record", args=[patient.pk])))
 
     assert len(record.testids["wear-off-flag"]) == 1
@@ -562,6 +563,7 @@ def test_the_record_without_the_flag_makes_the_same_number_of_queries(
     # As above, without the lab result on the timeline's first page (only injections and
     # check-ins) and without the wear-off analysis: the stored flag is off, daily check-ins
     # after daily injections are never late in a 4-week interval; plus the audit of the view.
+    # (Its injections are written without a phase: no phase changes to read for them.)
     with django_assert_num_queries(15):
         record = page(clinician_browser.get(reverse("patient_record", args=[patient.pk])))
 

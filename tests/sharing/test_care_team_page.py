@@ -143,6 +143,6 @@ def test_the_home_card_shows_requests_in_one_query_whatever_their_number(
     crowded(patient, size)
     patient_client.get(reverse("home"))
     cache.clear()  # build the home again, not the cached page
-    with django_assert_num_queries(7):  # the home's own (tests/doses/test_home.py) plus one
+    with django_assert_num_queries(8):  # the home's own (tests/doses/test_home.py) plus one
         page = read(patient_client.get(reverse("home")))
     assert len(page.text("care-team-requests")) == 1
