@@ -514,8 +514,8 @@ def test_the_home_with_its_chart_makes_the_same_number_of_queries(
     # 1 the session; 2 the signed-in user; 3 the active regimen with its current phase; 4 the
     # care team; 5 the share requests waiting; 6 the last injection; 7 the last check-in; 8 the
     # plan changes to tell of; 9 the regimen's phases (for the upcoming dates); 10 when each
-    # site was last used; 11 the supplies (none recorded). The wear-off flag and the lab review are stored on the
-    # regimen; the chart is an image, fetched on its own.
+    # site was last used; 11 the supplies (none recorded). The wear-off flag and the lab
+    # review are stored on the regimen; the chart is an image, fetched on its own.
     with django_assert_num_queries(11):
         home = page(patient_browser.get(reverse("home")))
 
