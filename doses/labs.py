@@ -98,11 +98,22 @@ def lab_rows(patient, limit: int | None = None) -> list[LabRow]:
         # The last injection on or before the day the sample was drawn.
         before = bisect_right(given, lab.taken_on)
         days = (lab.taken_on - given[before - 1]).days if before else None
-        rows.append(LabRow(lab, ranges.get(lab.analyte), days))
+        rows.append(LabRow(lab, typical_range(lab.analyte, ranges.get(lab.analyte)), days))
     return rows
+
+
+def typical_range(analyte: str, stored: LabRange | None) -> LabRange | None:
+    """The admin's range for the analyte, or else the reference data's (unsaved)."""
+    if stored is not None:
+        return stored
+    bounds = reference.lab(analyte).get("typical_range")
+    if not bounds:
+        return None
+    return LabRange(analyte=analyte, low=Decimal(str(bounds[0])), high=Decimal(str(bounds[1])))
 
 
 def lab_row(lab: LabResult) -> LabRow:
     """One result for its own page: its typical range (one query); the days after an injection
     are the list's, not needed there."""
-    return LabRow(lab, LabRange.objects.filter(analyte=lab.analyte).first(), None)
+    stored = LabRange.objects.filter(analyte=lab.analyte).first()
+    return LabRow(lab, typical_range(lab.analyte, stored), None)
