@@ -81,11 +81,32 @@ def cancel_invitation(request, pk):
     return redirect("invite_patient")
 
 
+def _why_unusable(reason: str) -> str:
+    """The sentence the page says for each way an invitation cannot be used."""
+    if reason == "expired":
+        return _("This invitation has expired.")
+    if reason in ("used", "accepted"):
+        return _("This invitation has already been used.")
+    if reason == "cancelled":
+        return _("This invitation was cancelled.")
+    if reason == "account":
+        return _(
+            "This invitation is for a patient's account, and cannot be used with the account "
+            "of this address."
+        )
+    return _("This invitation link is not valid: check that it was copied whole.")
+
+
 def _unusable(request, invitation, reason: str):
     return render(
         request,
         "accounts/invitation_unusable.html",
-        {"invitation": invitation, "reason": reason},
+        {
+            "invitation": invitation,
+            "why": _why_unusable(reason),
+            # Naming the inviting clinician helps, unless the address belongs to someone else.
+            "name_clinician": invitation is not None and reason != "account",
+        },
     )
 
 

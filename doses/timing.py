@@ -82,14 +82,6 @@ def _dates(days: list[date]) -> str:
     return ", ".join(date_format(day, "j M") for day in days) or "–"
 
 
-def _with_event(events: list, new: schedule.Event) -> list:
-    """The events with `new` placed after every event on or before its day."""
-    position = len(events)
-    while position and events[position - 1].on > new.on:
-        position -= 1
-    return [*events[:position], new, *events[position:]]
-
-
 def _same_day_dose(regimen, day: date, exclude_pk=None):
     zone = regimen.patient.zone
     since = timezone.make_aware(datetime.combine(day, time()), zone)
@@ -112,7 +104,7 @@ def check_dose(regimen, administered_at: datetime, *, exclude_pk=None) -> Timing
     day = schedule.local_date(administered_at, regimen.patient.zone)
     initial, events = regimen.schedule_inputs()
     new = schedule.Event(day, schedule.GIVEN)
-    with_new = _with_event(events, new)
+    with_new = schedule.insert_event(events, new)
     rows, final, rules = schedule.annotate(regimen.start_date, initial, with_new)
     check = TimingCheck(day=day, second_after=_same_day_dose(regimen, day, exclude_pk))
     for event, due, _index, rule in rows:

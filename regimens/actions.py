@@ -282,14 +282,7 @@ def change_preview(phase: Phase, values: dict, on, count: int = 5):
     before, before_rules = schedule.replay_with_rules(regimen.start_date, initial, events)
     index = [p.pk for p in regimen.ordered_phases].index(phase.pk)
     rule = rule_from_values({**phase.phase_values(), **values})
-    position = len(events)
-    while position and events[position - 1].on > on:  # a skip planned ahead stays after it
-        position -= 1
-    changed = [
-        *events[:position],
-        schedule.Event(on, schedule.CHANGE, index, rule),
-        *events[position:],
-    ]
+    changed = schedule.insert_event(events, schedule.Event(on, schedule.CHANGE, index, rule))
     after, after_rules = schedule.replay_with_rules(regimen.start_date, initial, changed)
     return (
         [day for day, _i in schedule.upcoming(before, before_rules, count)],

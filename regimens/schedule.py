@@ -202,6 +202,15 @@ def walk(start: date, phases: Sequence[PhaseRule], events: Iterable[Event]):
     return state, tuple(rules)
 
 
+def insert_event(events: Sequence[Event], new: Event) -> list[Event]:
+    """The events with `new` placed after every event on or before its day (a skip planned
+    ahead for a later day stays after it)."""
+    position = len(events)
+    while position and events[position - 1].on > new.on:
+        position -= 1
+    return [*events[:position], new, *events[position:]]
+
+
 def replay(start: date, phases: Sequence[PhaseRule], events: Iterable[Event]) -> State:
     """The state after every event, in the order given (callers sort by time)."""
     return replay_with_rules(start, phases, events)[0]
