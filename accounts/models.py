@@ -128,6 +128,9 @@ class CareTeamMembership(models.Model):
     # a care team of thousands reads one page from an index instead of sorting them all.
     next_due = models.DateField(null=True, blank=True, editable=False)
     patient_name = models.CharField(max_length=150, blank=True, editable=False)
+    # Whether the patient has an alert no one has acknowledged (doses/alerts.py): those come
+    # first.
+    needs_attention = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("care-team member")
@@ -138,7 +141,8 @@ class CareTeamMembership(models.Model):
         indexes = [
             # Ascending, so PostgreSQL keeps the nulls last, as the list sorts them.
             models.Index(
-                fields=["clinician", "next_due", "patient_name", "patient"], name="triage_order"
+                fields=["clinician", "-needs_attention", "next_due", "patient_name", "patient"],
+                name="triage_attention_order",
             )
         ]
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from regimens.models import Regimen
 
-from . import timing
+from . import alerts, checkin_alerts, timing
 from .models import ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
 
 
@@ -81,7 +81,10 @@ def log_dose(
             dose.confirmed_second = check.second
             dose.due_when_logged = check.due
         dose.save()
+        was_flagged = regimen.symptoms_return_early
         regimen.refresh_schedule()
+        alerts.for_dose(dose)
+        alerts.for_wear_off(regimen, was_flagged)
     return dose, True
 
 
@@ -146,6 +149,7 @@ def correct_dose(dose: DoseLog, user, reason: str = "", **values) -> DoseLog:
         dose.full_clean()
         dose.save()
         regimen.refresh_schedule()
+        alerts.for_dose(dose)  # a reaction ticked on correction is raised too
     return dose
 
 
@@ -197,9 +201,12 @@ def record_checkin(patient, recorded_by, *, token=None, **values) -> tuple[Sympt
             SymptomEntry, patient, token, recorded_by=recorded_by, **values
         )
         if created:
+            alerts.for_checkin(entry, checkin_alerts.previous_checkin(entry))
             regimen = Regimen.objects.filter(patient=patient, status=Regimen.Status.ACTIVE).first()
             if regimen is not None:
+                was_flagged = regimen.symptoms_return_early
                 regimen.refresh_wear_off()
+                alerts.for_wear_off(regimen, was_flagged)
     return entry, created
 
 

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from regimens import reference
 from regimens.models import MAX_DOSE_MCG, PhaseKind
 
-from .models import DoseLog, LabResult, Supply, SymptomEntry
+from .models import ALLERGY_SIGNS, Alert, DoseLog, LabResult, Supply, SymptomEntry
 from .sites import SiteChart, site_chart
 from .supplies import supply_problems
-from .triage import STATUSES
+from .triage import ANY_ALERT, STATUSES
 
 
 class TokenMixin(forms.Form):
@@ -60,6 +60,20 @@ class DoseForm(TokenMixin, forms.ModelForm):
         help_text=_("In your time zone."),
     )
 
+    # The reaction checklist: what a check-in asks, for a reaction to this injection.
+    side_effects = forms.MultipleChoiceField(
+        choices=[(item, item) for item in reference.side_effects()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Side effects after this injection"),
+    )
+    allergy_signs = forms.MultipleChoiceField(
+        choices=ALLERGY_SIGNS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Signs of a severe allergic reaction"),
+    )
+
     # Range and presence are checked once, by the model (validate_dose_mcg and clean()).
     dose_mcg = forms.IntegerField(
         label=_("Dose (mcg)"),
@@ -78,6 +92,8 @@ class DoseForm(TokenMixin, forms.ModelForm):
             "site",
             "lot_number",
             "administered_by",
+            "side_effects",
+            "allergy_signs",
             "reaction_notes",
         ]
         widgets = {
@@ -182,7 +198,7 @@ class CheckinForm(TokenMixin, forms.ModelForm):
         label=_("Side effects since your last injection"),
     )
     allergy_signs = forms.MultipleChoiceField(
-        choices=SymptomEntry.ALLERGY_SIGNS,
+        choices=ALLERGY_SIGNS,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label=_("Signs of a severe allergic reaction"),
@@ -252,6 +268,12 @@ class TriageFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any status")), *STATUSES],
         label=_("Status"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    alert = forms.ChoiceField(
+        required=False,
+        choices=[("", _("Any or none")), (ANY_ALERT, _("Any open alert")), *Alert.Kind.choices],
+        label=_("Alerts"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 

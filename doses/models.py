@@ -32,6 +32,26 @@ def validate_not_future(moment) -> None:
         raise ValidationError(gettext("This time is in the future. Enter when it happened."))
 
 
+# Signs of a severe allergic reaction a patient may tick on a check-in or an injection.
+ALLERGY_SIGNS = (
+    ("hives", _("Hives or widespread itchy rash")),
+    ("breathing", _("Trouble breathing or wheezing")),
+    ("swelling", _("Swelling of the face, lips, tongue or throat")),
+)
+
+
+def reaction_errors(record) -> dict:
+    """Side effects and allergy signs are picked from their lists, never typed (a list of
+    strings, bounded by the lists themselves)."""
+    errors = {}
+    effects, signs = record.side_effects, record.allergy_signs
+    if not isinstance(effects, list) or set(map(str, effects)) - set(reference.side_effects()):
+        errors["side_effects"] = gettext("Choose side effects from the list.")
+    if not isinstance(signs, list) or set(map(str, signs)) - {key for key, _n in ALLERGY_SIGNS}:
+        errors["allergy_signs"] = gettext("Choose signs from the list.")
+    return errors
+
+
 class DoseLog(models.Model):
     class Status(models.TextChoices):
         GIVEN = "given", _("Given")
@@ -98,6 +118,9 @@ class DoseLog(models.Model):
         max_length=8, choices=AdministeredBy.choices, default=AdministeredBy.SELF
     )
     reaction_notes = models.TextField(blank=True, max_length=2000)
+    # The reaction checklist: the same side effects and allergy signs as a check-in's.
+    side_effects = models.JSONField(default=list, blank=True)
+    allergy_signs = models.JSONField(default=list, blank=True)
     skip_reason = models.CharField(max_length=300, blank=True)
     skip_reason_kind = models.CharField(
         _("reason"), max_length=12, choices=SkipReason.choices, blank=True
@@ -180,6 +203,7 @@ class DoseLog(models.Model):
         elif self.skip_reason_kind in ("", self.SkipReason.OTHER) and not self.skip_reason.strip():
             # A reason picked from the list needs no words; "other" (or none picked) does.
             errors["skip_reason"] = gettext("Say why the dose was skipped.")
+        errors.update(reaction_errors(self))
         if errors:
             raise ValidationError(errors)
 
@@ -194,6 +218,9 @@ class DoseLog(models.Model):
         "lot_number",
         "administered_by",
         "reaction_notes",
+        "side_effects",
+        "allergy_signs",
+        "site_not_recorded",
         "skip_reason",
         "skip_reason_kind",
     )
@@ -270,11 +297,7 @@ class SymptomEntry(models.Model):
     """A check-in: 0-10 per symptom (higher is worse), side effects, a note."""
 
     SYMPTOMS = tuple(item["key"] for item in reference.symptoms())
-    ALLERGY_SIGNS = (
-        ("hives", _("Hives or widespread itchy rash")),
-        ("breathing", _("Trouble breathing or wheezing")),
-        ("swelling", _("Swelling of the face, lips, tongue or throat")),
-    )
+    ALLERGY_SIGNS = ALLERGY_SIGNS
 
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
@@ -303,12 +326,9 @@ class SymptomEntry(models.Model):
         return f"Check-in {self.recorded_at:%Y-%m-%d}"
 
     def clean(self):
-        unknown = set(self.side_effects) - set(reference.side_effects())
-        if unknown:
-            raise ValidationError({"side_effects": gettext("Choose side effects from the list.")})
-        signs = {key for key, _name in self.ALLERGY_SIGNS}
-        if set(self.allergy_signs) - signs:
-            raise ValidationError({"allergy_signs": gettext("Choose signs from the list.")})
+        errors = reaction_errors(self)
+        if errors:
+            raise ValidationError(errors)
 
     def scores(self) -> list[tuple[str, int]]:
         return [(item["name"], getattr(self, item["key"])) for item in reference.symptoms()]
@@ -571,3 +591,73 @@ class SupplyVersion(KeptVersion):
     supply = models.ForeignKey(Supply, on_delete=models.CASCADE, related_name="versions")
     change = models.CharField(max_length=10, choices=Change.choices)
     previous = models.JSONField(help_text=_("The supply's values before this change."))
+
+
+class AlertQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(acknowledged_at__isnull=True)
+
+
+class Alert(models.Model):
+    """Something that happened to a patient that a clinician should see: it stays on the record's
+    header and the triage list until a care-team clinician acknowledges it (doses/alerts.py
+    raises them). The acknowledgement (who, when, note) is kept and shown in the timeline."""
+
+    class Kind(models.TextChoices):
+        ALLERGY = "allergy", _("Allergy signs")
+        SAME_DAY = "same_day", _("Same-day symptoms")
+        SIDE_EFFECTS = "side_effects", _("Side effects")
+        EARLY_DOSE = "early_dose", _("Injection confirmed early")
+        SECOND_DOSE = "second_dose", _("Second injection on one day")
+        OVERDUE = "overdue", _("Overdue by more than one interval")
+        WEAR_OFF = "wear_off", _("Symptoms return before the next injection")
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # When what it tells of happened (the check-in's or the injection's time, or the day the
+    # condition was found).
+    raised_at = models.DateTimeField(default=timezone.now)
+    checkin = models.ForeignKey(
+        SymptomEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    dose = models.ForeignKey(
+        DoseLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    # What it names, as keys or plain values (sign keys, side effects, a score's rise, a due
+    # date), worded when shown so that the words follow the reader's language.
+    details = models.JSONField(default=dict, blank=True)
+    # One alert per thing: raising the same one again (a re-saved check-in, the overdue check
+    # run by two servers) finds the first.
+    key = models.CharField(max_length=80, editable=False)
+    acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    acknowledgement_note = models.TextField(_("note"), blank=True, max_length=1000)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "key"], name="one_alert_per_thing")
+        ]
+        indexes = [
+            models.Index(fields=["patient", "acknowledged_at"], name="alert_patient_open"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.raised_at:%Y-%m-%d}"
+
+    def clean(self):
+        if len(self.acknowledgement_note) > 1000:
+            raise ValidationError(
+                {"acknowledgement_note": gettext("Keep the note under 1,000 characters.")}
+            )

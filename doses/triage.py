@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
-from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +21,8 @@ from accounts.models import CareTeamMembership, User
 from regimens import reference, schedule
 from regimens.models import Regimen
 
-from .models import DoseLog, LabRange, LabResult, SymptomEntry
+from . import alerts
+from .models import Alert, DoseLog, LabRange, LabResult, SymptomEntry
 
 STATUSES = [
     ("overdue", gettext_lazy("Overdue")),
@@ -69,22 +70,22 @@ def _patients(pks):
             regimen_entered_by=F("active__entered_by"),
             regimen_confirmed_at=F("active__confirmed_at"),
             last_dose_at=Subquery(last_dose.values("administered_at")[:1]),
-            # The latest injection was confirmed as early or as a second one that day.
-            last_dose_early=Subquery(last_dose.values("confirmed_early")[:1]),
-            last_dose_second=Subquery(last_dose.values("confirmed_second")[:1]),
             last_checkin_at=Subquery(checkins.values("recorded_at")[:1]),
             last_total=Subquery(totals[:1]),
             previous_total=Subquery(totals[1:2]),
-            last_allergy_signs=Subquery(checkins.values("allergy_signs")[:1]),
             b12_value=Subquery(b12.values("value_canonical")[:1]),
             b12_taken_on=Subquery(b12.values("taken_on")[:1]),
         )
     )
 
 
-def triage_order(clinician, *, now, search="", phase="", status=""):
+ANY_ALERT = "any"
+
+
+def triage_order(clinician, *, now, search="", phase="", status="", alert=""):
     """The care-team patients' ids in triage order, filtered: a query on the care-team rows
-    (joined to the patient or their regimen only for a search or a filter that needs it)."""
+    (joined to the patient or their regimen only for a search or a filter that needs it).
+    Patients with an open alert come first, then by next due date, then by name."""
     rows = CareTeamMembership.objects.filter(clinician=clinician, patient__role=User.Role.PATIENT)
     if search:
         rows = rows.filter(Q(patient_name__icontains=search) | Q(patient__email__icontains=search))
@@ -95,7 +96,18 @@ def triage_order(clinician, *, now, search="", phase="", status=""):
         )
     if status:
         rows = rows.filter(_status_filter(clinician, status, now))
-    return rows.order_by(F("next_due").asc(nulls_last=True), "patient_name", "patient_id")
+    if alert == ANY_ALERT:
+        rows = rows.filter(needs_attention=True)
+    elif alert:
+        rows = rows.filter(
+            Exists(Alert.objects.open().filter(patient_id=OuterRef("patient_id"), kind=alert))
+        )
+    return rows.order_by(
+        F("needs_attention").desc(),
+        F("next_due").asc(nulls_last=True),
+        "patient_name",
+        "patient_id",
+    )
 
 
 def _status_filter(clinician, status: str, now) -> Q:
@@ -122,6 +134,11 @@ class Row:
     trend: str
     flags: list[str]
     days_since_checkin: int | None
+    alerts: list  # open alerts, worded (doses/alerts.py), urgent first
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.alerts)
 
 
 def b12_low():
@@ -131,7 +148,7 @@ def b12_low():
     return low if low is not None else reference.lab("b12")["typical_range"][0]
 
 
-def _row(patient: User, now, b12_low) -> Row:
+def _row(patient: User, now, b12_low, open_alerts) -> Row:
     today = now.astimezone(patient.zone).date()
     status = schedule.status(patient.next_due, today)
     flags = []
@@ -152,30 +169,23 @@ def _row(patient: User, now, b12_low) -> Row:
             trend = _("better (%(change)s)") % {"change": change}
         else:
             trend = _("steady")
-    if patient.last_dose_early:
-        flags.append(_("Last injection confirmed early"))
-    if patient.last_dose_second:
-        flags.append(_("Last injection a second dose that day"))
-    if patient.symptoms_return_early:
-        flags.append(_("Symptoms return before the next injection"))
     if patient.next_lab_review is not None and patient.next_lab_review <= today:
         flags.append(_("Lab review due"))
-    if patient.last_allergy_signs:
-        flags.append(_("Allergy signs reported"))
     if patient.b12_value is not None and patient.b12_value < b12_low:
         flags.append(_("B12 below typical range"))
-    return Row(patient, status, trend, flags, days)
+    return Row(patient, status, trend, flags, days, open_alerts)
 
 
 def triage_page(clinician, number, *, now, per_page: int = 25, **filters):
-    """Queries: the count and the page's ids (the care-team rows), then those patients and the
-    B12 range they are flagged against."""
+    """Queries: the count and the page's ids (the care-team rows), then those patients, their
+    open alerts and the B12 range they are flagged against."""
     order = triage_order(clinician, now=now, **filters).values_list("patient_id", flat=True)
     page = Paginator(order, per_page).get_page(number)
     pks = list(page.object_list)
     found = {patient.pk: patient for patient in _patients(pks)} if pks else {}
     low = b12_low() if found else None
-    page.rows = [_row(found[pk], now, low) for pk in pks if pk in found]
+    shown = alerts.open_for(found) if found else {}
+    page.rows = [_row(found[pk], now, low, shown.get(pk, [])) for pk in pks if pk in found]
     return page
 
 

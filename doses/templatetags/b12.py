@@ -4,6 +4,8 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from doses import checkin_alerts
+from doses.models import ALLERGY_SIGNS
 from regimens import reference, schedule
 from regimens.models import PhaseKind
 
@@ -60,3 +62,15 @@ def volume_ml(dose, strength) -> str:
         return f"{int(dose) / int(strength):.2f} mL"
     except (TypeError, ValueError, ZeroDivisionError):
         return "–"
+
+
+@register.inclusion_tag("doses/_emergency_banner.html")
+def emergency_banner():
+    """The banner a ticked allergy sign brings up at once, naming the ticked signs
+    (static/js/emergency.js), with the emergency number."""
+    return {
+        "emergency": reference.urgent("emergency"),
+        "emergency_number": checkin_alerts.emergency_number(),
+        "emergency_tel": checkin_alerts.emergency_tel(),
+        "signs": ALLERGY_SIGNS,
+    }

@@ -25,7 +25,7 @@ from doses.timeline import (
     timeline_page,
 )
 from doses.triage import triage_page
-from doses.views.common import dose_form_submission
+from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from regimens import adherence, reference, schedule
 from regimens.models import Regimen
 
@@ -163,6 +163,7 @@ def clinic_dose(request, patient_id):
         request, regimen, administered_by=DoseLog.AdministeredBy.CLINIC
     )
     if dose is not None:
+        warn_of_allergy_signs(request, dose)
         regimen.refresh_from_db()
         due = (
             " " + _("Next due %(day)s.") % {"day": date_format(regimen.next_due, "l j F Y")}

@@ -1,11 +1,15 @@
 """What the patient's and the clinician's injection forms share."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
-from doses import actions, supplies
+from doses import actions, checkin_alerts, supplies
 from doses.forms import DoseForm
 from doses.sites import site_chart
+from regimens import reference
 
 # The confirm button of an early or second dose (templates/doses/_timing_warning.html).
 CONFIRM_FIELD, CONFIRM_VALUE = "confirm_timing", "yes"
@@ -48,6 +52,25 @@ def dose_form_submission(request, regimen, **initial):
         form.timing = unusual.check
         return form, None
     return form, dose
+
+
+def warn_of_allergy_signs(request, dose) -> None:
+    """After an injection saved with allergy signs ticked: the emergency message again, on the
+    page the person lands on, with the signs named and the number to call."""
+    if not dose.allergy_signs:
+        return
+    messages.error(
+        request,
+        format_html(
+            '<strong>{}</strong> {} <a class="btn btn-danger ms-1" href="{}" '
+            'data-testid="emergency-call">{}</a>',
+            reference.urgent("emergency"),
+            _("Ticked: %(signs)s.")
+            % {"signs": ", ".join(checkin_alerts.sign_names(dose.allergy_signs))},
+            checkin_alerts.emergency_tel(),
+            _("Call %(number)s now") % {"number": checkin_alerts.emergency_number()},
+        ),
+    )
 
 
 def lot_in_use(patient, regimen) -> str:

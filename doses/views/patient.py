@@ -25,9 +25,9 @@ from doses.access import checkin_or_404, dose_or_404
 from doses.backup import export_patient
 from doses.dashboard import build_dashboard, current_regimen, skipped_next_due
 from doses.forms import CheckinForm, CorrectDoseForm, DeleteForm, SkipForm
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from doses.timeline import attach_phases_then, timeline_page
-from doses.views.common import dose_form_submission, lot_in_use
+from doses.views.common import dose_form_submission, lot_in_use, warn_of_allergy_signs
 from regimens import reference
 from regimens.models import RegimenChange
 
@@ -84,6 +84,7 @@ def log_dose(request):
     initial = {} if request.method == "POST" else {"lot_number": lot_in_use(patient, regimen)}
     form, dose = dose_form_submission(request, regimen, **initial)
     if dose is not None:
+        warn_of_allergy_signs(request, dose)
         messages.success(request, _with_undo(request, _logged_message(dose), dose))
         return redirect("home")
     return render(request, "doses/log_dose.html", {"form": form, "regimen": regimen})
@@ -287,7 +288,6 @@ def checkin(request):
             "form": form,
             "previous": previous,
             "watched": checkin_alerts.watched(previous),
-            "signs": SymptomEntry.ALLERGY_SIGNS,
             **_emergency_context(),
         },
     )

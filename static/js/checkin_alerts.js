@@ -1,8 +1,7 @@
 // Check-in form: as the person scores and ticks, bring up what needs acting on before they
 // save. A numbness or balance score higher than at their last check-in shows the same-day
-// advice, naming which rose; ticked signs of a severe allergic reaction are named in the
-// emergency banner (checkin.js shows and hides the banner itself). The texts are in the page,
-// translated; this only shows and hides them.
+// advice, naming which rose (emergency.js handles the allergy signs). The texts are in the
+// page, translated; this only shows and hides them.
 (function () {
   "use strict";
   var sameDay = document.getElementById("same-day-message");
@@ -28,13 +27,4 @@
   });
   updateRises();
 
-  var signs = document.querySelectorAll("input[name=allergy_signs]");
-  var updateSigns = function () {
-    signs.forEach(function (input) {
-      var item = document.querySelector("[data-sign='" + input.value + "']");
-      if (item) { item.hidden = !input.checked; }
-    });
-  };
-  signs.forEach(function (input) { input.addEventListener("change", updateSigns); });
-  updateSigns();
 })();
