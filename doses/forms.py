@@ -251,6 +251,16 @@ class RangeForm(forms.Form):
         return data
 
 
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=1000,
+        label=_("Note (optional)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What you did or will do; kept with the acknowledgement."),
+    )
+
+
 class TriageFilterForm(forms.Form):
     q = forms.CharField(
         required=False,

@@ -16,12 +16,13 @@ from django.utils import timezone
 from regimens.history import PhaseHistory
 from regimens.models import RegimenChange
 
-from .models import ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
+from . import alerts
+from .models import Alert, ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
 
 DOSE, CHECKIN, LAB = "dose", "checkin", "lab"
-CORRECTION, CHANGE, NOTE = "correction", "change", "note"
+CORRECTION, CHANGE, NOTE, ACKNOWLEDGED = "correction", "change", "note", "acknowledged"
 PATIENT_KINDS = (DOSE, CHECKIN, LAB, CHANGE)
-RECORD_KINDS = (DOSE, CORRECTION, CHECKIN, LAB, CHANGE, NOTE)
+RECORD_KINDS = (DOSE, CORRECTION, CHECKIN, LAB, CHANGE, NOTE, ACKNOWLEDGED)
 
 
 @dataclass
@@ -47,6 +48,11 @@ def _sources(patient):
         LAB: (LabResult.objects.filter(patient=patient), lab_time),
         CHANGE: (RegimenChange.objects.filter(patient=patient), F("at")),
         NOTE: (ClinicalNote.objects.filter(patient=patient), F("created_at")),
+        # An alert enters the timeline when a clinician acknowledges it.
+        ACKNOWLEDGED: (
+            Alert.objects.filter(patient=patient, acknowledged_at__isnull=False),
+            F("acknowledged_at"),
+        ),
     }
 
 
@@ -79,6 +85,7 @@ def _loaders():
         LAB: LabResult.objects.annotate(n_versions=Count("versions")),
         CHANGE: RegimenChange.objects.select_related("by", "phase"),
         NOTE: ClinicalNote.objects.select_related("author"),
+        ACKNOWLEDGED: Alert.objects.select_related("acknowledged_by", "checkin", "dose"),
     }
 
 
@@ -107,6 +114,9 @@ def timeline_page(
     loaders = _loaders()
     loaded = {kind: loaders[kind].in_bulk(pks) for kind, pks in wanted.items() if pks}
     page.items = [Item(kind, at, loaded[kind][pk]) for kind, pk, at in page.object_list]
+    for item in page.items:
+        if item.kind == ACKNOWLEDGED:
+            item.obj.shown = alerts.describe(item.obj)
     attach_phases_then(
         [item.obj for item in page.items if item.kind == DOSE],
         [item.obj for item in page.items if item.kind == CHANGE],

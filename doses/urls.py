@@ -47,4 +47,9 @@ urlpatterns = [
         name="patient_export_csv",
     ),
     path("patients/<int:patient_id>/notes/", clinician.add_note, name="add_note"),
+    path(
+        "patients/<int:patient_id>/alerts/<int:pk>/acknowledge/",
+        clinician.acknowledge_alert,
+        name="acknowledge_alert",
+    ),
 ]

@@ -131,6 +131,8 @@ REFERENCE_CHOICES = {
     "doses.LabRange.analyte": "lab tests",
     "doses.LabResult.analyte": "lab tests",
     "doses.forms.CheckinForm.side_effects": "side effects",
+    "doses.forms.DoseForm.side_effects": "side effects",
+    "doses.forms.CorrectDoseForm.side_effects": "side effects",
     "doses.forms.LabForm.unit": "units of lab results, international",
 }
 

@@ -74,3 +74,9 @@ def emergency_banner():
         "emergency_tel": checkin_alerts.emergency_tel(),
         "signs": ALLERGY_SIGNS,
     }
+
+
+@register.filter
+def sign_names(keys) -> str:
+    """Ticked allergy signs, by name, in the list's order."""
+    return ", ".join(checkin_alerts.sign_names(keys or []))

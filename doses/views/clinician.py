@@ -5,18 +5,18 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import clinician_patient_or_404, log_view, patient_or_404
-from doses import actions
+from doses import actions, alerts
 from doses.dashboard import current_regimen, phase_progress
-from doses.forms import NoteForm, RangeForm, TriageFilterForm
+from doses.forms import AcknowledgeForm, NoteForm, RangeForm, TriageFilterForm
 from doses.labs import lab_rows
-from doses.models import DoseLog, LabResult, SymptomEntry
+from doses.models import Alert, DoseLog, LabResult, SymptomEntry
 from doses.timeline import (
     PATIENT_KINDS,
     RECORD_KINDS,
@@ -40,6 +40,7 @@ def triage(request):
         search=filters.get("q", ""),
         phase=filters.get("phase", ""),
         status=filters.get("status", ""),
+        alert=filters.get("alert", ""),
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -105,6 +106,9 @@ def patient_record(request, patient_id):
     query.pop("page", None)
     context["query"] = query.urlencode()
     context["note_form"] = NoteForm()
+    if request.user.is_clinician:  # what needs them, above everything (one query)
+        context["open_alerts"] = alerts.open_for([patient.pk]).get(patient.pk, [])
+        context["acknowledge_form"] = AcknowledgeForm()
     context["lab_rows"] = lab_rows(patient)
     context["lab_analytes"] = sorted({row.lab.analyte for row in context["lab_rows"]})
     regimen = context["regimen"]
@@ -204,5 +208,34 @@ def add_note(request, patient_id):
             _("The note was not saved:")
             + " "
             + " ".join(error for errors in form.errors.values() for error in errors),
+        )
+    return redirect("patient_record", patient_id=patient.pk)
+
+
+@login_required
+@require_POST
+def acknowledge_alert(request, patient_id, pk):
+    """A care-team clinician has seen an alert: who, when and their note are kept."""
+    patient = clinician_patient_or_404(request.user, patient_id)
+    alert = get_object_or_404(Alert, pk=pk, patient=patient)
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("The alert was not acknowledged:")
+            + " "
+            + " ".join(error for errors in form.errors.values() for error in errors),
+        )
+    elif alerts.acknowledge(alert, request.user, form.cleaned_data["note"]):
+        messages.success(
+            request,
+            _("Acknowledged: %(kind)s.") % {"kind": alert.get_kind_display()},
+        )
+    else:
+        alert.refresh_from_db()
+        messages.info(
+            request,
+            _("%(name)s acknowledged this alert already.")
+            % {"name": alert.acknowledged_by.name if alert.acknowledged_by else _("Someone")},
         )
     return redirect("patient_record", patient_id=patient.pk)

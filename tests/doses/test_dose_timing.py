@@ -232,7 +232,10 @@ def test_the_clinicians_record_report_and_list_show_it(patient, clinician, clien
     assert "confirmed early" in words(record.find(attrs={"data-testid": "timeline"}).find("li"))
     rows = report.find(attrs={"data-testid": "report-doses"}).find_all("tr")
     assert "confirmed early" in words(rows[-1])
-    assert "Last injection confirmed early" in words(triage.find("table"))
+    assert (
+        "Injection confirmed early · injection of 5 Dec 2026: it was due 24 Dec 2026"
+        in words(triage.find("table"))
+    )
 
 
 def test_the_exports_carry_it(patient, patient_client, confirmed_early):

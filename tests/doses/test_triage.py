@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from accounts.models import CareTeamMembership, User
 from doses import actions
-from doses.models import DoseLog, LabRange, LabResult, SymptomEntry
+from doses.models import Alert, DoseLog, LabRange, LabResult, SymptomEntry
 from regimens.models import Regimen
 from tests import factories
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 NEW_YORK = ZoneInfo("America/New_York")
 TODAY = date(2026, 5, 10)
 NOW = datetime.combine(TODAY, time(12), tzinfo=NEW_YORK)
-COLUMNS = ("patient", "phase", "last", "next", "checkin", "symptoms", "b12", "lab_review", "flags")
+COLUMNS = ("patient", "flags", "next", "phase", "last", "checkin", "symptoms", "b12", "lab_review")
 
 
 @pytest.fixture(autouse=True)
@@ -319,23 +319,51 @@ def test_no_check_in_for_14_days_is_flagged(patient, clinician, client_for, age,
     assert row["flags"] == ("No recent check-in" if flagged else "none")
 
 
-def test_allergy_signs_in_the_last_check_in_are_flagged(patient, clinician, client_for):
+def reported_checkin(person, when: datetime, score: int, allergy=(), note="") -> SymptomEntry:
+    """A check-in made through the app (which raises its alerts)."""
+    with time_machine.travel(when, tick=False):
+        entry, _created = actions.record_checkin(
+            person,
+            person,
+            allergy_signs=list(allergy),
+            note=note,
+            **dict.fromkeys(SymptomEntry.SYMPTOMS, score),
+        )
+    return entry
+
+
+def test_allergy_signs_raise_an_alert_that_names_them_and_stays_until_acknowledged(
+    patient, clinician, client_for
+):
     factories.regimen_for(patient, date(2026, 5, 20))
-    checkin(patient, days_ago(2), 1, allergy=["hives", "breathing"])
+    reported_checkin(patient, days_ago(5), 1, allergy=["hives", "breathing"])
+    reported_checkin(patient, days_ago(2), 1)  # a later check-in without signs
+    browser = client_for(clinician)
 
-    (row,) = triage(client_for(clinician)).rows
+    (row,) = triage(browser).rows
+    assert row["flags"] == (
+        "Allergy signs · check-in of 5 May 2026: Hives or widespread itchy rash, "
+        "Trouble breathing or wheezing"
+    )
 
-    assert row["flags"] == "Allergy signs reported"
+    alert = Alert.objects.get(patient=patient)
+    browser.post(reverse("acknowledge_alert", args=[patient.pk, alert.pk]), {"note": ""})
 
-
-def test_allergy_signs_in_an_earlier_check_in_only_are_not_flagged(patient, clinician, client_for):
-    factories.regimen_for(patient, date(2026, 5, 20))
-    checkin(patient, days_ago(5), 1, allergy=["hives"])
-    checkin(patient, days_ago(2), 1)
-
-    (row,) = triage(client_for(clinician)).rows
-
+    (row,) = triage(browser).rows
     assert row["flags"] == "none"
+
+
+def test_patients_with_open_alerts_come_first_and_the_filter_picks_a_kind(
+    ward, clinician, client_for
+):
+    late = User.objects.get(name="Di Soon")
+    reported_checkin(late, days_ago(1), 2, allergy=["swelling"])
+    browser = client_for(clinician)
+
+    assert names(triage(browser))[0] == "Di Soon"
+    assert names(triage(browser, alert="allergy")) == ["Di Soon"]
+    assert names(triage(browser, alert="any")) == ["Di Soon"]
+    assert names(triage(browser, alert="overdue")) == []
 
 
 @pytest.mark.parametrize(
@@ -578,6 +606,19 @@ def many_on_team(clinician, count: int) -> None:
         )
         for person in people
     )
+    # Two open alerts each, of two kinds.
+    Alert.objects.bulk_create(
+        Alert(
+            patient=person,
+            kind=kind,
+            key=f"{kind}-{person.pk}",
+            raised_at=days_ago(3),
+            details={"signs": ["hives"]} if kind == Alert.Kind.ALLERGY else {},
+        )
+        for person in people
+        for kind in (Alert.Kind.ALLERGY, Alert.Kind.WEAR_OFF)
+    )
+    CareTeamMembership.objects.filter(clinician=clinician).update(needs_attention=True)
 
 
 @pytest.mark.parametrize("count", [5, 300])
@@ -589,18 +630,25 @@ def test_it_makes_the_same_number_of_queries_for_5_or_300_patients(
     browser = client_for(clinician)
 
     # 1 the session; 2 the signed-in clinician; 3 the paginator's count of care-team rows;
-    # 4 the page's patient ids, in order, from the same rows (the index triage_order); 5 those
-    # patients, each joined to their active regimen and its current phase, with the last
-    # injection, the last two check-ins and the latest serum B12 as subqueries; 6 the admin's
-    # typical range for serum B12 (added with the "B12 below typical range" flag reading the
-    # editable LabRange instead of the reference data: read once per page, not per patient).
-    with django_assert_num_queries(6):
+    # 4 the page's patient ids, in order, from the same rows (the index
+    # triage_attention_order); 5 those patients, each joined to their active regimen and its
+    # current phase, with the last injection, the last two check-ins and the latest serum B12
+    # as subqueries; 6 the admin's typical range for serum B12 (read once per page, not per
+    # patient); 7 the page's open alerts, with their check-ins and injections.
+    with django_assert_num_queries(7):
         page = triage(browser)
 
     assert len(page.rows) == min(count, 25)
     assert page.pages == f"Page 1 of {-(-count // 25)} · {count} patients"
     assert {row["symptoms"] for row in page.rows} == {"worse (+12)"}
     assert {row["b12"] for row in page.rows} == {"180 pg/mL 1 May 2026"}
+    assert all(
+        row["flags"].startswith(
+            "Allergy signs · 7 May 2026: Hives or widespread itchy rash "
+            "Symptoms return before the next injection · since 7 May 2026"
+        )
+        for row in page.rows
+    )
 
 
 # --- the care-team rows' copies of what the list sorts on -------------------------------------

@@ -74,16 +74,16 @@ def triage_rows(browser) -> dict[str, list[str]]:
     assert response.status_code == 200
     html = response.content.decode()
     rows = {}
-    for row in re.findall(r'<tr data-testid="triage-row">(.*?)</tr>', html, re.S):
+    for row in re.findall(r'<tr data-testid="triage-row"[^>]*>(.*?)</tr>', html, re.S):
         cells = [
             " ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
-            for cell in re.findall(r"<td>(.*?)</td>", row, re.S)
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         ]
         rows[cells[0].split(" ", 2)[0] + " " + cells[0].split(" ", 2)[1]] = cells
     return rows
 
 
-LAB_REVIEW, FLAGS = 7, 8  # the triage table's columns
+LAB_REVIEW, FLAGS = 8, 1  # the triage table's columns
 
 
 # --- prescribing sets it ---------------------------------------------------------------------

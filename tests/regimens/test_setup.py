@@ -741,14 +741,13 @@ def test_each_step_makes_a_fixed_number_of_queries(
                 read(patient_client.get(SETUP, {"step": name}))
 
 
-def test_the_triage_list_stays_at_six_queries_with_an_entered_regimen(
+def test_the_triage_list_stays_at_seven_queries_with_an_entered_regimen(
     client, clinician, django_assert_num_queries, entered
 ):
     client.force_login(clinician)
     # 1 the session; 2 the clinician; 3 the count; 4 the page's ids; 5 the patients; 6 the
-    # admin's typical range for serum B12 (added when the "B12 below typical range" flag moved
-    # from the reference data to the editable LabRange: read once per page).
-    with django_assert_num_queries(6):
+    # admin's typical range for serum B12 (read once per page); 7 the page's open alerts.
+    with django_assert_num_queries(7):
         flags = triage_flags(client)
     assert flags == "Needs confirmation"
 
