@@ -41,6 +41,7 @@ from accounts.models import CareTeamMembership, Invitation, User
 from doses import actions as dose_actions
 from doses import supplies as supply_actions
 from doses.models import (
+    Alert,
     ClinicalNote,
     DoseLog,
     DoseLogVersion,
@@ -163,6 +164,7 @@ TABLES = {
     CareTeamMembership: "patient",
     CareTeamEvent: "patient",
     ShareCode: "patient",
+    Alert: "patient",
 }
 # Bookkeeping that reading changes: when a calendar app last fetched the feed.
 NOT_COMPARED = {CalendarFeed: {"last_fetched_at"}}
@@ -642,6 +644,24 @@ def plan_change_id(record):
     return [change.pk]
 
 
+def alert_ids(record):
+    """An open alert on the owner's record: allergy signs ticked on their check-in."""
+    alert = Alert.objects.create(
+        patient=record.owner,
+        kind=Alert.Kind.ALLERGY,
+        key="access-matrix",
+        checkin=record.checkin,
+        details={"signs": ["hives"]},
+    )
+    return [record.owner.pk, alert.pk]
+
+
+def alert_acknowledged(client, record, whose) -> bool:
+    return Alert.objects.filter(
+        patient=whose, key="access-matrix", acknowledged_at__isnull=False
+    ).exists()
+
+
 def plan_change_dismissed(client, record, whose) -> bool:
     return RegimenChange.objects.filter(
         patient=whose, reason="Seen in clinic", dismissed_at__isnull=False
@@ -802,6 +822,12 @@ MATRIX: dict[str, Page] = {
         args=owner_id,
         data=lambda record: {"submission_token": _token(), "text": NOTE_TEXT},
         did=noted,
+        get=POST_ONLY,
+        post=only(care_clinician=CHANGES),
+    ),
+    "acknowledge_alert": Page(
+        args=alert_ids,
+        did=alert_acknowledged,
         get=POST_ONLY,
         post=only(care_clinician=CHANGES),
     ),

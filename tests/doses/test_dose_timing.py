@@ -232,9 +232,8 @@ def test_the_clinicians_record_report_and_list_show_it(patient, clinician, clien
     assert "confirmed early" in words(record.find(attrs={"data-testid": "timeline"}).find("li"))
     rows = report.find(attrs={"data-testid": "report-doses"}).find_all("tr")
     assert "confirmed early" in words(rows[-1])
-    assert (
-        "Injection confirmed early · injection of 5 Dec 2026: it was due 24 Dec 2026"
-        in words(triage.find("table"))
+    assert "Injection confirmed early · injection of 5 Dec 2026: it was due 24 Dec 2026" in words(
+        triage.find("table")
     )
 
 

@@ -319,7 +319,7 @@ def chart_points(client, patient) -> int:
 
 def triage_b12(client) -> str:
     row = soup(client.get(reverse("home"))).select_one('[data-testid="triage-row"]')
-    return words(row.find_all("td")[6])
+    return words(row.find(attrs={"data-label": "Serum B12"}))
 
 
 def csv_labs(client) -> list[list[str]]:

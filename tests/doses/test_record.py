@@ -397,9 +397,10 @@ def test_the_record_makes_the_same_number_of_queries_for_10_or_1000_injections(
         # and 7 its phase changes and advances (the events, for adherence); 8 the timeline's
         # count and 9 its page of (kind, id, time) rows; 10 the page's injections, 11 its
         # check-in and 12 its note with the author; 13 the prescriber, for the regimen card; the
-        # lab results card: 14 the labs, 15 the typical ranges, 16 the injection dates; and
-        # 17 the audit of this view by someone other than the patient.
-        with django_assert_num_queries(17):
+        # lab results card: 14 the labs, 15 the typical ranges, 16 the injection dates;
+        # 17 the audit of this view by someone other than the patient; and 18 the open alerts
+        # shown above everything, with their check-ins and injections.
+        with django_assert_num_queries(18):
             page = record(clinician_client, patient)
 
     assert [kind for kind, _ in page.timeline[:3]] == ["note", "checkin", "given"]

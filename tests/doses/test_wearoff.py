@@ -349,7 +349,9 @@ def by_testid(response) -> dict[str, list[str]]:
 def triage_rows(response) -> list[list[str]]:
     """The cells' text of each row of the clinician's triage table."""
     assert response.status_code == 200
-    rows = re.findall(r'<tr data-testid="triage-row"[^>]*>(.*?)</tr>', response.content.decode(), re.S)
+    rows = re.findall(
+        r'<tr data-testid="triage-row"[^>]*>(.*?)</tr>', response.content.decode(), re.S
+    )
     return [
         [" ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split()) for cell in cells]
         for cells in (re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows)
