@@ -32,6 +32,13 @@ def require_patient(user) -> User:
     return user
 
 
+def require_clinician(user) -> User:
+    """The signed-in clinician, for pages that only a clinician has (their own settings)."""
+    if not (user.is_authenticated and user.is_clinician):
+        raise Http404("Only clinicians have this page")
+    return user
+
+
 def clinician_patient_or_404(user, patient_id) -> User:
     """A care-team patient, for pages and actions that only their clinicians have."""
     if not (user.is_authenticated and user.is_clinician):

@@ -14,15 +14,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import invitations
+from .access import require_clinician
 from .forms import AcceptInvitationForm, InviteForm, time_zone_names
 from .models import Invitation
 from .signup_views import BACKEND
-
-
-def require_clinician(user):
-    if not (user.is_authenticated and user.is_clinician):
-        raise Http404("Only clinicians invite patients")
-    return user
 
 
 def invitation_or_404(user, pk) -> Invitation:

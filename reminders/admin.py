@@ -1,13 +1,21 @@
 """Read-only views of reminder settings, the reminders sent and the calendar feeds, for admins
 looking into a support question. Patients change their own settings; a feed's token is never
 shown, since it is the patient's secret. Reading the reminders sent or the calendar entries
-(due injections) is logged for the patient (config.admin)."""
+(due injections) is logged for the patient (config.admin). The clinicians' digest choices and
+the digests sent name no patient (a count only), so reading them is not logged."""
 
 from django.contrib import admin
 
 from config.admin import AuditedPatientDataAdmin, ReadOnlyAdmin
 
-from .models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
+from .models import (
+    CalendarEntry,
+    CalendarFeed,
+    DigestSent,
+    DigestSettings,
+    ReminderSent,
+    ReminderSettings,
+)
 
 
 @admin.register(ReminderSettings)
@@ -22,6 +30,22 @@ class ReminderSentAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
     patient_path = "user"  # each reminder names a due injection: logged for the patient
     list_display = ["user", "kind", "key", "status", "claimed_at", "sent_at"]
     list_filter = ["kind", "status"]
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user"]
+
+
+@admin.register(DigestSettings)
+class DigestSettingsAdmin(ReadOnlyAdmin):
+    list_display = ["user", "frequency", "send_hour", "weekday", "updated_at"]
+    list_filter = ["frequency"]
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user"]
+
+
+@admin.register(DigestSent)
+class DigestSentAdmin(ReadOnlyAdmin):
+    list_display = ["user", "period", "status", "patients", "claimed_at", "sent_at"]
+    list_filter = ["status"]
     search_fields = ["user__email", "user__name"]
     list_select_related = ["user"]
 

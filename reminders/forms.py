@@ -1,17 +1,29 @@
-"""The patient's reminder settings form. The ranges are the model's validators; this form only
-words their messages for a person and saves with one race-safe statement."""
+"""The patient's reminder settings form and the clinician's digest form. The ranges are the
+models' (validators, or DigestSettings.clean()); these forms only word their messages for a
+person and save with one race-safe statement."""
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import ReminderSettings
+from .models import SEND_HOUR_MESSAGE, DigestSettings, ReminderSettings
 
 LEAD_DAYS_MESSAGE = _("Choose a lead time from 1 to 7 days before the due date.")
-SEND_HOUR_MESSAGE = _("Choose an hour from 0 (midnight) to 23 (11 pm).")
 
 
-class ReminderSettingsForm(forms.ModelForm):
+class SavedPerUser:
+    """save_for(user): store the form's choices on the user's one row of its model."""
+
+    def save_for(self, user):
+        """Create the row the first time. update_or_create locks an existing row, and retries
+        as an update if a parallel save just created it."""
+        values = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        values["updated_at"] = timezone.now()
+        saved, _created = self._meta.model.objects.update_or_create(user=user, defaults=values)
+        return saved
+
+
+class ReminderSettingsForm(SavedPerUser, forms.ModelForm):
     class Meta:
         model = ReminderSettings
         fields = [
@@ -34,10 +46,18 @@ class ReminderSettingsForm(forms.ModelForm):
             "send_hour": {"min_value": SEND_HOUR_MESSAGE, "max_value": SEND_HOUR_MESSAGE},
         }
 
-    def save_for(self, user) -> ReminderSettings:
-        """Store the choices for `user`, creating their row the first time. update_or_create
-        locks an existing row, and retries as an update if a parallel save just created it."""
-        values = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        values["updated_at"] = timezone.now()
-        saved, _created = ReminderSettings.objects.update_or_create(user=user, defaults=values)
-        return saved
+
+class DigestSettingsForm(SavedPerUser, forms.ModelForm):
+    """Off, daily or weekly, the hour and the weekday (its bounds: DigestSettings.clean())."""
+
+    class Meta:
+        model = DigestSettings
+        fields = ["frequency", "send_hour", "weekday"]
+        widgets = {
+            "frequency": forms.RadioSelect,
+            "send_hour": forms.NumberInput(attrs={"min": 0, "max": 23, "step": 1}),
+        }
+        # The form field's own checks (a number, not negative) say what clean() says.
+        error_messages = {
+            "send_hour": dict.fromkeys(["invalid", "required", "min_value"], SEND_HOUR_MESSAGE)
+        }

@@ -2,18 +2,23 @@
 
 ReminderSettings holds a patient's choices; ReminderSent is the ledger that makes
 `manage.py send_reminders` idempotent (one row per reminder, claimed before it is sent, so two
-overlapping runs never send the same one twice). CalendarFeed is the secret address of a
-patient's feed and CalendarEntry remembers each event's date, so that the feed raises an
-event's SEQUENCE when its date moves.
+overlapping runs never send the same one twice). DigestSettings and DigestSent do the same for
+the clinicians' email digest (`manage.py send_digest`, reminders/digest.py). CalendarFeed is
+the secret address of a patient's feed and CalendarEntry remembers each event's date, so that
+the feed raises an event's SEQUENCE when its date moves.
 """
 
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+SEND_HOUR_MESSAGE = _("Choose an hour from 0 (midnight) to 23 (11 pm).")
 
 
 class ReminderSettings(models.Model):
@@ -106,6 +111,123 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.key}) for {self.user}"
+
+
+class DigestSettings(models.Model):
+    """A clinician's email digest: off (the default, and for clinicians without a row), daily
+    or weekly, from an hour of the day in their own time zone (and on a weekday, if weekly)."""
+
+    class Frequency(models.TextChoices):
+        OFF = "off", _("Off: no digest")
+        DAILY = "daily", _("Every day")
+        WEEKLY = "weekly", _("Once a week")
+
+    class Weekday(models.IntegerChoices):
+        """ISO numbering (Monday is 1), as `date.isoweekday()` and the ISO week of the key."""
+
+        MONDAY = 1, _("Monday")
+        TUESDAY = 2, _("Tuesday")
+        WEDNESDAY = 3, _("Wednesday")
+        THURSDAY = 4, _("Thursday")
+        FRIDAY = 5, _("Friday")
+        SATURDAY = 6, _("Saturday")
+        SUNDAY = 7, _("Sunday")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_settings"
+    )
+    frequency = models.CharField(
+        _("email digest"), max_length=8, choices=Frequency.choices, default=Frequency.OFF
+    )
+    send_hour = models.PositiveSmallIntegerField(
+        _("send at (hour)"),
+        default=8,
+        help_text=_("From 0 (midnight) to 23 (11 pm), in your time zone."),
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("day of the week"),
+        choices=Weekday.choices,
+        default=Weekday.MONDAY,
+        help_text=_("For a weekly digest."),
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("digest settings")
+        verbose_name_plural = _("digest settings")
+
+    def __str__(self):
+        return f"Digest settings of {self.user}"
+
+    @classmethod
+    def of(cls, user) -> "DigestSettings":
+        """The user's settings: their row, or the default (off, unsaved) if they have none."""
+        try:
+            return user.digest_settings
+        except cls.DoesNotExist:
+            return cls(user=user)
+
+    def clean(self):
+        """The one set of rules, for the form and anything else that saves a choice."""
+        errors = {}
+        if self.send_hour is None or not 0 <= self.send_hour <= 23:
+            errors["send_hour"] = str(SEND_HOUR_MESSAGE)
+        if self.weekday not in self.Weekday.values:
+            errors["weekday"] = gettext("Choose a day of the week.")
+        if self.frequency not in self.Frequency.values:
+            errors["frequency"] = gettext("Choose daily, weekly or off.")
+        if self.user_id and not self.user.is_clinician:
+            errors["frequency"] = gettext("Only clinicians receive the digest.")
+        if errors:
+            raise ValidationError(errors)
+
+    def period(self, now) -> str | None:
+        """The key of the digest due at `now` (aware), or None when none is: off, before the
+        send hour in the clinician's zone, or not the chosen weekday. A day's key is its date
+        ("2026-12-05"), a week's its ISO week ("2026-W49"), both local to the clinician."""
+        local = now.astimezone(self.user.zone)
+        if self.frequency == self.Frequency.OFF or local.hour < self.send_hour:
+            return None
+        if self.frequency == self.Frequency.DAILY:
+            return local.date().isoformat()
+        if local.isoweekday() != self.weekday:
+            return None
+        year, week, _day = local.isocalendar()
+        return f"{year}-W{week:02d}"
+
+
+class DigestSent(models.Model):
+    """One digest period of one clinician, claimed by the run that sends it: the unique
+    constraint keeps it to one email per day (or week). A period with nothing to list is
+    recorded as empty, so later runs that day do not look again."""
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        EMPTY = "empty", _("Nothing to list")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests_sent"
+    )
+    period = models.CharField(max_length=10)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.CLAIMED)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # How many patients it listed (never who: the email itself is not kept).
+    patients = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at", "-pk"]
+        verbose_name = _("digest sent")
+        verbose_name_plural = _("digests sent")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period"], name="one_digest_per_period")
+        ]
+
+    def __str__(self):
+        return f"Digest {self.period} for {self.user}"
 
 
 def new_feed_token() -> str:

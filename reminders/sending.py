@@ -1,6 +1,8 @@
 """Email reminders: which are due now, claimed in the ReminderSent ledger, then sent.
 
-A run (`manage.py send_reminders`, from cron) works in three steps:
+A run (`manage.py send_reminders`, from cron) first raises the overdue alerts due by now for the
+clinicians (doses/alerts.py's `raise_overdue`: every 15 minutes, so the triage list shows them
+within a quarter of an hour), then works in three steps:
 
 1. Find: one query reads every active regimen of an active patient with an email, with the
    patient, their reminder settings, the current phase and the time of their last check-in;
@@ -33,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from doses.alerts import raise_overdue
 from doses.dashboard import CHECKIN_EVERY, plan_change_text
 from doses.models import SymptomEntry
 from regimens.models import Regimen, RegimenChange
@@ -90,26 +93,42 @@ class Batch:
 
 
 @dataclass
-class RunResult:
+class RunTotals:
+    """What a run did, for its summary line: the reminders' and the digest's (digest.py)."""
+
     dry_run: bool = False
     sent: int = 0
-    patients: int = 0
     already: int = 0
     stuck: int = 0
     failed: int = 0
+    alerts_raised: int = 0
     lines: list[str] = field(default_factory=list)
 
+    @property
+    def verb(self) -> str:
+        return "Would send" if self.dry_run else "Sent"
+
+    def head(self) -> str:
+        raise NotImplementedError
+
     def summary(self) -> str:
-        verb = "Would send" if self.dry_run else "Sent"
-        text = (
-            f"{verb} {self.sent} reminder{'s' * (self.sent != 1)} to {self.patients} "
-            f"patient{'s' * (self.patients != 1)}; {self.already} already sent"
-        )
+        text = self.head()
         if self.stuck:
             text += f"; {self.stuck} left claimed by an unfinished run (not resent)"
         if self.failed:
             text += f"; {self.failed} failed (retried on the next run)"
         return text
+
+
+@dataclass
+class RunResult(RunTotals):
+    patients: int = 0
+
+    def head(self) -> str:
+        return (
+            f"{self.verb} {self.sent} reminder{'s' * (self.sent != 1)} to {self.patients} "
+            f"patient{'s' * (self.patients != 1)}; {self.already} already sent"
+        )
 
 
 def due_reminders(
@@ -204,6 +223,13 @@ def _plan_change_line(change, day: date) -> str:
     }
 
 
+def raise_overdue_alerts(now: datetime, result: RunTotals) -> None:
+    """Raise the overdue alerts due by `now` (for the clinicians), counted in `result`."""
+    result.alerts_raised = raise_overdue(now)
+    if result.alerts_raised:
+        result.lines.append(f"Raised {result.alerts_raised} overdue alerts")
+
+
 def find_due(now: datetime, result: RunResult) -> list[Batch]:
     """Three queries: the candidates, their recent plan changes, then the ledger rows of their
     due reminders."""
@@ -274,10 +300,12 @@ def claim(batch: Batch, reminder: Reminder) -> int | None:
 
 
 def send_due_reminders(*, now: datetime | None = None, dry_run: bool = False) -> RunResult:
-    """Find, claim and send what is due now. A dry run finds and reports, and changes
-    nothing."""
+    """Raise overdue alerts, then find, claim and send what is due now. A dry run finds and
+    reports, and changes nothing (it raises no alert either)."""
     now = now or timezone.now()
     result = RunResult(dry_run=dry_run)
+    if not dry_run:
+        raise_overdue_alerts(now, result)
     batches = find_due(now, result)
     if not batches:
         return result
@@ -365,8 +393,9 @@ def subject_for(reminder: Reminder, today: date) -> str:
     return _("Time for your weekly check-in")
 
 
-def absolute(name: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(name)
+def absolute(name: str, *args) -> str:
+    """The page's address for an email: the site's public address (DJANGO_SITE_URL) + path."""
+    return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
 
 
 def compose(batch: Batch, reminders: list[Reminder]) -> EmailMessage:

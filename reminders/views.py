@@ -1,4 +1,5 @@
-"""The patient's settings page (reminder choices, calendar feed address) and the feed itself.
+"""The patient's settings page (reminder choices, calendar feed address) and the feed itself;
+the clinician's digest choice, saved from their account page.
 
 The feed is fetched by calendar apps, which have no session: its secret address is the only
 credential, so it takes no login and sets no cookie.
@@ -13,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.access import require_patient
+from accounts.access import require_clinician, require_patient
+from accounts.forms import AccountSettingsForm, time_zone_names
 from accounts.models import User
 
 from .feed import build_calendar
-from .forms import ReminderSettingsForm
-from .models import CalendarFeed, ReminderSettings, new_feed_token
+from .forms import DigestSettingsForm, ReminderSettingsForm
+from .models import CalendarFeed, DigestSettings, ReminderSettings, new_feed_token
 
 # Calendar apps poll every few hours (REFRESH-INTERVAL); a cache may keep a copy for a short
 # while, but only a private one: the feed is the patient's data.
@@ -49,6 +51,36 @@ def reminder_settings(request):
     feed = CalendarFeed.objects.filter(user=patient).first()
     context = {"form": form, "feed": feed, **_feed_addresses(request, feed)}
     return render(request, "reminders/settings.html", context)
+
+
+def _digest_saved_text(prefs: DigestSettings) -> str:
+    hour = f"{prefs.send_hour:02d}:00"
+    if prefs.frequency == DigestSettings.Frequency.DAILY:
+        return _("Digest saved: every day from %(hour)s, your time.") % {"hour": hour}
+    if prefs.frequency == DigestSettings.Frequency.WEEKLY:
+        return _("Digest saved: every %(weekday)s from %(hour)s, your time.") % {
+            "weekday": prefs.get_weekday_display(),
+            "hour": hour,
+        }
+    return _("Digest turned off: no digest emails.")
+
+
+@login_required
+@require_POST
+def digest_settings(request):
+    """The clinician's digest choice, posted from their account page. A rejected choice shows
+    that page again with the errors (and its own form as saved); nothing changes."""
+    clinician = require_clinician(request.user)
+    form = DigestSettingsForm(request.POST, instance=DigestSettings.of(clinician))
+    if form.is_valid():
+        messages.success(request, _digest_saved_text(form.save_for(clinician)))
+        return redirect(reverse("account_settings") + "#digest")
+    context = {
+        "form": AccountSettingsForm(instance=clinician),
+        "time_zones": time_zone_names(),
+        "digest_form": form,
+    }
+    return render(request, "accounts/settings.html", context)
 
 
 @login_required

@@ -5,14 +5,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import require_patient
+from accounts.access import require_clinician, require_patient
 from accounts.models import CareTeamMembership
 
 from . import actions, codes
@@ -25,12 +24,6 @@ from .models import ShareCode
 NEW_CODE_COOKIE = "new_share_code"
 NEW_CODE_SALT = "sharing.new-code"
 NEW_CODE_SECONDS = 10 * 60
-
-
-def require_clinician(user):
-    if not (user.is_authenticated and user.is_clinician):
-        raise Http404("Only clinicians have this page")
-    return user
 
 
 def _new_code(request, live):

@@ -52,7 +52,7 @@ from doses.models import (
     SymptomEntry,
 )
 from regimens.models import Phase, Regimen, RegimenChange, RegimenTemplate
-from reminders.models import CalendarFeed, ReminderSettings
+from reminders.models import CalendarFeed, DigestSettings, ReminderSettings
 from sharing import actions as sharing_actions
 from sharing.models import CareTeamEvent, ShareCode
 from tests import factories
@@ -363,6 +363,13 @@ REMINDER_FORM = {
 
 def reminders_saved(client, record, whose) -> bool:
     return ReminderSettings.objects.filter(user=whose, lead_days=3, send_hour=13).exists()
+
+
+DIGEST_FORM = {"frequency": "daily", "send_hour": 7, "weekday": 1}
+
+
+def digest_chosen(client, record, whose) -> bool:
+    return DigestSettings.objects.filter(user=whose, frequency="daily", send_hour=7).exists()
 
 
 def feed_revoked(client, record, whose) -> bool:
@@ -943,6 +950,13 @@ MATRIX: dict[str, Page] = {
         did=feed_revoked,
         get=POST_ONLY,
         post=only(owner=CHANGES, other_patient=OWN),
+    ),
+    # A clinician's email digest, chosen on their account page: each clinician their own.
+    "digest_settings": Page(
+        data=lambda record: dict(DIGEST_FORM),
+        did=digest_chosen,
+        get=POST_ONLY,
+        post=only(care_clinician=OWN, other_clinician=OWN),
     ),
     # The feed's address is its secret: whoever holds it reads the upcoming injections, as a
     # calendar app does, signed in or not (tests/reminders/test_feed.py covers revoking it).
