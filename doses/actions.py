@@ -210,9 +210,16 @@ def record_checkin(patient, recorded_by, *, token=None, **values) -> tuple[Sympt
     return entry, created
 
 
-def add_note(patient, author, text: str, *, token=None):
+def add_note(patient, author, text: str, *, token=None, shared_with_patient: bool = False):
     with transaction.atomic():
-        return _create_once(ClinicalNote, patient, token, author=author, text=text)
+        return _create_once(
+            ClinicalNote,
+            patient,
+            token,
+            author=author,
+            text=text,
+            shared_with_patient=shared_with_patient,
+        )
 
 
 def record_lab(patient, recorded_by, *, token=None, **values):

@@ -40,8 +40,9 @@ def _svg(figure: Figure, title: str) -> str:
 
 
 def _dates_axis(axes, days) -> None:
-    if days and max(days) - min(days) < timedelta(days=2):
-        # One day of data: show a month around it (matplotlib would otherwise span 4 years).
+    if days and max(days) - min(days) < timedelta(days=7):
+        # A few days of data (a short report range): show a month around them (matplotlib
+        # would otherwise span 4 years for one day, and finds no tick interval for a few).
         axes.set_xlim(min(days) - timedelta(days=15), max(days) + timedelta(days=15))
     locator = AutoDateLocator(maxticks=6)
     axes.xaxis.set_major_locator(locator)

@@ -230,6 +230,11 @@ class NoteForm(TokenMixin):
     text = forms.CharField(
         max_length=4000, label=_("Clinical note"), widget=forms.Textarea(attrs={"rows": 3})
     )
+    shared_with_patient = forms.BooleanField(
+        required=False,
+        label=_("Show this note to the patient"),
+        help_text=_("It is then on the report the patient prints for their appointment."),
+    )
 
 
 class RangeForm(forms.Form):

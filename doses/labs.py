@@ -4,6 +4,7 @@ each was drawn. Three queries, whatever the number of results. Deleted results a
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import pgettext
@@ -79,10 +80,18 @@ class LabRow:
         return words.get(self.position, "")
 
 
-def lab_rows(patient, limit: int | None = None) -> list[LabRow]:
+def lab_rows(
+    patient, limit: int | None = None, *, first: date | None = None, last: date | None = None
+) -> list[LabRow]:
+    """The patient's results, newest first (three queries); `first` and `last` keep those
+    drawn on those days."""
     labs = LabResult.objects.filter(patient=patient, deleted_at__isnull=True).order_by(
         "-taken_on", "-pk"
     )
+    if first:
+        labs = labs.filter(taken_on__gte=first)
+    if last:
+        labs = labs.filter(taken_on__lte=last)
     if limit:
         labs = labs[:limit]
     ranges = {r.analyte: r for r in LabRange.objects.all()}

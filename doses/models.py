@@ -499,6 +499,9 @@ class ClinicalNote(models.Model):
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(max_length=4000)
+    # Notes are the care team's unless the author shares one: only shared notes are on the
+    # patient's own report.
+    shared_with_patient = models.BooleanField(_("show this note to the patient"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
     submission_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import charts, clinician, fhir, labs, patient, spreadsheet, supplies
+from .views import charts, clinician, fhir, labs, patient, report, spreadsheet, supplies
 
 urlpatterns = [
     path("injections/log/", patient.log_dose, name="log_dose"),
@@ -34,7 +34,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/labs/new/", labs.clinic_lab, name="clinic_lab"),
     path("patients/<int:patient_id>/charts/<slug:name>.svg", charts.chart, name="patient_chart"),
     path("patients/<int:patient_id>/", clinician.patient_record, name="patient_record"),
-    path("patients/<int:patient_id>/report/", clinician.report, name="patient_report"),
+    path("patients/<int:patient_id>/report/", report.report, name="patient_report"),
     path("patients/<int:patient_id>/injections/log/", clinician.clinic_dose, name="clinic_dose"),
     path(
         "patients/<int:patient_id>/export/fhir/",

@@ -11,6 +11,12 @@ Definitions (also shown on the patient record and in the README):
 - The **actual interval** of a phase is the mean number of days between consecutive given doses
   in it, against the prescribed interval.
 - The **longest gap** is the most days between two consecutive given doses.
+
+For a range of days (the report's), the whole history is still replayed, so that every due
+date is the one the schedule gave, but only what falls in the range is counted: the doses and
+skips recorded on its days, the missed doses whose due dates fall in it, and the gaps and
+intervals that end with a dose in it. Counts for ranges that split a history add up to the
+counts for the whole.
 """
 
 from dataclasses import dataclass, field
@@ -50,15 +56,35 @@ class Adherence:
         return self.on_time / self.given if self.given else None
 
 
-def _missed(due: date | None, until: date, interval: float) -> int:
+def _missed(
+    due: date | None, until: date, interval: float, first: date | None, last: date | None
+) -> int:
+    """The doses missed from `due` to `until`: one per whole interval, each at its own due
+    date (`due`, `due` + 1 interval, ...); only those due within [first, last] count."""
     if due is None or until <= due:
         return 0
-    return int((until - due).days // interval)
+    count = int((until - due).days // interval)
+    if first is None and last is None:
+        return count
+    low = (first - due).days if first else None
+    high = (last - due).days if last else None
+    return sum(
+        1
+        for k in range(count)
+        if (low is None or k * interval >= low) and (high is None or k * interval < high + 1)
+    )
 
 
-def adherence(start: date, phases, events, today: date) -> Adherence:
+def _within(day: date, first: date | None, last: date | None) -> bool:
+    return (first is None or day >= first) and (last is None or day <= last)
+
+
+def adherence(
+    start: date, phases, events, today: date, first: date | None = None, last: date | None = None
+) -> Adherence:
     """Adherence over a regimen's events, each judged by the schedule in force when it
-    happened (a later change of schedule does not re-judge earlier doses, rule 7)."""
+    happened (a later change of schedule does not re-judge earlier doses, rule 7); with
+    `first` and `last`, only what falls in those days counts (see the module's docstring)."""
     result = Adherence()
     rows, final, rules = schedule.annotate(start, phases, events)
     gaps_by_phase: dict[int, list[int]] = {}
@@ -66,7 +92,11 @@ def adherence(start: date, phases, events, today: date) -> Adherence:
     last_given: tuple[date, int] | None = None
     for event, due, index, rule in rows:
         interval = schedule.interval_days(rule.schedule)
-        result.missed += _missed(due, event.on, interval)
+        result.missed += _missed(due, event.on, interval, first, last)
+        if not _within(event.on, first, last):
+            if event.kind == schedule.GIVEN:
+                last_given = (event.on, index)  # the gap to the next dose starts here
+            continue
         if event.kind == schedule.SKIPPED:
             result.skipped += 1
             continue
@@ -87,7 +117,7 @@ def adherence(start: date, phases, events, today: date) -> Adherence:
         last_given = (event.on, index)
     if final.phase is not None:
         interval = schedule.interval_days(rules[final.phase].schedule)
-        result.missed += _missed(final.next_due, today, interval)
+        result.missed += _missed(final.next_due, today, interval, first, last)
     for index, rule in enumerate(rules):
         if index in given_by_phase:
             gaps = gaps_by_phase.get(index)

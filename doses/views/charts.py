@@ -1,4 +1,7 @@
-"""The charts of a patient's record as SVG images, for the owner and their clinicians."""
+"""The charts of a patient's record as SVG images, for the owner and their clinicians.
+
+`?first=&last=` (days in the patient's zone, as the report's range) limit a chart to those
+days; `?compact=1` draws the small version for the home page."""
 
 from datetime import timedelta
 
@@ -9,23 +12,30 @@ from django.views.decorators.http import require_GET
 from accounts.access import patient_or_404
 from doses import charts
 from doses.dashboard import current_regimen
+from doses.forms import RangeForm
 from doses.models import DoseLog, LabRange, LabResult, SymptomEntry
+from doses.timeline import day_bounds
 from regimens import reference, schedule
 from regimens.models import PhaseKind
 
 COMPACT_DAYS = 180
 
 
-def _symptoms(patient, compact):
+def _symptoms(patient, compact, first=None, last=None):
     keys = SymptomEntry.SYMPTOMS
     entries = SymptomEntry.objects.filter(patient=patient).order_by("recorded_at")
     doses = DoseLog.objects.filter(
         patient=patient, status=DoseLog.Status.GIVEN, deleted_at__isnull=True
     ).order_by("administered_at")
+    since, until = day_bounds(patient, first, last)
     if compact:
         since = patient.local_now() - timedelta(days=COMPACT_DAYS)
+    if since:
         entries = entries.filter(recorded_at__gte=since)
         doses = doses.filter(administered_at__gte=since)
+    if until:
+        entries = entries.filter(recorded_at__lt=until)
+        doses = doses.filter(administered_at__lt=until)
     zone = patient.zone
     checkins = [
         (at.astimezone(zone).date(), dict(zip(keys, scores, strict=True)))
@@ -38,13 +48,13 @@ def _symptoms(patient, compact):
     return charts.symptoms_chart(
         checkins,
         [day for day, _, _ in given],
-        charts.phase_periods(given, patient.today()),
+        charts.phase_periods(given, min(patient.today(), last) if last else patient.today()),
         [(s["key"], s["name"]) for s in reference.symptoms()],
         compact=compact,
     )
 
 
-def _intervals(patient, compact):
+def _intervals(patient, compact, first=None, last=None):
     regimen = current_regimen(patient)
     rows = []
     if regimen is not None:
@@ -54,6 +64,7 @@ def _intervals(patient, compact):
         rows = [
             (on, (on - before).days, schedule.interval_days(rule.schedule))
             for (before, _), (on, rule) in zip(given, given[1:], strict=False)
+            if (first is None or on >= first) and (last is None or on <= last)
         ]
     return charts.intervals_chart(rows, compact=compact)
 
@@ -70,16 +81,19 @@ def _wear_off(patient, compact):
     return charts.wear_off_chart(points, symptoms, interval, compact=compact)
 
 
-def _lab(patient, analyte, compact):
+def _lab(patient, analyte, compact, first=None, last=None):
     try:
         info = reference.lab(analyte)
     except StopIteration:
         raise Http404("No such lab test") from None
-    results = list(
-        LabResult.objects.filter(patient=patient, analyte=analyte, deleted_at__isnull=True)
-        .order_by("taken_on")
-        .values_list("taken_on", "value_canonical")
-    )
+    results = LabResult.objects.filter(
+        patient=patient, analyte=analyte, deleted_at__isnull=True
+    ).order_by("taken_on")
+    if first:
+        results = results.filter(taken_on__gte=first)
+    if last:
+        results = results.filter(taken_on__lte=last)
+    results = list(results.values_list("taken_on", "value_canonical"))
     typical = LabRange.objects.filter(analyte=analyte).values_list("low", "high").first()
     return charts.lab_chart(info["name"], info["canonical_unit"], results, typical, compact=compact)
 
@@ -89,14 +103,18 @@ def _lab(patient, analyte, compact):
 def chart(request, patient_id, name):
     patient = patient_or_404(request.user, patient_id)
     compact = request.GET.get("compact") == "1"
+    days = RangeForm(request.GET)
+    first, last = (
+        (days.cleaned_data["first"], days.cleaned_data["last"]) if days.is_valid() else (None, None)
+    )
     if name == "symptoms":
-        svg = _symptoms(patient, compact)
+        svg = _symptoms(patient, compact, first, last)
     elif name == "intervals":
-        svg = _intervals(patient, compact)
+        svg = _intervals(patient, compact, first, last)
     elif name == "wearoff":
         svg = _wear_off(patient, compact)
     elif name.startswith("lab-"):
-        svg = _lab(patient, name.removeprefix("lab-"), compact)
+        svg = _lab(patient, name.removeprefix("lab-"), compact, first, last)
     else:
         raise Http404("No such chart")
     response = HttpResponse(svg, content_type="image/svg+xml")

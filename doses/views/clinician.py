@@ -1,5 +1,6 @@
-"""The clinician's pages: the triage queue, a patient's record, a dose given in clinic, notes,
-and the printable report. Patients may read their own record (without clinical notes)."""
+"""The clinician's pages: the triage queue, a patient's record, a dose given in clinic, notes
+(the printable report is doses/views/report.py). Patients may read their own record (without
+clinical notes)."""
 
 from datetime import date
 
@@ -16,14 +17,8 @@ from doses import actions, alerts
 from doses.dashboard import current_regimen, phase_progress
 from doses.forms import AcknowledgeForm, NoteForm, RangeForm, TriageFilterForm
 from doses.labs import lab_rows
-from doses.models import Alert, DoseLog, LabResult, SymptomEntry
-from doses.timeline import (
-    PATIENT_KINDS,
-    RECORD_KINDS,
-    attach_phases_then,
-    day_bounds,
-    timeline_page,
-)
+from doses.models import Alert, DoseLog
+from doses.timeline import PATIENT_KINDS, RECORD_KINDS, timeline_page
 from doses.triage import triage_page
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from regimens import adherence, reference, schedule
@@ -126,36 +121,6 @@ def patient_record(request, patient_id):
 
 
 @login_required
-def report(request, patient_id):
-    """A printable summary of a date range: regimen, injections, adherence, check-ins, labs."""
-    patient = patient_or_404(request.user, patient_id)
-    log_view(request, patient, "printable report")
-    range_form = RangeForm(request.GET or None)
-    context = _record_context(request.user, patient, range_form)
-    since, until = day_bounds(patient, context["first"], context["last"])
-    doses = (
-        DoseLog.objects.filter(patient=patient, deleted_at__isnull=True)
-        .select_related("phase")
-        .order_by("administered_at")
-    )
-    checkins = SymptomEntry.objects.filter(patient=patient).order_by("recorded_at")
-    labs = LabResult.objects.filter(patient=patient, deleted_at__isnull=True).order_by("taken_on")
-    if since:
-        doses = doses.filter(administered_at__gte=since)
-        checkins = checkins.filter(recorded_at__gte=since)
-        labs = labs.filter(taken_on__gte=context["first"])
-    if until:
-        doses = doses.filter(administered_at__lt=until)
-        checkins = checkins.filter(recorded_at__lt=until)
-        labs = labs.filter(taken_on__lte=context["last"])
-    doses = list(doses)
-    attach_phases_then(doses)  # each with its phase as it was then
-    context.update(doses=doses, checkins=checkins, labs=labs, generated=timezone.now())
-    with timezone.override(patient.zone):
-        return render(request, "doses/report.html", context)
-
-
-@login_required
 def clinic_dose(request, patient_id):
     """A clinician records an injection given in clinic to a care-team patient."""
     patient = clinician_patient_or_404(request.user, patient_id)
@@ -200,6 +165,7 @@ def add_note(request, patient_id):
             request.user,
             form.cleaned_data["text"],
             token=form.cleaned_data["submission_token"],
+            shared_with_patient=form.cleaned_data["shared_with_patient"],
         )
         messages.success(request, _("Note added to the record."))
     else:

@@ -1,6 +1,7 @@
 """Clinical notes: a care-team clinician adds one from the patient record; it shows on the
 record's timeline with its author; an empty note is refused with a message; what is typed is
-shown as text, never as HTML; the patient never sees notes."""
+shown as text, never as HTML; the patient sees a note only on their report, and only when its
+author ticked "Show this note to the patient"."""
 
 from datetime import date, datetime
 from html import unescape
@@ -62,15 +63,15 @@ def record(client, patient) -> _Page:
     return parse(client.get(reverse("patient_record", args=[patient.pk])))
 
 
-def add_note(client, patient, text: str, token=None):
-    """Submit the note form from the record page, as a browser would."""
+def add_note(client, patient, text: str, token=None, *, shared=False):
+    """Submit the note form from the record page, as a browser would (a ticked box sends
+    "on"; an unticked one sends nothing)."""
     if token is None:
         token = record(client, patient).values["submission_token"]
-    return client.post(
-        reverse("add_note", args=[patient.pk]),
-        {"text": text, "submission_token": token},
-        follow=True,
-    )
+    data = {"text": text, "submission_token": token}
+    if shared:
+        data["shared_with_patient"] = "on"
+    return client.post(reverse("add_note", args=[patient.pk]), data, follow=True)
 
 
 def notes(page) -> list[str]:
@@ -86,6 +87,23 @@ def test_a_note_shows_on_the_record_with_its_author_and_time(patient, clinician,
     assert notes(page) == [f"Clinical note · Dr Care Mon 9 Mar 2026, 14:05 · today {NOTE}"]
     note = ClinicalNote.objects.get()
     assert (note.patient, note.author, note.text) == (patient, clinician, NOTE)
+
+
+def test_a_note_is_the_care_teams_unless_shown_to_the_patient(
+    patient, clinician_client, patient_client
+):
+    form = record(clinician_client, patient).text
+    assert "Show this note to the patient" in form
+    add_note(clinician_client, patient, "Care team only.")
+    add_note(clinician_client, patient, "Bring your injection diary.", shared=True)
+
+    assert list(ClinicalNote.objects.order_by("pk").values_list("text", "shared_with_patient")) == [
+        ("Care team only.", False),
+        ("Bring your injection diary.", True),
+    ]
+    report = patient_client.get(reverse("patient_report", args=[patient.pk])).content.decode()
+    assert "Bring your injection diary." in report
+    assert "Care team only." not in report
 
 
 def test_notes_sit_in_the_timeline_among_the_other_records(patient, clinician, clinician_client):

@@ -261,3 +261,61 @@ def test_a_clinician_advancing_a_phase_is_not_a_dose():
 )
 def test_the_on_time_window_is_a_tenth_of_the_interval_in_whole_days(interval, days):
     assert tolerance_days(interval) == days
+
+
+# --- a range of days (the report's) ----------------------------------------------------------
+
+
+def test_a_range_counts_only_the_doses_and_skips_on_its_days():
+    # Weekly from day 0: on time 0 and 7, a skip on 14, late on 23 (due 21, window ±1).
+    history = events(0, 7, ("skip", 14), 23)
+
+    result = adherence(START, [WEEKLY], history, today=day(23), first=day(10), last=day(30))
+
+    assert counts(result) == {
+        "given": 1,
+        "on_time": 0,
+        "early": 0,
+        "late": 1,
+        "skipped": 1,
+        "missed": 0,
+    }
+
+
+def test_a_range_counts_the_missed_doses_due_on_its_days():
+    # Weekly, given on day 0 and then on day 28: the doses due on days 7, 14 and 21 are missed.
+    history = events(0, 28)
+
+    assert adherence(START, [WEEKLY], history, day(28), first=day(0), last=day(6)).missed == 0
+    assert adherence(START, [WEEKLY], history, day(28), first=day(7), last=day(14)).missed == 2
+    assert adherence(START, [WEEKLY], history, day(28), first=day(15), last=day(28)).missed == 1
+
+
+def test_a_range_counts_the_current_overdue_stretch_by_due_date():
+    # Weekly, last given on day 0, today day 30: due 7, 14, 21 missed (28 not yet a whole
+    # interval ago).
+    history = events(0)
+
+    assert adherence(START, [WEEKLY], history, day(30)).missed == 3
+    assert adherence(START, [WEEKLY], history, day(30), first=day(10), last=day(25)).missed == 2
+    assert adherence(START, [WEEKLY], history, day(30), first=day(26)).missed == 0
+
+
+def test_the_gap_into_a_range_counts_from_the_dose_before_it():
+    result = adherence(START, [WEEKLY], events(0, 7, 20), today=day(20), first=day(15))
+
+    assert result.given == 1
+    assert result.longest_gap_days == 13
+    assert result.phases == [PhaseAdherence(0, 7.0, 13.0, 1)]
+
+
+@pytest.mark.parametrize("split", [1, 6, 7, 8, 13, 20, 29])
+def test_two_ranges_that_split_a_history_add_up_to_the_whole(split):
+    history = events(0, 7, ("skip", 14), 23, 40, 41)
+    whole = adherence(START, [WEEKLY], history, today=day(60))
+
+    before = adherence(START, [WEEKLY], history, day(60), last=day(split - 1))
+    after = adherence(START, [WEEKLY], history, day(60), first=day(split))
+
+    for name, value in counts(whole).items():
+        assert counts(before)[name] + counts(after)[name] == value, name
