@@ -1,0 +1,311 @@
+"""Alerts: allergy signs, side effects, same-day symptoms, confirmed early or second doses,
+wear-off and a dose overdue by more than one interval are named on the record's header, above
+everything, until a care-team clinician acknowledges them; the acknowledgement (who, when,
+note) is kept and shown in the timeline.
+
+Time is frozen in December 2026 (New York, the patient's zone); the patient started the US
+cyanocobalamin course (daily x7, weekly x4, then every 4 weeks) on Monday 2 November 2026.
+"""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from bs4 import BeautifulSoup
+from django.urls import reverse
+
+from accounts.models import CareTeamMembership
+from doses import actions, alerts
+from doses.models import Alert, DoseLog, SymptomEntry
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = ZoneInfo("America/New_York")
+START = date(2026, 11, 2)
+
+
+def moment(day: date, hour: int = 12) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=NEW_YORK)
+
+
+def frozen(day: date, hour: int = 12):
+    return time_machine.travel(moment(day, hour), tick=False)
+
+
+@pytest.fixture
+def regimen(patient):
+    with frozen(START):
+        return factories.regimen_for(patient, START)
+
+
+def check_in(patient, day: date, score: int = 1, **values) -> SymptomEntry:
+    with frozen(day, 18):
+        entry, _created = actions.record_checkin(
+            patient, patient, **{**dict.fromkeys(SymptomEntry.SYMPTOMS, score), **values}
+        )
+    return entry
+
+
+def soup(response) -> BeautifulSoup:
+    assert response.status_code == 200
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def words(node) -> str:
+    return " ".join(node.get_text(" ").split()) if node else ""
+
+
+def header_alerts(client, patient) -> list[str]:
+    page = soup(client.get(reverse("patient_record", args=[patient.pk])))
+    return [words(item) for item in page.select('[data-testid="open-alert"]')]
+
+
+def acknowledge(client, patient, alert, note=""):
+    return client.post(
+        reverse("acknowledge_alert", args=[patient.pk, alert.pk]), {"note": note}, follow=True
+    )
+
+
+# --- what raises an alert, and what it says ---------------------------------------------------
+
+
+def test_allergy_signs_on_a_check_in_head_the_record_with_the_sign_date_and_note(
+    patient, clinician, client, regimen
+):
+    check_in(patient, date(2026, 12, 3), allergy_signs=["swelling"], note="Lips swelled at 3pm")
+    client.force_login(clinician)
+
+    with frozen(date(2026, 12, 4)):
+        (shown,) = header_alerts(client, patient)
+
+    assert shown.startswith(
+        "Allergy signs · check-in of 3 Dec 2026 Swelling of the face, lips, tongue or throat "
+        "Patient's note: “Lips swelled at 3pm”"
+    )
+    assert CareTeamMembership.objects.get(patient=patient).needs_attention is True
+
+
+def test_acknowledging_keeps_who_when_and_note_and_clears_the_header_and_list(
+    patient, clinician, client, regimen
+):
+    check_in(patient, date(2026, 12, 3), allergy_signs=["hives"])
+    alert = Alert.objects.get(patient=patient)
+    client.force_login(clinician)
+
+    with frozen(date(2026, 12, 4), 9):
+        page = soup(acknowledge(client, patient, alert, "Phoned; antihistamine, seen tomorrow"))
+
+    assert words(page.select_one(".alert-success")) == "Acknowledged: Allergy signs."
+    assert page.select('[data-testid="open-alert"]') == []
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == clinician
+    assert alert.acknowledged_at == moment(date(2026, 12, 4), 9)
+    assert alert.acknowledgement_note == "Phoned; antihistamine, seen tomorrow"
+    (entry,) = page.select('[data-kind="acknowledged"]')
+    assert words(entry).startswith(
+        "Alert acknowledged · Allergy signs (check-in of 3 Dec 2026) Fri 4 Dec 2026, 09:00"
+    )
+    assert words(entry).endswith(
+        "Hives or widespread itchy rash · by Dr Care · “Phoned; antihistamine, seen tomorrow”"
+    )
+    assert CareTeamMembership.objects.get(patient=patient).needs_attention is False
+
+
+def test_a_second_acknowledgement_changes_nothing_and_says_who_did_it(
+    patient, clinician, client, regimen
+):
+    colleague = factories.ClinicianFactory(name="Dr Second", email="second@example.org")
+    factories.CareTeamFactory(patient=patient, clinician=colleague)
+    check_in(patient, date(2026, 12, 3), allergy_signs=["hives"])
+    alert = Alert.objects.get(patient=patient)
+    client.force_login(clinician)
+    acknowledge(client, patient, alert, "first")
+    client.force_login(colleague)
+
+    page = soup(acknowledge(client, patient, alert, "second"))
+
+    assert "Dr Care acknowledged this alert already." in words(page)
+    alert.refresh_from_db()
+    assert (alert.acknowledged_by, alert.acknowledgement_note) == (clinician, "first")
+
+
+def test_an_overlong_acknowledgement_note_is_refused_and_changes_nothing(
+    patient, clinician, client, regimen
+):
+    check_in(patient, date(2026, 12, 3), allergy_signs=["hives"])
+    alert = Alert.objects.get(patient=patient)
+    client.force_login(clinician)
+
+    page = soup(acknowledge(client, patient, alert, "x" * 1001))
+
+    assert "The alert was not acknowledged:" in words(page)
+    assert "at most 1000 characters" in words(page)
+    assert Alert.objects.open().filter(pk=alert.pk).exists()
+
+
+def test_the_alert_stays_whatever_later_check_ins_say(patient, clinician, client, regimen):
+    check_in(patient, date(2026, 12, 1), allergy_signs=["breathing"])
+    check_in(patient, date(2026, 12, 2))
+    check_in(patient, date(2026, 12, 3))
+    client.force_login(clinician)
+
+    (shown,) = header_alerts(client, patient)
+    assert shown.startswith("Allergy signs · check-in of 1 Dec 2026")
+
+
+def test_side_effects_and_a_rise_in_numbness_are_alerts_too(patient, clinician, client, regimen):
+    check_in(patient, date(2026, 12, 1), score=2)
+    check_in(
+        patient,
+        date(2026, 12, 3),
+        score=2,
+        numbness=5,
+        side_effects=["Headache"],
+        note="Feet numb again",
+    )
+    client.force_login(clinician)
+
+    shown = header_alerts(client, patient)
+
+    # The same-day sign comes first (urgent), then the side effects.
+    assert [text.split(" · ")[0] for text in shown] == ["Same-day symptoms", "Side effects"]
+    assert "Numbness rose from 2 to 5" in shown[0]
+    assert "Headache" in shown[1]
+    assert "Patient's note: “Feet numb again”" in shown[1]
+
+
+def test_a_repeated_check_in_form_raises_one_alert(patient, regimen):
+    token = "6f1c1c52-8b1d-4c55-9c3e-2f5e1a0b7d11"
+    values = {**dict.fromkeys(SymptomEntry.SYMPTOMS, 1), "allergy_signs": ["hives"]}
+    with frozen(date(2026, 12, 3)):
+        actions.record_checkin(patient, patient, token=token, **values)
+        actions.record_checkin(patient, patient, token=token, **values)
+
+    assert Alert.objects.filter(patient=patient).count() == 1
+
+
+# --- the injection form's reaction checklist --------------------------------------------------
+
+
+def dose_form(client, when: datetime, **extra) -> dict:
+    page = soup(client.get(reverse("log_dose")))
+    form = page.find("input", attrs={"name": "submission_token"}).find_parent("form")
+    data = {"submission_token": form.find("input", attrs={"name": "submission_token"})["value"]}
+    data.update(
+        administered_at=f"{when:%Y-%m-%dT%H:%M}",
+        dose_mcg="1000",
+        route="IM",
+        site="LD",
+        administered_by="self",
+        medication="cyanocobalamin",
+        concentration_mcg_per_ml="1000",
+    )
+    data.update(extra)
+    return data
+
+
+def test_allergy_signs_ticked_after_an_injection_bring_the_emergency_message_and_an_alert(
+    patient, patient_client, clinician, client, regimen
+):
+    with frozen(START, 9):
+        data = dose_form(
+            patient_client,
+            moment(START, 8),
+            allergy_signs=["breathing"],
+            side_effects=["Headache"],
+            reaction_notes="Wheezy ten minutes after",
+        )
+        home = soup(patient_client.post(reverse("log_dose"), data, follow=True))
+
+    danger = words(home.select_one(".alert-danger"))
+    assert "Ticked: Trouble breathing or wheezing." in danger
+    assert "Call 112 now" in danger
+    dose = DoseLog.objects.get(patient=patient)
+    assert (dose.allergy_signs, dose.side_effects) == (["breathing"], ["Headache"])
+
+    client.force_login(clinician)
+    with frozen(START, 10):
+        shown = header_alerts(client, patient)
+        record = soup(client.get(reverse("patient_record", args=[patient.pk])))
+    assert [text.split(" · ")[0] for text in shown] == ["Allergy signs", "Side effects"]
+    assert shown[0].startswith(
+        "Allergy signs · injection of 2 Nov 2026 Trouble breathing or wheezing "
+        "Patient's note: “Wheezy ten minutes after”"
+    )
+    reaction = words(record.select_one('[data-testid="dose-reaction"]'))
+    assert reaction == "Allergy signs: Trouble breathing or wheezing · Side effects: Headache"
+
+
+def test_the_checklist_refuses_signs_not_on_its_list(patient, patient_client, regimen):
+    with frozen(START, 9):
+        data = dose_form(patient_client, moment(START, 8), allergy_signs=["sneezing"])
+        page = soup(patient_client.post(reverse("log_dose"), data))
+
+    assert "Select a valid choice. sneezing is not one of the available choices." in words(page)
+    assert not DoseLog.objects.filter(patient=patient).exists()
+    assert not Alert.objects.exists()
+
+
+def test_a_sign_added_on_correction_raises_a_new_alert(patient, regimen):
+    with frozen(START, 9):
+        dose = factories.give(regimen, START, 8)
+    assert not Alert.objects.exists()
+
+    with frozen(START, 11):
+        actions.correct_dose(dose, patient, "forgot", allergy_signs=["hives"])
+        actions.correct_dose(dose, patient, "typo", reaction_notes="itchy")
+
+    assert list(Alert.objects.values_list("kind", flat=True)) == [Alert.Kind.ALLERGY]
+
+
+# --- overdue by more than one interval --------------------------------------------------------
+
+
+def test_a_dose_overdue_by_more_than_its_interval_raises_one_alert(patient, clinician, regimen):
+    # No dose given: the first daily dose was due on 2 November.
+    assert alerts.raise_overdue(moment(START)) == 0  # due today
+    assert alerts.raise_overdue(moment(START + timedelta(days=1))) == 0  # one day: one interval
+    assert alerts.raise_overdue(moment(START + timedelta(days=2))) == 1
+    assert alerts.raise_overdue(moment(START + timedelta(days=3))) == 0  # already raised
+
+    alert = Alert.objects.get(patient=patient)
+    assert alert.kind == Alert.Kind.OVERDUE
+    shown = alerts.describe(alert)
+    assert (shown.title, shown.when, shown.text) == (
+        "Overdue by more than one interval",
+        "2 Nov 2026",
+        "it was due 2 Nov 2026",
+    )
+    assert CareTeamMembership.objects.get(patient=patient).needs_attention is True
+
+
+def test_a_maintenance_dose_is_not_overdue_until_four_weeks_have_passed(patient, regimen):
+    day = START
+    while regimen.current_phase.kind != "maintenance":
+        with frozen(regimen.next_due):
+            factories.give(regimen, regimen.next_due)
+        day = regimen.next_due
+    assert alerts.raise_overdue(moment(day + timedelta(days=28))) == 0
+    assert alerts.raise_overdue(moment(day + timedelta(days=29))) == 1
+
+
+# --- fixed number of queries ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_record_makes_the_same_number_of_queries_whatever_the_number_of_alerts(
+    patient, clinician, client, regimen, django_assert_num_queries, count
+):
+    for n in range(count):
+        check_in(patient, date(2026, 11, 3) + timedelta(days=n), allergy_signs=["hives"])
+    client.force_login(clinician)
+    client.get(reverse("patient_record", args=[patient.pk]))  # warm the session
+
+    # As tests/doses/test_record.py lists them: the open alerts are one query, whatever their
+    # number (their check-ins come joined).
+    with frozen(date(2026, 12, 5)), django_assert_num_queries(18):
+        shown = header_alerts(client, patient)
+
+    assert len(shown) == count
