@@ -195,7 +195,7 @@ def test_triage_then_tighten_maintenance_interval(page, browser, live_server, do
 
     # Rule 1 on the clinician's list too: Milo's last injection is on his calendar day, as on
     # his record and his home page (23:00 in Los Angeles is already the next day in London).
-    last_injection = rows.nth(0).get_by_role("cell").nth(2)
+    last_injection = rows.nth(0).locator('td[data-label="Last injection"]')
     expect(last_injection.locator("time")).to_have_text(report_date(last_day))
 
 
