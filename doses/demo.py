@@ -14,9 +14,9 @@ from regimens.loading import load_example_templates
 from regimens.models import Regimen, RegimenTemplate
 from sharing import actions as sharing
 
-from . import actions
+from . import actions, alerts
 from .dashboard import site_last_used, suggest_site
-from .models import DoseLog, LabResult
+from .models import Alert, DoseLog, LabResult
 
 PASSWORD = "b12-demo-pass"  # noqa: S105 - demo accounts only, printed by `make run`
 
@@ -105,12 +105,19 @@ def _checkins(patient, rng, first_day, last_day, maintenance_from=None):
         if late:
             scores["fatigue"] = min(10, scores["fatigue"] + 3)
             scores["tingling"] = min(10, scores["tingling"] + 3)
+        last = day + timedelta(days=7) > last_day
         actions.record_checkin(
             patient,
             patient,
             recorded_at=_at(patient, day, 19),
             **scores,
-            note="" if week % 5 else "Feeling a bit more like myself.",
+            # The latest check-in tells of a sore injection site: an alert for the clinician.
+            side_effects=["Pain, redness or swelling where injected"] if last else [],
+            note="Sore and red where I injected."
+            if last
+            else ""
+            if week % 5
+            else ("Feeling a bit more like myself."),
         )
         day += timedelta(days=7)
         week += 1
@@ -177,6 +184,10 @@ def load_demo() -> list[tuple[str, str, bool]]:
             maintenance_from=regimen.phase_first_event_on,
         )
         _labs(pat, start)
+        # Dr Rivera saw the older alerts at the clinic: only the last fortnight's are open.
+        seen_before = _at(pat, today - timedelta(days=14), 0)
+        for alert in Alert.objects.open().filter(patient=pat, raised_at__lt=seen_before):
+            alerts.acknowledge(alert, doc, "Reviewed at the clinic visit.")
         # Dr Lindqvist entered a share code Pat made: Pat has a request to approve or decline.
         _, code = sharing.create_code(pat)
         sharing.enter_code(doc2, code)
