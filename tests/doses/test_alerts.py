@@ -309,3 +309,31 @@ def test_the_record_makes_the_same_number_of_queries_whatever_the_number_of_aler
         shown = header_alerts(client, patient)
 
     assert len(shown) == count
+
+
+# --- the patient sees that their care team was told, and when it was seen ---------------------
+
+
+def test_the_patient_sees_their_care_team_was_alerted_and_when_it_was_seen(
+    patient, patient_client, clinician, client, regimen
+):
+    entry = check_in(patient, date(2026, 12, 3), allergy_signs=["hives"])
+    with frozen(START, 9):
+        dose = factories.give(regimen, START, 8)
+    with frozen(START, 10):
+        actions.correct_dose(dose, patient, "forgot", side_effects=["Headache"])
+
+    checkin_page = soup(patient_client.get(reverse("checkin_detail", args=[entry.pk])))
+    status = words(checkin_page.select_one('[data-testid="alert-status"]'))
+    assert status == "Care team alerted Allergy signs: not yet seen by a clinician"
+    dose_page = soup(patient_client.get(reverse("dose_detail", args=[dose.pk])))
+    assert words(dose_page.select_one('[data-testid="dose-reaction"]')) == "Side effects: Headache"
+
+    alert = Alert.objects.get(checkin=entry)
+    client.force_login(clinician)
+    with frozen(date(2026, 12, 4), 9):
+        acknowledge(client, patient, alert)
+
+    checkin_page = soup(patient_client.get(reverse("checkin_detail", args=[entry.pk])))
+    status = words(checkin_page.select_one('[data-testid="alert-status"]'))
+    assert status == "Care team alerted Allergy signs: seen by Dr Care on 4 Dec 2026, 09:00"
