@@ -20,6 +20,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -141,10 +142,28 @@ def send_already_registered(user) -> None:
     )
 
 
+def _replace_pending(user, *, name: str, password: str, time_zone: str) -> None:
+    """A sign-up for an address still awaiting confirmation: whoever proves the address must own
+    the password, so this sign-up's password, name and zone replace the pending ones. The links
+    emailed before stop working (their hash covers the password); only the new one, confirmed
+    with this password, opens the account."""
+    with transaction.atomic():
+        User.objects.lock(user.pk)
+        user.refresh_from_db()
+        if not (user.awaiting_verification and user.last_login is None):
+            make_password(password)  # the same cost as a new account either way
+            return
+        user.set_password(password)
+        user.name, user.time_zone = name, time_zone
+        user.save(update_fields=["password", "name", "time_zone"])
+
+
 def sign_up(*, name: str, email: str, password: str, time_zone: str, may_email: bool = True):
-    """Make a new patient account awaiting verification and email its link; or, for an
-    address that already has an account, email what fits it. Returns the new user, or None
-    when the address was taken (the caller shows the same page either way)."""
+    """Make a new patient account awaiting verification and email its link; for an address
+    awaiting confirmation, replace its password (and name and zone) and email a new link; for
+    an address with an account, email what fits it. Returns the new user, or None when the
+    address was taken (the caller shows the same page either way, and every path hashes the
+    password once, so the time taken tells nothing either)."""
     email = normalise(email)
     existing = User.objects.filter(email__iexact=email).first()
     if existing is None:
@@ -165,6 +184,10 @@ def sign_up(*, name: str, email: str, password: str, time_zone: str, may_email: 
         if may_email:
             send_verification(user)
         return user
+    if existing.awaiting_verification:
+        _replace_pending(existing, name=name, password=password, time_zone=time_zone)
+    else:
+        make_password(password)  # the same cost as a new account: timing tells nothing
     if may_email:
         resend(existing)
     return None
@@ -190,14 +213,22 @@ def link_works(user, token: str) -> bool:
     return user.awaiting_verification and verification_tokens.check_token(user, token)
 
 
-def verify(user, token: str) -> bool:
-    """Activate the account the link names, once. Another request with the same link finds
-    the account verified, and the token no longer matches it."""
+class WrongPassword(Exception):
+    """The link works, but the password is not the one chosen at the latest sign-up."""
+
+
+def verify(user, token: str, password: str) -> bool:
+    """Activate the account the link names, once, for the person who knows the password of
+    the latest sign-up for the address (having the mailbox is not enough: see sign_up).
+    Another request with the same link finds the account verified, and the token no longer
+    matches it. Raises WrongPassword when the link works but the password does not."""
     with transaction.atomic():
         User.objects.lock(user.pk)
         user.refresh_from_db()
         if not link_works(user, token):
             return False
+        if not user.check_password(password):
+            raise WrongPassword
         user.is_active = True
         user.awaiting_verification = False
         user.save(update_fields=["is_active", "awaiting_verification"])

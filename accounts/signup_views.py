@@ -74,17 +74,29 @@ def _user_from(uidb64):
 
 
 @never_cache
+@sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def verify_email(request, uidb64, token):
-    """The emailed link. Opening it asks the patient to confirm; only the button (a POST)
-    activates the account, signs the patient in and takes them home. Mail filters that open
-    every link in a message to scan it therefore use up nothing."""
+    """The emailed link. Opening it asks the patient to confirm with the password they chose;
+    only the button (a POST) with that password activates the account, signs the patient in
+    and takes them home. Mail filters that open every link in a message to scan it therefore
+    use up nothing, and a link sent to the owner of an address after someone else signed up
+    with it opens nothing for that someone (accounts/signup.py)."""
     user = _user_from(uidb64)
     if user is not None and request.user.is_authenticated and request.user.pk == user.pk:
         return redirect("home")  # opened again from the same browser: nothing to do
-    if request.method == "POST" and user is not None and signup.verify(user, token):
-        login(request, user, backend=BACKEND)
-        return redirect("home")
-    if request.method == "GET" and user is not None and signup.link_works(user, token):
-        return render(request, "accounts/verify_confirm.html", {"name": user.name})
+    wrong_password = False
+    if request.method == "POST" and user is not None:
+        try:
+            if signup.verify(user, token, request.POST.get("password", "")[:4096]):
+                login(request, user, backend=BACKEND)
+                return redirect("home")
+        except signup.WrongPassword:
+            wrong_password = True
+    if user is not None and signup.link_works(user, token):
+        return render(
+            request,
+            "accounts/verify_confirm.html",
+            {"name": user.name, "wrong_password": wrong_password},
+        )
     return render(request, "accounts/verify_failed.html", {"form": ResendForm()})

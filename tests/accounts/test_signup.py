@@ -43,13 +43,14 @@ def links_to(address: str) -> list[str]:
     return [match.group(0) for match in found if match]
 
 
-def open_link(client, link: str):
-    """Open the emailed link and, where it asks, press "Confirm and sign in", as a person does."""
+def open_link(client, link: str, password: str = PASSWORD):
+    """Open the emailed link and, where it asks, enter the password and press "Confirm and sign
+    in", as a person does."""
     path = urlsplit(link).path
     page = client.get(path, follow=True)
     if page.redirect_chain or CONFIRM not in page.content.decode():
         return page
-    return client.post(path, follow=True)
+    return client.post(path, {"password": password}, follow=True)
 
 
 def signed_in_as(client) -> str | None:
@@ -244,12 +245,55 @@ def test_the_page_is_the_same_for_a_new_and_a_registered_address(client):
     assert new == taken
 
 
-def test_signing_up_again_before_confirming_sends_a_new_link_and_keeps_the_password(client):
-    sign_up(client)
-    sign_up(client, password1="other-lantern-93", password2="other-lantern-93", name="Imposter")
+ATTACKER_PASSWORD = "other-lantern-93"
+
+
+def test_signing_up_first_with_someone_elses_address_gives_no_way_into_their_account(client):
+    """The takeover of issue 16: an attacker signs up with the victim's address first; the
+    victim then signs up and confirms. The account is the victim's, with the victim's
+    password: the attacker's password opens nothing, and the attacker's link died."""
+    sign_up(client, password1=ATTACKER_PASSWORD, password2=ATTACKER_PASSWORD, name="Imposter")
+    sign_up(client)  # the victim, later
     user = User.objects.get(email="sam@example.org")
     assert user.check_password(PASSWORD) and user.name == "Sam Signup"
-    assert len(links_to("sam@example.org")) == 2
+    assert user.time_zone == "Europe/Lisbon"
+    attackers_link, victims_link = links_to("sam@example.org")
+
+    assert LINK_DEAD in open_link(client, attackers_link, ATTACKER_PASSWORD).content.decode()
+    page = open_link(client, victims_link, ATTACKER_PASSWORD).content.decode()
+    assert "That is not the password chosen when this address last signed up." in page
+    assert not User.objects.get(pk=user.pk).is_active and signed_in_as(client) is None
+
+    open_link(client, victims_link, PASSWORD)
+    assert signed_in_as(client) == str(user.pk)
+    client.logout()
+    attempt = {"username": "sam@example.org", "password": ATTACKER_PASSWORD}
+    client.post(reverse("login"), attempt, REMOTE_ADDR="198.51.100.7")
+    assert signed_in_as(client) is None
+    client.post(reverse("login"), {**attempt, "password": PASSWORD}, REMOTE_ADDR="198.51.100.7")
+    assert signed_in_as(client) == str(user.pk)
+
+
+def test_a_sign_up_after_the_owners_leaves_their_link_unable_to_open_the_account(client):
+    """The other order: the victim signs up, then the attacker. The victim's first link is dead,
+    and the newest link (in the victim's mailbox) needs the attacker's password, which the
+    victim does not type: nothing is opened for the attacker."""
+    sign_up(client)
+    sign_up(client, password1=ATTACKER_PASSWORD, password2=ATTACKER_PASSWORD, name="Imposter")
+    first, newest = links_to("sam@example.org")
+
+    assert LINK_DEAD in open_link(client, first, PASSWORD).content.decode()
+    page = open_link(client, newest, PASSWORD).content.decode()
+    assert "That is not the password chosen when this address last signed up." in page
+    assert not User.objects.get(email="sam@example.org").is_active
+    assert signed_in_as(client) is None
+
+
+def test_signing_up_again_for_an_active_account_changes_nothing(client, patient):
+    sign_up(client, email=patient.email, password1=ATTACKER_PASSWORD, password2=ATTACKER_PASSWORD)
+    patient.refresh_from_db()
+    assert patient.check_password(factories.PASSWORD) and patient.name != "Sam Signup"
+    assert links_to(patient.email) == []  # a reminder that the account exists, not a link
 
 
 def test_a_new_link_for_an_unknown_or_switched_off_address_sends_nothing(client):

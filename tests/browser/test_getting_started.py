@@ -41,6 +41,7 @@ def test_from_sign_up_to_the_first_injection_logged(page, live_server):
 
     page.goto(emailed_link(live_server, EMAIL, "/accounts/verify/"))
     looks_right(page)  # the link only asks: a mail filter opening it uses nothing up
+    page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm and sign in").click()
     expect(page).to_have_url(f"{live_server.url}/")
     patient = User.objects.get(email=EMAIL)

@@ -54,6 +54,7 @@ def test_sign_up_open_the_emailed_link_and_land_home_signed_in(paris_page, live_
     expect(page.get_by_test_id("signup-sent")).to_contain_text("We have sent an email")
 
     page.goto(emailed_link(live_server, "sam@example.org", "/accounts/verify/"))
+    page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm and sign in").click()
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("heading", name="No active regimen")).to_be_visible()
