@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -379,3 +380,32 @@ def test_admin_made_accounts_sign_in_as_before(client):
     client.post(reverse("login"), {"username": user.email, "password": factories.PASSWORD})
     assert signed_in_as(client) == str(user.pk)
     assert not user.awaiting_verification
+
+
+class CountingHasher(MD5PasswordHasher):
+    """Counts the passwords hashed: the slow step whose presence or absence timed a sign-up."""
+
+    algorithm = "counting_md5"
+    hashed = 0
+
+    def encode(self, password, salt):
+        type(self).hashed += 1
+        return super().encode(password, salt)
+
+
+@pytest.mark.parametrize("existing", ["none", "awaiting", "active"])
+def test_every_sign_up_hashes_the_password_once_whether_or_not_the_address_is_known(
+    client, settings, existing
+):
+    """The time a sign-up takes must not tell whether the address has an account: each path
+    does the one slow thing (hashing the password) exactly once."""
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    if existing == "awaiting":
+        sign_up(client)
+    elif existing == "active":
+        factories.PatientFactory(email="sam@example.org")
+    CountingHasher.hashed = 0
+
+    sign_up(client, ip="192.0.2.9")
+
+    assert CountingHasher.hashed == 1
