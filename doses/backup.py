@@ -67,11 +67,32 @@ def _querysets(patient):
     ]
 
 
-def export_patient(patient) -> dict:
+# What the patient's own download leaves out: credentials (the password hash, the calendar
+# address's secret token, the session bookkeeping) are no part of anyone's record, and clinical
+# notes the clinician did not share are shown to the patient nowhere else either.
+SECRET_FIELDS = {"accounts.user": ("password",), "reminders.calendarfeed": ("token",)}
+
+
+def _patients_copy(queryset):
+    if queryset.model is ClinicalNote:
+        return queryset.filter(shared_with_patient=True)
+    return queryset
+
+
+def export_patient(patient, *, for_the_patient: bool = False) -> dict:
+    """Every row of the patient's record. The operator's backup (the export_patient command)
+    keeps everything, so that an import restores exactly what was there; the patient's own
+    download (`for_the_patient`) holds no credential and only the notes shared with them."""
     objects = []
     for queryset in _querysets(patient):
+        if for_the_patient:
+            queryset = _patients_copy(queryset)
         rows = serializers.serialize("python", queryset.order_by("pk"))
         objects += json.loads(json.dumps(rows, cls=_ExactEncoder))
+    if for_the_patient:
+        for row in objects:
+            for name in SECRET_FIELDS.get(row["model"], ()):
+                row["fields"].pop(name, None)
     return {"format": FORMAT, "exported_at": timezone.now().isoformat(), "objects": objects}
 
 

@@ -319,9 +319,12 @@ def checkin_detail(request, pk):
 @login_required
 @require_GET
 def export(request):
-    """The patient downloads their whole record as JSON."""
+    """The patient downloads their whole record as JSON (without credentials, and with only
+    the clinical notes shared with them)."""
     patient = require_patient(request.user)
-    response = JsonResponse(export_patient(patient), json_dumps_params={"indent": 1})
+    response = JsonResponse(
+        export_patient(patient, for_the_patient=True), json_dumps_params={"indent": 1}
+    )
     day = patient.today().isoformat()
     response["Content-Disposition"] = f'attachment; filename="b12-record-{day}.json"'
     return response

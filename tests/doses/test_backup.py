@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.models import RecordView, User
 from doses import actions, supplies
 from doses.backup import export_patient, import_patient, wipe_patient
-from doses.models import DoseLog, LabResult, SymptomEntry
+from doses.models import ClinicalNote, DoseLog, LabResult, SymptomEntry
 from regimens import actions as regimen_actions
 from reminders.feed import build_calendar
 from reminders.models import CalendarFeed, ReminderSent, ReminderSettings
@@ -133,12 +133,36 @@ def test_the_patient_downloads_their_record(client, full_record):
     response = client.get(reverse("export"))
     assert response["Content-Disposition"].startswith('attachment; filename="b12-record-')
     data = json.loads(response.content)
-    assert objects(data) == objects(export_patient(full_record))
+    assert objects(data) == objects(export_patient(full_record, for_the_patient=True))
     assert all(
         row["fields"].get("patient", full_record.pk) == full_record.pk
         for row in data["objects"]
         if row["model"] != "accounts.user"
     )
+
+
+def test_the_patients_download_holds_no_credential_and_only_the_notes_shared_with_them(
+    client, full_record, clinician
+):
+    ClinicalNote.objects.create(patient=full_record, author=clinician, text="Private: query MMA")
+    ClinicalNote.objects.create(
+        patient=full_record,
+        author=clinician,
+        text="Shared: keep the 4-weekly plan",
+        shared_with_patient=True,
+    )
+    feed_token = CalendarFeed.objects.get_or_create(user=full_record)[0].token
+    client.force_login(full_record)
+
+    body = client.get(reverse("export")).content.decode()
+
+    assert full_record.password not in body and '"password"' not in body
+    assert feed_token not in body
+    assert "Shared: keep the 4-weekly plan" in body
+    assert "Private: query MMA" not in body
+    # The operator's backup keeps them, so that a restore is exact.
+    backup = json.dumps(export_patient(full_record))
+    assert full_record.password in backup and "Private: query MMA" in backup
 
 
 def test_times_keep_every_microsecond_through_a_round_trip(patient, clinician):
