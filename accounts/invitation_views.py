@@ -49,7 +49,8 @@ def invite_patient(request):
     sent = Invitation.objects.filter(clinician=clinician).select_related("accepted_by")
     page = Paginator(sent, 25).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [(invitation, invitation.status(now)) for invitation in page.object_list]
+    # Each row says which state it is in, so the template only shows it.
+    rows = [(invitation, {invitation.status(now): True}) for invitation in page.object_list]
     return render(
         request,
         "accounts/invite.html",

@@ -52,6 +52,26 @@ class SiteSelect(forms.Select):
         return option
 
 
+def side_effects_field(label) -> forms.MultipleChoiceField:
+    """Side effects ticked from the reference list (a check-in's, an injection's)."""
+    return forms.MultipleChoiceField(
+        choices=[(item, item) for item in reference.side_effects()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=label,
+    )
+
+
+def allergy_signs_field() -> forms.MultipleChoiceField:
+    """Signs of a severe allergic reaction, ticked (ticking one brings the emergency banner)."""
+    return forms.MultipleChoiceField(
+        choices=ALLERGY_SIGNS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Signs of a severe allergic reaction"),
+    )
+
+
 class DoseForm(TokenMixin, forms.ModelForm):
     administered_at = forms.DateTimeField(
         label=_("When"),
@@ -61,18 +81,8 @@ class DoseForm(TokenMixin, forms.ModelForm):
     )
 
     # The reaction checklist: what a check-in asks, for a reaction to this injection.
-    side_effects = forms.MultipleChoiceField(
-        choices=[(item, item) for item in reference.side_effects()],
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        label=_("Side effects after this injection"),
-    )
-    allergy_signs = forms.MultipleChoiceField(
-        choices=ALLERGY_SIGNS,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        label=_("Signs of a severe allergic reaction"),
-    )
+    side_effects = side_effects_field(_("Side effects after this injection"))
+    allergy_signs = allergy_signs_field()
 
     # Range and presence are checked once, by the model (validate_dose_mcg and clean()).
     dose_mcg = forms.IntegerField(
@@ -191,18 +201,8 @@ class DeleteForm(forms.Form):
 
 
 class CheckinForm(TokenMixin, forms.ModelForm):
-    side_effects = forms.MultipleChoiceField(
-        choices=[(item, item) for item in reference.side_effects()],
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        label=_("Side effects since your last injection"),
-    )
-    allergy_signs = forms.MultipleChoiceField(
-        choices=ALLERGY_SIGNS,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        label=_("Signs of a severe allergic reaction"),
-    )
+    side_effects = side_effects_field(_("Side effects since your last injection"))
+    allergy_signs = allergy_signs_field()
 
     class Meta:
         model = SymptomEntry
