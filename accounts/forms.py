@@ -9,10 +9,11 @@ import functools
 import zoneinfo
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from . import invitations
+from . import invitations, throttle
 from .models import User
 
 TIME_ZONE_LIST_ID = "time-zone-names"
@@ -182,6 +183,24 @@ class AccountSettingsForm(forms.ModelForm):
         labels = {"name": _("Your name")}
 
 
+def check_password_throttled(request, user, password, wrong_message) -> None:
+    """A signed-in password check, under the same throttle as signing in: refused while paused,
+    and a wrong password counts as a failed sign-in."""
+    pause = throttle.may_check_password(request, user)
+    if pause:
+        raise forms.ValidationError(
+            _(
+                "Too many wrong passwords: checks for your account are paused. "
+                "Try again in %(wait)s."
+            ),
+            params={"wait": pause.in_words},
+            code="throttled",
+        )
+    if not user.check_password(password):
+        throttle.wrong_password(request, user)
+        raise forms.ValidationError(wrong_message, code="password_incorrect")
+
+
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         label=_("Your password"),
@@ -190,14 +209,32 @@ class DeleteAccountForm(forms.Form):
         help_text=_("To be sure it is you."),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request, **kwargs):
         self.user = user
+        self.request = request
         super().__init__(*args, **kwargs)
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(
-                _("That is not your password. Nothing was deleted; try again.")
-            )
+        check_password_throttled(
+            self.request,
+            self.user,
+            password,
+            _("That is not your password. Nothing was deleted; try again."),
+        )
         return password
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's, with the old password checked under the sign-in throttle."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        check_password_throttled(
+            self.request, self.user, old_password, self.error_messages["password_incorrect"]
+        )
+        return old_password

@@ -212,9 +212,9 @@ class Invitation(models.Model):
 
 
 class SignupAttempt(models.Model):
-    """One sign-up or "send me a new link" request, counted to throttle them: the client's
-    address, and a keyed hash of the email address asked for (never the address itself).
-    Rows older than a day are removed as new ones arrive."""
+    """One sign-up, "send me a new link" or password-reset request, counted to throttle them:
+    the client's address, and a keyed hash of the email address asked for (never the address
+    itself). Rows older than a day are removed as new ones arrive."""
 
     client = models.CharField(max_length=64)
     email_digest = models.CharField(max_length=64)

@@ -39,7 +39,9 @@ def delete_account_view(request):
     user = request.user
     if not (user.is_patient or user.is_clinician):
         raise Http404("Admins' accounts are managed in the admin")
-    form = DeleteAccountForm(request.POST if request.method == "POST" else None, user=user)
+    form = DeleteAccountForm(
+        request.POST if request.method == "POST" else None, user=user, request=request
+    )
     if form.is_bound and form.is_valid():
         delete_account(user)
         logout(request)

@@ -17,7 +17,7 @@ from .throttle import client_ip
 BACKEND = "accounts.backends.UserBackend"
 
 
-def _throttled(request):
+def throttled(request):
     minutes = int(signup.SIGNUP_WINDOW.total_seconds() // 60)
     return render(request, "accounts/signup_throttled.html", {"minutes": minutes}, status=429)
 
@@ -32,7 +32,7 @@ def signup_form(request):
         data = form.cleaned_data
         accepted, may_email = signup.allowed(client_ip(request), data["email"])
         if not accepted:
-            return _throttled(request)
+            return throttled(request)
         signup.sign_up(
             name=data["name"],
             email=data["email"],
@@ -58,7 +58,7 @@ def signup_resend(request):
     if form.is_bound and form.is_valid():
         accepted, may_email = signup.allowed(client_ip(request), form.cleaned_data["email"])
         if not accepted:
-            return _throttled(request)
+            return throttled(request)
         if may_email:
             signup.resend_to(form.cleaned_data["email"])
         return redirect("signup_sent")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import invitation_views, settings_views, signup_views, views
+from . import invitation_views, password_views, settings_views, signup_views, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -21,11 +21,11 @@ urlpatterns = [
     path("settings/", settings_views.account_settings, name="account_settings"),
     path("delete/", settings_views.delete_account_view, name="delete_account"),
     path("deleted/", settings_views.account_deleted, name="account_deleted"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/", password_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", password_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -1,6 +1,5 @@
 """Sign-in lands everyone on `/`, which shows each role its own home."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -12,6 +11,7 @@ from doses.views.clinician import triage
 from doses.views.patient import patient_home
 from sharing.audit import events_for
 
+from . import throttle
 from .access import require_patient
 from .models import RecordView
 
@@ -29,9 +29,12 @@ def home(request):
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """django-axes' answer to a sign-in while the account or address is paused."""
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+    """django-axes' answer to a password check refused by accounts.throttle: how long to wait,
+    as words and as Retry-After."""
+    pause = getattr(request, "throttle_pause", None) or throttle.Pause(throttle.cool_off())
+    response = render(request, "registration/locked_out.html", {"pause": pause}, status=429)
+    response["Retry-After"] = str(pause.seconds)
+    return response
 
 
 @login_required

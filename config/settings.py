@@ -179,12 +179,21 @@ SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/
 # elsewhere; set the local number (911, 999, 000...) where the app is used.
 EMERGENCY_NUMBER = env.str("DJANGO_EMERGENCY_NUMBER", default="112")
 
-# Sign-in throttling (django-axes), for the app's and the admin's sign-in alike: after
-# AXES_FAILURE_LIMIT failures for one account, or from one address, sign-ins are refused for
-# the cool-off time with a clear message.
+# Password-guess throttling (accounts.throttle, on django-axes), for the app's and the admin's
+# sign-in and the signed-in password checks alike. LOGIN_FAILURE_LIMIT wrong passwords for one
+# account from one address pause that pair for the cool-off time; one address is paused after
+# LOGIN_ADDRESS_FAILURE_LIMIT failures whatever the accounts; one account, whatever the
+# addresses, makes each attempt past LOGIN_ACCOUNT_FREE_FAILURES wait a doubling delay (at
+# most the cool-off time). Nobody can lock someone else out from their own address.
 AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
+LOGIN_ACCOUNT_FREE_FAILURES = env.int("DJANGO_LOGIN_ACCOUNT_FREE_FAILURES", default=10)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.throttle.ThrottleHandler"
+AXES_USERNAME_CALLABLE = "accounts.throttle.username_of"
+# A refused attempt is neither checked nor counted: waiting the pause out always works.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"

@@ -18,7 +18,8 @@ def membership(patient, clinician):
 
 
 def test_the_page_lists_each_clinician_with_how_and_since_when(patient_client, patient, clinician):
-    joined = membership(patient, clinician).created_at
+    # The page gives the day in the patient's own time zone, whatever the server's.
+    joined = membership(patient, clinician).created_at.astimezone(patient.zone)
 
     page = read(patient_client.get(reverse("care_team")))
 
