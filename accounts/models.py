@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import BoundedDates
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -48,7 +50,7 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(BoundedDates, AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
         PATIENT = "patient", _("Patient")
         CLINICIAN = "clinician", _("Clinician")
@@ -111,7 +113,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.local_now().date()
 
 
-class CareTeamMembership(models.Model):
+class CareTeamMembership(BoundedDates, models.Model):
     """A clinician's access to one patient's record. A clinician reaches a patient only here."""
 
     class Source(models.TextChoices):
@@ -156,7 +158,7 @@ class CareTeamMembership(models.Model):
             raise ValidationError({"clinician": gettext("Only clinicians join care teams.")})
 
 
-class RecordView(models.Model):
+class RecordView(BoundedDates, models.Model):
     """Someone other than the patient looked at part of the patient's record."""
 
     patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="record_views")
@@ -173,7 +175,7 @@ class RecordView(models.Model):
         return f"{self.viewer} viewed {self.what} of {self.patient}"
 
 
-class Invitation(models.Model):
+class Invitation(BoundedDates, models.Model):
     """A clinician's invitation to a patient, by email, to join the clinician's care team (and
     to make an account, for an address that has none). Only a hash of the link's token is
     stored (accounts/invitations.py); the link works once, until it expires."""
@@ -211,7 +213,7 @@ class Invitation(models.Model):
         return self.status(now) == "pending"
 
 
-class SignupAttempt(models.Model):
+class SignupAttempt(BoundedDates, models.Model):
     """One sign-up, "send me a new link" or password-reset request, counted to throttle them:
     the client's address, and a keyed hash of the email address asked for (never the address
     itself). Rows older than a day are removed as new ones arrive."""

@@ -11,10 +11,12 @@ import datetime
 import json
 
 from django.core import serializers
+from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts import dates
 from accounts.models import CareTeamMembership, RecordView, User
 from regimens.models import Phase, Regimen, RegimenChange
 from reminders.models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
@@ -100,7 +102,17 @@ def import_patient(data: dict) -> User:
     """Restore an export. The patient must not exist here already."""
     if data.get("format") != FORMAT:
         raise ValueError(f"not a {FORMAT} export")
-    rows = serializers.deserialize("json", json.dumps(data["objects"]))
+    try:
+        rows = list(serializers.deserialize("json", json.dumps(data["objects"])))
+    except DeserializationError as exc:
+        raise ValueError(f"the file has a value that cannot be read: {exc}") from exc
+    for row in rows:
+        # Nothing is restored with a date the forms would refuse (pages clamp such dates).
+        if wrong := dates.fields_out_of_bounds(row.object):
+            raise ValueError(
+                f"{row.object._meta.label_lower} {row.object.pk}: {', '.join(wrong)} "
+                f"must be between {dates.EARLIEST} and {dates.LATEST}; nothing was imported"
+            )
     with transaction.atomic():
         # A regimen points at its current phase and the phase at its regimen: check the
         # references once everything is in.

@@ -13,6 +13,8 @@ from django.utils.translation import gettext
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
+from accounts import dates
+
 matplotlib.rcParams.update(
     {
         "svg.fonttype": "none",  # text stays text: smaller, selectable, readable by tests
@@ -43,7 +45,7 @@ def _dates_axis(axes, days) -> None:
     if days and max(days) - min(days) < timedelta(days=7):
         # A few days of data (a short report range): show a month around them (matplotlib
         # would otherwise span 4 years for one day, and finds no tick interval for a few).
-        axes.set_xlim(min(days) - timedelta(days=15), max(days) + timedelta(days=15))
+        axes.set_xlim(dates.add_days(min(days), -15), dates.add_days(max(days), 15))
     locator = AutoDateLocator(maxticks=6)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))

@@ -10,6 +10,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts import dates
 from regimens import reference
 from regimens.models import MAX_DOSE_MCG, PhaseKind
 
@@ -241,11 +242,13 @@ class RangeForm(forms.Form):
     first = forms.DateField(
         required=False,
         label=_("From"),
+        validators=[dates.validate_bounded()],
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
     last = forms.DateField(
         required=False,
         label=_("To"),
+        validators=[dates.validate_bounded()],
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import pgettext
 
+from accounts import dates
 from regimens import reference
 
 from .models import DoseLog, LabRange, LabResult
@@ -97,7 +98,7 @@ def lab_rows(
     ranges = {r.analyte: r for r in LabRange.objects.all()}
     zone = patient.zone
     given = sorted(
-        at.astimezone(zone).date()
+        dates.clamp(at).astimezone(zone).date()
         for at in DoseLog.objects.filter(
             patient=patient, status=DoseLog.Status.GIVEN, deleted_at__isnull=True
         ).values_list("administered_at", flat=True)

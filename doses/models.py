@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import EXPIRY, PAST, PLANNED, BoundedDates
 from regimens import reference
 from regimens.models import Medication, Route, validate_dose_mcg
 
@@ -52,7 +53,9 @@ def reaction_errors(record) -> dict:
     return errors
 
 
-class DoseLog(models.Model):
+class DoseLog(BoundedDates, models.Model):
+    DATE_KINDS = {"administered_at": PLANNED}
+
     class Status(models.TextChoices):
         GIVEN = "given", _("Given")
         SKIPPED = "skipped", _("Skipped")
@@ -239,7 +242,7 @@ class DoseLog(models.Model):
         return round(self.dose_mcg / strength, 2)
 
 
-class KeptVersion(models.Model):
+class KeptVersion(BoundedDates, models.Model):
     """What every kept version has besides the values: why, who and when. Newest first."""
 
     reason = models.CharField(max_length=300, blank=True)
@@ -293,8 +296,10 @@ class DoseLogVersion(KeptVersion):
         return rows
 
 
-class SymptomEntry(models.Model):
+class SymptomEntry(BoundedDates, models.Model):
     """A check-in: 0-10 per symptom (higher is worse), side effects, a note."""
+
+    DATE_KINDS = {"recorded_at": PAST}
 
     SYMPTOMS = tuple(item["key"] for item in reference.symptoms())
     ALLERGY_SIGNS = ALLERGY_SIGNS
@@ -376,8 +381,10 @@ class LabRange(models.Model):
         return reference.lab(self.analyte)["canonical_unit"]
 
 
-class LabResult(models.Model):
+class LabResult(BoundedDates, models.Model):
     """A lab value as entered, plus the same value in the analyte's canonical unit."""
+
+    DATE_KINDS = {"taken_on": PAST}
 
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="labs"
@@ -490,7 +497,7 @@ class LabResultVersion(KeptVersion):
         return rows
 
 
-class ClinicalNote(models.Model):
+class ClinicalNote(BoundedDates, models.Model):
     """A clinician's note on a patient's record. Notes are never edited in place: a correction
     is a new note."""
 
@@ -513,11 +520,13 @@ class ClinicalNote(models.Model):
         return f"Note by {self.author} {self.created_at:%Y-%m-%d}"
 
 
-class Supply(models.Model):
+class Supply(BoundedDates, models.Model):
     """Vials or ampoules the patient has at home. Injections given from `received_on` onwards
     with the same product and strength use them up, earliest expiry first (doses/supplies.py);
     nothing is stored about what is left, so a corrected or deleted injection is counted
     right at once."""
+
+    DATE_KINDS = {"expires_on": EXPIRY, "received_on": PAST}
 
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplies"
@@ -601,7 +610,7 @@ class AlertQuerySet(models.QuerySet):
         return self.filter(acknowledged_at__isnull=True)
 
 
-class Alert(models.Model):
+class Alert(BoundedDates, models.Model):
     """Something that happened to a patient that a clinician should see: it stays on the record's
     header and the triage list until a care-team clinician acknowledges it (doses/alerts.py
     raises them). The acknowledgement (who, when, note) is kept and shown in the timeline."""

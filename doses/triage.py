@@ -17,6 +17,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import dates
 from accounts.models import CareTeamMembership, User
 from regimens import reference, schedule
 from regimens.models import Regimen
@@ -149,6 +150,10 @@ def b12_low():
 
 
 def _row(patient: User, now, b12_low, open_alerts) -> Row:
+    # The subqueries' dates are not clamped when loaded, as fields are: a stored date out of
+    # bounds is shown at the bound.
+    for name in ("last_dose_at", "last_checkin_at", "b12_taken_on", "next_due"):
+        setattr(patient, name, dates.clamp(getattr(patient, name, None)))
     today = now.astimezone(patient.zone).date()
     status = schedule.status(patient.next_due, today)
     flags = []

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts import dates
 from regimens.schedule import add_months
 
 DAYS_UP_TO = 13  # "in 13 days"; 14 days is "in 2 weeks"
@@ -73,6 +74,7 @@ def _behind(unit: str, count: int) -> str:
 def relative_day(day: date, today: date) -> str:
     """When something happened (or will): "today", "yesterday", "5 days ago", "tomorrow",
     "in 2 weeks", "3 months ago"."""
+    day, today = dates.clamp(day), dates.clamp(today)
     if day == today:
         return _("today")
     if day == today - timedelta(days=1):
@@ -89,6 +91,7 @@ def due_phrase(due: date | None, today: date) -> str:
     "1 day late", "20 days late"; "nothing due" without a due date."""
     if due is None:
         return _("nothing due")
+    due, today = dates.clamp(due), dates.clamp(today)
     if due == today:
         return _("due today")
     if due == today + timedelta(days=1):
@@ -120,5 +123,5 @@ def today_in(zone: str | ZoneInfo | None = None) -> date:
 def day_of(value: date | datetime, zone: str | ZoneInfo | None = None) -> date:
     """The calendar date of a date, or of an aware datetime in a time zone (schedule rule 1)."""
     if isinstance(value, datetime):
-        return timezone.localdate(value, zone_of(zone))
-    return value
+        return timezone.localdate(dates.clamp(value), zone_of(zone))
+    return dates.clamp(value)

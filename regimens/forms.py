@@ -5,6 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import dates
+
 from .models import Phase, RegimenTemplate, Route, ScheduleUnit
 
 
@@ -19,7 +21,9 @@ class PrescribeForm(forms.Form):
         queryset=RegimenTemplate.objects.available(), label=_("Template")
     )
     start_date = forms.DateField(
-        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Start date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[dates.validate_bounded(dates.PLANNED)],
     )
     concentration_mcg_per_ml = forms.IntegerField(
         label=_("Product strength (mcg/mL)"),
@@ -108,6 +112,7 @@ class LabReviewForm(forms.Form):
     on = forms.DateField(
         required=False,
         label=_("Next lab review"),
+        validators=[dates.validate_bounded(dates.PLANNED)],
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty for none planned."),
     )

@@ -18,6 +18,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import PLANNED, BoundedDates
+
 from . import reference, schedule, template_rules
 
 MAX_DOSE_MCG = 10_000
@@ -222,7 +224,7 @@ class TemplateQuerySet(models.QuerySet):
         return self.filter(active=True, status=RegimenTemplate.Status.PUBLISHED)
 
 
-class RegimenTemplate(models.Model):
+class RegimenTemplate(BoundedDates, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft: only admins see it")
         PUBLISHED = "published", _("Published: patients and clinicians may choose it")
@@ -298,7 +300,7 @@ class RegimenTemplate(models.Model):
         }
 
 
-class PhaseTemplate(PhaseFields):
+class PhaseTemplate(BoundedDates, PhaseFields):
     template = models.ForeignKey(RegimenTemplate, on_delete=models.CASCADE, related_name="phases")
     # A dose outside the medication's usual range (reference dose_ranges_mcg) is saved only
     # when an admin says it is intended; who said so and when are kept.
@@ -352,7 +354,7 @@ class PhaseTemplate(PhaseFields):
             self.dose_intended_by = self.dose_intended_at = None
 
 
-class RegimenTemplateVersion(models.Model):
+class RegimenTemplateVersion(BoundedDates, models.Model):
     """A template's values before an admin's change: who changed it, when, and the old
     template and phase values."""
 
@@ -371,8 +373,10 @@ class RegimenTemplateVersion(models.Model):
         return f"{self.template} before {self.changed_at:%Y-%m-%d %H:%M}"
 
 
-class Regimen(models.Model):
+class Regimen(BoundedDates, models.Model):
     """One patient's prescribed course, with its schedule state stored for sorting."""
+
+    DATE_KINDS = {"start_date": PLANNED, "next_lab_review": PLANNED}
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -636,7 +640,7 @@ class Phase(PhaseFields):
         return self.label
 
 
-class RegimenChange(models.Model):
+class RegimenChange(BoundedDates, models.Model):
     """Who changed a patient's regimen, when, why, and the values before and after."""
 
     class Kind(models.TextChoices):

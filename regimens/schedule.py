@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from accounts import dates
+
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 DAY, WEEK, MONTH, WEEKDAYS = "day", "week", "month", "weekdays"
@@ -89,13 +91,16 @@ def local_date(moment: datetime, zone: str | ZoneInfo) -> date:
     if moment.tzinfo is None:
         raise ValueError("event times must be aware datetimes")
     tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
-    return moment.astimezone(tz).date()
+    # A stored moment near year 1 or 9999 would overflow in the zone: it is clamped first.
+    return dates.clamp(moment).astimezone(tz).date()
 
 
 def add_months(day: date, months: int) -> date:
     """The same day of the month `months` later, clamped to the end of a shorter month."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if not dates.EARLIEST.year <= year <= dates.LATEST.year:
+        return dates.LATEST if months > 0 else dates.EARLIEST
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

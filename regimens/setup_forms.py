@@ -11,6 +11,7 @@ from django.forms import formset_factory
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from accounts import dates
 from doses.forms import TokenMixin
 
 from . import reference, schedule
@@ -176,6 +177,7 @@ class ProductStep(forms.Form):
     start_date = forms.DateField(
         label=_("Start date"),
         widget=DATE_INPUT,
+        validators=[dates.validate_bounded(dates.PLANNED)],
         help_text=_("The day of the first injection of this plan (or when it is to be)."),
     )
 
@@ -218,7 +220,12 @@ def site_answers(route: str) -> list[tuple[str, str]]:
 class EarlierInjection(forms.Form):
     """One earlier injection: its date, time and site. A row left blank is not an injection."""
 
-    day = forms.DateField(label=_("Date"), required=False, widget=DATE_INPUT)
+    day = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=DATE_INPUT,
+        validators=[dates.validate_bounded(dates.PAST)],
+    )
     time = forms.TimeField(label=_("Time"), required=False, widget=TIME_INPUT)
     site = forms.ChoiceField(label=_("Site"), required=False)
 
@@ -271,7 +278,10 @@ class StartedStep(forms.Form):
     )
     current_phase = forms.ChoiceField(label=_("Which phase are you in now?"), required=False)
     last_injection = forms.DateField(
-        label=_("Date of your last injection"), required=False, widget=DATE_INPUT
+        label=_("Date of your last injection"),
+        required=False,
+        widget=DATE_INPUT,
+        validators=[dates.validate_bounded(dates.PAST)],
     )
     last_time = forms.TimeField(
         label=_("Time of your last injection"), required=False, widget=TIME_INPUT

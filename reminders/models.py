@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import BoundedDates
+
 SEND_HOUR_MESSAGE = _("Choose an hour from 0 (midnight) to 23 (11 pm).")
 
 
-class ReminderSettings(models.Model):
+class ReminderSettings(BoundedDates, models.Model):
     """A patient's reminder choices. Patients without a row get the defaults."""
 
     user = models.OneToOneField(
@@ -72,7 +74,7 @@ class ReminderSettings(models.Model):
             return cls(user=user)
 
 
-class ReminderSent(models.Model):
+class ReminderSent(BoundedDates, models.Model):
     """One reminder, claimed by the run that sends it. `key` names the occasion (the due date,
     the week), so the unique constraint keeps it to one per occasion."""
 
@@ -113,7 +115,7 @@ class ReminderSent(models.Model):
         return f"{self.get_kind_display()} ({self.key}) for {self.user}"
 
 
-class DigestSettings(models.Model):
+class DigestSettings(BoundedDates, models.Model):
     """A clinician's email digest: off (the default, and for clinicians without a row), daily
     or weekly, from an hour of the day in their own time zone (and on a weekday, if weekly)."""
 
@@ -196,7 +198,7 @@ class DigestSettings(models.Model):
         return f"{year}-W{week:02d}"
 
 
-class DigestSent(models.Model):
+class DigestSent(BoundedDates, models.Model):
     """One digest period of one clinician, claimed by the run that sends it: the unique
     constraint keeps it to one email per day (or week). A period with nothing to list is
     recorded as empty, so later runs that day do not look again."""
@@ -234,7 +236,7 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class CalendarFeed(models.Model):
+class CalendarFeed(BoundedDates, models.Model):
     """The secret address of a patient's calendar feed. Regenerating replaces the token, so the
     old address stops working; revoking deletes the row."""
 
@@ -252,7 +254,7 @@ class CalendarFeed(models.Model):
         return f"Calendar feed of {self.user}"
 
 
-class CalendarEntry(models.Model):
+class CalendarEntry(BoundedDates, models.Model):
     """The date a feed last published for one upcoming injection: the regimen's dose `number`
     (1 is the first dose ever recorded or due). Its UID stays; SEQUENCE rises when the date
     moves."""

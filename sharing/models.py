@@ -12,10 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import BoundedDates
 from accounts.models import CareTeamMembership
 
 
-class ShareCode(models.Model):
+class ShareCode(BoundedDates, models.Model):
     class Status(models.TextChoices):
         LIVE = "live", _("Waiting to be entered")
         PENDING = "pending", _("Entered by a clinician, waiting for approval")
@@ -63,7 +64,7 @@ class ShareCode(models.Model):
         return self.status == self.Status.LIVE and self.expires_at > (now or timezone.now())
 
 
-class ShareCodeAttempt(models.Model):
+class ShareCodeAttempt(BoundedDates, models.Model):
     """A code a clinician entered that did not work: counted to throttle guessing."""
 
     clinician = models.ForeignKey(
@@ -78,7 +79,7 @@ class ShareCodeAttempt(models.Model):
         return f"Failed share code from {self.clinician} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class CareTeamEvent(models.Model):
+class CareTeamEvent(BoundedDates, models.Model):
     """A clinician gained or lost access to a patient's record, whatever the path (share code,
     invitation, admin). Written by signals on CareTeamMembership (sharing/audit.py)."""
 

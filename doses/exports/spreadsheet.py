@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy
 
+from accounts import dates
 from accounts.models import User
 from config.language import in_source_language
 from regimens import reference
@@ -249,7 +250,11 @@ def first_day(patient) -> date | None:
         .get()
     )
     zone = patient.zone
-    days = [found[name].astimezone(zone).date() for name in ("dose", "checkin") if found[name]]
+    days = [
+        dates.clamp(found[name]).astimezone(zone).date()
+        for name in ("dose", "checkin")
+        if found[name]
+    ]
     if found["lab"]:
         days.append(found["lab"])
     return min(days, default=None)

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
+from accounts import dates
 from accounts.access import patient_or_404
 from doses import charts
 from doses.dashboard import current_regimen
@@ -38,11 +39,11 @@ def _symptoms(patient, compact, first=None, last=None):
         doses = doses.filter(administered_at__lt=until)
     zone = patient.zone
     checkins = [
-        (at.astimezone(zone).date(), dict(zip(keys, scores, strict=True)))
+        (dates.clamp(at).astimezone(zone).date(), dict(zip(keys, scores, strict=True)))
         for at, *scores in entries.values_list("recorded_at", *keys)
     ]
     given = [
-        (at.astimezone(zone).date(), kind or "", label or "")
+        (dates.clamp(at).astimezone(zone).date(), kind or "", label or "")
         for at, kind, label in doses.values_list("administered_at", "phase__kind", "phase__label")
     ]
     return charts.symptoms_chart(
@@ -93,7 +94,11 @@ def _lab(patient, analyte, compact, first=None, last=None):
         results = results.filter(taken_on__gte=first)
     if last:
         results = results.filter(taken_on__lte=last)
-    results = list(results.values_list("taken_on", "value_canonical"))
+    # A date stored out of bounds is drawn at the bound (matplotlib fails near year 1).
+    results = [
+        (dates.clamp(day), value)
+        for day, value in results.values_list("taken_on", "value_canonical")
+    ]
     typical = LabRange.objects.filter(analyte=analyte).values_list("low", "high").first()
     return charts.lab_chart(info["name"], info["canonical_unit"], results, typical, compact=compact)
 
