@@ -49,9 +49,12 @@ def bounded_date_error(value, kind: str = ANY, today: date | None = None) -> str
     """Why `value` (a date or an aware datetime) is out of bounds for its kind, or None."""
     if value is None:
         return None
-    day = value.astimezone(UTC).date() if isinstance(value, datetime) else value
-    if isinstance(value, datetime) and timezone.is_naive(value):
-        day = value.date()
+    day = value
+    if isinstance(value, datetime):
+        try:
+            day = value.date() if timezone.is_naive(value) else value.astimezone(UTC).date()
+        except OverflowError:  # a local time in year 1 or 9999 that UTC cannot hold
+            day = date.min if value.year < EARLIEST.year else date.max
     latest = latest_for(kind, today)
     if EARLIEST <= day <= latest:
         return None

@@ -13,6 +13,7 @@ from django.db.models import CharField, Count, DateTimeField, ExpressionWrapper,
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from accounts import dates
 from regimens.history import PhaseHistory
 from regimens.models import RegimenChange
 
@@ -94,7 +95,7 @@ def day_bounds(patient, first: date | None, last: date | None):
     zone = patient.zone
     since = timezone.make_aware(datetime.combine(first, time()), zone) if first else None
     until = (
-        timezone.make_aware(datetime.combine(last + timedelta(days=1), time()), zone)
+        timezone.make_aware(datetime.combine(dates.add_days(last, 1), time()), zone)
         if last
         else None
     )

@@ -99,8 +99,8 @@ def add_months(day: date, months: int) -> date:
     """The same day of the month `months` later, clamped to the end of a shorter month."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
-    if not dates.EARLIEST.year <= year <= dates.LATEST.year:
-        return dates.LATEST if months > 0 else dates.EARLIEST
+    if not date.min.year <= year <= date.max.year:  # a stored date near year 1 or 9999
+        return date.max if months > 0 else date.min
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

@@ -177,7 +177,7 @@ class ProductStep(forms.Form):
     start_date = forms.DateField(
         label=_("Start date"),
         widget=DATE_INPUT,
-        validators=[dates.validate_bounded(dates.PLANNED)],
+        validators=[dates.validate_bounded()],  # and at most a year ahead (below)
         help_text=_("The day of the first injection of this plan (or when it is to be)."),
     )
 

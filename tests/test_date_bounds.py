@@ -355,3 +355,19 @@ def test_the_import_refuses_an_unreadable_date(patient, regimen):
         backup.import_patient(json.loads(json.dumps(data)))
 
     assert not Regimen.objects.exists()
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T09:00", "9999-12-31T23:00", "1899-12-31T09:00"])
+def test_an_injection_dated_out_of_bounds_is_refused(patient, patient_client, regimen, when):
+    form = page(patient_client.get(reverse("log_dose")))
+    data = {
+        field["name"]: field.get("value", "")
+        for field in form.select("form input[name]")
+        if field.get("type") not in ("checkbox", "radio", "submit")
+    }
+    data.update({"administered_at": when, "dose_mcg": "1000", "route": "IM", "site": "LD"})
+
+    soup = page(patient_client.post(reverse("log_dose"), data))
+
+    assert any("1900" in error for error in errors(soup)), errors(soup)
+    assert not DoseLog.objects.exists()
