@@ -112,7 +112,7 @@ class LabReviewForm(forms.Form):
     on = forms.DateField(
         required=False,
         label=_("Next lab review"),
-        validators=[dates.validate_bounded(dates.PLANNED)],
+        validators=[dates.validate_bounded()],
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty for none planned."),
     )

@@ -23,8 +23,9 @@ from django.urls import reverse
 from accounts import dates
 from doses import actions, backup, supplies
 from doses.models import DoseLog, LabResult, Supply, SymptomEntry
-from regimens.forms import PrescribeForm
+from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange
+from regimens.setup_forms import EarlierInjection
 from reminders.models import CalendarFeed
 from tests import factories
 
@@ -371,3 +372,18 @@ def test_an_injection_dated_out_of_bounds_is_refused(patient, patient_client, re
 
     assert any("1900" in error for error in errors(soup)), errors(soup)
     assert not DoseLog.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_an_earlier_injection_at_set_up_must_be_between_1900_and_today(day):
+    form = EarlierInjection({"day": day, "time": "09:00", "site": "LD"}, route="IM")
+
+    assert not form.is_valid()
+    assert form.errors["day"] == ["Enter a date between 1 Jan 1900 and 22 Mar 2026."]
+
+
+def test_a_lab_review_cannot_be_planned_in_year_9999():
+    form = LabReviewForm({"on": "9999-12-31", "reason": ""})
+
+    assert not form.is_valid()
+    assert form.errors["on"] == ["Enter a date between 1 Jan 1900 and 31 Dec 2100."]
