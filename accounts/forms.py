@@ -14,7 +14,7 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from . import invitations, throttle
-from .models import User
+from .models import User, validate_one_line
 
 TIME_ZONE_LIST_ID = "time-zone-names"
 
@@ -107,6 +107,7 @@ class SignupForm(PasswordsMixin, forms.Form):
     name = forms.CharField(
         label=_("Your name"),
         max_length=150,
+        validators=[validate_one_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
@@ -136,7 +137,9 @@ class ResendForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    name = forms.CharField(label=_("Patient's name"), max_length=150)
+    name = forms.CharField(
+        label=_("Patient's name"), max_length=150, validators=[validate_one_line]
+    )
     email = forms.EmailField(label=_("Patient's email address"), max_length=254)
 
     def __init__(self, *args, clinician, **kwargs):
@@ -159,7 +162,10 @@ class AcceptInvitationForm(PasswordsMixin, forms.Form):
     """A new patient, from their invitation: the address is the invitation's."""
 
     name = forms.CharField(
-        label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name"),
+        max_length=150,
+        validators=[validate_one_line],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     password1, password2 = password_fields()
     time_zone = TimeZoneField()

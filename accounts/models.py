@@ -50,7 +50,38 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **extra)
 
 
-class User(BoundedDates, AbstractBaseUser, PermissionsMixin):
+def validate_one_line(value: str) -> None:
+    """A name is one line: it goes into emails (the greeting, an invitation's subject), where
+    a line break would start a header or a made-up paragraph."""
+    if any(char in value for char in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        raise ValidationError(gettext("Enter the name on one line."), code="one_line")
+
+
+def one_line(text: str) -> str:
+    """Text for an email's subject: every run of whitespace, line breaks too, one space."""
+    return " ".join(str(text).split())
+
+
+class OneLineName:
+    """A model whose `name` is checked to be one line (validate_one_line) with its fields; the
+    rule lives here rather than as the field's validator so that it needs no migration."""
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if "name" not in (exclude or ()) and "name" not in errors:
+            try:
+                validate_one_line(self.name)
+            except ValidationError as exc:
+                errors["name"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+
+
+class User(OneLineName, BoundedDates, AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
         PATIENT = "patient", _("Patient")
         CLINICIAN = "clinician", _("Clinician")
@@ -175,7 +206,7 @@ class RecordView(BoundedDates, models.Model):
         return f"{self.viewer} viewed {self.what} of {self.patient}"
 
 
-class Invitation(BoundedDates, models.Model):
+class Invitation(OneLineName, BoundedDates, models.Model):
     """A clinician's invitation to a patient, by email, to join the clinician's care team (and
     to make an account, for an address that has none). Only a hash of the link's token is
     stored (accounts/invitations.py); the link works once, until it expires."""

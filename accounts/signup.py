@@ -31,7 +31,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from .models import SignupAttempt, User
+from .models import SignupAttempt, User, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def verification_link(user) -> str:
 def send(user_or_email, subject: str, template: str, context: dict) -> None:
     """One plain-text email, from DEFAULT_FROM_EMAIL, to a user or an address."""
     email = getattr(user_or_email, "email", user_or_email)
-    send_mail(subject, render_to_string(template, context), None, [email])
+    send_mail(one_line(subject), render_to_string(template, context), None, [email])
 
 
 def send_verification(user) -> None:

@@ -9,8 +9,10 @@ and a repeated submission token is seen by the second request.
 
 from datetime import datetime, time
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from regimens.models import Regimen
@@ -24,11 +26,20 @@ def _locked(regimen: Regimen) -> Regimen:
     return Regimen.objects.select_for_update().select_related("patient").get(pk=regimen.pk)
 
 
+def out_of_date_form() -> str:
+    return gettext("This form was altered or is out of date: reload the page and submit it again.")
+
+
 def _replayed(token, model, patient):
-    """The record a previous submission of the same form created, if any."""
+    """The record a previous submission of the same form created, if any. A token that made
+    another patient's record is refused: it is not this form's (a form altered, or sent again
+    from another patient's page), and the record is neither written nor shown."""
     if not token:
         return None
-    return model.objects.filter(submission_token=token, patient=patient).first()
+    found = model.objects.filter(submission_token=token).first()
+    if found is not None and found.patient_id != patient.pk:
+        raise ValidationError(out_of_date_form(), code="token_reused")
+    return found
 
 
 def already_recorded(model, token, patient) -> bool:
@@ -86,6 +97,38 @@ def log_dose(
         alerts.for_dose(dose)
         alerts.for_wear_off(regimen, was_flagged)
     return dose, True
+
+
+def backfill_doses(regimen: Regimen, recorded_by, doses: list[dict]) -> list[DoseLog]:
+    """Record injections given before the patient used the app (set-up), all at once: each
+    dict holds a dose's values, its phase among them, as the plan worked them out. The rows
+    are checked one by one (no query each), saved in one statement, and the schedule is
+    replayed once: a fixed number of queries, and time linear in the number of doses (logging
+    them one by one replays the whole history after each)."""
+    with transaction.atomic():
+        regimen = _locked(regimen)
+        was_flagged = regimen.symptoms_return_early
+        records = []
+        for values in doses:
+            dose = DoseLog(
+                patient=regimen.patient,
+                regimen=regimen,
+                status=DoseLog.Status.GIVEN,
+                recorded_by=recorded_by,
+                medication=regimen.medication,
+                concentration_mcg_per_ml=regimen.concentration_mcg_per_ml,
+                **values,
+            )
+            # The related rows are the ones just locked and given; the token is a fresh one.
+            dose.full_clean(
+                exclude=["patient", "regimen", "phase", "recorded_by", "submission_token"],
+                validate_unique=False,
+            )
+            records.append(dose)
+        DoseLog.objects.bulk_create(records)
+        regimen.refresh_schedule()
+        alerts.for_wear_off(regimen, was_flagged)
+    return records
 
 
 def skip_time(regimen: Regimen):
@@ -231,9 +274,6 @@ def record_lab(patient, recorded_by, *, token=None, **values):
 
 # Correcting, deleting and restoring a lab result -------------------------------------------
 # (Kept together at the end of the module, with the imports only they need.)
-
-from django.core.exceptions import ValidationError  # noqa: E402
-from django.utils.translation import gettext  # noqa: E402
 
 from .models import LabResultVersion  # noqa: E402
 

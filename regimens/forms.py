@@ -117,3 +117,36 @@ class LabReviewForm(forms.Form):
         help_text=_("Leave empty for none planned."),
     )
     reason = forms.CharField(max_length=300, required=False, label=_("Why (optional)"))
+
+
+MAX_PHASE_FORMS = 20  # far more phases than any template has; bounds an altered form's work
+
+
+class BasePhaseOverrides(forms.BaseFormSet):
+    """One form per phase of the chosen template: an altered form with more (or fewer) is
+    refused as a whole, before any phase is compared with the template's."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        self.count = count
+        super().__init__(*args, **kwargs)
+        # Far too many forms claimed gets the same words as a few too many.
+        self.error_messages = {**self.error_messages, "too_many_forms": self._wrong_count()}
+
+    def _wrong_count(self) -> str:
+        return _("The template has %(count)s phases: choose it again and resubmit.") % {
+            "count": self.count
+        }
+
+    def clean(self):
+        if self.total_form_count() != self.count:
+            raise forms.ValidationError(self._wrong_count())
+
+
+PhaseOverrides = forms.formset_factory(
+    PhaseOverrideForm,
+    formset=BasePhaseOverrides,
+    extra=0,
+    max_num=MAX_PHASE_FORMS,
+    absolute_max=MAX_PHASE_FORMS,
+    validate_max=True,
+)

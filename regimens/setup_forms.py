@@ -2,6 +2,7 @@
 are PhaseFields.clean()'s, the dose rule validate_dose_mcg: the same as the admin's and the
 clinician's; the plan itself is checked by the pure rules (regimens/setup.py)."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -254,8 +255,28 @@ class EarlierInjection(forms.Form):
         return data
 
 
+class BaseEarlierInjections(forms.BaseFormSet):
+    """At most EARLIER_ROWS rows, as many as the page shows: a form that claims more rows, or
+    sends fields for rows beyond them, is refused as a whole (the set-up's save then costs a
+    bounded time, whatever is sent)."""
+
+    default_error_messages = {
+        "too_many_forms": _("List at most %(num)d earlier injections: the latest ones are enough."),
+    }
+
+    def clean(self):
+        rows = re.compile(rf"^{re.escape(self.prefix)}-(\d+)-")
+        for name in self.data:
+            found = rows.match(name)
+            if found and int(found.group(1)) >= self.total_form_count():
+                raise ValidationError(
+                    self.error_messages["too_many_forms"], params={"num": self.max_num}
+                )
+
+
 EarlierInjections = forms.formset_factory(
     EarlierInjection,
+    formset=BaseEarlierInjections,
     extra=EARLIER_ROWS,
     max_num=EARLIER_ROWS,
     absolute_max=EARLIER_ROWS,
@@ -298,8 +319,11 @@ class StartedStep(forms.Form):
             "Choose one of the %(count)s phases of your plan."
         ) % {"count": len(phase_names)}
         self.fields["site"].choices = site_answers(route)
+        # A client that sends no rows at all lists no earlier injection (unbound: no complaint
+        # about a missing management form).
+        sent_rows = self.is_bound and "earlier-TOTAL_FORMS" in self.data
         self.earlier = EarlierInjections(
-            self.data if self.is_bound else None,
+            self.data if sent_rows else None,
             prefix="earlier",
             form_kwargs={"route": route},
         )

@@ -143,7 +143,10 @@ def setup(request):
     step = step if step in STEPS else "template"
     if request.method == "POST" and step == "review":
         # The same Save sent twice: the first made the regimen; answer as it was answered.
-        saved = already_saved(patient, request.POST.get("submission_token"))
+        try:
+            saved = already_saved(patient, request.POST.get("submission_token"))
+        except ValidationError:
+            saved = None  # another patient's token: refused beside the form on saving
         if saved is not None:
             messages.success(request, _saved_message(saved))
             return redirect("home")

@@ -6,7 +6,6 @@ from itertools import zip_longest
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import formset_factory
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
@@ -20,7 +19,7 @@ from . import actions
 from .forms import (
     ChangePhaseForm,
     LabReviewForm,
-    PhaseOverrideForm,
+    PhaseOverrides,
     PrescribeForm,
     ReasonForm,
 )
@@ -46,9 +45,6 @@ def _template_phases(template):
     )
 
 
-PhaseOverrides = formset_factory(PhaseOverrideForm, extra=0)
-
-
 @login_required
 def prescribe(request, patient_id):
     """Prescribe from a template, or switch the active regimen to one (same form)."""
@@ -58,11 +54,16 @@ def prescribe(request, patient_id):
     chosen = None
     template_id = request.POST.get("template") or request.GET.get("template")
     if template_id:
+        # An id that is not a number, or no published template's, chooses none: the page
+        # asks for one again.
+        template_id = int(template_id) if template_id.isdecimal() and len(template_id) < 10 else 0
         chosen = RegimenTemplate.objects.available().filter(pk=template_id).first()
+        if chosen is None:
+            messages.error(request, _("Choose one of the templates listed."))
     phases = _template_phases(chosen)
     if request.method == "POST" and chosen and "confirm" in request.POST:
         form = PrescribeForm(request.POST)
-        overrides = PhaseOverrides(request.POST, prefix="phase")
+        overrides = PhaseOverrides(request.POST, prefix="phase", count=len(phases))
         if form.is_valid() and overrides.is_valid():
             data = form.cleaned_data
             options = {
@@ -105,7 +106,7 @@ def prescribe(request, patient_id):
                 return _record(patient)
     else:
         form = PrescribeForm(initial={"template": chosen})
-        overrides = PhaseOverrides(initial=phases, prefix="phase")
+        overrides = PhaseOverrides(initial=phases, prefix="phase", count=len(phases))
     return render(
         request,
         "regimens/prescribe.html",

@@ -39,7 +39,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import User, one_line
 from doses.alerts import URGENT
 from doses.models import Alert
 from regimens import schedule
@@ -290,7 +290,7 @@ def compose(due: Due, entries: list[Entry]) -> EmailMultiAlternatives:
             "settings_url": absolute("account_settings") + "#digest",
         }
         message = EmailMultiAlternatives(
-            subject=subject % {"count": count},
+            subject=one_line(subject % {"count": count}),
             body=render_to_string("reminders/email/digest.txt", context),
             to=[due.clinician.email],
             headers={"Auto-Submitted": "auto-generated"},

@@ -34,7 +34,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import User, one_line
 from doses.alerts import raise_overdue
 from doses.dashboard import CHECKIN_EVERY, plan_change_text
 from doses.models import SymptomEntry
@@ -430,7 +430,7 @@ def compose(batch: Batch, reminders: list[Reminder]) -> EmailMessage:
     }
     body = render_to_string("reminders/email/reminder.txt", context)
     return EmailMessage(
-        subject=subject,
+        subject=one_line(subject),
         body=body,
         to=[batch.patient.email],
         headers={"Auto-Submitted": "auto-generated"},

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -160,13 +161,17 @@ def add_note(request, patient_id):
     patient = clinician_patient_or_404(request.user, patient_id)
     form = NoteForm(request.POST)
     if form.is_valid():
-        actions.add_note(
-            patient,
-            request.user,
-            form.cleaned_data["text"],
-            token=form.cleaned_data["submission_token"],
-            shared_with_patient=form.cleaned_data["shared_with_patient"],
-        )
+        try:
+            actions.add_note(
+                patient,
+                request.user,
+                form.cleaned_data["text"],
+                token=form.cleaned_data["submission_token"],
+                shared_with_patient=form.cleaned_data["shared_with_patient"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)  # the token of a note on another patient's record
+    if form.is_valid():
         messages.success(request, _("Note added to the record."))
     else:
         messages.error(

@@ -129,8 +129,8 @@ def skip_dose(request):
     if not repeated and regimen.next_due is None:
         messages.error(request, _("Nothing is due: there is no dose to skip."))
         return redirect("home")
-    if valid:
-        if not repeated:
+    if valid and not repeated:
+        try:
             actions.skip_dose(
                 regimen,
                 request.user,
@@ -138,7 +138,11 @@ def skip_dose(request):
                 kind=form.cleaned_data["reason_kind"],
                 token=token,
             )
-            regimen.refresh_from_db()
+        except ValidationError as exc:
+            form.add_error(None, exc)  # another patient's form token
+            valid = False
+        regimen.refresh_from_db()
+    if valid:
         due = (
             " "
             + _("Next injection due %(day)s.") % {"day": date_format(regimen.next_due, "l j F Y")}
@@ -273,14 +277,18 @@ def checkin(request):
     patient = require_patient(request.user)
     form = CheckinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        entry, _created = actions.record_checkin(
-            patient,
-            request.user,
-            token=form.cleaned_data["submission_token"],
-            **form.entry_values(),
-        )
-        messages.success(request, _("Check-in saved."))
-        return redirect("checkin_detail", pk=entry.pk)
+        try:
+            entry, _created = actions.record_checkin(
+                patient,
+                request.user,
+                token=form.cleaned_data["submission_token"],
+                **form.entry_values(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)  # another patient's form token
+        else:
+            messages.success(request, _("Check-in saved."))
+            return redirect("checkin_detail", pk=entry.pk)
     previous = checkin_alerts.latest_checkin(patient)
     return render(
         request,

@@ -10,6 +10,7 @@ until a clinician advances it, or on Mondays, Wednesdays and Fridays; then maint
 """
 
 from datetime import date, datetime, time
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -777,6 +778,45 @@ def test_prescribing_on_the_page_shows_the_first_due_date_to_the_patient(
     assert home.testids["prescriber-note"] == [
         "Prescribed by your clinician. Your prescriber sets the dose and interval."
     ]
+
+
+@pytest.mark.parametrize("template_id", ["'", "1.5", "99999", "-1", "99999999999999999999"])
+def test_a_template_that_is_not_one_is_asked_for_again(patient, clinician_client, template_id):
+    factories.template(US)
+    url = reverse("prescribe", args=[patient.pk])
+    response = clinician_client.get(url, {"template": template_id})
+    assert response.status_code == 200
+    page = parse(response)
+    assert page.messages == ["Choose one of the templates listed."]
+    assert "phase-0-dose_mcg" not in page.values
+
+
+@pytest.mark.parametrize("total", ["4", "2", "5000"])
+def test_a_phase_form_count_other_than_the_templates_is_refused(
+    patient, clinician, clinician_client, total
+):
+    template = factories.template(US)  # three phases
+    url = reverse("prescribe", args=[patient.pk])
+    with frozen(date(2026, 2, 27), 16):
+        data = parse(clinician_client.get(url, {"template": template.pk})).values
+        data.pop("csrfmiddlewaretoken", None)
+        data.update(
+            {
+                "start_date": "2026-03-02",
+                "reason": "Pernicious anaemia confirmed",
+                "phase-TOTAL_FORMS": total,
+                "phase-3-dose_mcg": "1000",
+                "phase-3-schedule_unit": "day",
+                "phase-3-schedule_every": "1",
+                "phase-3-end_rule": "open",
+            }
+        )
+        response = clinician_client.post(url, data)
+    assert response.status_code == 200
+    assert "The template has 3 phases: choose it again and resubmit." in unescape(
+        response.content.decode()
+    )
+    assert not Regimen.objects.filter(patient=patient).exists()
 
 
 def test_switching_on_the_page_ends_the_old_regimen_and_shows_the_new_one(

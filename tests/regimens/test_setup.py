@@ -438,6 +438,41 @@ def test_wrong_answers_about_earlier_injections_are_refused(at_started_step, dat
     assert not Regimen.objects.exists()
 
 
+def thousands_of_rows(count: int = 300) -> dict:
+    """The earlier injections' rows as an altered form sends them: far more than the page has."""
+    data = earlier_rows(rows=count)
+    for n in range(count):
+        day = date(2015, 1, 1) + timedelta(days=n)
+        data.update(
+            {f"earlier-{n}-day": str(day), f"earlier-{n}-time": "09:00", f"earlier-{n}-site": "LD"}
+        )
+    return data
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # More rows claimed than the page has, each filled in.
+        thousands_of_rows(),
+        # The page's number of rows claimed, and fields sent for rows beyond them.
+        {**thousands_of_rows(), "earlier-TOTAL_FORMS": "12"},
+    ],
+    ids=["total-forms", "extra-fields"],
+)
+def test_more_earlier_injections_than_the_page_has_are_refused(at_started_step, rows):
+    data = {**started(1, date(2026, 1, 19)), **rows}
+    with frozen(date(2026, 1, 20)):
+        page = read(step(at_started_step, "started", data))
+        response = at_started_step.get(SETUP, {"step": "review"})
+    assert page.errors == [
+        "Check the earlier injections below.",
+        "List at most 12 earlier injections: the latest ones are enough.",
+    ]
+    assert response["Location"] == f"{SETUP}?step=started"
+    assert not Regimen.objects.exists()
+    assert not DoseLog.objects.exists()
+
+
 # --- the review, and saving -------------------------------------------------------------------
 
 
@@ -739,6 +774,40 @@ def test_each_step_makes_a_fixed_number_of_queries(
         for name in ("phases", "product", "started", "review"):
             with django_assert_num_queries(5):
                 read(patient_client.get(SETUP, {"step": name}))
+
+
+@pytest.mark.parametrize("count", [1, 12], ids=["one-earlier", "most-earlier"])
+def test_saving_earlier_injections_makes_a_fixed_number_of_queries(
+    patient, patient_client, django_assert_num_queries, count
+):
+    # The US plan with a 20-day daily phase, from Monday 2 March 2026: `count` daily doses
+    # listed before the last one, all in the daily phase (no advance either way).
+    earlier = [date(2026, 3, 2) + timedelta(days=n) for n in range(count)]
+    last = earlier[-1] + timedelta(days=1)
+    with frozen(date(2026, 3, 15)):
+        review = up_to_review(
+            patient_client,
+            US,
+            date(2026, 3, 2),
+            started(0, last, earlier),
+            phase_changes={0: {"end_value": 20}},
+        )
+        # The same 56 whether one earlier injection is listed or twelve: 1-6 the session, the
+        # patient, the token's regimen (none), whether one is active, the chosen template and
+        # its phases; 7 a savepoint; 8 the patient's lock, 9 the token again, 10 the template's
+        # phases; 11-40 prescribing (its savepoint, the regimen, its phase, the "entered"
+        # change, the stored state each time it is refreshed); 41-51 the earlier injections:
+        # savepoint, the patient's lock, the regimen's, ONE insert of every dose, the replay
+        # (phases, changes, doses), the stored state and its two copies, release; 52 the
+        # regimen again; 53 release; 54-56 the session, emptied, in its savepoint.
+        with django_assert_num_queries(56):
+            response = save(patient_client, review)
+    assert response["Location"] == reverse("home")
+    regimen = saved(patient)
+    assert DoseLog.objects.filter(patient=patient).count() == count + 1
+    assert regimen.given_in_phase == count + 1
+    assert regimen.next_due == last + timedelta(days=1)
+    assert_stored_state_is_a_replay(regimen)
 
 
 def test_the_triage_list_stays_at_seven_queries_with_an_entered_regimen(
