@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
-from accounts.access import patient_or_404
+from accounts.access import log_view, patient_or_404
 from doses import charts
 from doses.dashboard import current_regimen
 from doses.forms import RangeForm
@@ -117,6 +117,7 @@ def chart(request, patient_id, name):
         svg = _lab(patient, name.removeprefix("lab-"), compact, first, last)
     else:
         raise Http404("No such chart")
+    log_view(request, patient, "charts")
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-cache"
     return response

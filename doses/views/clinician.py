@@ -128,6 +128,7 @@ def clinic_dose(request, patient_id):
     if regimen is None or regimen.status != Regimen.Status.ACTIVE:
         messages.error(request, _("This patient has no active regimen to record a dose against."))
         return redirect("patient_record", patient_id=patient.pk)
+    log_view(request, patient, "clinic injection form")
     form, dose = dose_form_submission(
         request, regimen, administered_by=DoseLog.AdministeredBy.CLINIC
     )
