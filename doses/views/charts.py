@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from accounts.access import log_view, patient_or_404
+from accounts.middleware import NO_STORE
 from doses import charts
 from doses.dashboard import current_regimen
 from doses.forms import RangeForm
@@ -119,5 +120,5 @@ def chart(request, patient_id, name):
         raise Http404("No such chart")
     log_view(request, patient, "charts")
     response = HttpResponse(svg, content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-cache"
+    response["Cache-Control"] = NO_STORE  # health data: no cache keeps a copy
     return response
