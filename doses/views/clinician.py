@@ -1,6 +1,6 @@
 """The clinician's pages: the triage queue, a patient's record, a dose given in clinic, notes
-(the printable report is doses/views/report.py). Patients may read their own record (without
-clinical notes)."""
+(the printable report is doses/views/report.py). Patients may read their own record, with only
+the clinical notes shared with them."""
 
 from datetime import date
 
