@@ -1,9 +1,13 @@
 """Who may see which patient. Every view that takes a patient id resolves it here, and gets a
 404 (never a 403, which would confirm the record exists) for anyone it may not see."""
 
-from django.http import Http404
+from datetime import timedelta
 
-from .models import RecordView, User
+from django.db import connection
+from django.http import Http404
+from django.utils import timezone
+
+from .models import User
 
 
 def visible_patients(user):
@@ -51,10 +55,34 @@ def care_team(patient):
     return User.objects.filter(patients_cared__patient=patient, is_active=True).order_by("name")
 
 
+# Looks by the same person at the same kind of page of the same patient within this time
+# make one row of "Who looked at my record", not one per click or chart image.
+REPEAT_WINDOW = timedelta(minutes=5)
+
+# One statement: a repeat inside the window inserts nothing, a new look inserts its row. The
+# table and columns are fixed here; only the values are parameters.
+_LOG_UNLESS_REPEAT = (
+    'INSERT INTO "accounts_recordview" ("patient_id", "viewer_id", "at", "what", "path") '
+    "SELECT %s, %s, %s, %s, %s WHERE NOT EXISTS ("
+    'SELECT 1 FROM "accounts_recordview" WHERE "patient_id" = %s AND "viewer_id" = %s '
+    'AND "what" = %s AND "at" > %s)'
+)
+
+
 def log_view(request, patient, what: str) -> None:
-    """Record that someone other than the patient looked at the patient's record (one INSERT;
-    the patient sees these on their 'Who looked at my record' page)."""
-    if request.user.pk != patient.pk:
-        RecordView.objects.create(
-            patient=patient, viewer=request.user, what=what, path=request.get_full_path()[:300]
+    """Record that someone other than the patient looked at the patient's record (one
+    statement; the patient sees these on their 'Who looked at my record' page). The same
+    viewer's look at the same kind of page of the same patient within REPEAT_WINDOW of a
+    logged one is not logged again."""
+    if request.user.pk == patient.pk:
+        return
+    now = timezone.now()
+    at, since = (
+        connection.ops.adapt_datetimefield_value(moment) for moment in (now, now - REPEAT_WINDOW)
+    )
+    path = request.get_full_path()[:300]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LOG_UNLESS_REPEAT,
+            [patient.pk, request.user.pk, at, what, path, patient.pk, request.user.pk, what, since],
         )

@@ -1,4 +1,5 @@
-"""Per-request behaviour for signed-in users: their time zone, and idle sessions ending."""
+"""Per-request behaviour for signed-in users: their time zone, idle sessions ending, and no
+copies of their pages kept in caches."""
 
 import time
 
@@ -47,3 +48,26 @@ class IdleSessionMiddleware:
 def stamp_new_session(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         _stamp(request.session)
+
+
+NO_STORE = "private, no-store"
+
+
+class NoStoreMiddleware:
+    """Pages for a signed-in user, and every download, show health data or a secret (the
+    calendar address): no browser or shared cache keeps a copy. A view that set its own
+    Cache-Control keeps it. Static files (WhiteNoise answers them earlier) and the anonymous
+    pages are not touched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or response.has_header("Content-Disposition"):
+            response["Cache-Control"] = NO_STORE
+        return response

@@ -159,6 +159,7 @@ def environment(args) -> dict[str, str]:
         "DATABASE_URL": url,
         "DJANGO_CONN_MAX_AGE": "60",
         "DJANGO_LOG_LEVEL": "WARNING",
+        "DJANGO_ALLOW_CONSOLE_EMAIL": "true",  # the run sends no email worth delivering
     }
 
 

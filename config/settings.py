@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
     "accounts.middleware.IdleSessionMiddleware",
+    # Cache-Control: private, no-store on signed-in pages and downloads (health data).
+    "accounts.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -86,6 +88,18 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# Production does not quietly run on a file next to the code: without DATABASE_URL it refuses
+# to start, unless DJANGO_ALLOW_SQLITE says the embedded SQLite database is meant.
+if (
+    not DEBUG
+    and not env.str("DATABASE_URL", default="")
+    and not env.bool("DJANGO_ALLOW_SQLITE", default=False)
+):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set, so the app would keep its data in an embedded SQLite file. "
+        "Set DATABASE_URL (for example postgres://user:password@host:5432/b12), or set "
+        "DJANGO_ALLOW_SQLITE=true if SQLite is really meant."
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -170,6 +184,17 @@ EMAIL_BACKEND = env.str(
         else "django.core.mail.backends.console.EmailBackend"
     ),
 )
+# Nor does it print password resets and reminders to its log instead of sending them.
+if (
+    not DEBUG
+    and EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
+    and not env.bool("DJANGO_ALLOW_CONSOLE_EMAIL", default=False)
+):
+    raise ImproperlyConfigured(
+        "Email would be printed to the console instead of sent. Set DJANGO_EMAIL_HOST (and "
+        "DJANGO_EMAIL_HOST_USER / DJANGO_EMAIL_HOST_PASSWORD) to send through SMTP, or set "
+        "DJANGO_ALLOW_CONSOLE_EMAIL=true if printing it is really meant."
+    )
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="B12 log <b12@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the app is reached from outside, for absolute links in emails (no trailing slash).
@@ -228,7 +253,10 @@ CSRF_COOKIE_SECURE = SECURE
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only from a proxy that sets it: anyone else could send it.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# A load balancer checks /health/ over plain HTTP: no redirect to HTTPS for it.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

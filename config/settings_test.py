@@ -5,6 +5,10 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-any-deployment")
 os.environ.setdefault("DJANGO_SECURE", "false")
+# Tests run on SQLite unless DATABASE_URL names a server, and Django's test runner swaps the
+# email backend for its in-memory one: neither is the silent degradation production refuses.
+os.environ.setdefault("DJANGO_ALLOW_SQLITE", "true")
+os.environ.setdefault("DJANGO_ALLOW_CONSOLE_EMAIL", "true")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -22,7 +22,10 @@ from .models import Alert, ClinicalNote, DoseLog, DoseLogVersion, LabResult, Sym
 
 DOSE, CHECKIN, LAB = "dose", "checkin", "lab"
 CORRECTION, CHANGE, NOTE, ACKNOWLEDGED = "correction", "change", "note", "acknowledged"
-PATIENT_KINDS = (DOSE, CHECKIN, LAB, CHANGE)
+# The clinical notes the author shared with the patient: what the patient's own pages show of
+# the notes (shown as notes). The care team's pages show every note (NOTE).
+SHARED_NOTE = "shared_note"
+PATIENT_KINDS = (DOSE, CHECKIN, LAB, CHANGE, SHARED_NOTE)
 RECORD_KINDS = (DOSE, CORRECTION, CHECKIN, LAB, CHANGE, NOTE, ACKNOWLEDGED)
 
 
@@ -49,6 +52,10 @@ def _sources(patient):
         LAB: (LabResult.objects.filter(patient=patient), lab_time),
         CHANGE: (RegimenChange.objects.filter(patient=patient), F("at")),
         NOTE: (ClinicalNote.objects.filter(patient=patient), F("created_at")),
+        SHARED_NOTE: (
+            ClinicalNote.objects.filter(patient=patient, shared_with_patient=True),
+            F("created_at"),
+        ),
         # An alert enters the timeline when a clinician acknowledges it.
         ACKNOWLEDGED: (
             Alert.objects.filter(patient=patient, acknowledged_at__isnull=False),
@@ -86,6 +93,7 @@ def _loaders():
         LAB: LabResult.objects.annotate(n_versions=Count("versions")),
         CHANGE: RegimenChange.objects.select_related("by", "phase"),
         NOTE: ClinicalNote.objects.select_related("author"),
+        SHARED_NOTE: ClinicalNote.objects.select_related("author"),
         ACKNOWLEDGED: Alert.objects.select_related("acknowledged_by", "checkin", "dose"),
     }
 
@@ -114,7 +122,10 @@ def timeline_page(
         wanted[kind].append(pk)
     loaders = _loaders()
     loaded = {kind: loaders[kind].in_bulk(pks) for kind, pks in wanted.items() if pks}
-    page.items = [Item(kind, at, loaded[kind][pk]) for kind, pk, at in page.object_list]
+    page.items = [
+        Item(NOTE if kind == SHARED_NOTE else kind, at, loaded[kind][pk])
+        for kind, pk, at in page.object_list
+    ]
     for item in page.items:
         if item.kind == ACKNOWLEDGED:
             item.obj.shown = alerts.describe(item.obj)

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import clinician_patient_or_404
+from accounts.access import clinician_patient_or_404, log_view
 from doses.dashboard import current_regimen
 
 from . import actions
@@ -49,6 +49,7 @@ def _template_phases(template):
 def prescribe(request, patient_id):
     """Prescribe from a template, or switch the active regimen to one (same form)."""
     patient = clinician_patient_or_404(request.user, patient_id)
+    log_view(request, patient, "prescribing form")
     current = current_regimen(patient)
     switching = current is not None and current.status == Regimen.Status.ACTIVE
     chosen = None
@@ -123,10 +124,11 @@ def prescribe(request, patient_id):
     )
 
 
-def _reason_action(request, patient_id, *, action, perform, done, title):
+def _reason_action(request, patient_id, *, action, audit, perform, done, title):
     """A regimen action that needs only a reason: confirm, perform, back to the record."""
     patient = clinician_patient_or_404(request.user, patient_id)
     regimen = _active_or_404(patient)
+    log_view(request, patient, audit)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -155,6 +157,7 @@ def advance(request, patient_id):
         request,
         patient_id,
         action="advance",
+        audit="phase advance form",
         perform=actions.advance_phase,
         done=gettext_lazy("Moved on to the next phase."),
         title=lambda regimen: (
@@ -169,6 +172,7 @@ def end(request, patient_id):
         request,
         patient_id,
         action="end",
+        audit="regimen end form",
         perform=actions.end_regimen,
         done=gettext_lazy("Regimen ended. Nothing more is due."),
         title=lambda regimen: _("End “%(name)s”") % {"name": regimen.name},
@@ -182,6 +186,7 @@ def change_phase(request, patient_id, phase_id):
     patient = clinician_patient_or_404(request.user, patient_id)
     regimen = _active_or_404(patient)
     phase = get_object_or_404(Phase, pk=phase_id, regimen=regimen)
+    log_view(request, patient, "phase change form")
     # The form works on its own copy: the page keeps showing the phase as it stands.
     form = ChangePhaseForm(request.POST or None, instance=Phase.objects.get(pk=phase.pk))
     preview = None
@@ -232,6 +237,7 @@ def lab_review(request, patient_id):
     """Set when the next blood test is due (shown on the patient's home and the list)."""
     patient = clinician_patient_or_404(request.user, patient_id)
     regimen = _active_or_404(patient)
+    log_view(request, patient, "lab review form")
     form = LabReviewForm(request.POST or None, initial={"on": regimen.next_lab_review})
     if request.method == "POST" and form.is_valid():
         try:

@@ -16,15 +16,15 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import require_clinician, require_patient
 from accounts.forms import AccountSettingsForm, time_zone_names
+from accounts.middleware import NO_STORE
 from accounts.models import User
 
 from .feed import build_calendar
 from .forms import DigestSettingsForm, ReminderSettingsForm
 from .models import CalendarFeed, DigestSettings, ReminderSettings, new_feed_token
 
-# Calendar apps poll every few hours (REFRESH-INTERVAL); a cache may keep a copy for a short
-# while, but only a private one: the feed is the patient's data.
-FEED_MAX_AGE = 15 * 60
+# Calendar apps poll every few hours (REFRESH-INTERVAL); no cache keeps a copy, since the feed
+# is the patient's data and its address is a secret.
 
 
 def _settings_url() -> str:
@@ -125,7 +125,7 @@ def calendar_feed(request, token):
     CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=timezone.now())
     calendar = build_calendar(feed.user, log_url=request.build_absolute_uri(reverse("log_dose")))
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = f"private, max-age={FEED_MAX_AGE}"
+    response["Cache-Control"] = NO_STORE
     response["Content-Disposition"] = 'inline; filename="b12-injections.ics"'
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

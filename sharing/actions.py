@@ -137,6 +137,13 @@ def enter_code(clinician, code: str) -> Entry:
         except Http404:  # entered, cancelled or approved by another request meanwhile
             return _failed(clinician, now)
         row.clinician, row.entered_at = clinician, now
+        # An expired request of this clinician's is closed: this one replaces it.
+        ShareCode.objects.filter(
+            patient=row.patient,
+            clinician=clinician,
+            status=ShareCode.Status.PENDING,
+            entered_at__lte=ShareCode.waiting_since(now),
+        ).update(status=ShareCode.Status.EXPIRED, decided_at=now)
         if CareTeamMembership.objects.filter(patient=row.patient, clinician=clinician).exists():
             outcome, row.status, row.decided_at = ALREADY_ON_TEAM, ShareCode.Status.REDUNDANT, now
         elif ShareCode.objects.filter(
@@ -152,10 +159,19 @@ def enter_code(clinician, code: str) -> Entry:
 # The patient decides ------------------------------------------------------------------------
 
 
+class RequestExpired(Exception):
+    def __init__(self, code):
+        super().__init__("The request expired")
+        self.code = code
+
+
 def approve(patient, pk) -> tuple[ShareCode, CareTeamMembership | None]:
-    """The clinician who entered the code joins the care team (None if they already had)."""
+    """The clinician who entered the code joins the care team (None if they already had).
+    RequestExpired for a request older than REQUEST_LIFETIME: nothing changes."""
     with transaction.atomic():
         code = _locked_code(patient, pk, ShareCode.Status.PENDING)
+        if code.request_expired():
+            raise RequestExpired(code)
         if CareTeamMembership.objects.filter(patient=patient, clinician=code.clinician).exists():
             _close(code, ShareCode.Status.REDUNDANT)
             return code, None
@@ -171,7 +187,10 @@ def approve(patient, pk) -> tuple[ShareCode, CareTeamMembership | None]:
 def decline(patient, pk) -> ShareCode:
     with transaction.atomic():
         code = _locked_code(patient, pk, ShareCode.Status.PENDING)
-        _close(code, ShareCode.Status.DECLINED)
+        _close(
+            code,
+            ShareCode.Status.EXPIRED if code.request_expired() else ShareCode.Status.DECLINED,
+        )
     return code
 
 

@@ -1,10 +1,12 @@
 """Share codes a patient hands to a clinician, and the audit of every change to care teams.
 
 A ShareCode row lives through: live (created, not yet entered; usable for 24 hours) ->
-pending (a clinician entered it: a request the patient approves or declines) -> approved or
-declined. A live code can also be cancelled by the patient, or simply run out. The code itself
-is never stored, only its keyed hash (sharing/codes.py).
+pending (a clinician entered it: a request the patient approves or declines, within
+REQUEST_LIFETIME) -> approved, declined or expired. A live code can also be cancelled by the
+patient, or simply run out. The code itself is never stored, only its keyed hash (sharing/codes.py).
 """
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import BoundedDates
 from accounts.models import CareTeamMembership
+
+# A request not approved within this time can no longer be: the clinician enters a new code.
+REQUEST_LIFETIME = timedelta(days=14)
 
 
 class ShareCode(BoundedDates, models.Model):
@@ -25,6 +30,9 @@ class ShareCode(BoundedDates, models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         # The clinician who entered it already had access, or had a request waiting.
         REDUNDANT = "redundant", _("Entered by a clinician who already had access")
+        # A pending request older than REQUEST_LIFETIME, once something closed it. Until then
+        # it is still stored as pending, and read as expired (request_expired).
+        EXPIRED = "expired", _("Expired before it was approved")
 
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_codes"
@@ -62,6 +70,23 @@ class ShareCode(BoundedDates, models.Model):
 
     def is_live(self, now=None) -> bool:
         return self.status == self.Status.LIVE and self.expires_at > (now or timezone.now())
+
+    @property
+    def request_expires_at(self):
+        return self.entered_at + REQUEST_LIFETIME if self.entered_at else None
+
+    def request_expired(self, now=None) -> bool:
+        """A pending request that can no longer be approved."""
+        return (
+            self.status == self.Status.PENDING
+            and self.entered_at is not None
+            and self.request_expires_at <= (now or timezone.now())
+        )
+
+    @staticmethod
+    def waiting_since(now=None):
+        """The earliest entry time of a request still waiting for approval."""
+        return (now or timezone.now()) - REQUEST_LIFETIME
 
 
 class ShareCodeAttempt(BoundedDates, models.Model):

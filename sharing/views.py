@@ -8,6 +8,7 @@ from django.core import signing
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -58,13 +59,15 @@ def care_team(request):
         .order_by("created_at", "pk")
     )
     live = [code for code in open_codes if code.is_live(now)]
+    pending = [code for code in open_codes if code.status == ShareCode.Status.PENDING]
     response = render(
         request,
         "sharing/care_team.html",
         {
             "members": members,
             "live": live,
-            "pending": [code for code in open_codes if code.status == ShareCode.Status.PENDING],
+            "pending": [code for code in pending if not code.request_expired(now)],
+            "expired": [code for code in pending if code.request_expired(now)],
             "new_code": _new_code(request, live),
             "max_live": actions.MAX_LIVE,
             "can_create": len(live) < actions.MAX_LIVE,
@@ -116,7 +119,21 @@ def share_code_cancel(request, pk):
 @login_required
 @require_POST
 def share_request_approve(request, pk):
-    code, membership = actions.approve(require_patient(request.user), pk)
+    try:
+        code, membership = actions.approve(require_patient(request.user), pk)
+    except actions.RequestExpired as expired:
+        messages.error(
+            request,
+            _(
+                "The request from %(name)s expired on %(day)s and can no longer be approved. "
+                "To share your record, give them a new share code."
+            )
+            % {
+                "name": expired.code.clinician.name,
+                "day": date_format(timezone.localtime(expired.code.request_expires_at), "j F Y"),
+            },
+        )
+        return redirect("care_team")
     names = {"name": code.clinician.name, "email": code.clinician.email}
     if membership is None:
         messages.info(
@@ -132,11 +149,11 @@ def share_request_approve(request, pk):
 @require_POST
 def share_request_decline(request, pk):
     code = actions.decline(require_patient(request.user), pk)
-    messages.success(
-        request,
-        _("You declined the request of %(name)s. They cannot see your record.")
-        % {"name": code.clinician.name},
-    )
+    if code.status == ShareCode.Status.EXPIRED:
+        text = _("The expired request of %(name)s is removed. They cannot see your record.")
+    else:
+        text = _("You declined the request of %(name)s. They cannot see your record.")
+    messages.success(request, text % {"name": code.clinician.name})
     return redirect("care_team")
 
 

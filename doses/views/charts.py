@@ -10,7 +10,8 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from accounts import dates
-from accounts.access import patient_or_404
+from accounts.access import log_view, patient_or_404
+from accounts.middleware import NO_STORE
 from doses import charts
 from doses.dashboard import current_regimen
 from doses.forms import RangeForm
@@ -122,6 +123,7 @@ def chart(request, patient_id, name):
         svg = _lab(patient, name.removeprefix("lab-"), compact, first, last)
     else:
         raise Http404("No such chart")
+    log_view(request, patient, "charts")
     response = HttpResponse(svg, content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-cache"
+    response["Cache-Control"] = NO_STORE  # health data: no cache keeps a copy
     return response

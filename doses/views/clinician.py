@@ -1,6 +1,6 @@
 """The clinician's pages: the triage queue, a patient's record, a dose given in clinic, notes
-(the printable report is doses/views/report.py). Patients may read their own record (without
-clinical notes)."""
+(the printable report is doses/views/report.py). Patients may read their own record, with only
+the clinical notes shared with them."""
 
 from datetime import date
 
@@ -129,6 +129,7 @@ def clinic_dose(request, patient_id):
     if regimen is None or regimen.status != Regimen.Status.ACTIVE:
         messages.error(request, _("This patient has no active regimen to record a dose against."))
         return redirect("patient_record", patient_id=patient.pk)
+    log_view(request, patient, "clinic injection form")
     form, dose = dose_form_submission(
         request, regimen, administered_by=DoseLog.AdministeredBy.CLINIC
     )

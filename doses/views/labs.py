@@ -72,6 +72,7 @@ def lab_new(request):
 @login_required
 def clinic_lab(request, patient_id):
     patient = clinician_patient_or_404(request.user, patient_id)
+    log_view(request, patient, "lab entry form")
     return _enter_lab(request, patient, redirect("patient_record", patient_id=patient.pk))
 
 
@@ -104,6 +105,7 @@ def lab_detail(request, pk):
 @login_required
 def lab_correct(request, pk):
     lab = lab_or_404(request.user, pk, write=True)
+    log_view(request, lab.patient, "a lab result's correction form")
     if lab.deleted_at:
         messages.error(request, _("Restore this result before correcting it."))
         return redirect(_detail_url(lab))

@@ -40,6 +40,8 @@ def _page(request, patient, *, by_clinician: bool):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "private, no-store"
         return response
+    if by_clinician:
+        log_view(request, patient, "CSV download page")
     # A form with errors is shown again at 200, like every form in the app: a typo in a date is
     # not worth a "Bad Request" warning in the server's log.
     return render(

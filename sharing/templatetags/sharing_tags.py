@@ -18,9 +18,14 @@ JOINED_HOW = {
 
 @register.simple_tag
 def share_requests_waiting(patient) -> list:
-    """One query: the clinicians who entered the patient's codes, waiting for approval."""
+    """One query: the clinicians who entered the patient's codes, waiting for approval (expired
+    requests are not waiting any more)."""
     return list(
-        ShareCode.objects.filter(patient=patient, status=ShareCode.Status.PENDING)
+        ShareCode.objects.filter(
+            patient=patient,
+            status=ShareCode.Status.PENDING,
+            entered_at__gt=ShareCode.waiting_since(),
+        )
         .select_related("clinician")
         .order_by("entered_at", "pk")
     )

@@ -1354,16 +1354,17 @@ def test_clinical_notes_are_not_on_the_patients_own_pages(client, people, name):
     assert NOTE_TEXT not in response.content.decode()
 
 
-def test_a_note_shared_with_the_patient_is_on_their_report_only(client, people):
+def test_a_note_shared_with_the_patient_is_on_each_of_their_pages_that_lists_notes(client, people):
     record = build_record(people["owner"])
     dose_actions.add_note(
         record.owner, people["care_clinician"], NOTE_TEXT, shared_with_patient=True
     )
     client.force_login(record.owner)
-    assert NOTE_TEXT in client.get(reverse("patient_report", args=[record.owner.pk])).text
-    for name in ("home", "history", "patient_record"):
+    for name in ("patient_report", "history", "patient_record"):
         response = client.get(reverse(name, args=MATRIX[name].args(record)))
-        assert NOTE_TEXT not in response.content.decode(), name
+        assert NOTE_TEXT in response.content.decode(), name
+    # The home lists no notes at all.
+    assert NOTE_TEXT not in client.get(reverse("home")).content.decode()
 
 
 def test_clinical_notes_are_on_the_record_for_the_care_team(client, people):

@@ -147,3 +147,138 @@ def test_sessions_are_read_from_a_shared_cache_and_only_from_a_shared_one():
         "django.contrib.sessions.backends.cached_db",
         "config.cache.RedisCache",
     ]
+
+
+# --- Cache-Control: no copies of health data or secrets -----------------------------------------
+
+
+def test_signed_in_pages_and_every_download_are_never_stored(client, patient, clinician):
+    from reminders.models import CalendarFeed
+
+    regimen = factories.regimen_for(patient, timezone.localdate() - timedelta(days=10))
+    factories.give(regimen, timezone.localdate() - timedelta(days=10))
+    feed = CalendarFeed.objects.create(user=patient)
+    client.force_login(patient)
+    own = [
+        reverse("home"),
+        reverse("history"),
+        reverse("reminder_settings"),  # shows the calendar address
+        reverse("export"),
+        reverse("export_fhir"),
+        reverse("export_csv") + "?kind=injections",
+        reverse("patient_chart", args=[patient.pk, "symptoms"]),
+        reverse("patient_report", args=[patient.pk]),
+    ]
+    for url in own:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Cache-Control"] == "private, no-store", url
+    client.logout()
+    # The calendar feed is fetched without a session: its address is the secret.
+    assert client.get(reverse("calendar_feed", args=[feed.token]))["Cache-Control"] == (
+        "private, no-store"
+    )
+    client.force_login(clinician)
+    for url in (
+        reverse("home"),
+        reverse("patient_record", args=[patient.pk]),
+        reverse("patient_chart", args=[patient.pk, "intervals"]),
+        reverse("patient_export_csv", args=[patient.pk]),
+    ):
+        assert client.get(url)["Cache-Control"] == "private, no-store", url
+
+
+def test_anonymous_pages_and_the_health_check_keep_their_own_caching(client):
+    assert not client.get(reverse("password_reset")).has_header("Cache-Control")
+    # never_cache's own header, not replaced
+    assert client.get(reverse("health"))["Cache-Control"].startswith("max-age=0")
+
+
+def test_the_health_check_answers_over_plain_http_and_the_rest_goes_to_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    health = client.get(reverse("health"))
+    assert (health.status_code, health.content) == (200, b"ok\n")
+    login = client.get(reverse("login"))
+    assert login.status_code == 301 and login["Location"].startswith("https://")
+
+
+def test_a_forwarded_https_header_is_believed_only_behind_a_proxy(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = None  # what DJANGO_BEHIND_PROXY off gives
+    assert client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="https").status_code == 301
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="https").status_code == 200
+
+
+# --- a production start refuses to degrade quietly ----------------------------------------------
+
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": "a-production-like-key-for-this-test-only",
+    "DATABASE_URL": "postgres://b12@127.0.0.1:5432/b12",
+    "DJANGO_EMAIL_HOST": "smtp.example.org",
+}
+SHOWN = (
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_REDIRECT_EXEMPT",
+    "EMAIL_BACKEND",
+)
+
+
+def _production_start(**env) -> subprocess.CompletedProcess:
+    """config.settings read in a fresh process, DEBUG off, with this environment."""
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        f"[print(getattr(settings, name)) for name in {SHOWN!r}]"
+    )
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **{key: value for key, value in env.items() if value is not None},
+    }
+    return subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=False
+    )
+
+
+def test_a_production_start_with_a_database_and_smtp_starts():
+    started = _production_start(**PRODUCTION)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.splitlines() == [
+        "None",  # no X-Forwarded-Proto believed unless behind a proxy
+        "['^health/$']",
+        "django.core.mail.backends.smtp.EmailBackend",
+    ]
+    behind = _production_start(**PRODUCTION, DJANGO_BEHIND_PROXY="true")
+    assert behind.stdout.splitlines()[0] == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_a_production_start_without_database_url_refuses_unless_sqlite_is_allowed():
+    refused = _production_start(**{**PRODUCTION, "DATABASE_URL": None})
+    assert refused.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL is not set" in refused.stderr
+    assert "DJANGO_ALLOW_SQLITE=true" in refused.stderr
+
+    allowed = _production_start(**{**PRODUCTION, "DATABASE_URL": None}, DJANGO_ALLOW_SQLITE="true")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_a_production_start_with_console_email_refuses_unless_it_is_allowed():
+    refused = _production_start(**{**PRODUCTION, "DJANGO_EMAIL_HOST": None})
+    assert refused.returncode != 0
+    assert "ImproperlyConfigured: Email would be printed to the console" in refused.stderr
+    assert "DJANGO_ALLOW_CONSOLE_EMAIL=true" in refused.stderr
+    named = _production_start(
+        **PRODUCTION, DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"
+    )
+    assert "Email would be printed to the console" in named.stderr
+
+    allowed = _production_start(
+        **{**PRODUCTION, "DJANGO_EMAIL_HOST": None}, DJANGO_ALLOW_CONSOLE_EMAIL="true"
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert allowed.stdout.splitlines()[-1] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_development_starts_without_either():
+    started = _production_start(DJANGO_DEBUG="true")
+    assert started.returncode == 0, started.stderr

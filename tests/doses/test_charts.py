@@ -193,7 +193,7 @@ def test_the_symptoms_chart_has_a_point_per_check_in_a_line_per_injection_and_ph
     ]
     assert "Symptoms (0 none – 10 worst)" in text(root)
     assert has_legend(root)
-    assert "private" in response["Cache-Control"]
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_the_intervals_chart_has_a_point_per_interval_and_the_prescribed_line(

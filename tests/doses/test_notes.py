@@ -181,7 +181,9 @@ def test_submitting_the_same_note_form_twice_adds_one_note(patient, clinician_cl
     assert ClinicalNote.objects.count() == 1
 
 
-def test_the_patient_never_sees_notes(patient, clinician_client, patient_client):
+def test_the_patient_never_sees_notes_kept_for_the_care_team(
+    patient, clinician_client, patient_client
+):
     add_note(clinician_client, patient, NOTE)
     pages = {
         "record": patient_client.get(reverse("patient_record", args=[patient.pk])),
@@ -216,3 +218,24 @@ def test_a_clinician_off_the_team_cannot_add_a_note(patient, clinician):
 
     assert response.status_code == 404
     assert not ClinicalNote.objects.exists()
+
+
+def test_the_patients_own_pages_show_the_notes_shared_with_them_and_only_those(
+    patient, clinician_client, patient_client
+):
+    add_note(clinician_client, patient, "Care team only: query MMA.")
+    add_note(clinician_client, patient, "Bring your injection diary.", shared=True)
+    shared = "Clinical note · Dr Care Mon 9 Mar 2026, 14:05 · today Bring your injection diary."
+
+    for name in ("history", "patient_record"):
+        args = [patient.pk] if name == "patient_record" else []
+        page = parse(patient_client.get(reverse(name, args=args)))
+        assert notes(page) == [shared], name
+        assert "query MMA" not in page.text, name
+    report = patient_client.get(reverse("patient_report", args=[patient.pk])).content.decode()
+    assert "Bring your injection diary." in report and "query MMA" not in report
+    # The care team sees both.
+    assert [note.split(" today ")[1] for note in notes(record(clinician_client, patient))] == [
+        "Bring your injection diary.",
+        "Care team only: query MMA.",
+    ]

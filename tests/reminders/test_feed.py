@@ -153,7 +153,7 @@ def test_it_answers_as_a_private_calendar_without_cookies(client, patient):
         response = fetch(client, patient)
 
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
-    assert response["Cache-Control"] == "private, max-age=900"
+    assert response["Cache-Control"] == "private, no-store"
     assert response.cookies == {}
     # Whoever holds the address learns the dates and doses, not who the patient is.
     body = response.content.decode()
