@@ -348,3 +348,30 @@ def test_a_session_that_passed_a_code_costs_one_query_more(
         client.get(reverse("account_settings"))
         with django_assert_num_queries(3):  # the session, the user, the app (django-otp)
             client.get(reverse("account_settings"))
+
+
+def test_the_code_page_never_sends_anyone_to_another_site(client, patient):
+    enrolled(patient)
+    device = TOTPDevice.objects.get(user=patient)
+    with at():
+        sign_in(client, patient)
+        done = client.post(
+            reverse("two_factor_verify"),
+            {"code": code_for(device), "next": "https://evil.example/phish"},
+        )
+        assert done["Location"] == "/"
+
+
+def test_an_emptied_clinician_account_keeps_no_app_key_or_recovery_code(client, clinician, patient):
+    """A clinician named in a record keeps an emptied row (accounts/deletion.py): its two-step
+    secrets go with the password."""
+    from accounts.deletion import delete_account
+    from accounts.models import RecordView
+
+    enrolled(clinician)
+    RecordView.objects.create(patient=patient, viewer=clinician, what="record", path="/")
+    delete_account(clinician)
+    clinician.refresh_from_db()
+    assert not clinician.is_active and not clinician.second_factor
+    assert not TOTPDevice.objects.filter(user=clinician).exists()
+    assert not StaticDevice.objects.filter(user=clinician).exists()
