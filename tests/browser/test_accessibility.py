@@ -170,6 +170,8 @@ PAGES: dict[str, list[Visit]] = {
         Visit("password_change"),
         Visit("password_change_done"),
         Visit("account_settings"),
+        Visit("two_factor_setup"),
+        Visit("two_factor_off"),
         Visit("delete_account"),
         Visit("care_team"),
         Visit("care_team_remove", _membership),
