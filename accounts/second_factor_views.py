@@ -36,7 +36,7 @@ class CodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split()).lower()
 
 
-class TurnOffForm(forms.Form):
+class PasswordForm(forms.Form):
     password = forms.CharField(
         label=gettext_lazy("Your password"),
         strip=False,
@@ -51,13 +51,18 @@ class TurnOffForm(forms.Form):
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        check_password_throttled(
-            self.request,
-            self.user,
-            password,
-            _("That is not your password. Two-step sign-in is still on; try again."),
-        )
+        check_password_throttled(self.request, self.user, password, self.wrong_message)
         return password
+
+
+class TurnOffForm(PasswordForm):
+    wrong_message = gettext_lazy(
+        "That is not your password. Two-step sign-in is still on; try again."
+    )
+
+
+class NewCodesForm(PasswordForm):
+    wrong_message = gettext_lazy("That is not your password. Your recovery codes are unchanged.")
 
 
 def _wait_in_words(device) -> str | None:
@@ -195,3 +200,27 @@ def turn_off(request):
         messages.success(request, _("Two-step sign-in is off for your account."))
         return redirect("account_settings")
     return render(request, "accounts/two_factor_off.html", {"form": form, "on": user.second_factor})
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def new_codes(request):
+    """Ten new recovery codes, shown once, for the password; the earlier ones stop working."""
+    user = request.user
+    form = NewCodesForm(
+        request.POST if request.method == "POST" and user.second_factor else None,
+        user=user,
+        request=request,
+    )
+    if form.is_bound and form.is_valid():
+        codes = second_factor.new_recovery_codes(user)
+        return render(
+            request,
+            "accounts/two_factor_codes.html",
+            {"codes": codes, "next": reverse("account_settings"), "renewed": True},
+        )
+    return render(
+        request, "accounts/two_factor_new_codes.html", {"form": form, "on": user.second_factor}
+    )

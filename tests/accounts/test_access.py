@@ -1086,6 +1086,12 @@ MATRIX: dict[str, Page] = {
         get=everyone(OWN, anonymous=LOGIN),
         post=everyone(OWN, anonymous=LOGIN),
     ),
+    # Without an app, the page says two-step sign-in is off (a POST shows it again).
+    "two_factor_codes": Page(
+        data=lambda record: {"password": factories.PASSWORD},
+        get=everyone(OWN, anonymous=LOGIN),
+        post=everyone(OWN, anonymous=LOGIN),
+    ),
     "account_deleted": Page(get=everyone(OWN, anonymous=PUBLIC), post=everyone(NOT_ALLOWED)),
     # The patient's care team: share codes, requests, removals; theirs alone (sharing/).
     "care_team": Page(shows=team_member_name, get=PATIENTS_OWN, post=POST_ONLY),

@@ -375,3 +375,32 @@ def test_an_emptied_clinician_account_keeps_no_app_key_or_recovery_code(client, 
     assert not clinician.is_active and not clinician.second_factor
     assert not TOTPDevice.objects.filter(user=clinician).exists()
     assert not StaticDevice.objects.filter(user=clinician).exists()
+
+
+def test_new_recovery_codes_for_the_password_replace_the_earlier_ones(client, patient):
+    old_codes = enrolled(patient)
+    device = TOTPDevice.objects.get(user=patient)
+    with at():
+        sign_in(client, patient)
+        client.post(reverse("two_factor_verify"), {"code": code_for(device)})
+        settings_page = client.get(reverse("account_settings")).content.decode()
+        assert reverse("two_factor_codes") in settings_page
+        wrong = client.post(reverse("two_factor_codes"), {"password": "not-my-password"})
+        assert "Your recovery codes are unchanged." in wrong.content.decode()
+        assert set(StaticToken.objects.values_list("token", flat=True)) == set(old_codes)
+
+        page = client.post(reverse("two_factor_codes"), {"password": factories.PASSWORD})
+        new_codes = page.context["codes"]
+        assert "Your earlier recovery codes no longer work." in page.content.decode()
+        assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+        assert set(StaticToken.objects.values_list("token", flat=True)) == set(new_codes)
+        client.post(reverse("logout"))
+        sign_in(client, patient)
+        refused = client.post(reverse("two_factor_verify"), {"code": old_codes[2]})
+        assert "That code is not right." in refused.content.decode()
+
+
+def test_without_an_app_there_are_no_recovery_codes_to_renew(patient_client, patient):
+    page = patient_client.post(reverse("two_factor_codes"), {"password": factories.PASSWORD})
+    assert "Two-step sign-in is not on for your account." in page.content.decode()
+    assert not StaticDevice.objects.filter(user=patient).exists()

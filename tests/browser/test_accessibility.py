@@ -172,6 +172,7 @@ PAGES: dict[str, list[Visit]] = {
         Visit("account_settings"),
         Visit("two_factor_setup"),
         Visit("two_factor_off"),
+        Visit("two_factor_codes"),
         Visit("delete_account"),
         Visit("care_team"),
         Visit("care_team_remove", _membership),
