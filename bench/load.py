@@ -159,6 +159,8 @@ def environment(args) -> dict[str, str]:
         "DATABASE_URL": url,
         "DJANGO_CONN_MAX_AGE": "60",
         "DJANGO_LOG_LEVEL": "WARNING",
+        # Its clinicians sign in with the password alone: the load, not two-step sign-in.
+        "DJANGO_TWO_FACTOR_REQUIRED": "false",
     }
 
 
