@@ -53,7 +53,10 @@ class UserAdmin(BaseUserAdmin):
                 inline_form.instance.acted_by = request.user
         super().save_formset(request, form, formset, change)
 
-    @admin.action(description=_("Reset two-step sign-in (lost phone and recovery codes)"))
+    @admin.action(
+        description=_("Reset two-step sign-in (lost phone and recovery codes)"),
+        permissions=["change"],
+    )
     def reset_second_factor(self, request, queryset):
         """The user's app and recovery codes are removed; they add a new app at their next
         sign-in (or now, for a role that requires it). Each reset is in the admin's log."""

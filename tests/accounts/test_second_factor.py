@@ -3,6 +3,9 @@ its code or a recovery code, wrong codes slowed down, an admin's audited reset, 
 must have it, and patients turning it on and off. Time is frozen: the app's codes and the
 pauses after wrong ones are computed at fixed instants."""
 
+import os
+import subprocess  # noqa: S404 - the settings read in a fresh process
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -404,3 +407,30 @@ def test_without_an_app_there_are_no_recovery_codes_to_renew(patient_client, pat
     page = patient_client.post(reverse("two_factor_codes"), {"password": factories.PASSWORD})
     assert "Two-step sign-in is not on for your account." in page.content.decode()
     assert not StaticDevice.objects.filter(user=patient).exists()
+
+
+def _required_roles(**env) -> str:
+    """TWO_FACTOR_REQUIRED_ROLES as config.settings reads it in a fresh process."""
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(','.join(settings.TWO_FACTOR_REQUIRED_ROLES))"
+    )
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "a-key-for-this-test-only",
+        **env,
+    }
+    out = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip()
+
+
+def test_production_requires_it_of_clinicians_and_admins_and_the_demo_of_no_one():
+    assert _required_roles() == "clinician,admin"  # DEBUG off: production
+    assert _required_roles(DJANGO_DEBUG="true") == ""  # make run's demo
+    assert _required_roles(DJANGO_TWO_FACTOR_REQUIRED="false") == ""
+    assert _required_roles(DJANGO_DEBUG="true", DJANGO_TWO_FACTOR_REQUIRED="true") == (
+        "clinician,admin"
+    )
