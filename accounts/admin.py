@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.admin import ReadOnlyAdmin
 
+from . import second_factor
 from .models import CareTeamMembership, Invitation, RecordView, User
 
 
@@ -18,8 +22,9 @@ class CareTeamInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "name", "role", "time_zone", "is_active"]
-    list_filter = ["role", "is_active", "is_staff"]
+    list_display = ["email", "name", "role", "time_zone", "is_active", "second_factor"]
+    list_filter = ["role", "is_active", "is_staff", "second_factor"]
+    actions = ["reset_second_factor"]
     search_fields = ["email", "name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -47,6 +52,34 @@ class UserAdmin(BaseUserAdmin):
             for inline_form in formset.forms:
                 inline_form.instance.acted_by = request.user
         super().save_formset(request, form, formset, change)
+
+    @admin.action(
+        description=_("Reset two-step sign-in (lost phone and recovery codes)"),
+        permissions=["change"],
+    )
+    def reset_second_factor(self, request, queryset):
+        """The user's app and recovery codes are removed; they add a new app at their next
+        sign-in (or now, for a role that requires it). Each reset is in the admin's log."""
+        users = [user for user in queryset if user.second_factor]
+        for user in users:
+            second_factor.remove(user)
+            self.log_change(request, user, "Reset two-step sign-in (authenticator app and codes)")
+        self.message_user(
+            request,
+            ngettext(
+                "Two-step sign-in reset for %(n)d user.",
+                "Two-step sign-in reset for %(n)d users.",
+                len(users),
+            )
+            % {"n": len(users)},
+        )
+
+
+# Devices hold secrets (the app's key, the recovery codes): no admin page shows them; an admin
+# resets a user's two-step sign-in from the user list instead.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
 
 
 @admin.register(CareTeamMembership)

@@ -24,6 +24,7 @@ from django.db.models import ProtectedError
 
 from doses.backup import wipe_patient
 
+from . import second_factor
 from .models import CareTeamMembership, Invitation, RecordView, User
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def _delete_clinician(clinician) -> None:
                 return
             except ProtectedError:
                 pass  # named in patients' records: empty the account instead
+        second_factor.remove(clinician)  # the app's key and the recovery codes go
         clinician.email = f"deleted-{clinician.pk}-{secrets.token_hex(8)}@deleted.invalid"
         clinician.set_unusable_password()
         clinician.is_active = False

@@ -101,6 +101,10 @@ class User(OneLineName, BoundedDates, AbstractBaseUser, PermissionsMixin):
     # then (accounts/signup.py). Accounts made by an admin or through an invitation never are.
     awaiting_verification = models.BooleanField(default=False, editable=False)
     is_staff = models.BooleanField(default=False)
+    # Has a confirmed authenticator app (accounts/second_factor.py): every signed-in request
+    # then needs a session that passed it. Kept here, on the row every request reads, so that
+    # users without one cost no extra query.
+    second_factor = models.BooleanField(default=False, editable=False)
     date_joined = models.DateTimeField(default=timezone.now)
     # Rises after every committed change to what the patient's home shows (doses/freshness.py),
     # so that the page can be cached under a key that names it.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from . import second_factor
 from .deletion import delete_account
 from .forms import AccountSettingsForm, DeleteAccountForm, time_zone_names
 
@@ -28,7 +29,13 @@ def account_settings(request):
     if form.is_bound:
         user.refresh_from_db(fields=["name", "time_zone"])  # the page around shows the saved
     return render(
-        request, "accounts/settings.html", {"form": form, "time_zones": time_zone_names()}
+        request,
+        "accounts/settings.html",
+        {
+            "form": form,
+            "time_zones": time_zone_names(),
+            "two_factor_required": second_factor.is_required(user),
+        },
     )
 
 

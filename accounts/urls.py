@@ -1,11 +1,22 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import invitation_views, password_views, settings_views, signup_views, views
+from . import (
+    invitation_views,
+    password_views,
+    second_factor_views,
+    settings_views,
+    signup_views,
+    views,
+)
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", second_factor_views.verify, name="two_factor_verify"),
+    path("two-factor/setup/", second_factor_views.setup, name="two_factor_setup"),
+    path("two-factor/off/", second_factor_views.turn_off, name="two_factor_off"),
+    path("two-factor/codes/", second_factor_views.new_codes, name="two_factor_codes"),
     path("record-views/", views.record_views, name="record_views"),
     path("signup/", signup_views.signup_form, name="signup"),
     path("signup/sent/", signup_views.signup_sent, name="signup_sent"),

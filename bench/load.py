@@ -160,6 +160,8 @@ def environment(args) -> dict[str, str]:
         "DJANGO_CONN_MAX_AGE": "60",
         "DJANGO_LOG_LEVEL": "WARNING",
         "DJANGO_ALLOW_CONSOLE_EMAIL": "true",  # the run sends no email worth delivering
+        # Its clinicians sign in with the password alone: the load, not two-step sign-in.
+        "DJANGO_TWO_FACTOR_REQUIRED": "false",
     }
 
 

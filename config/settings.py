@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "regimens",
     "doses",
@@ -55,6 +58,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): a device lookup only for sessions that passed a second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.second_factor.SecondFactorMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
     "accounts.middleware.IdleSessionMiddleware",
     # Cache-Control: private, no-store on signed-in pages and downloads (health data).
@@ -224,6 +230,20 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
 BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+
+# Two-step sign-in (accounts/second_factor.py): these roles must add an authenticator app
+# before they can use anything; others may (from their account page). On in production;
+# off under DJANGO_DEBUG (so `make run`'s demo logins work) unless DJANGO_TWO_FACTOR_REQUIRED
+# says otherwise.
+TWO_FACTOR_REQUIRED_ROLES = (
+    env.list("DJANGO_TWO_FACTOR_REQUIRED_ROLES", default=["clinician", "admin"])
+    if env.bool("DJANGO_TWO_FACTOR_REQUIRED", default=not DEBUG)
+    else []
+)
+OTP_TOTP_ISSUER = env.str("DJANGO_TWO_FACTOR_ISSUER", default="B12 log")
+# Wrong codes wait 1, 2, 4, 8... seconds times this before the next is checked (django-otp).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Idle sessions end: activity pushes the expiry on (accounts.middleware.IdleSessionMiddleware),
 # so this is a time of inactivity.

@@ -18,3 +18,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # has its own test (tests/accounts/test_security.py), which sets it back to 30 minutes.
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 365
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Most tests sign clinicians and admins in with force_login, standing for a whole sign-in; the
+# two-step sign-in's own tests (tests/accounts/test_second_factor.py) require it for them.
+TWO_FACTOR_REQUIRED_ROLES = []

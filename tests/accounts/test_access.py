@@ -1072,6 +1072,26 @@ MATRIX: dict[str, Page] = {
         # The owner's clinician leaving changes the owner's care team.
         post=everyone(OWN, anonymous=LOGIN, admin=NOT_FOUND, care_clinician=CHANGES),
     ),
+    # Two-step sign-in (tests/accounts/test_second_factor.py), here with no role requiring it:
+    # without an app, the code page sends everyone on; each user adds or turns off their own.
+    "two_factor_verify": Page(
+        get=everyone(TO_HOME, anonymous=LOGIN), post=everyone(TO_HOME, anonymous=LOGIN)
+    ),
+    "two_factor_setup": Page(
+        get=everyone(OWN, anonymous=LOGIN), post=everyone(OWN, anonymous=LOGIN)
+    ),
+    "two_factor_off": Page(
+        data=lambda record: {"password": factories.PASSWORD},
+        did=lambda client, record, whose: not User.objects.get(pk=whose.pk).second_factor,
+        get=everyone(OWN, anonymous=LOGIN),
+        post=everyone(OWN, anonymous=LOGIN),
+    ),
+    # Without an app, the page says two-step sign-in is off (a POST shows it again).
+    "two_factor_codes": Page(
+        data=lambda record: {"password": factories.PASSWORD},
+        get=everyone(OWN, anonymous=LOGIN),
+        post=everyone(OWN, anonymous=LOGIN),
+    ),
     "account_deleted": Page(get=everyone(OWN, anonymous=PUBLIC), post=everyone(NOT_ALLOWED)),
     # The patient's care team: share codes, requests, removals; theirs alone (sharing/).
     "care_team": Page(shows=team_member_name, get=PATIENTS_OWN, post=POST_ONLY),
