@@ -635,6 +635,9 @@ class User:
         self.sent += 1
         tag = f"LT-{self.number}-{self.sent}"
         set_field(fields, "lot_number", tag)
+        # Several injections a day are early or second doses: the person confirms them (the
+        # "Yes, log this dose" button) with the form, as they would on the warning.
+        set_field(fields, "confirm_timing", "yes")
         sub = Submission("dose", get_field(fields, "submission_token"), tag, self.email)
         self.stats.submissions.append(sub)
 
