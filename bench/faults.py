@@ -187,10 +187,15 @@ frontend web
 
 backend app
     balance roundrobin
+    # A busy server answers its health check late but is not down: a patient check. A dead
+    # one is taken out at its first refused connection (observe layer4), without waiting.
     option httpchk
     http-check send meth GET uri /health/ ver HTTP/1.1 hdr Host {host}
-    server a {host}:{port_a} check inter 500 fall 2 rise 2
-    server b {host}:{port_b} check inter 500 fall 2 rise 2
+    timeout check 10s
+    timeout queue 30s
+    default-server check inter 1s fall 3 rise 2 observe layer4 error-limit 1 on-error mark-down
+    server a {host}:{port_a}
+    server b {host}:{port_b}
 
 listen stats
     bind {host}:{stats_port}
