@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ lint: $(STAMP)
 # Page speed at 100 and 10,000 patients on PostgreSQL (docs/performance.md). Needs wrk.
 bench: $(STAMP)
 	$(BIN)/python bench/perf.py
+
+# The fault suite (docs/load.md): PostgreSQL restarted, Redis stopped, one of two app servers
+# behind HAProxy killed, and a backup drill. As root, on 127.0.0.1; not part of `make test`.
+faults: $(STAMP)
+	$(BIN)/python bench/faults.py postgres
+	$(BIN)/python bench/faults.py redis
+	$(BIN)/python bench/faults.py proxy
+	$(BIN)/python bench/faults.py backup
 
 clean:
 	rm -rf $(VENV) db.sqlite3

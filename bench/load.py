@@ -305,9 +305,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, args, env: dict[str, str], workdir: Path):
+    def __init__(self, args, env: dict[str, str], workdir: Path, name: str = "gunicorn"):
         self.port = free_port()
-        self.log_path = workdir / "gunicorn.log"
+        self.log_path = workdir / f"{name}.log"
         self.args, self.env = args, env
         self.proc = None
 
@@ -360,6 +360,12 @@ class Server:
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the group this script started
+            self.proc.wait(timeout=10)
+
+    def kill(self) -> None:
+        """SIGKILL to the master and its workers at once: a machine that died."""
+        if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)  # the group this script started
             self.proc.wait(timeout=10)
 
@@ -494,6 +500,7 @@ class UserStats:
     submissions: list = field(default_factory=list)
     unexpected: list = field(default_factory=list)  # (page, status, start s, end s, why)
     no_answer: list = field(default_factory=list)  # why a request got no answer
+    unavailable: list = field(default_factory=list)  # 503s: (page, Retry-After, says unsaved)
     resubmissions: int = 0
     double_submits: int = 0
     logins: int = 0
@@ -531,6 +538,10 @@ class User:
             response = conn.getresponse()
             text = response.read().decode("utf-8", errors="replace")
             answer = Answer(response.status, response.getheader("Location") or "", text)
+            if response.status == 503:  # the database was away: was the person told so?
+                self.stats.unavailable.append(
+                    (page, response.getheader("Retry-After"), "nothing from this" in text)
+                )
             self.keep_cookies(response.headers.get_all("Set-Cookie") or [])
         except (OSError, http.client.HTTPException) as exc:
             answer = Answer("error", detail=f"{type(exc).__name__}: {exc}")
@@ -627,6 +638,9 @@ class User:
         self.sent += 1
         tag = f"LT-{self.number}-{self.sent}"
         set_field(fields, "lot_number", tag)
+        # Several injections a day are early or second doses: the person confirms them (the
+        # "Yes, log this dose" button) with the form, as they would on the warning.
+        set_field(fields, "confirm_timing", "yes")
         sub = Submission("dose", get_field(fields, "submission_token"), tag, self.email)
         self.stats.submissions.append(sub)
 
@@ -914,7 +928,7 @@ def summarize(
         checks["no server error"] = not failed
         checks["no unexpected answer"] = not unexpected
     else:
-        checks["PostgreSQL restarted"] = run.restart["returncode"] == 0
+        checks[run.restart.get("check", "PostgreSQL restarted")] = run.restart["returncode"] == 0
         checks[f"no server error later than {args.recover_seconds:g} s after the restart"] = (
             outside(errors_by_phase) == 0
         )

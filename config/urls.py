@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from accounts.views import health, home
 
+# A database that cannot be reached is a 503 saying nothing was saved (config/unavailable.py).
+handler500 = "config.unavailable.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path("health/", health, name="health"),

@@ -75,3 +75,23 @@ def test_what_one_process_stores_another_reads_and_each_keeps_one_client():
     assert one._cache.get_client() is client  # built once, not on every call
     one.delete("home:test")
     assert two.get("home:test") is None
+
+
+def test_a_delete_that_missed_redis_empties_the_cache_when_redis_is_back(monkeypatch):
+    """A sign-out while Redis was away deletes the session from the database only; the copy
+    left in Redis must not be read once Redis answers again."""
+    import redis
+
+    one, two = _process(), _process()
+    one.set("session:test", "signed in", 30)
+    client = one._cache.get_client(write=True)
+
+    def unreachable(*args, **kwargs):
+        raise redis.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(client, "delete", unreachable)
+    one.delete("session:test")  # skipped: Redis is away
+    monkeypatch.undo()
+    assert two.get("session:test") == "signed in"  # the stale copy is still there
+    assert one.get("session:test") is None  # the next call that reaches Redis empties it
+    assert two.get("session:test") is None
