@@ -19,8 +19,6 @@ register = template.Library()
 SVG = "http://www.w3.org/2000/svg"
 BODY_MAP = "img/body-map.svg"
 
-ElementTree.register_namespace("", SVG)  # serialise as plain inline <svg>, not <ns0:svg>
-
 
 @cache
 def body_map_drawing() -> ElementTree.Element:
@@ -52,4 +50,8 @@ def body_map(chart: SiteChart) -> str:
         if title is None:
             title = ElementTree.SubElement(region, f"{{{SVG}}}title")
         title.text = option.title
+    # Plain inline <svg>, not <ns0:svg> or <svg:svg>. ElementTree's prefixes are one registry for
+    # the whole process and qrcode (the authenticator set-up code) registers "svg" in it, so the
+    # default namespace is registered again right before each drawing.
+    ElementTree.register_namespace("", SVG)
     return mark_safe(ElementTree.tostring(root, encoding="unicode"))  # noqa: S308  # nosec B308 B703 - escaped by ElementTree

@@ -419,6 +419,9 @@ def _required_roles(**env) -> str:
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_SECRET_KEY": "a-key-for-this-test-only",
+        # Production settings refuse SQLite and console email unless told they are meant.
+        "DJANGO_ALLOW_SQLITE": "true",
+        "DJANGO_ALLOW_CONSOLE_EMAIL": "true",
         **env,
     }
     out = subprocess.run(  # noqa: S603 - this interpreter, fixed code

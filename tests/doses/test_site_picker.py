@@ -6,6 +6,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import qrcode
+import qrcode.image.svg
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -383,3 +385,17 @@ def test_the_log_page_makes_the_same_number_of_queries_whatever_the_history(
     assert len(page.radios) == len(IM_SITES + SC_SITES)
     assert all("Last used" in page.label(code) for code in IM_SITES)
     assert page.values["lot_number"] == ("LOT-0" if boxes else "")  # earliest expiry first
+
+
+def test_the_body_map_stays_plain_svg_after_an_authenticator_qr_code_is_drawn(
+    patient, patient_client
+):
+    # qrcode registers an "svg" XML prefix for the whole process when it draws a set-up code;
+    # the body map drawn later in the same worker must still be plain inline <svg>.
+    qrcode.make("otpauth://totp/B12?secret=ABC", image_factory=qrcode.image.svg.SvgPathImage)
+    with frozen():
+        factories.regimen_for(patient, START)
+        page = log_page(patient_client)
+
+    assert page.svg["aria-hidden"] == "true"
+    assert sorted(page.regions) == sorted(IM_SITES + SC_SITES)
