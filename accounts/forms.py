@@ -207,7 +207,12 @@ def check_password_throttled(request, user, password, wrong_message) -> None:
         raise forms.ValidationError(wrong_message, code="password_incorrect")
 
 
-class DeleteAccountForm(forms.Form):
+class ConfirmPasswordForm(forms.Form):
+    """The signed-in user's password again, before something that cannot be taken back; checked
+    under the sign-in throttle. Subclasses say what a wrong password left unchanged."""
+
+    wrong_message = _("That is not your password; try again.")
+
     password = forms.CharField(
         label=_("Your password"),
         strip=False,
@@ -222,13 +227,12 @@ class DeleteAccountForm(forms.Form):
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        check_password_throttled(
-            self.request,
-            self.user,
-            password,
-            _("That is not your password. Nothing was deleted; try again."),
-        )
+        check_password_throttled(self.request, self.user, password, self.wrong_message)
         return password
+
+
+class DeleteAccountForm(ConfirmPasswordForm):
+    wrong_message = _("That is not your password. Nothing was deleted; try again.")
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):

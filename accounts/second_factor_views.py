@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import verify_token
 
 from . import second_factor
-from .forms import check_password_throttled
+from .forms import ConfirmPasswordForm
 
 
 class CodeForm(forms.Form):
@@ -36,32 +36,13 @@ class CodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split()).lower()
 
 
-class PasswordForm(forms.Form):
-    password = forms.CharField(
-        label=gettext_lazy("Your password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text=gettext_lazy("To be sure it is you."),
-    )
-
-    def __init__(self, *args, user, request, **kwargs):
-        self.user = user
-        self.request = request
-        super().__init__(*args, **kwargs)
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        check_password_throttled(self.request, self.user, password, self.wrong_message)
-        return password
-
-
-class TurnOffForm(PasswordForm):
+class TurnOffForm(ConfirmPasswordForm):
     wrong_message = gettext_lazy(
         "That is not your password. Two-step sign-in is still on; try again."
     )
 
 
-class NewCodesForm(PasswordForm):
+class NewCodesForm(ConfirmPasswordForm):
     wrong_message = gettext_lazy("That is not your password. Your recovery codes are unchanged.")
 
 

@@ -175,6 +175,11 @@ class SupplyOutlook:
         return ml_text(sum((s.left for s in self.current if s.matches and s.usable), Fraction(0)))
 
     @property
+    def any_left_for_plan(self) -> bool:
+        """Whether some of the plan's medicine is left, as rounded for display."""
+        return self.left_for_plan != ml_text(Fraction(0))
+
+    @property
     def summary(self) -> str:
         """One sentence on how far the supplies go, or "" with no schedule to walk."""
         n = self.covered

@@ -471,6 +471,10 @@ class Regimen(BoundedDates, models.Model):
         return f"{self.name} for {self.patient}"
 
     @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
     def needs_confirmation(self) -> bool:
         """Entered by the patient and not yet confirmed by a clinician on their care team."""
         return self.entered_by_id is not None and self.confirmed_at is None
