@@ -176,9 +176,10 @@ ALL_DOSES = [
     given("8 Mar 2026, 09:00", "Left deltoid"),
 ]
 ALL_CHECKINS = [  # date, the six symptom scores, no side effects, allergy signs or note
-    "1 Mar 2026 | 4 | 4 | 4 | 4 | 4 | 4 |  |  | ",
-    "5 Mar 2026 | 3 | 3 | 3 | 3 | 3 | 3 |  |  | ",
-    "10 Mar 2026 | 1 | 1 | 1 | 1 | 1 | 1 |  |  | ",
+    # Each with the phase the patient was in then: 10 March is past the daily week.
+    "1 Mar 2026 | Daily for 1 week | 4 | 4 | 4 | 4 | 4 | 4 |  |  | ",
+    "5 Mar 2026 | Daily for 1 week | 3 | 3 | 3 | 3 | 3 | 3 |  |  | ",
+    "10 Mar 2026 | Weekly for 4 weeks | 1 | 1 | 1 | 1 | 1 | 1 |  |  | ",
 ]
 B12_RANGE = "200–900 pg/mL"  # the reference data's typical range (no admin range in tests)
 ALL_LABS = [  # drawn, test, as entered, in the standard unit, typical range
@@ -410,7 +411,7 @@ def test_alerts_show_with_the_acknowledgement_and_its_note_for_the_clinician(
         "| allergy signs: Hives or widespread itchy rash; “Itchy welts on both arms an hour later”"
     )
     assert body(page, "report-checkins") == [
-        "4 Mar 2026 | 2 | 2 | 2 | 2 | 2 | 2 | Headache |  | Headache all evening"
+        "4 Mar 2026 | Daily for 1 week | 2 | 2 | 2 | 2 | 2 | 2 | Headache |  | Headache all evening"
     ]
 
 
