@@ -16,6 +16,7 @@ and the clinical notes (the patient's copy holds only the notes shared with them
   9. the alerts raised in the range, with their check-in, injection and acknowledger
   10-12. the lab results in the range, the typical ranges, the given doses (doses/labs.py)
   13. the clinical notes in the range, with their authors
+  14. the regimen's phase changes, for the adherence table's labels (regimens/history.py)
 """
 
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regimens import adherence
+from regimens.history import label_adherence
 from regimens.models import Regimen, RegimenChange
 
 from . import checkin_alerts
@@ -69,9 +71,7 @@ def range_adherence(regimen: Regimen | None, today: date, first, last):
         return None
     initial, events = regimen.schedule_inputs()
     result = adherence.adherence(regimen.start_date, initial, events, today, first, last)
-    for row in result.phases:
-        row.phase = regimen.ordered_phases[row.index]
-        row.tolerance = adherence.tolerance_days(row.prescribed_days)
+    label_adherence(regimen, result)
     return result
 
 

@@ -404,8 +404,9 @@ def test_the_record_makes_the_same_number_of_queries_for_10_or_1000_injections(
         # lab results card: 14 the labs, 15 the typical ranges, 16 the injection dates;
         # 17 the audit of this view by someone other than the patient; and 18 the open alerts
         # shown above everything, with their check-ins and injections; 19 the changes of the
-        # phases shown (each entry's phase as prescribed then).
-        with django_assert_num_queries(19):
+        # phases shown (each entry's phase as prescribed then); 20 the regimen's phase
+        # changes, for the adherence table's labels.
+        with django_assert_num_queries(20):
             page = record(clinician_client, patient)
 
     assert [kind for kind, _ in page.timeline[:3]] == ["note", "checkin", "given"]

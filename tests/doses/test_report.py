@@ -546,8 +546,9 @@ def test_the_report_takes_the_same_queries_whatever_the_record_size(
 
     # The regimen; its phases; its changes and doses (adherence); the doses in the range; the
     # changes in it; their phases as they were; check-ins; alerts; labs, typical ranges and
-    # given doses (days after an injection); notes.
-    with django_assert_num_queries(13):
+    # given doses (days after an injection); notes; the regimen's phase changes, for the
+    # adherence table's labels.
+    with django_assert_num_queries(14):
         built = build_report(patient, START, date(2026, 3, 10), clinician)
 
     assert len(built.doses) == len(built.checkins) == len(built.labs) == days
@@ -564,8 +565,8 @@ def test_the_page_takes_the_same_queries_whatever_the_record_size(
     url = reverse("patient_report", args=[patient.pk])
 
     # The session and the user; the patient (access); the view logged for the patient; the
-    # report's 13 (the regimen here has no prescriber to read).
-    with django_assert_num_queries(17):
+    # report's 14 (the regimen here has no prescriber to read).
+    with django_assert_num_queries(18):
         response = clinician_client.get(url, {"first": "2026-03-02", "last": "2026-03-10"})
 
     assert response.status_code == 200
