@@ -181,3 +181,31 @@ def test_the_patient_is_emailed_once_in_their_zone(patient, clinician, maintenan
     told = [m for m in mail.outbox if "plan has changed" in m.subject]
     assert len(told) == 1
     assert "On Tuesday 5 January Dr Care changed your plan: Every 4 weeks → " in told[0].body
+
+
+@pytest.mark.django_db
+def test_a_patient_whose_only_regimen_was_ended_is_emailed_that_news_only(
+    patient, clinician, maintenance
+):
+    with frozen(date(2027, 1, 5), 10):
+        actions.end_regimen(maintenance, clinician, "Levels recovered; oral tablets instead")
+        send_due_reminders()
+        send_due_reminders()
+    with frozen(date(2027, 3, 1), 10):  # long past the next due date: no overdue reminder
+        send_due_reminders()
+
+    assert [m.subject for m in mail.outbox] == ["Your B12 injection plan has changed"]
+    assert "Dr Care changed your plan: your injections were stopped" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_a_new_regimen_and_the_end_of_the_old_one_come_in_one_email(
+    patient, clinician, maintenance
+):
+    template = maintenance.template
+    with frozen(date(2027, 1, 5), 10):
+        actions.switch_regimen(maintenance, template, date(2027, 1, 6), clinician, reason="Restart")
+        send_due_reminders()
+
+    assert len(mail.outbox) == 1
+    assert "plan has changed" in mail.outbox[0].subject
