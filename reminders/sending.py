@@ -256,9 +256,10 @@ def find_due(now: datetime, result: RunResult) -> list[Batch]:
             changes.setdefault(change.patient_id, []).append(change)
     for regimen in candidates:
         patient = regimen.patient
-        found = due_reminders(
-            regimen, ReminderSettings.of(patient), now, changes.get(patient.pk, ())
-        )
+        with patient.in_own_language():  # the plan-change lines are worded here
+            found = due_reminders(
+                regimen, ReminderSettings.of(patient), now, changes.get(patient.pk, ())
+            )
         if found:
             today = now.astimezone(patient.zone).date()
             batches.append(Batch(regimen, today, found))
@@ -349,7 +350,9 @@ def send_batch(connection, batch: Batch, result: RunResult) -> None:
         return
     reminders = list(claimed)
     described = ", ".join(f"{r.kind} {r.key}" for r in reminders)
-    error = deliver(connection, compose(batch, reminders))
+    with batch.patient.in_own_language():
+        message = compose(batch, reminders)
+    error = deliver(connection, message)
     rows = ReminderSent.objects.filter(pk__in=list(claimed.values()), status=Status.CLAIMED)
     if error:
         rows.update(status=Status.FAILED, error=error[:300])
