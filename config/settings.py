@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "regimens",
     "doses",
+    "supplies",
     "reminders",
     "sharing",
 ]

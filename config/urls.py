@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("doses.urls")),
+    path("", include("supplies.urls")),
     path("", include("regimens.urls")),
     path("", include("reminders.urls")),
     path("", include("sharing.urls")),

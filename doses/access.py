@@ -3,9 +3,9 @@ goes through here; see accounts/access.py for the rule of who sees which patient
 
 from django.http import Http404
 
-from accounts.access import require_patient, visible_patients
+from accounts.access import visible_patients
 
-from .models import DoseLog, LabResult, Supply, SymptomEntry
+from .models import DoseLog, LabResult, SymptomEntry
 
 
 def dose_or_404(user, pk, *, write: bool = False) -> DoseLog:
@@ -29,14 +29,6 @@ def checkin_or_404(user, pk) -> SymptomEntry:
         )
     except SymptomEntry.DoesNotExist:
         raise Http404("No such check-in") from None
-
-
-def supply_or_404(user, pk) -> Supply:
-    """A supply of the signed-in patient's own: nobody else sees supplies."""
-    try:
-        return Supply.objects.select_related("patient").get(pk=pk, patient=require_patient(user))
-    except Supply.DoesNotExist:
-        raise Http404("No such supply") from None
 
 
 def lab_or_404(user, pk, *, write: bool = False) -> LabResult:

@@ -221,7 +221,7 @@ def restore_dose(dose: DoseLog, user) -> DoseLog:
     return dose
 
 
-def _create_once(model, patient, token, **fields):
+def create_once(model, patient, token, **fields):
     """Create one record for the patient, unless this form's token already made one.
     Must run inside a transaction: the patient row is locked so that a double submit waits
     here and then finds the first record."""
@@ -244,7 +244,7 @@ def record_checkin(patient, recorded_by, *, token=None, **values) -> tuple[Sympt
         if regimen is not None and "phase" not in values:
             # Kept on the check-in, so that it shows the phase as prescribed then.
             values["phase_id"] = regimen.phase_id_at(values.get("recorded_at", timezone.now()))
-        entry, created = _create_once(
+        entry, created = create_once(
             SymptomEntry, patient, token, recorded_by=recorded_by, **values
         )
         if created:
@@ -258,7 +258,7 @@ def record_checkin(patient, recorded_by, *, token=None, **values) -> tuple[Sympt
 
 def add_note(patient, author, text: str, *, token=None, shared_with_patient: bool = False):
     with transaction.atomic():
-        return _create_once(
+        return create_once(
             ClinicalNote,
             patient,
             token,
@@ -272,7 +272,7 @@ def record_lab(patient, recorded_by, *, token=None, **values):
     """A lab result entered by the patient or a care-team clinician; stored as entered and in
     the analyte's canonical unit (LabResult.save)."""
     with transaction.atomic():
-        return _create_once(LabResult, patient, token, recorded_by=recorded_by, **values)
+        return create_once(LabResult, patient, token, recorded_by=recorded_by, **values)
 
 
 # Correcting, deleting and restoring a lab result -------------------------------------------

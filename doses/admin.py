@@ -11,8 +11,6 @@ from .models import (
     LabRange,
     LabResult,
     LabResultVersion,
-    Supply,
-    SupplyVersion,
     SymptomEntry,
 )
 
@@ -90,25 +88,3 @@ class LabRangeAdmin(admin.ModelAdmin):
 
     list_display = ["analyte", "low", "high", "unit"]
     fields = ["analyte", "low", "high", "note"]
-
-
-class SupplyVersionInline(VersionInline):
-    model = SupplyVersion
-
-
-@admin.register(Supply)
-class SupplyAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
-    list_display = [
-        "patient",
-        "medication",
-        "concentration_mcg_per_ml",
-        "container_ml",
-        "count",
-        "expires_on",
-        "received_on",
-        "deleted_at",
-    ]
-    list_filter = ["medication"]
-    list_select_related = ["patient"]
-    search_fields = ["patient__email", "patient__name", "lot_number"]
-    inlines = [SupplyVersionInline]

@@ -20,6 +20,7 @@ from accounts import dates
 from accounts.models import CareTeamMembership, RecordView, User
 from regimens.models import Phase, Regimen, RegimenChange
 from reminders.models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
+from supplies.models import Supply, SupplyVersion
 
 from .models import (
     ClinicalNote,
@@ -27,8 +28,6 @@ from .models import (
     DoseLogVersion,
     LabResult,
     LabResultVersion,
-    Supply,
-    SupplyVersion,
     SymptomEntry,
 )
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from accounts.access import care_team
 from regimens import reference, schedule
 from regimens.models import EndRule, Phase, Regimen, RegimenChange
+from supplies.stock import SupplyOutlook, outlook
 
 from .models import DoseLog, SymptomEntry
-from .supplies import SupplyOutlook, outlook
 
 CHECKIN_EVERY = timedelta(days=7)
 

@@ -29,16 +29,16 @@ from django.utils import translation
 from accounts.models import CareTeamMembership, User
 from regimens.models import Phase, Regimen
 
-from .models import DoseLog, LabResult, Supply, SymptomEntry
+from .models import DoseLog, LabResult, SymptomEntry
 
 HOME_SECONDS = 60 * 60
-# Models whose rows carry the patient's id, and the field that holds it.
+# Models whose rows carry the patient's id, and the field that holds it. Apps above doses add
+# theirs with watch() from their AppConfig.ready() (supplies does).
 BY_PATIENT = {
     DoseLog: "patient_id",
     SymptomEntry: "patient_id",
     LabResult: "patient_id",
     Regimen: "patient_id",
-    Supply: "patient_id",
     CareTeamMembership: "patient_id",
 }
 
@@ -57,11 +57,18 @@ def _phase_changed(sender, instance, raw=False, **kwargs):
         bump(regimens__pk=instance.regimen_id)
 
 
+def watch(model, field: str = "patient_id") -> None:
+    """Raise the patient's version whenever a row of `model` is saved or deleted; `field`
+    holds the patient's id."""
+    BY_PATIENT[model] = field
+    post_save.connect(_patient_row_changed, sender=model, dispatch_uid=f"fresh-{model}")
+    post_delete.connect(_patient_row_changed, sender=model, dispatch_uid=f"gone-{model}")
+
+
 def connect() -> None:
     """Called once, from DosesConfig.ready()."""
-    for model in BY_PATIENT:
-        post_save.connect(_patient_row_changed, sender=model, dispatch_uid=f"fresh-{model}")
-        post_delete.connect(_patient_row_changed, sender=model, dispatch_uid=f"gone-{model}")
+    for model, field in list(BY_PATIENT.items()):
+        watch(model, field)
     post_save.connect(_phase_changed, sender=Phase, dispatch_uid="fresh-phase")
     post_delete.connect(_phase_changed, sender=Phase, dispatch_uid="gone-phase")
 

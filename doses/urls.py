@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import charts, clinician, fhir, labs, patient, report, spreadsheet, supplies
+from .views import charts, clinician, fhir, labs, patient, report, spreadsheet
 
 urlpatterns = [
     path("injections/log/", patient.log_dose, name="log_dose"),
@@ -18,11 +18,6 @@ urlpatterns = [
     path("export/", patient.export, name="export"),
     path("export/fhir/", fhir.export_fhir, name="export_fhir"),
     path("export/csv/", spreadsheet.export_csv, name="export_csv"),
-    path("supplies/", supplies.supplies, name="supplies"),
-    path("supplies/new/", supplies.supply_new, name="supply_new"),
-    path("supplies/<int:pk>/correct/", supplies.supply_correct, name="supply_correct"),
-    path("supplies/<int:pk>/delete/", supplies.supply_delete, name="supply_delete"),
-    path("supplies/<int:pk>/restore/", supplies.supply_restore, name="supply_restore"),
     path("checkins/new/", patient.checkin, name="checkin"),
     path("checkins/<int:pk>/", patient.checkin_detail, name="checkin_detail"),
     path("labs/", labs.labs, name="labs"),

@@ -21,12 +21,14 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import dates
-from doses import actions, backup, supplies
-from doses.models import DoseLog, LabResult, Supply, SymptomEntry
+from doses import actions, backup
+from doses.models import DoseLog, LabResult, SymptomEntry
 from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange
 from regimens.setup_forms import EarlierInjection
 from reminders.models import CalendarFeed
+from supplies import stock as supplies
+from supplies.models import Supply
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from doses import actions, checkin_alerts, supplies
+from doses import actions, checkin_alerts
 from doses.forms import DoseForm
 from doses.sites import site_chart
 from regimens import reference
+from supplies import stock
 
 # The confirm button of an early or second dose (templates/doses/_timing_warning.html).
 CONFIRM_FIELD, CONFIRM_VALUE = "confirm_timing", "yes"
@@ -74,15 +75,15 @@ def warn_of_allergy_signs(request, dose) -> None:
 
 
 def lot_in_use(patient, regimen) -> str:
-    """The lot number of the supply the next injection draws from, as doses/supplies.py counts
+    """The lot number of the supply the next injection draws from, as supplies/stock.py counts
     them: of the regimen's product and strength, in use and not expired today, not used up,
     earliest expiry first. "" when none is recorded or it has no lot number. Queries: the
     supplies, and once any is recorded, the injections given since they are in use."""
     today = patient.today()
     product = (regimen.medication, regimen.concentration_mcg_per_ml)
-    for stock in supplies.outlook(patient, None).current:  # earliest expiry first
-        supply = stock.supply
-        in_use = supply.received_on <= today and stock.usable
+    for held in stock.outlook(patient, None).current:  # earliest expiry first
+        supply = held.supply
+        in_use = supply.received_on <= today and held.usable
         if in_use and (supply.medication, supply.concentration_mcg_per_ml) == product:
             return supply.lot_number
     return ""

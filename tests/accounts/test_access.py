@@ -39,7 +39,6 @@ from django.utils import dateformat, timezone
 from accounts import invitations
 from accounts.models import CareTeamMembership, Invitation, User
 from doses import actions as dose_actions
-from doses import supplies as supply_actions
 from doses.models import (
     Alert,
     ClinicalNote,
@@ -47,14 +46,14 @@ from doses.models import (
     DoseLogVersion,
     LabResult,
     LabResultVersion,
-    Supply,
-    SupplyVersion,
     SymptomEntry,
 )
 from regimens.models import Phase, Regimen, RegimenChange, RegimenTemplate
 from reminders.models import CalendarFeed, DigestSettings, ReminderSettings
 from sharing import actions as sharing_actions
 from sharing.models import CareTeamEvent, ShareCode
+from supplies import stock as supply_actions
+from supplies.models import Supply, SupplyVersion
 from tests import factories
 
 pytestmark = pytest.mark.django_db

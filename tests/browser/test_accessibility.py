@@ -19,10 +19,11 @@ from playwright.sync_api import expect
 
 from accounts.models import CareTeamMembership, RecordView, User
 from doses import actions
-from doses import supplies as supply_actions
-from doses.models import DoseLog, Supply, SymptomEntry
+from doses.models import DoseLog, SymptomEntry
 from regimens import actions as regimen_actions
 from regimens.models import Regimen, RegimenTemplate
+from supplies import stock as supply_actions
+from supplies.models import Supply
 from tests import factories
 from tests.browser.a11y import axe_violations, describe_violations, unlabelled_fields
 from tests.browser.conftest import login

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from doses import actions, supplies
+from doses import actions
 from doses.models import SymptomEntry
 from reminders.models import CalendarFeed
+from supplies import stock as supplies
 from tests import factories
 from tests.browser.conftest import login
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from doses import supplies
 from doses.models import DoseLog
 from regimens import reference
+from supplies import stock as supplies
 from tests import factories
 from tests.browser.conftest import login
 

@@ -15,7 +15,8 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from doses.models import DoseLog, Supply
+from doses.models import DoseLog
+from supplies.models import Supply
 from tests import factories
 from tests.browser.conftest import login
 

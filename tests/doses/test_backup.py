@@ -10,12 +10,13 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import RecordView, User
-from doses import actions, supplies
+from doses import actions
 from doses.backup import export_patient, import_patient, wipe_patient
 from doses.models import ClinicalNote, DoseLog, LabResult, SymptomEntry
 from regimens import actions as regimen_actions
 from reminders.feed import build_calendar
 from reminders.models import CalendarFeed, ReminderSent, ReminderSettings
+from supplies import stock as supplies
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -88,8 +89,8 @@ def test_it_exports_wipes_imports_and_gets_back_everything(full_record):
         "doses.labresult",
         "doses.clinicalnote",
         "accounts.recordview",
-        "doses.supply",
-        "doses.supplyversion",
+        "supplies.supply",
+        "supplies.supplyversion",
         "reminders.remindersettings",
         "reminders.remindersent",
         "reminders.calendarfeed",

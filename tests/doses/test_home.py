@@ -17,9 +17,10 @@ import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
-from doses import actions, supplies
+from doses import actions
 from doses.models import DoseLog, SymptomEntry
 from regimens.models import Phase, Regimen
+from supplies import stock as supplies
 from tests import factories
 
 pytestmark = pytest.mark.django_db

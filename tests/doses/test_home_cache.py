@@ -14,10 +14,11 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership
-from doses import actions, freshness, supplies
+from doses import actions, freshness
 from doses.models import DoseLog, SymptomEntry
 from regimens import actions as regimen_actions
 from regimens.models import Phase
+from supplies import stock as supplies
 from tests import factories
 from tests.doses.test_home import START, by_testid, frozen, home, one
 

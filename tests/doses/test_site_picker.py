@@ -12,10 +12,11 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from doses import actions, supplies
+from doses import actions
 from doses.models import DoseLog
 from doses.sites import ago_text, site_chart
 from regimens import reference
+from supplies import stock as supplies
 from tests import factories
 from tests.pages import PageText, text_by_testid
 

@@ -16,9 +16,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from doses import actions, supplies
-from doses.models import Supply, SupplyVersion
+from doses import actions
 from regimens.models import Phase
+from supplies import stock as supplies
+from supplies.models import Supply, SupplyVersion
 from tests import factories
 from tests.pages import PageText, text_by_testid
 

@@ -1,5 +1,5 @@
 """The patient's supplies: the list with what is left and when it runs out, and adding,
-correcting, removing and restoring a supply (doses/supplies.py does the arithmetic and the
+correcting, removing and restoring a supply (supplies/stock.py does the arithmetic and the
 changes). Only the patient has these pages; anyone else, or another patient's supply, is a 404.
 """
 
@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import require_patient
-from doses import supplies as stock
-from doses.access import supply_or_404
 from doses.dashboard import current_regimen
-from doses.forms import CorrectSupplyForm, DeleteForm, SupplyForm
+from doses.forms import DeleteForm
 from regimens import reference
+
+from . import stock
+from .access import supply_or_404
+from .forms import CorrectSupplyForm, SupplyForm
 
 
 def container_sizes() -> list:
@@ -31,7 +33,7 @@ def supplies(request):
     outlook = stock.outlook(patient, regimen, removed=True, versions=True)
     return render(
         request,
-        "doses/supplies.html",
+        "supplies/supplies.html",
         {"outlook": outlook, "regimen": regimen, "delete_form": DeleteForm()},
     )
 
@@ -39,7 +41,7 @@ def supplies(request):
 def _form_page(request, form, supply=None):
     return render(
         request,
-        "doses/supply_form.html",
+        "supplies/supply_form.html",
         {"form": form, "supply": supply, "sizes": container_sizes()},
     )
 

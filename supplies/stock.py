@@ -28,11 +28,12 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
+from doses.actions import create_once
+from doses.models import DoseLog
 from regimens import schedule
 from regimens.models import Medication
 
-from .actions import _create_once
-from .models import DoseLog, Supply, SupplyVersion
+from .models import Supply, SupplyVersion
 
 MAX_DATES = 400
 HORIZON = timedelta(days=730)
@@ -398,7 +399,7 @@ def add_supply(patient, by, *, token=None, **values) -> tuple[Supply, bool]:
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
-        return _create_once(Supply, patient, token, recorded_by=by, **values)
+        return create_once(Supply, patient, token, recorded_by=by, **values)
 
 
 def _locked(supply: Supply) -> Supply:

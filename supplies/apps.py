@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SuppliesConfig(AppConfig):
+    name = "supplies"
+    verbose_name = _("Supplies")
+
+    def ready(self):
+        from doses import freshness
+
+        from .models import Supply
+
+        freshness.watch(Supply)  # the home's supplies card is cached like the rest of it
