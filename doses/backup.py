@@ -32,6 +32,9 @@ from .models import (
 )
 
 FORMAT = "b12-log-patient/1"
+# Models that moved to another app since the format began, by their label in older files: an
+# export made before the move still imports.
+MOVED = {"doses.supply": "supplies.supply", "doses.supplyversion": "supplies.supplyversion"}
 
 
 class _ExactEncoder(DjangoJSONEncoder):
@@ -97,12 +100,19 @@ def export_patient(patient, *, for_the_patient: bool = False) -> dict:
     return {"format": FORMAT, "exported_at": timezone.now().isoformat(), "objects": objects}
 
 
+def _relabelled(row):
+    if isinstance(row, dict) and row.get("model") in MOVED:
+        return {**row, "model": MOVED[row["model"]]}
+    return row
+
+
 def import_patient(data: dict) -> User:
     """Restore an export. The patient must not exist here already."""
     if data.get("format") != FORMAT:
         raise ValueError(f"not a {FORMAT} export")
     try:
-        rows = list(serializers.deserialize("json", json.dumps(data["objects"])))
+        objects = [_relabelled(row) for row in data["objects"]]
+        rows = list(serializers.deserialize("json", json.dumps(objects)))
     except DeserializationError as exc:
         raise ValueError(f"the file has a value that cannot be read: {exc}") from exc
     for row in rows:

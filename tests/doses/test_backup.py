@@ -110,6 +110,28 @@ def test_it_exports_wipes_imports_and_gets_back_everything(full_record):
     assert (str(lab.value), lab.unit, str(lab.value_canonical)) == ("148.000", "pmol/L", "200.540")
 
 
+def test_an_export_made_before_supplies_had_their_own_app_still_imports(full_record):
+    before = export_patient(full_record)
+    old_labels = {
+        "supplies.supply": "doses.supply",
+        "supplies.supplyversion": "doses.supplyversion",
+    }
+    older = {
+        **before,
+        "objects": [
+            {**row, "model": old_labels.get(row["model"], row["model"])}
+            for row in before["objects"]
+        ],
+    }
+    wipe_patient(full_record)
+
+    restored = import_patient(json.loads(json.dumps(older)))
+
+    assert objects(export_patient(restored)) == objects(before)
+    box = supplies.outlook(restored, None).current[0].supply
+    assert (box.lot_number, box.versions.count()) == ("V-9", 1)
+
+
 def test_the_commands_write_and_read_the_same_export(full_record, tmp_path):
     out = StringIO()
     call_command("export_patient", full_record.email, stdout=out)
