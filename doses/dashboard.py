@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from accounts.access import care_team
 from regimens import reference, schedule
 from regimens.models import EndRule, Phase, Regimen, RegimenChange
-from supplies.stock import SupplyOutlook, outlook
 
 from .models import DoseLog, SymptomEntry
 
@@ -108,7 +107,7 @@ class Dashboard:
     checkin_due: bool = True
     care_team: list = field(default_factory=list)
     last_checkin: SymptomEntry | None = None
-    supplies: SupplyOutlook | None = None
+    supplies: object = None  # the supplies' outlook (supplies.stock), added by the home view
     plan_notices: list = field(default_factory=list)
 
     @property
@@ -123,9 +122,9 @@ class Dashboard:
 
 def build_dashboard(patient) -> Dashboard:
     """Queries: regimen with its current phase; the care team; the last dose; the last
-    check-in; the plan changes to tell of; its phases; sites' last use; the supplies; and, once
-    any supply is recorded, the injections since it is in use: eight, or nine with supplies,
-    whatever the history's size."""
+    check-in; the plan changes to tell of; its phases; sites' last use: seven, whatever the
+    history's size. The home view adds the supplies (supplies.stock.outlook: one query, and
+    once any supply is recorded, the injections since it is in use)."""
     board = Dashboard(today=patient.today())
     board.regimen = regimen = current_regimen(patient)
     board.care_team = list(care_team(patient))
@@ -152,7 +151,6 @@ def build_dashboard(patient) -> Dashboard:
     board.upcoming = regimen.upcoming(5)
     board.site_last_used = site_last_used(patient, regimen.route)
     board.suggested_site = suggest_site(regimen.route, board.site_last_used)
-    board.supplies = outlook(patient, regimen)  # after upcoming(): phases are loaded
     return board
 
 

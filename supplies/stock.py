@@ -239,6 +239,21 @@ def outlook(patient, regimen, *, removed=False, versions=False) -> SupplyOutlook
     return result
 
 
+def lot_in_use(patient, regimen) -> str:
+    """The lot number of the supply the next injection draws from, as outlook() counts
+    them: of the regimen's product and strength, in use and not expired today, not used up,
+    earliest expiry first. "" when none is recorded or it has no lot number. Queries: the
+    supplies, and once any is recorded, the injections given since they are in use."""
+    today = patient.today()
+    product = (regimen.medication, regimen.concentration_mcg_per_ml)
+    for held in outlook(patient, None).current:  # earliest expiry first
+        supply = held.supply
+        in_use = supply.received_on <= today and held.usable
+        if in_use and (supply.medication, supply.concentration_mcg_per_ml) == product:
+            return supply.lot_number
+    return ""
+
+
 def _product(supply) -> tuple[str, int]:
     return supply.medication, supply.concentration_mcg_per_ml
 

@@ -10,7 +10,6 @@ from doses import actions, checkin_alerts
 from doses.forms import DoseForm
 from doses.sites import site_chart
 from regimens import reference
-from supplies import stock
 
 # The confirm button of an early or second dose (templates/doses/_timing_warning.html).
 CONFIRM_FIELD, CONFIRM_VALUE = "confirm_timing", "yes"
@@ -72,18 +71,3 @@ def warn_of_allergy_signs(request, dose) -> None:
             _("Call %(number)s now") % {"number": checkin_alerts.emergency_number()},
         ),
     )
-
-
-def lot_in_use(patient, regimen) -> str:
-    """The lot number of the supply the next injection draws from, as supplies/stock.py counts
-    them: of the regimen's product and strength, in use and not expired today, not used up,
-    earliest expiry first. "" when none is recorded or it has no lot number. Queries: the
-    supplies, and once any is recorded, the injections given since they are in use."""
-    today = patient.today()
-    product = (regimen.medication, regimen.concentration_mcg_per_ml)
-    for held in stock.outlook(patient, None).current:  # earliest expiry first
-        supply = held.supply
-        in_use = supply.received_on <= today and held.usable
-        if in_use and (supply.medication, supply.concentration_mcg_per_ml) == product:
-            return supply.lot_number
-    return ""

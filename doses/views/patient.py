@@ -27,9 +27,10 @@ from doses.dashboard import build_dashboard, current_regimen, skipped_next_due
 from doses.forms import CheckinForm, CorrectDoseForm, DeleteForm, SkipForm
 from doses.models import DoseLog
 from doses.timeline import attach_phases_then, timeline_page
-from doses.views.common import dose_form_submission, lot_in_use, warn_of_allergy_signs
+from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from regimens import reference
 from regimens.models import RegimenChange
+from supplies import stock
 
 
 def _regimen_or_404(patient):
@@ -67,6 +68,8 @@ def _home_body(request, patient):
     body = cache.get(key)
     if body is None:
         board = build_dashboard(patient)
+        if board.regimen is not None:  # its phases were loaded by the dashboard's upcoming()
+            board.supplies = stock.outlook(patient, board.regimen)
         body = render_to_string("doses/_home.html", {"board": board}, request=request)
         # The body's forms (dismissing a plan change) take each request's own token.
         body = CSRF_FIELD.sub(rf"\g<1>{CSRF_STANDIN}\g<2>", body)
@@ -81,7 +84,7 @@ def log_dose(request):
     patient = require_patient(request.user)
     regimen = _regimen_or_404(patient)
     # One tap from the home: the form opens with the lot of the supply in use filled in too.
-    initial = {} if request.method == "POST" else {"lot_number": lot_in_use(patient, regimen)}
+    initial = {} if request.method == "POST" else {"lot_number": stock.lot_in_use(patient, regimen)}
     form, dose = dose_form_submission(request, regimen, **initial)
     if dose is not None:
         warn_of_allergy_signs(request, dose)
