@@ -723,3 +723,15 @@ class RegimenChange(BoundedDates, models.Model):
             label = key.replace("_", " ")
             parts.append(f"{label} {old} → {new}" if old not in (None, "") else f"{label} {new}")
         return "; ".join(parts)
+
+
+def current_regimen(patient) -> Regimen | None:
+    """The patient's regimen in progress, or else the one most recently completed."""
+    return (
+        Regimen.objects.filter(
+            patient=patient, status__in=[Regimen.Status.ACTIVE, Regimen.Status.COMPLETED]
+        )
+        .select_related("current_phase", "patient")
+        .order_by("status", "-created_at", "-pk")  # "active" sorts before "completed"
+        .first()
+    )

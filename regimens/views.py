@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import clinician_patient_or_404, log_view
-from doses.dashboard import current_regimen
 
 from . import actions
 from .forms import (
@@ -23,7 +22,7 @@ from .forms import (
     PrescribeForm,
     ReasonForm,
 )
-from .models import PHASE_FIELDS, Phase, Regimen, RegimenTemplate
+from .models import PHASE_FIELDS, Phase, Regimen, RegimenTemplate, current_regimen
 
 
 def _active_or_404(patient) -> Regimen:

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from accounts.access import require_patient
 from doses import supplies as stock
 from doses.access import supply_or_404
-from doses.dashboard import current_regimen
 from doses.forms import CorrectSupplyForm, DeleteForm, SupplyForm
 from regimens import reference
+from regimens.models import current_regimen
 
 
 def container_sizes() -> list:
