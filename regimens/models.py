@@ -154,6 +154,11 @@ class PhaseFields(models.Model):
             )
 
     @property
+    def is_open(self) -> bool:
+        """Runs until a clinician advances it (schedule.md rule 6)."""
+        return self.end_rule == EndRule.OPEN
+
+    @property
     def rule(self) -> schedule.PhaseRule:
         return rule_from_values(self.phase_values())
 
