@@ -46,6 +46,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Page speed at 100 and 10,000 patients on PostgreSQL (docs/performance.md). Needs wrk.
 bench: $(STAMP)

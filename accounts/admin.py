@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from config.admin import ReadOnlyAdmin
+from accounts.admin_base import ReadOnlyAdmin
 
 from . import second_factor
 from .models import CareTeamMembership, Invitation, RecordView, User

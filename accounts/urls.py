@@ -7,7 +7,6 @@ from . import (
     second_factor_views,
     settings_views,
     signup_views,
-    views,
 )
 
 urlpatterns = [
@@ -17,7 +16,6 @@ urlpatterns = [
     path("two-factor/setup/", second_factor_views.setup, name="two_factor_setup"),
     path("two-factor/off/", second_factor_views.turn_off, name="two_factor_off"),
     path("two-factor/codes/", second_factor_views.new_codes, name="two_factor_codes"),
-    path("record-views/", views.record_views, name="record_views"),
     path("signup/", signup_views.signup_form, name="signup"),
     path("signup/sent/", signup_views.signup_sent, name="signup_sent"),
     path("signup/new-link/", signup_views.signup_resend, name="signup_resend"),

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "supplies",
     "reminders",
     "sharing",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +145,9 @@ LANGUAGE_CODE = "en"
 # Users may choose one of these on My account (User.language): their pages and emails follow it.
 LANGUAGES = [("en", gettext_lazy("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# Messages are shown as Bootstrap alerts: their tag is the alert's colour.
+MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

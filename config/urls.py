@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import health, home
+from accounts.views import health
+
+from .views import home
 
 # A database that cannot be reached is a 503 saying nothing was saved (config/unavailable.py).
 handler500 = "config.unavailable.server_error"

@@ -1,9 +1,9 @@
 """Read-only views of what patients recorded; changes go through the app, which keeps versions.
-Each list or record an admin opens is logged for its patients (config.admin)."""
+Each list or record an admin opens is logged for its patients (accounts/admin_base.py)."""
 
 from django.contrib import admin
 
-from config.admin import AuditedPatientDataAdmin, ReadOnlyAdmin
+from accounts.admin_base import AuditedPatientDataAdmin, ReadOnlyAdmin
 
 from .models import (
     DoseLog,

@@ -9,23 +9,11 @@ from django.utils.translation import gettext as _
 
 from accounts.access import care_team
 from regimens import reference, schedule
-from regimens.models import EndRule, Phase, Regimen, RegimenChange
+from regimens.models import EndRule, Phase, Regimen, RegimenChange, current_regimen
 
 from .models import DoseLog, SymptomEntry
 
 CHECKIN_EVERY = timedelta(days=7)
-
-
-def current_regimen(patient) -> Regimen | None:
-    """The patient's regimen in progress, or else the one most recently completed."""
-    return (
-        Regimen.objects.filter(
-            patient=patient, status__in=[Regimen.Status.ACTIVE, Regimen.Status.COMPLETED]
-        )
-        .select_related("current_phase", "patient")
-        .order_by("status", "-created_at", "-pk")  # "active" sorts before "completed"
-        .first()
-    )
 
 
 def site_last_used(patient, route: str) -> dict[str, object]:

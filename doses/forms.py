@@ -219,6 +219,10 @@ class CheckinForm(TokenMixin, forms.ModelForm):
             )
             field.help_text = gettext("0 none, 10 worst imaginable")
 
+    def score_fields(self) -> list:
+        """The 0-10 sliders, one per symptom, in the reference data's order."""
+        return [self[key] for key in SymptomEntry.SYMPTOMS]
+
     def entry_values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 

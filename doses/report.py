@@ -27,11 +27,11 @@ from django.utils.translation import gettext as _
 
 from regimens import adherence
 from regimens.history import label_adherence
-from regimens.models import Regimen, RegimenChange
+from regimens.models import Regimen, RegimenChange, current_regimen
 
 from . import checkin_alerts
 from .alerts import Shown, describe
-from .dashboard import current_regimen, phase_progress
+from .dashboard import phase_progress
 from .labs import LabRow, lab_rows
 from .models import Alert, ClinicalNote, DoseLog, SymptomEntry
 from .timeline import attach_phases_then, day_bounds

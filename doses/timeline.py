@@ -35,6 +35,11 @@ class Item:
     at: object
     obj: object
 
+    @property
+    def template(self) -> str:
+        """Each kind is drawn by its own partial (templates/doses/timeline/<kind>.html)."""
+        return f"doses/timeline/{self.kind}.html"
+
 
 def _sources(patient):
     """For each kind: its rows for the patient, with the column that orders them."""

@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import AuditedPatientDataAdmin, ReadOnlyAdmin
+from accounts.admin_base import AuditedPatientDataAdmin, ReadOnlyAdmin
 
 from . import template_rules
 from .models import (

@@ -154,6 +154,11 @@ class PhaseFields(models.Model):
             )
 
     @property
+    def is_open(self) -> bool:
+        """Runs until a clinician advances it (schedule.md rule 6)."""
+        return self.end_rule == EndRule.OPEN
+
+    @property
     def rule(self) -> schedule.PhaseRule:
         return rule_from_values(self.phase_values())
 
@@ -723,3 +728,15 @@ class RegimenChange(BoundedDates, models.Model):
             label = key.replace("_", " ")
             parts.append(f"{label} {old} → {new}" if old not in (None, "") else f"{label} {new}")
         return "; ".join(parts)
+
+
+def current_regimen(patient) -> Regimen | None:
+    """The patient's regimen in progress, or else the one most recently completed."""
+    return (
+        Regimen.objects.filter(
+            patient=patient, status__in=[Regimen.Status.ACTIVE, Regimen.Status.COMPLETED]
+        )
+        .select_related("current_phase", "patient")
+        .order_by("status", "-created_at", "-pk")  # "active" sorts before "completed"
+        .first()
+    )

@@ -236,6 +236,7 @@ def _template_choices(patient) -> list[tuple]:
 def _review(wizard) -> dict:
     plan, phases = wizard.plan, wizard.template_phases
     upcoming = [(day, phases[index], wizard.phase_values[index]) for day, index in plan.upcoming()]
+    first_status = schedule.status(plan.state.next_due, wizard.today)
     return {
         "phases": [
             (phase, describe_phase(values))
@@ -249,7 +250,9 @@ def _review(wizard) -> dict:
         ],
         "advanced_to": phases[plan.injections[-1].phase] if plan.advances else None,
         "upcoming": upcoming,
-        "first_status": schedule.status(plan.state.next_due, wizard.today),
+        "first_status": first_status,
+        # The first injection would already be late and no earlier one was entered.
+        "starts_late": first_status[0] == "overdue" and not plan.injections,
         "medication": Medication(wizard.product["medication"]).label,
         "needs_clinician": template_rules.open_before_last(wizard.phase_values)
         and _without_clinician(wizard.patient),

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import clinician_patient_or_404, log_view
-from doses.dashboard import current_regimen
 
 from . import actions
 from .forms import (
@@ -23,7 +22,8 @@ from .forms import (
     PrescribeForm,
     ReasonForm,
 )
-from .models import PHASE_FIELDS, Phase, Regimen, RegimenTemplate
+from .models import PHASE_FIELDS, EndRule, Phase, Regimen, RegimenTemplate, current_regimen
+from .setup import describe_end
 
 
 def _active_or_404(patient) -> Regimen:
@@ -38,11 +38,14 @@ def _record(patient):
 
 
 def _template_phases(template):
-    return (
-        [{name: getattr(p, name) for name in PHASE_FIELDS} for p in template.phases.all()]
-        if template
-        else []
-    )
+    """Each phase's values, and how it ends in words ("for 7 doses", "ends when advanced")."""
+    if template is None:
+        return []
+    phases = [{name: getattr(p, name) for name in PHASE_FIELDS} for p in template.phases.all()]
+    for values in phases:
+        opens = values["end_rule"] == EndRule.OPEN
+        values["ends"] = _("ends when advanced") if opens else describe_end(values)
+    return phases
 
 
 @login_required
@@ -51,7 +54,7 @@ def prescribe(request, patient_id):
     patient = clinician_patient_or_404(request.user, patient_id)
     log_view(request, patient, "prescribing form")
     current = current_regimen(patient)
-    switching = current is not None and current.status == Regimen.Status.ACTIVE
+    switching = current is not None and current.is_active
     chosen = None
     template_id = request.POST.get("template") or request.GET.get("template")
     if template_id:
@@ -124,8 +127,10 @@ def prescribe(request, patient_id):
     )
 
 
-def _reason_action(request, patient_id, *, action, audit, perform, done, title):
-    """A regimen action that needs only a reason: confirm, perform, back to the record."""
+def _reason_action(request, patient_id, *, words, audit, perform, done, title):
+    """A regimen action that needs only a reason: confirm, perform, back to the record.
+    `words` holds what the page says: `explains` (what will happen), `button`, and `danger`
+    for an action that stops something."""
     patient = clinician_patient_or_404(request.user, patient_id)
     regimen = _active_or_404(patient)
     log_view(request, patient, audit)
@@ -145,8 +150,8 @@ def _reason_action(request, patient_id, *, action, audit, perform, done, title):
             "patient": patient,
             "regimen": regimen,
             "form": form,
-            "action": action,
             "title": title(regimen),
+            **words,
         },
     )
 
@@ -156,7 +161,13 @@ def advance(request, patient_id):
     return _reason_action(
         request,
         patient_id,
-        action="advance",
+        words={
+            "explains": _(
+                "The next phase's first dose will be due one interval of the next phase after "
+                "the last injection (or, with none yet, from today)."
+            ),
+            "button": _("Advance phase"),
+        },
         audit="phase advance form",
         perform=actions.advance_phase,
         done=gettext_lazy("Moved on to the next phase."),
@@ -171,7 +182,13 @@ def end(request, patient_id):
     return _reason_action(
         request,
         patient_id,
-        action="end",
+        words={
+            "explains": _(
+                "Ending the regimen stops all due dates. Past injections stay on the record."
+            ),
+            "button": _("End regimen"),
+            "danger": True,
+        },
         audit="regimen end form",
         perform=actions.end_regimen,
         done=gettext_lazy("Regimen ended. Nothing more is due."),

@@ -1,12 +1,12 @@
 """Read-only views of reminder settings, the reminders sent and the calendar feeds, for admins
 looking into a support question. Patients change their own settings; a feed's token is never
 shown, since it is the patient's secret. Reading the reminders sent or the calendar entries
-(due injections) is logged for the patient (config.admin). The clinicians' digest choices and
-the digests sent name no patient (a count only), so reading them is not logged."""
+(due injections) is logged for the patient (accounts/admin_base.py). The clinicians' digest
+choices and the digests sent name no patient (a count only), so reading them is not logged."""
 
 from django.contrib import admin
 
-from config.admin import AuditedPatientDataAdmin, ReadOnlyAdmin
+from accounts.admin_base import AuditedPatientDataAdmin, ReadOnlyAdmin
 
 from .models import (
     CalendarEntry,

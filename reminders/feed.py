@@ -16,7 +16,7 @@ from django.db.models import Case, Count, DateField, F, Q, Value, When
 from django.utils import timezone
 from icalendar import Alarm, Calendar, Event, vDuration
 
-from config.language import in_source_language
+from accounts.language import in_source_language
 from regimens.models import Phase, Regimen
 
 from .models import CalendarEntry, ReminderSettings

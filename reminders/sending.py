@@ -428,6 +428,7 @@ def compose(batch: Batch, reminders: list[Reminder]) -> EmailMessage:
         "reminders": [
             {
                 "kind": r.kind,
+                "template": f"reminders/email/reminder/{r.kind}.txt",  # worded per kind
                 "date": day_text(r.on, today),
                 "when": when_text(r.on, today),
                 "past": r.on < today,

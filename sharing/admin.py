@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from config.admin import ReadOnlyAdmin
+from accounts.admin_base import ReadOnlyAdmin
 
 from .models import CareTeamEvent, ShareCode
 

@@ -140,3 +140,7 @@ class CareTeamEvent(BoundedDates, models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.clinician_name} for {self.patient}"
+
+    @property
+    def is_grant(self) -> bool:
+        return self.kind == self.Kind.GRANTED

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("accounts/record-views/", views.record_views, name="record_views"),
     path("care-team/", views.care_team, name="care_team"),
     path("care-team/codes/new/", views.share_code_new, name="share_code_new"),
     path("care-team/codes/<int:pk>/cancel/", views.share_code_cancel, name="share_code_cancel"),

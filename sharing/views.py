@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -13,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import require_clinician, require_patient
-from accounts.models import CareTeamMembership
+from accounts.models import CareTeamMembership, RecordView
 
 from . import actions, codes
+from .audit import events_for
 from .forms import EnterCodeForm
 from .models import ShareCode
 
@@ -216,4 +218,18 @@ def _entry_message(entry) -> str:
             "see their record; they then appear on your patient list."
         )
         % name
+    )
+
+
+@login_required
+def record_views(request):
+    """The patient sees who looked at their record, and when, with the care team's comings
+    and goings (sharing/audit.py)."""
+    patient = require_patient(request.user)
+    views = RecordView.objects.filter(patient=patient).select_related("viewer")
+    page = Paginator(views, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/record_views.html",
+        {"page": page, "care_team_events": events_for(patient)},
     )

@@ -1,10 +1,10 @@
 """Read-only views of the patients' supplies; changes go through the app (supplies/stock.py),
 which keeps versions. Each list or record an admin opens is logged for its patients
-(config.admin)."""
+(accounts/admin_base.py)."""
 
 from django.contrib import admin
 
-from config.admin import AuditedPatientDataAdmin, ReadOnlyAdmin
+from accounts.admin_base import AuditedPatientDataAdmin, ReadOnlyAdmin
 from doses.admin import VersionInline
 
 from .models import Supply, SupplyVersion

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import require_patient
-from doses.dashboard import current_regimen
 from doses.forms import DeleteForm
 from regimens import reference
+from regimens.models import current_regimen
 
 from . import stock
 from .access import supply_or_404

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from config.language import in_source_language
+from accounts.language import in_source_language
 from regimens import reference
 from regimens.models import Medication, Phase, Regimen, ScheduleUnit
 from regimens.schedule import AFTER_DAYS, AFTER_DOSES, parse_weekdays

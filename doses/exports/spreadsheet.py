@@ -18,8 +18,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy
 
 from accounts import dates
+from accounts.language import in_source_language
 from accounts.models import User
-from config.language import in_source_language
 from regimens import reference
 from regimens.models import Medication, Route
 

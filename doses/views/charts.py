@@ -13,12 +13,11 @@ from accounts import dates
 from accounts.access import log_view, patient_or_404
 from accounts.middleware import NO_STORE
 from doses import charts
-from doses.dashboard import current_regimen
 from doses.forms import RangeForm
 from doses.models import DoseLog, LabRange, LabResult, SymptomEntry
 from doses.timeline import day_bounds
 from regimens import reference, schedule
-from regimens.models import PhaseKind
+from regimens.models import PhaseKind, current_regimen
 
 COMPACT_DAYS = 180
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import clinician_patient_or_404, log_view, patient_or_404
 from doses import actions, alerts
-from doses.dashboard import current_regimen, phase_progress
+from doses.dashboard import phase_progress
 from doses.forms import AcknowledgeForm, NoteForm, RangeForm, TriageFilterForm
 from doses.labs import lab_rows
 from doses.models import Alert, DoseLog
@@ -24,7 +24,7 @@ from doses.triage import triage_page
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from regimens import adherence, reference, schedule
 from regimens.history import label_adherence
-from regimens.models import Regimen
+from regimens.models import Regimen, current_regimen
 
 
 def triage(request):

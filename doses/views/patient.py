@@ -23,13 +23,13 @@ from accounts.access import log_view, require_patient
 from doses import actions, checkin_alerts, freshness
 from doses.access import checkin_or_404, dose_or_404
 from doses.backup import export_patient
-from doses.dashboard import build_dashboard, current_regimen, skipped_next_due
+from doses.dashboard import build_dashboard, skipped_next_due
 from doses.forms import CheckinForm, CorrectDoseForm, DeleteForm, SkipForm
 from doses.models import DoseLog
 from doses.timeline import attach_phases_then, timeline_page
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from regimens import reference
-from regimens.models import RegimenChange
+from regimens.models import RegimenChange, current_regimen
 from supplies import stock
 
 
