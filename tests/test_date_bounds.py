@@ -23,9 +23,9 @@ from django.urls import reverse
 from accounts import dates
 from doses import actions, backup, supplies
 from doses.models import DoseLog, LabResult, Supply, SymptomEntry
+from plan_setup.forms import EarlierInjection
 from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange
-from regimens.setup_forms import EarlierInjection
 from reminders.models import CalendarFeed
 from tests import factories
 
