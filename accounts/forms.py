@@ -6,12 +6,14 @@ without JavaScript the person types or picks one. The server checks it against t
 """
 
 import functools
+import uuid
 import zoneinfo
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import invitations, throttle
@@ -259,3 +261,22 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
             self.request, self.user, old_password, self.error_messages["password_incorrect"]
         )
         return old_password
+
+
+class TokenMixin(forms.Form):
+    """A hidden token, new for each rendered form: submitting the same form twice records
+    one thing (see doses/actions.py: the record keeps the token, and a second
+    save with it finds the first)."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def add_error(self, field, error):
+        # A hidden field's error would not show beside it: say it at the top of the form.
+        if field == "submission_token":
+            field, error = (
+                None,
+                gettext(
+                    "This form was altered or is out of date: reload the page and submit it again."
+                ),
+            )
+        super().add_error(field, error)

@@ -1,37 +1,18 @@
 """Forms for the patient's pages. Validation lives on the models (`clean()` and field
 validators); these forms add the widgets, the defaults and the double-submit token."""
 
-import uuid
-
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import dates
+from accounts.forms import TokenMixin
 from regimens import reference
 from regimens.models import MAX_DOSE_MCG, PhaseKind
 
 from .models import ALLERGY_SIGNS, Alert, DoseLog, LabResult, SymptomEntry
 from .sites import SiteChart, site_chart
 from .triage import ANY_ALERT, STATUSES
-
-
-class TokenMixin(forms.Form):
-    """A hidden token, new for each rendered form: submitting the same form twice records
-    one thing (see doses/actions.py)."""
-
-    submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-
-    def add_error(self, field, error):
-        # A hidden field's error would not show beside it: say it at the top of the form.
-        if field == "submission_token":
-            field, error = (
-                None,
-                gettext(
-                    "This form was altered or is out of date: reload the page and submit it again."
-                ),
-            )
-        super().add_error(field, error)
 
 
 class SiteSelect(forms.Select):

@@ -67,7 +67,7 @@ def _patients(pks):
             phase_label=F("active__current_phase__label"),
             symptoms_return_early=F("active__symptoms_return_early"),
             next_lab_review=F("active__next_lab_review"),
-            # A regimen the patient entered shows "needs confirmation" (regimens/setup.py).
+            # A regimen the patient entered shows "needs confirmation" (plan_setup/plan.py).
             regimen_entered_by=F("active__entered_by"),
             regimen_confirmed_at=F("active__confirmed_at"),
             last_dose_at=Subquery(last_dose.values("administered_at")[:1]),

@@ -68,7 +68,7 @@ def prescribe(
     """Start a regimen from a template, with per-phase overrides {order: {field: value}}.
 
     With entered_by_patient, `by` is the patient entering their own prescription
-    (regimens/setup.py): no prescriber and no lab review are set, `product` may name the
+    (plan_setup/plan.py): no prescriber and no lab review are set, `product` may name the
     medication and vial size, and the regimen stays marked until a clinician confirms it."""
     with transaction.atomic():
         User.objects.lock(patient.pk)
@@ -130,7 +130,7 @@ def prescribe(
 
 
 def confirm_entry(regimen: Regimen, by) -> Regimen:
-    """A care-team clinician confirms a regimen the patient entered (regimens/setup.py)."""
+    """A care-team clinician confirms a regimen the patient entered (plan_setup/plan.py)."""
     with transaction.atomic():
         regimen = _locked(regimen)
         if not regimen.needs_confirmation:

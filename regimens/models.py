@@ -432,7 +432,7 @@ class Regimen(BoundedDates, models.Model):
     next_lab_review = models.DateField(
         null=True, blank=True, help_text=_("When the prescriber wants the next blood test.")
     )
-    # The size of each vial or ampoule, as the patient entered it (regimens/setup.py).
+    # The size of each vial or ampoule, as the patient entered it (plan_setup/plan.py).
     container_ml = models.DecimalField(
         _("vial or ampoule size (mL)"),
         max_digits=6,
@@ -441,7 +441,7 @@ class Regimen(BoundedDates, models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))],
     )
-    # A regimen the patient entered from their prescription (regimens/setup.py) stays marked
+    # A regimen the patient entered from their prescription (plan_setup/plan.py) stays marked
     # until a clinician on their care team confirms it; a prescribed one has no entered_by.
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

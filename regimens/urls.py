@@ -1,14 +1,9 @@
 from django.urls import path
 
-from . import setup_views, views
+from . import views
 
 urlpatterns = [
-    path("regimen/setup/", setup_views.setup, name="regimen_setup"),
-    path(
-        "patients/<int:patient_id>/regimen/confirm/",
-        setup_views.confirm,
-        name="confirm_regimen",
-    ),
+    path("patients/<int:patient_id>/regimen/confirm/", views.confirm, name="confirm_regimen"),
     path("patients/<int:patient_id>/regimen/prescribe/", views.prescribe, name="prescribe"),
     path("patients/<int:patient_id>/regimen/advance/", views.advance, name="advance_phase"),
     path("patients/<int:patient_id>/regimen/end/", views.end, name="end_regimen"),

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from accounts.access import clinician_patient_or_404, log_view
 
@@ -23,7 +24,7 @@ from .forms import (
     ReasonForm,
 )
 from .models import PHASE_FIELDS, EndRule, Phase, Regimen, RegimenTemplate, current_regimen
-from .setup import describe_end
+from .wording import describe_end
 
 
 def _active_or_404(patient) -> Regimen:
@@ -275,3 +276,20 @@ def lab_review(request, patient_id):
             "form": form,
         },
     )
+
+
+@login_required
+@require_POST
+def confirm(request, patient_id):
+    """A care-team clinician confirms the regimen the patient entered."""
+    patient = clinician_patient_or_404(request.user, patient_id)
+    regimen = Regimen.objects.filter(patient=patient, status=Regimen.Status.ACTIVE).first()
+    if regimen is None:
+        raise Http404("No active regimen")
+    try:
+        actions.confirm_entry(regimen, request.user)
+    except ValidationError as exc:
+        messages.info(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Regimen confirmed. The patient sees that you confirmed it."))
+    return redirect("patient_record", patient_id=patient.pk)

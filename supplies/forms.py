@@ -7,7 +7,7 @@ from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from doses.forms import TokenMixin
+from accounts.forms import TokenMixin
 
 from .models import Supply
 from .stock import supply_problems

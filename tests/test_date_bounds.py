@@ -23,9 +23,9 @@ from django.urls import reverse
 from accounts import dates
 from doses import actions, backup
 from doses.models import DoseLog, LabResult, SymptomEntry
+from plan_setup.forms import EarlierInjection
 from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange
-from regimens.setup_forms import EarlierInjection
 from reminders.models import CalendarFeed
 from supplies import stock as supplies
 from supplies.models import Supply

@@ -496,7 +496,7 @@ def phase_changed(client, record, whose) -> bool:
 
 def entered_by_owner(record) -> dict:
     """No form fields: the owner's regimen is marked as entered by the owner (as "Set up my
-    injections" saves it, regimens/setup.py), so that there is something to confirm."""
+    injections" saves it, plan_setup/setup.py), so that there is something to confirm."""
     Regimen.objects.filter(pk=record.regimen.pk).update(entered_by=record.owner)
     return {}
 
@@ -853,7 +853,7 @@ MATRIX: dict[str, Page] = {
         post=only(care_clinician=CHANGES),
     ),
     # "Set up my injections": the signed-in patient's own; the owner, who has an active
-    # regimen, is told so whatever they send (tests/regimens/test_setup.py saves one).
+    # regimen, is told so whatever they send (tests.plan_setup.test_setup.py saves one).
     "regimen_setup": Page(get=PATIENTS_OWN, post=PATIENTS_OWN),
     # Confirming a regimen the patient entered: their care team only; POST only.
     "confirm_regimen": Page(

@@ -1,6 +1,6 @@
-"""The forms of "Set up my injections" (regimens/setup_views.py), one per step. The phase rules
+"""The forms of "Set up my injections" (plan_setup/views.py), one per step. The phase rules
 are PhaseFields.clean()'s, the dose rule validate_dose_mcg: the same as the admin's and the
-clinician's; the plan itself is checked by the pure rules (regimens/setup.py)."""
+clinician's; the plan itself is checked by the pure rules (plan_setup/plan.py)."""
 
 import re
 from datetime import date, timedelta
@@ -13,10 +13,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts import dates
-from doses.forms import TokenMixin
-
-from . import reference, schedule
-from .models import (
+from accounts.forms import TokenMixin
+from regimens import reference, schedule
+from regimens.models import (
     MAX_DOSE_MCG,
     EndRule,
     Medication,
@@ -26,7 +25,8 @@ from .models import (
     ScheduleUnit,
     validate_dose_mcg,
 )
-from .setup import PlanError, plan_start
+
+from .plan import PlanError, plan_start
 
 MAX_START_AHEAD = timedelta(days=366)
 WEEKDAY_CHOICES = [

@@ -10,22 +10,21 @@ was entered there. The flow works without JavaScript: each step is a plain form.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
-from accounts.access import care_team, clinician_patient_or_404, require_patient
+from accounts.access import care_team, require_patient
+from regimens import schedule, template_rules
+from regimens.models import Medication, Regimen, RegimenTemplate, Route
+from regimens.reference import site_name
+from regimens.wording import describe_phase
 
-from . import actions, schedule, template_rules
-from .models import Medication, Regimen, RegimenTemplate, Route
-from .reference import site_name
-from .setup import already_saved, describe_phase, plan_start, save_setup
-from .setup_forms import PhaseStep, PhaseSteps, ProductStep, ReviewStep, StartedStep, TemplateStep
+from .forms import PhaseStep, PhaseSteps, ProductStep, ReviewStep, StartedStep, TemplateStep
+from .plan import already_saved, plan_start, save_setup
 
 SESSION_KEY = "regimen_setup"
 STEPS = ("template", "phases", "product", "started", "review")
@@ -151,7 +150,7 @@ def setup(request):
             messages.success(request, _saved_message(saved))
             return redirect("home")
     if Regimen.objects.filter(patient=patient, status=Regimen.Status.ACTIVE).exists():
-        return render(request, "regimens/setup_exists.html", status=200)
+        return render(request, "plan_setup/setup_exists.html", status=200)
     wizard = Setup(request, patient)
     missing = wizard.first_unanswered(step)
     if missing is not None:
@@ -205,7 +204,7 @@ def _render(request, wizard, step, form):
         context["phase_rows"] = list(zip(wizard.template_phases, form.forms, strict=False))
     elif step == "review":
         context.update(_review(wizard))
-    return render(request, f"regimens/setup_{step}.html", context)
+    return render(request, f"plan_setup/setup_{step}.html", context)
 
 
 def _without_clinician(patient) -> bool:
@@ -258,20 +257,3 @@ def _review(wizard) -> dict:
         and _without_clinician(wizard.patient),
         "route": Route(wizard.product["route"]).label,
     }
-
-
-@login_required
-@require_POST
-def confirm(request, patient_id):
-    """A care-team clinician confirms the regimen the patient entered."""
-    patient = clinician_patient_or_404(request.user, patient_id)
-    regimen = Regimen.objects.filter(patient=patient, status=Regimen.Status.ACTIVE).first()
-    if regimen is None:
-        raise Http404("No active regimen")
-    try:
-        actions.confirm_entry(regimen, request.user)
-    except ValidationError as exc:
-        messages.info(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Regimen confirmed. The patient sees that you confirmed it."))
-    return redirect("patient_record", patient_id=patient.pk)

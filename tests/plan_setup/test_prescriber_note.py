@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 
 from regimens.models import RegimenTemplate
 from tests import factories
-from tests.regimens.test_setup import SETUP, UK, US, phase_data, product_data, step
+from tests.plan_setup.test_setup import SETUP, UK, US, phase_data, product_data, step
 
 pytestmark = pytest.mark.django_db
 
