@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "doses",
     "reminders",
     "sharing",
+    "records",
 ]
 
 MIDDLEWARE = [

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("regimens.urls")),
     path("", include("reminders.urls")),
     path("", include("sharing.urls")),
+    path("", include("records.urls")),
 ]
