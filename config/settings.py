@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "doses",
     "reminders",
     "sharing",
+    "records",
     "plan_setup",
     "demo",
 ]

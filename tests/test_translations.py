@@ -356,7 +356,17 @@ def test_the_compiled_catalogue_is_what_its_source_compiles_to():
     assert shipped == expected, "Run `manage.py compilemessages`"
 
 
-APPS = ("accounts", "regimens", "doses", "reminders", "sharing", "plan_setup", "demo", "config")
+APPS = (
+    "accounts",
+    "regimens",
+    "doses",
+    "reminders",
+    "sharing",
+    "plan_setup",
+    "records",
+    "demo",
+    "config",
+)
 # As django-admin makemessages passes them (django/core/management/commands/makemessages.py).
 XGETTEXT_KEYWORDS = (
     "gettext_noop",

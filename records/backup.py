@@ -18,10 +18,7 @@ from django.utils import timezone
 
 from accounts import dates
 from accounts.models import CareTeamMembership, RecordView, User
-from regimens.models import Phase, Regimen, RegimenChange
-from reminders.models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
-
-from .models import (
+from doses.models import (
     ClinicalNote,
     DoseLog,
     DoseLogVersion,
@@ -31,6 +28,8 @@ from .models import (
     SupplyVersion,
     SymptomEntry,
 )
+from regimens.models import Phase, Regimen, RegimenChange
+from reminders.models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
 
 FORMAT = "b12-log-patient/1"
 
