@@ -1,9 +1,9 @@
-"""A patient or a clinician deletes their own account.
+"""The account side of deleting one's own account; the action and its page are
+records/deletion.py and records/views.py, which hold what a patient's record is made of. Nothing
+here imports from the apps above (accounts is the bottom layer).
 
-A patient's account goes with every row of their record (doses/backup.py's wipe, children
-first, since the rows they recorded point at them through protected keys), every invitation
-sent to their address, and their care team. Nothing about them is kept: the log says only that
-"a patient account was deleted".
+For a patient, the account side is the invitations sent to their address
+(`forget_invitations_to`); their account row and care team go with the record's wipe.
 
 A clinician leaves every care team and their invitations go. If nothing in any patient's record
 names them, their account row goes too. Otherwise (an injection they logged at the clinic, a
@@ -11,9 +11,6 @@ note, a regimen change, their views of a record in the patient's "who looked" li
 entries belong to the patients' records and stay, under the clinician's name: the account is
 then emptied instead: no email address, no password, switched off, so it can never sign in
 again, and it is on no care team.
-
-Either way the user's sessions end at once: every request reads the user afresh
-(accounts/backends.py), and finds no account, or one that is switched off.
 """
 
 import logging
@@ -22,32 +19,19 @@ import secrets
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from doses.backup import wipe_patient
-
 from . import second_factor
 from .models import CareTeamMembership, Invitation, RecordView, User
 
 logger = logging.getLogger(__name__)
 
 
-def delete_account(user) -> None:
-    if user.is_patient:
-        _delete_patient(user)
-    elif user.is_clinician:
-        _delete_clinician(user)
-    else:
-        raise ValueError("Only patients and clinicians delete their own accounts here")
+def forget_invitations_to(patient) -> None:
+    """The invitations sent to a patient's address: a patient deleting their account keeps
+    nothing of it. Call inside the deletion's transaction, with the patient's row locked."""
+    Invitation.objects.filter(email__iexact=patient.email).delete()
 
 
-def _delete_patient(patient) -> None:
-    with transaction.atomic():
-        User.objects.lock(patient.pk)
-        Invitation.objects.filter(email__iexact=patient.email).delete()
-        wipe_patient(patient)
-    logger.info("A patient account was deleted, with its record")
-
-
-def _delete_clinician(clinician) -> None:
+def delete_clinician(clinician) -> None:
     with transaction.atomic():
         User.objects.lock(clinician.pk)
         # One by one, so that each patient's record version and care-team audit see it.

@@ -1,18 +1,15 @@
 """The signed-in user's account page (name, time zone, links to the password and data pages)
-and deleting the account (accounts/deletion.py)."""
+and the page shown once the account is deleted (the deletion itself is records/views.py, since a
+patient's account goes with their record)."""
 
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import second_factor
-from .deletion import delete_account
-from .forms import AccountSettingsForm, DeleteAccountForm, time_zone_names
+from .forms import AccountSettingsForm, time_zone_names
 
 ACCOUNT_FIELDS = ["name", "time_zone", "language"]
 
@@ -40,23 +37,6 @@ def account_settings(request):
             "two_factor_required": second_factor.is_required(user),
         },
     )
-
-
-@login_required
-@sensitive_post_parameters("password")
-@require_http_methods(["GET", "POST"])
-def delete_account_view(request):
-    user = request.user
-    if not (user.is_patient or user.is_clinician):
-        raise Http404("Admins' accounts are managed in the admin")
-    form = DeleteAccountForm(
-        request.POST if request.method == "POST" else None, user=user, request=request
-    )
-    if form.is_bound and form.is_valid():
-        delete_account(user)
-        logout(request)
-        return redirect("account_deleted")
-    return render(request, "accounts/delete.html", {"form": form})
 
 
 @require_GET

@@ -28,7 +28,6 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", invitation_views.invitation, name="invitation"),
     path("settings/", settings_views.account_settings, name="account_settings"),
-    path("delete/", settings_views.delete_account_view, name="delete_account"),
     path("deleted/", settings_views.account_deleted, name="account_deleted"),
     path("password/", password_views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "supplies",
     "reminders",
     "sharing",
+    "records",
     "plan_setup",
     "demo",
 ]

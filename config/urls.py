@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("plan_setup.urls")),
     path("", include("reminders.urls")),
     path("", include("sharing.urls")),
+    path("", include("records.urls")),
 ]

@@ -48,7 +48,7 @@ def bump(**lookup) -> None:
 
 
 def _patient_row_changed(sender, instance, raw=False, **kwargs):
-    if not raw:  # a restore (doses/backup.py) brings the version back with the rows
+    if not raw:  # a restore (records/backup.py) brings the version back with the rows
         bump(pk=getattr(instance, BY_PATIENT[sender]))
 
 

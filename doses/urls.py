@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import charts, clinician, fhir, labs, patient, report, spreadsheet
+from .views import charts, clinician, labs, patient, report
 
 urlpatterns = [
     path("injections/log/", patient.log_dose, name="log_dose"),
@@ -15,9 +15,6 @@ urlpatterns = [
         patient.dismiss_plan_change,
         name="dismiss_plan_change",
     ),
-    path("export/", patient.export, name="export"),
-    path("export/fhir/", fhir.export_fhir, name="export_fhir"),
-    path("export/csv/", spreadsheet.export_csv, name="export_csv"),
     path("checkins/new/", patient.checkin, name="checkin"),
     path("checkins/<int:pk>/", patient.checkin_detail, name="checkin_detail"),
     path("labs/", labs.labs, name="labs"),
@@ -31,16 +28,6 @@ urlpatterns = [
     path("patients/<int:patient_id>/", clinician.patient_record, name="patient_record"),
     path("patients/<int:patient_id>/report/", report.report, name="patient_report"),
     path("patients/<int:patient_id>/injections/log/", clinician.clinic_dose, name="clinic_dose"),
-    path(
-        "patients/<int:patient_id>/export/fhir/",
-        fhir.patient_export_fhir,
-        name="patient_export_fhir",
-    ),
-    path(
-        "patients/<int:patient_id>/export/csv/",
-        spreadsheet.patient_export_csv,
-        name="patient_export_csv",
-    ),
     path("patients/<int:patient_id>/notes/", clinician.add_note, name="add_note"),
     path(
         "patients/<int:patient_id>/alerts/<int:pk>/acknowledge/",

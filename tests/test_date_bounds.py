@@ -21,9 +21,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import dates
-from doses import actions, backup
+from doses import actions
 from doses.models import DoseLog, LabResult, SymptomEntry
 from plan_setup.forms import EarlierInjection
+from records import backup
 from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange
 from reminders.models import CalendarFeed

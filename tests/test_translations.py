@@ -364,6 +364,7 @@ APPS = (
     "reminders",
     "sharing",
     "plan_setup",
+    "records",
     "demo",
     "config",
 )

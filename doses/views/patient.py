@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -17,12 +17,11 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from accounts.access import log_view, require_patient
 from doses import actions, checkin_alerts, freshness
 from doses.access import checkin_or_404, dose_or_404
-from doses.backup import export_patient
 from doses.dashboard import build_dashboard, skipped_next_due
 from doses.forms import CheckinForm, CorrectDoseForm, DeleteForm, SkipForm
 from doses.models import DoseLog
@@ -326,20 +325,6 @@ def checkin_detail(request, pk):
             **_back_to(request, patient),
         },
     )
-
-
-@login_required
-@require_GET
-def export(request):
-    """The patient downloads their whole record as JSON (without credentials, and with only
-    the clinical notes shared with them)."""
-    patient = require_patient(request.user)
-    response = JsonResponse(
-        export_patient(patient, for_the_patient=True), json_dumps_params={"indent": 1}
-    )
-    day = patient.today().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="b12-record-{day}.json"'
-    return response
 
 
 @login_required

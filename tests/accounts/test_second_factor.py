@@ -368,12 +368,12 @@ def test_the_code_page_never_sends_anyone_to_another_site(client, patient):
 def test_an_emptied_clinician_account_keeps_no_app_key_or_recovery_code(client, clinician, patient):
     """A clinician named in a record keeps an emptied row (accounts/deletion.py): its two-step
     secrets go with the password."""
-    from accounts.deletion import delete_account
+    from accounts.deletion import delete_clinician
     from accounts.models import RecordView
 
     enrolled(clinician)
     RecordView.objects.create(patient=patient, viewer=clinician, what="record", path="/")
-    delete_account(clinician)
+    delete_clinician(clinician)
     clinician.refresh_from_db()
     assert not clinician.is_active and not clinician.second_factor
     assert not TOTPDevice.objects.filter(user=clinician).exists()

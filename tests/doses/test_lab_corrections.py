@@ -21,8 +21,8 @@ from django.urls import reverse
 
 from accounts.models import RecordView
 from doses import actions
-from doses.backup import export_patient, import_patient, wipe_patient
 from doses.models import LabResult, LabResultVersion
+from records.backup import export_patient, import_patient, wipe_patient
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -16,13 +16,12 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.language import in_source_language
+from doses.labs import in_unit
+from doses.models import DoseLog, LabRange, LabResult, SymptomEntry
+from doses.timeline import attach_phases_then
 from regimens import reference
 from regimens.models import Medication, Phase, Regimen, ScheduleUnit
 from regimens.schedule import AFTER_DAYS, AFTER_DOSES, parse_weekdays
-
-from ..labs import in_unit
-from ..models import DoseLog, LabRange, LabResult, SymptomEntry
-from ..timeline import attach_phases_then
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:b12-log:fhir")
 PATIENT_SYSTEM = "urn:b12-log:patient"

@@ -20,15 +20,14 @@ from django.utils.translation import gettext_lazy
 from accounts import dates
 from accounts.language import in_source_language
 from accounts.models import User
+from doses.labs import LabRow
+from doses.models import DoseLog, LabRange, LabResult, SymptomEntry
+from doses.timeline import attach_phases_then, day_bounds
 from regimens import reference
 from regimens.models import Medication, Route
 
-from ..labs import LabRow
-from ..models import DoseLog, LabRange, LabResult, SymptomEntry
-from ..timeline import attach_phases_then, day_bounds
-
 INJECTIONS, CHECKINS, LABS = "injections", "checkins", "labs"
-# The labels are the download form's choices (doses/exports/forms.py), read by a person.
+# The labels are the download form's choices (records/forms.py), read by a person.
 KINDS = (
     (INJECTIONS, gettext_lazy("Injections")),
     (CHECKINS, gettext_lazy("Check-ins")),

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from accounts.models import RecordView, User
 from doses import actions
-from doses.backup import export_patient, import_patient, wipe_patient
 from doses.models import ClinicalNote, DoseLog, LabResult, SymptomEntry
+from records.backup import export_patient, import_patient, wipe_patient
 from regimens import actions as regimen_actions
 from reminders.feed import build_calendar
 from reminders.models import CalendarFeed, ReminderSent, ReminderSettings

@@ -14,8 +14,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from accounts.models import RecordView
 from doses import actions
-from doses.exports.fhir import full_url, patient_bundle
 from doses.models import LabRange, SymptomEntry
+from records.fhir import full_url, patient_bundle
 from regimens import actions as regimen_actions
 from tests import factories
 

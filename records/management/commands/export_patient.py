@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from doses.backup import export_patient
+from records.backup import export_patient
 
 
 class Command(BaseCommand):

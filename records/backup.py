@@ -18,11 +18,7 @@ from django.utils import timezone
 
 from accounts import dates
 from accounts.models import CareTeamMembership, RecordView, User
-from regimens.models import Phase, Regimen, RegimenChange
-from reminders.models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
-from supplies.models import Supply, SupplyVersion
-
-from .models import (
+from doses.models import (
     ClinicalNote,
     DoseLog,
     DoseLogVersion,
@@ -30,6 +26,9 @@ from .models import (
     LabResultVersion,
     SymptomEntry,
 )
+from regimens.models import Phase, Regimen, RegimenChange
+from reminders.models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
+from supplies.models import Supply, SupplyVersion
 
 FORMAT = "b12-log-patient/1"
 # Models that moved to another app since the format began, by their label in older files: an

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from doses.backup import import_patient
+from records.backup import import_patient
 
 
 class Command(BaseCommand):
