@@ -14,7 +14,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -29,8 +28,6 @@ from regimens.setup_forms import EarlierInjection
 from reminders.models import CalendarFeed
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)
 YEAR_1 = date(1, 1, 1)
@@ -41,10 +38,7 @@ MOMENTS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2026, 3, 20, 12, tzinfo=NEW_YORK), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 3, 20, 12, tzinfo=NEW_YORK))]
 
 
 @pytest.fixture

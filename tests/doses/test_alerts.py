@@ -11,7 +11,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
@@ -19,6 +18,7 @@ from accounts.models import CareTeamMembership
 from doses import actions, alerts
 from doses.models import Alert, DoseLog, SymptomEntry
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,6 @@ START = date(2026, 11, 2)
 
 def moment(day: date, hour: int = 12) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=NEW_YORK)
-
-
-def frozen(day: date, hour: int = 12):
-    return time_machine.travel(moment(day, hour), tick=False)
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -28,8 +27,6 @@ from regimens.models import Regimen
 from tests import factories
 from tests.pages import PageText, text_by_testid
 
-pytestmark = pytest.mark.django_db
-
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 8, 20, 12, tzinfo=NEW_YORK)
 START = date(2026, 3, 2)
@@ -38,10 +35,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 CHARTS = ("symptoms", "intervals", "wearoff", "lab-b12")
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def browser_for(user) -> Client:

@@ -10,15 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.urls import reverse
 
 from doses import actions
 from doses.models import SymptomEntry
 from tests import factories
-
-pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 9, 19, 45, tzinfo=NEW_YORK)
@@ -30,10 +27,7 @@ EMERGENCY = CLINICAL["urgent"]["emergency"]
 SCORES = {"fatigue": 7, "tingling": 3, "numbness": 0, "balance": 10, "memory": 5, "mood": 2}
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def text(response) -> str:

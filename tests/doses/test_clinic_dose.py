@@ -12,13 +12,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from doses.models import DoseLog
 from regimens import actions as regimen_actions
 from tests import factories
+from tests.clock import frozen
 from tests.pages import PageText
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +26,6 @@ pytestmark = pytest.mark.django_db
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
 NOW = datetime(2026, 3, 2, 11, 0, tzinfo=NEW_YORK)
-
-
-def frozen(moment: datetime = NOW):
-    return time_machine.travel(moment, tick=False)
 
 
 class _Form(PageText):
@@ -117,7 +113,7 @@ def test_the_form_defaults_to_the_phase_dose_and_a_dose_given_in_clinic(
 def test_a_clinic_injection_is_recorded_by_the_clinician_and_moves_the_next_due_date(
     patient, clinician, regimen, clinician_client
 ):
-    with frozen():
+    with frozen(NOW):
         response = post(clinician_client, patient, lot_number="K42")
 
     page = parse(response)
@@ -145,7 +141,7 @@ def test_a_clinic_injection_is_recorded_by_the_clinician_and_moves_the_next_due_
 def test_the_patient_sees_the_clinic_injection_on_their_home_and_history(
     patient, regimen, clinician_client, patient_client
 ):
-    with frozen():
+    with frozen(NOW):
         post(clinician_client, patient, site="RVG")
 
         home = patient_client.get(reverse("home")).content.decode()
@@ -162,7 +158,7 @@ def test_the_patient_sees_the_clinic_injection_on_their_home_and_history(
 
 
 def test_who_gave_it_can_be_changed(patient, regimen, clinician_client):
-    with frozen():
+    with frozen(NOW):
         post(clinician_client, patient, administered_by="carer")
 
     assert DoseLog.objects.get().administered_by == DoseLog.AdministeredBy.CARER
@@ -186,7 +182,7 @@ def test_the_form_reads_times_in_the_clinicians_zone_and_dates_them_in_the_patie
 
 
 def test_submitting_the_same_form_twice_records_one_injection(patient, regimen, clinician_client):
-    with frozen():
+    with frozen(NOW):
         data = form_values(clinician_client, patient)
         data["administered_at"] = "2026-03-02T10:30"
 
@@ -223,7 +219,7 @@ def test_a_patient_without_an_active_regimen_gets_a_message(
             regimen = factories.regimen_for(patient, START)
             regimen_actions.end_regimen(regimen, clinician, "Oral B12")
 
-    with frozen():
+    with frozen(NOW):
         shown = clinician_client.get(url(patient), follow=True)
         posted = clinician_client.post(
             url(patient),
@@ -285,7 +281,7 @@ def test_it_refuses_what_the_patients_form_refuses_and_saves_nothing(
 ):
     if isinstance(when, datetime):
         when = f"{when - timedelta(minutes=30):%Y-%m-%dT%H:%M}"
-    with frozen():
+    with frozen(NOW):
         response = post(clinician_client, patient, when=when, **changes)
 
     page = parse(response)
@@ -302,7 +298,7 @@ def test_it_refuses_what_the_patients_form_refuses_and_saves_nothing(
 
 
 def test_a_patient_may_not_use_the_clinic_form(patient, regimen, patient_client):
-    with frozen():
+    with frozen(NOW):
         shown = patient_client.get(url(patient))
         posted = patient_client.post(
             url(patient),

@@ -16,17 +16,12 @@ from doses import actions
 from doses.models import DoseLog, DoseLogVersion
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
 NOW = datetime(2026, 3, 6, 10, 30, tzinfo=NEW_YORK)
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 @pytest.fixture

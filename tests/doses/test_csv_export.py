@@ -14,7 +14,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts.models import RecordView
@@ -22,8 +21,6 @@ from doses import actions
 from doses.models import SymptomEntry
 from tests import factories
 from tests.pages import PageText, text_by_testid
-
-pytestmark = pytest.mark.django_db
 
 AUCKLAND = ZoneInfo("Pacific/Auckland")
 START = date(2026, 5, 4)  # a Monday
@@ -75,10 +72,7 @@ LAB_HEADER = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2026, 6, 1, 15, tzinfo=AUCKLAND), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 6, 1, 15, tzinfo=AUCKLAND))]
 
 
 @pytest.fixture(autouse=True)

@@ -11,26 +11,22 @@ first maintenance dose (every 4 weeks, on time within 3 days) is due Thursday 24
 import csv
 import io
 import json
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from doses.models import DoseLog
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 10, 23)
 DUE = date(2026, 12, 24)
-
-
-def frozen(day: date, hour: int = 12):
-    return time_machine.travel(datetime.combine(day, time(hour), tzinfo=NEW_YORK), tick=False)
 
 
 @pytest.fixture

@@ -9,14 +9,11 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from doses import actions
 from doses.models import DoseLog, LabResult, SymptomEntry
 from tests import factories
-
-pytestmark = pytest.mark.django_db
 
 # How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).
 DAILY = "Daily for 1 week · 1000 mcg · on time that day"
@@ -26,10 +23,7 @@ START = date(2026, 3, 2)  # a Monday
 IM_SITES = factories.IM_SITES
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2026, 6, 1, 12, tzinfo=NEW_YORK), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 6, 1, 12, tzinfo=NEW_YORK))]
 
 
 def items(response) -> list[tuple[str, str]]:

@@ -13,7 +13,6 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -21,17 +20,13 @@ from doses import actions, supplies
 from doses.models import DoseLog, SymptomEntry
 from regimens.models import Phase, Regimen
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
 IM_SITES = factories.IM_SITES
-
-
-def frozen(day: date, hour: int = 12, minute: int = 0, zone=NEW_YORK):
-    """Freeze the clock at a wall-clock time in `zone` (the patients' zone by default)."""
-    return time_machine.travel(datetime.combine(day, time(hour, minute), tzinfo=zone), tick=False)
 
 
 class _ByTestId(HTMLParser):

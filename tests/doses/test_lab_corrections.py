@@ -14,7 +14,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
@@ -25,8 +24,6 @@ from doses.backup import export_patient, import_patient, wipe_patient
 from doses.models import LabResult, LabResultVersion
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 9, 15, 30, tzinfo=NEW_YORK)
 TODAY = date(2026, 3, 9)
@@ -34,10 +31,7 @@ DRAWN = date(2026, 3, 2)
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def browser_for(user) -> Client:

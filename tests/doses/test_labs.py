@@ -12,7 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -20,8 +19,6 @@ from django.urls import reverse
 from doses import actions
 from doses.models import LabRange, LabResult
 from tests import factories
-
-pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Late evening in New York: already 10 March in UTC, still 9 March for the patient.
@@ -33,10 +30,7 @@ CLINICAL = json.loads(
 LABS = {lab["key"]: lab for lab in CLINICAL["labs"]}
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def text(response) -> str:

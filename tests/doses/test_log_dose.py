@@ -1,27 +1,22 @@
 """Logging an injection: the form's defaults, how a dose moves the schedule (schedule.md), the
 values that are refused with a clear message, and the double-submitted form."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from doses.models import DoseLog
 from tests import factories
+from tests.clock import frozen
 from tests.pages import PageText
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
-
-
-def frozen(day: date, hour: int = 12, minute: int = 0, second: int = 0):
-    moment = datetime.combine(day, time(hour, minute, second), tzinfo=NEW_YORK)
-    return time_machine.travel(moment, tick=False)
 
 
 class _Form(PageText):

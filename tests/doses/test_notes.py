@@ -16,17 +16,12 @@ from doses.models import ClinicalNote
 from tests import factories
 from tests.pages import PageText
 
-pytestmark = pytest.mark.django_db
-
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 9, 14, 5, tzinfo=NEW_YORK)
 NOTE = "Discussed self-injection technique; review in 4 weeks."
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 class _Page(PageText):

@@ -16,7 +16,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -25,6 +24,7 @@ from doses.models import LabResult, SymptomEntry
 from regimens import actions as regimen_actions
 from regimens.models import Phase, Regimen
 from tests import factories
+from tests.clock import frozen
 from tests.pages import PageText, text_by_testid
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +39,6 @@ US = factories.US_TEMPLATE
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=NEW_YORK)
-
-
-def frozen(moment: datetime):
-    return time_machine.travel(moment, tick=False)
 
 
 @pytest.fixture

@@ -25,8 +25,6 @@ from doses.report import build_report
 from regimens import actions as regimen_actions
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
 # How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).
 DAILY = "Daily for 1 week · 1000 mcg · on time that day"
 
@@ -35,10 +33,7 @@ START = date(2026, 3, 2)  # a Monday
 NOW = datetime(2026, 3, 11, 12, tzinfo=NEW_YORK)
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def moment(day: int, hour: int, minute: int = 0) -> datetime:

@@ -8,28 +8,24 @@ patient lives in America/New_York.
 """
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from doses import actions, supplies
 from doses.models import Supply, SupplyVersion
 from regimens.models import Phase
 from tests import factories
+from tests.clock import frozen
 from tests.pages import PageText, text_by_testid
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
-
-
-def frozen(day: date, hour: int = 12):
-    return time_machine.travel(datetime.combine(day, time(hour), tzinfo=NEW_YORK), tick=False)
 
 
 @pytest.fixture(autouse=True)

@@ -22,18 +22,13 @@ from doses.models import Alert, DoseLog, LabRange, LabResult, SymptomEntry
 from regimens.models import Regimen
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
 NEW_YORK = ZoneInfo("America/New_York")
 TODAY = date(2026, 5, 10)
 NOW = datetime.combine(TODAY, time(12), tzinfo=NEW_YORK)
 COLUMNS = ("patient", "flags", "next", "phase", "last", "checkin", "symptoms", "b12", "lab_review")
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 # --- building patients -----------------------------------------------------------------------

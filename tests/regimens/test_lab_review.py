@@ -7,12 +7,11 @@ Regimens come from the cyanocobalamin US template; patients live in New York.
 """
 
 import re
-from datetime import date, datetime, time
+from datetime import date
 from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.urls import reverse
 from regimens import actions
 from regimens.models import Regimen, RegimenChange
 from tests import factories
+from tests.clock import frozen
 from tests.pages import PageText, text_by_testid
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +27,6 @@ pytestmark = pytest.mark.django_db
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)
 REVIEW = date(2026, 6, 2)  # 3 months after START
-
-
-def frozen(day: date, hour: int = 12, minute: int = 0, zone=NEW_YORK):
-    return time_machine.travel(datetime.combine(day, time(hour, minute), tzinfo=zone), tick=False)
 
 
 def browser_for(user) -> Client:

@@ -2,11 +2,10 @@
 happened (regimens/history.py), whatever is changed later, and the patient is told of the
 change on their home until they dismiss it, and once by email."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.core import mail
 from django.urls import reverse
@@ -18,13 +17,10 @@ from regimens.history import values_at
 from regimens.models import RegimenChange
 from reminders.sending import send_due_reminders
 from tests import factories
+from tests.clock import frozen
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 10, 23)  # the last weekly dose on 26 November: maintenance due 24 December
-
-
-def frozen(day: date, hour: int = 12):
-    return time_machine.travel(datetime.combine(day, time(hour), tzinfo=NEW_YORK), tick=False)
 
 
 def words(response, testid) -> list[str]:
