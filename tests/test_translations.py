@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import polib
 import pytest
@@ -30,7 +31,7 @@ from django.utils.functional import Promise
 
 from doses.supplies import day_text
 from tests import factories
-from tests.pages import PageText
+from tests.pages import form_values, soup, texts
 
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
@@ -369,26 +370,12 @@ def write_mo(path: Path, messages: dict[str, str]) -> None:
     catalogue.save_as_mofile(str(path))
 
 
-class Headings(PageText):
-    def __init__(self):
-        super().__init__()
-        self.h1, self.muted, self.buttons = [], [], []
-
-    def sinks(self, tag, attrs):
-        classes = (attrs.get("class") or "").split()
-        if tag == "h1":
-            return [self.h1.append]
-        if tag == "p" and "text-muted" in classes:
-            return [self.muted.append]
-        if tag == "button":
-            return [self.buttons.append]
-        return []
-
-
-def read(response) -> Headings:
-    page = Headings()
-    page.feed(response.content.decode())
-    return page
+def read(response) -> SimpleNamespace:
+    """The page's h1, its muted paragraphs and its buttons."""
+    page = soup(response)
+    return SimpleNamespace(
+        h1=texts(page, "h1"), muted=texts(page, "p.text-muted"), buttons=texts(page, "button")
+    )
 
 
 @pytest.fixture
@@ -427,26 +414,15 @@ def test_a_catalogue_replaces_the_marked_sentences_on_a_real_page(log_form, tmp_
     assert any(line.endswith("the plan says 1000 mcg") for line in page.muted), page.muted
 
 
-class FormText(PageText):
-    """The labels of a form's fields and the error messages shown with them."""
-
-    def __init__(self):
-        super().__init__()
-        self.labels, self.errors = [], []
-
-    def sinks(self, tag, attrs):
-        classes = set((attrs.get("class") or "").split())
-        if tag == "label":
-            return [self.labels.append]
-        if {"invalid-feedback", "errorlist"} & classes:
-            return [self.errors.append]
-        return []
-
-
-def read_form(response) -> FormText:
-    page = FormText()
-    page.feed(response.content.decode())
-    return page
+def read_form(response) -> SimpleNamespace:
+    """The labels of a form's fields, the error messages shown with them, and the values a
+    browser would submit."""
+    page = soup(response)
+    return SimpleNamespace(
+        labels=texts(page, "label"),
+        errors=texts(page, ".invalid-feedback, .errorlist"),
+        values=form_values(page),
+    )
 
 
 @pytest.mark.django_db

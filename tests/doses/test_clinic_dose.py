@@ -9,6 +9,7 @@ unless a test says otherwise.
 
 import re
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,9 +18,9 @@ from django.urls import reverse
 
 from doses.models import DoseLog
 from regimens import actions as regimen_actions
-from tests import factories
+from tests import factories, pages
 from tests.clock import frozen
-from tests.pages import PageText
+from tests.pages import outermost, soup, text
 
 pytestmark = pytest.mark.django_db
 
@@ -28,29 +29,21 @@ START = date(2026, 3, 2)  # a Monday
 NOW = datetime(2026, 3, 2, 11, 0, tzinfo=NEW_YORK)
 
 
-class _Form(PageText):
-    """What the browser would submit (PageText.values), the error messages shown next to
-    fields or above the form, and the alert messages."""
-
-    def __init__(self):
-        super().__init__()
-        self.errors, self.messages = [], []
-
-    def sinks(self, tag, attrs):
-        if self._open:  # the text of one message at a time
-            return []
-        if set((attrs.get("class") or "").split()) & {"invalid-feedback", "errorlist"}:
-            return [self.errors.append]
-        if attrs.get("role") == "status":
-            return [self.messages.append]
-        return []
+ERRORS = {"invalid-feedback", "errorlist"}
 
 
-def parse(response) -> _Form:
-    form = _Form()
-    form.text = response.content.decode()
-    form.feed(form.text)
-    return form
+def parse(response) -> SimpleNamespace:
+    """What the browser would submit, the error messages shown next to fields or above the
+    form, the alert messages (each message's text once, though one sits in another), and
+    the page's HTML."""
+    page = soup(response)
+    shown = outermost(page, '.invalid-feedback, .errorlist, [role="status"]')
+    return SimpleNamespace(
+        text=response.content.decode(),
+        values=pages.form_values(page),
+        errors=[text(node) for node in shown if ERRORS & set(node.get("class", []))],
+        messages=[text(node) for node in shown if not ERRORS & set(node.get("class", []))],
+    )
 
 
 @pytest.fixture

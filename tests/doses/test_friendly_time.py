@@ -5,6 +5,7 @@ in Auckland is a day ahead of UTC every morning, one in Los Angeles a day behind
 """
 
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +16,7 @@ from django.utils import timezone
 from doses import when
 from tests import factories
 from tests.clock import frozen
-from tests.pages import PageText, text_by_testid
+from tests.pages import by_testid
 
 AUCKLAND = ZoneInfo("Pacific/Auckland")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -27,19 +28,9 @@ def render(source: str, **context) -> str:
     return Template("{% load friendly_time %}" + source).render(Context(context))
 
 
-class Page(PageText):
-    def __init__(self):
-        super().__init__()
-        self.testids = {}
-
-    def sinks(self, tag, attrs):
-        return text_by_testid(self.testids, attrs)
-
-
-def read(response) -> Page:
-    page = Page()
-    page.feed(response.content.decode())
-    return page
+def read(response) -> SimpleNamespace:
+    """The text of each element with a data-testid, by testid."""
+    return SimpleNamespace(testids=by_testid(response))
 
 
 def after(days: int) -> date:
@@ -259,7 +250,6 @@ def test_the_triage_list_words_each_patients_status_on_their_own_day(patient, cl
         client.force_login(clinician)
         html = client.get(reverse("home")).content.decode()
 
-    page = Page()
-    page.feed(html)
+    page = SimpleNamespace(testids=by_testid(html))
     assert page.testids["triage-status"] == ["due today"]
     assert 'datetime="2026-05-10"' in html

@@ -5,6 +5,7 @@ author ticked "Show this note to the patient"."""
 
 from datetime import date, datetime
 from html import unescape
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,7 @@ from django.urls import reverse
 
 from doses.models import ClinicalNote
 from tests import factories
-from tests.pages import PageText
+from tests.pages import form_values, soup, text, texts
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 9, 14, 5, tzinfo=NEW_YORK)
@@ -24,27 +25,21 @@ NOTE = "Discussed self-injection technique; review in 4 weeks."
 pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
-class _Page(PageText):
-    """The alert messages and the timeline entries, as (data-kind, visible text)."""
-
-    def __init__(self):
-        super().__init__()
-        self.messages, self.timeline = [], []
-
-    def sinks(self, tag, attrs):
-        if attrs.get("role") == "status":
-            return [self.messages.append]
-        if "timeline-item" in (attrs.get("class") or ""):
-            kind = attrs.get("data-kind")
-            return [lambda text: self.timeline.append((kind, text))]
-        return []
+def timeline(page) -> list[tuple[str, str]]:
+    """Each timeline entry as (data-kind, visible text)."""
+    return [(item.get("data-kind"), text(item)) for item in page.select('[class*="timeline-item"]')]
 
 
-def parse(response) -> _Page:
-    page = _Page()
-    page.text = response.content.decode()
-    page.feed(page.text)
-    return page
+def parse(response) -> SimpleNamespace:
+    """The alert messages, the timeline entries, the values a browser would submit and the
+    page's HTML."""
+    page = soup(response)
+    return SimpleNamespace(
+        text=response.content.decode(),
+        messages=texts(page, '[role="status"]'),
+        timeline=timeline(page),
+        values=form_values(page),
+    )
 
 
 @pytest.fixture
@@ -54,7 +49,7 @@ def clinician_client(clinician):
     return browser
 
 
-def record(client, patient) -> _Page:
+def record(client, patient) -> SimpleNamespace:
     return parse(client.get(reverse("patient_record", args=[patient.pk])))
 
 

@@ -10,7 +10,7 @@ the report is opened on Wednesday 11 March at noon.
 
 from datetime import date, datetime
 from decimal import Decimal
-from html.parser import HTMLParser
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +24,7 @@ from doses.models import Alert, LabResult, SymptomEntry
 from doses.report import build_report
 from regimens import actions as regimen_actions
 from tests import factories
+from tests.pages import soup, text, texts
 
 # How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).
 DAILY = "Daily for 1 week · 1000 mcg · on time that day"
@@ -81,62 +82,20 @@ def history(patient):
     return regimen
 
 
-class _Report(HTMLParser):
-    """The rows of each report table (by data-testid) and the text of other testid elements."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables, self.testids = {}, {}
-        self._table = None
-        self._row = self._cell = None
-        self._open = []  # [depth, parts, testid]
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in ("br", "input", "link", "meta", "img"):
-            return
-        for capture in self._open:
-            capture[0] += 1
-        testid = attrs.get("data-testid")
-        if tag == "table" and testid:
-            self._table = self.tables.setdefault(testid, [])
-        elif testid:
-            self._open.append([1, [], testid])
-        if tag == "tr" and self._table is not None:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self._row.append(" ".join(" ".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self._table.append(" | ".join(self._row))
-            self._row = None
-        elif tag == "table":
-            self._table = None
-        for capture in self._open:
-            capture[0] -= 1
-            if not capture[0]:
-                text = " ".join(" ".join(capture[1]).split())
-                self.testids.setdefault(capture[2], []).append(text)
-        self._open = [capture for capture in self._open if capture[0] > 0]
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-        for capture in self._open:
-            capture[1].append(data)
-
-
-def report(client, patient, **params) -> _Report:
+def report(client, patient, **params) -> SimpleNamespace:
+    """The rows of each report table (by data-testid, each row's cells joined by " | "), the
+    text of the other elements with a data-testid, and the page's HTML."""
     response = client.get(reverse("patient_report", args=[patient.pk]), params)
     assert response.status_code == 200
-    page = _Report()
-    page.text = response.content.decode()
-    page.feed(page.text)
-    return page
+    html = soup(response)
+    found = {}
+    for node in html.select("[data-testid]:not(table, img, input)"):
+        found.setdefault(node["data-testid"], []).append(text(node))
+    tables = {
+        table["data-testid"]: [" | ".join(texts(row, "td, th")) for row in table.select("tr")]
+        for table in html.select("table[data-testid]")
+    }
+    return SimpleNamespace(text=response.content.decode(), tables=tables, testids=found)
 
 
 def body(page, testid: str) -> list[str]:

@@ -18,7 +18,7 @@ from doses.sites import ago_text, site_chart
 from regimens import reference
 from tests import factories
 from tests.clock import frozen
-from tests.pages import PageText, text_by_testid
+from tests.pages import attributes, by_testid, form_values, soup, text, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -29,37 +29,31 @@ IM_SITES = reference.sites_for_route("IM")
 SC_SITES = reference.sites_for_route("SC")
 
 
-class SitePage(PageText):
-    """The site radios (by value), their labels' text, the legend, the body map's regions
-    (attributes and tooltip), and the text of elements with a data-testid."""
+class SitePage:
+    """The site radios (by value, their attributes), the site-option item around each, their
+    labels' text, the legends, the body map (its svg's and its regions' attributes, with each
+    region's tooltip as "title"), the elements with a style attribute, the text of elements
+    with a data-testid, and the values a browser would submit."""
 
-    def __init__(self):
-        super().__init__()
-        self.radios, self.items, self.labels, self.regions = {}, {}, {}, {}
-        self.legends, self.testids, self.style_attributes = [], {}, []
-        self.svg = self._item = None
-
-    def start(self, tag, attrs):
-        if attrs.get("data-testid") == "site-option":
-            self._item = attrs
-        if tag == "input" and attrs.get("type") == "radio" and attrs.get("name") == "site":
-            self.radios[attrs["value"]] = attrs
-            self.items[attrs["value"]] = self._item
-        if tag == "svg":
-            self.svg = attrs
-        if "style" in attrs:
-            self.style_attributes.append(tag)
-
-    def sinks(self, tag, attrs):
-        sinks = text_by_testid(self.testids, attrs)
-        if tag == "label" and attrs.get("for"):
-            sinks.append(lambda text, key=attrs["for"]: self.labels.__setitem__(key, text))
-        if tag == "legend":
-            sinks.append(self.legends.append)
-        if attrs.get("data-site"):
-            region = self.regions[attrs["data-site"]] = dict(attrs)
-            sinks.append(lambda text: region.__setitem__("title", text))
-        return sinks
+    def __init__(self, response):
+        page = soup(response)
+        self.radios, self.items = {}, {}
+        for radio in page.select('input[type="radio"][name="site"]'):
+            item = radio.find_previous(attrs={"data-testid": "site-option"})
+            self.radios[radio["value"]] = attributes(radio)
+            self.items[radio["value"]] = attributes(item) if item else None
+        self.labels = {label["for"]: text(label) for label in page.select("label[for]")}
+        self.legends = texts(page, "legend")
+        self.regions = {
+            region["data-site"]: {**attributes(region), "title": text(region)}
+            for region in page.select("[data-site]")
+            if region["data-site"]
+        }
+        svgs = page.select("svg")
+        self.svg = attributes(svgs[-1]) if svgs else None
+        self.style_attributes = [node.name for node in page.select("[style]")]
+        self.testids = by_testid(page)
+        self.values = form_values(page)
 
     def label(self, code: str) -> str:
         return self.labels[self.radios[code]["id"]]
@@ -71,9 +65,7 @@ class SitePage(PageText):
 
 def read(response) -> SitePage:
     assert response.status_code == 200, response.status_code
-    page = SitePage()
-    page.feed(response.content.decode())
-    return page
+    return SitePage(response)
 
 
 def log_page(client) -> SitePage:

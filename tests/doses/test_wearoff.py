@@ -10,9 +10,7 @@ weeks) started on Monday 2 March 2026 and given on time, so that maintenance inj
 3 May, 31 May, 28 June and 26 July 2026. Time is frozen at 20 August 2026, noon in New York.
 """
 
-import re
 from datetime import date, datetime, timedelta
-from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,8 +20,7 @@ from django.utils import timezone
 from doses import actions, wearoff
 from doses.models import DoseLog, SymptomEntry
 from regimens.models import Regimen
-from tests import factories
-from tests.pages import PageText, text_by_testid
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)
@@ -321,33 +318,18 @@ def stored_flag(regimen) -> bool:
     return Regimen.objects.get(pk=regimen.pk).symptoms_return_early
 
 
-class _ByTestId(PageText):
-    """The whitespace-normalised text of each element with a data-testid, by testid."""
-
-    def __init__(self):
-        super().__init__()
-        self.testids = {}
-
-    def sinks(self, tag, attrs):
-        return text_by_testid(self.testids, attrs)
-
-
 def by_testid(response) -> dict[str, list[str]]:
+    """The whitespace-normalised text of each element with a data-testid, by testid."""
     assert response.status_code == 200
-    parser = _ByTestId()
-    parser.feed(response.content.decode())
-    return parser.testids
+    return pages.by_testid(response)
 
 
 def triage_rows(response) -> list[list[str]]:
     """The cells' text of each row of the clinician's triage table."""
     assert response.status_code == 200
-    rows = re.findall(
-        r'<tr data-testid="triage-row"[^>]*>(.*?)</tr>', response.content.decode(), re.S
-    )
     return [
-        [" ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split()) for cell in cells]
-        for cells in (re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows)
+        pages.texts(row, "td")
+        for row in pages.soup(response).select('tr[data-testid="triage-row"]')
     ]
 
 

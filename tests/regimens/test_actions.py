@@ -11,10 +11,10 @@ until a clinician advances it, or on Mondays, Wednesdays and Fridays; then maint
 
 from datetime import date, datetime
 from html import unescape
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -24,7 +24,7 @@ from regimens import actions
 from regimens.models import Phase, PhaseTemplate, Regimen, RegimenChange
 from tests import factories
 from tests.clock import frozen
-from tests.pages import PageText, text_by_testid
+from tests.pages import by_testid, form_values, soup, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -605,31 +605,18 @@ def test_a_switch_that_fails_leaves_the_old_regimen_active(patient, clinician):
 # --- through the pages, as the care-team clinician -------------------------------------------
 
 
-class _Page(PageText):
-    """What a browser would show and submit: each form's values, the text of the alert
-    messages, the text of each element with a data-testid, and each timeline entry."""
-
-    SKIP_INPUT_TYPES = ("checkbox", "radio")
-
-    def __init__(self):
-        super().__init__()
-        self.testids, self.messages, self.timeline = {}, [], []
-
-    def sinks(self, tag, attrs):
-        if attrs.get("data-testid"):
-            return text_by_testid(self.testids, attrs)
-        if attrs.get("role") == "status":
-            return [self.messages.append]
-        if "timeline-item" in (attrs.get("class") or ""):
-            return [self.timeline.append]
-        return []
-
-
-def parse(response) -> _Page:
-    page = _Page()
-    page.text = response.content.decode()
-    page.feed(page.text)
-    return page
+def parse(response) -> SimpleNamespace:
+    """What a browser would submit, but for checkboxes and radio buttons; the alert messages,
+    the text of each element with a data-testid, each timeline entry, and the page's HTML. An
+    element is read as the first of these it is."""
+    page = soup(response)
+    return SimpleNamespace(
+        text=response.content.decode(),
+        values=form_values(page, skip=("checkbox", "radio")),
+        testids=by_testid(page),
+        messages=texts(page, '[role="status"]:not([data-testid])'),
+        timeline=texts(page, '[class*="timeline-item"]:not([data-testid], [role="status"])'),
+    )
 
 
 @pytest.fixture
@@ -651,7 +638,7 @@ def submit(client, url, **changes):
     return response
 
 
-def patient_home(patient) -> _Page:
+def patient_home(patient) -> SimpleNamespace:
     browser = Client()
     browser.force_login(patient)
     return parse(browser.get(reverse("home")))
@@ -823,10 +810,8 @@ def test_switching_on_the_page_ends_the_old_regimen_and_shows_the_new_one(
         form = clinician_client.get(url, {"template": factories.template(UK).pk})
         data = parse(form).values
         data.pop("csrfmiddlewaretoken", None)
-        # A browser sends every ticked weekday box (PageText keeps one value per name).
-        ticked = BeautifulSoup(form.content, "html.parser").select(
-            "input[name='phase-0-schedule_weekdays'][checked]"
-        )
+        # A browser sends every ticked weekday box (form_values keeps one value per name).
+        ticked = soup(form).select("input[name='phase-0-schedule_weekdays'][checked]")
         data["phase-0-schedule_weekdays"] = [box["value"] for box in ticked]
         data.update(start_date="2026-03-07", reason="Supply problem")
         response = clinician_client.post(url, data, follow=True)

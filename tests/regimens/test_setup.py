@@ -17,7 +17,7 @@ from doses.models import DoseLog
 from regimens.models import Regimen, RegimenChange, RegimenTemplate
 from tests import factories
 from tests.clock import frozen
-from tests.pages import PageText, text_by_testid
+from tests.pages import by_testid, form_values, soup, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -32,20 +32,14 @@ def long(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-class Page(PageText):
+class Page:
     """Text by data-testid, the form's values, and the error messages beside fields."""
 
     def __init__(self, html: str):
-        super().__init__()
-        self.testids, self.errors = {}, []
-        self.feed(html)
-
-    def sinks(self, tag, attrs):
-        sinks = text_by_testid(self.testids, attrs)
-        classes = attrs.get("class") or ""
-        if "invalid-feedback" in classes or attrs.get("data-testid") == "field-error":
-            sinks.append(self.errors.append)
-        return sinks
+        page = soup(html)
+        self.testids = by_testid(page)
+        self.errors = texts(page, '[class*="invalid-feedback"], [data-testid="field-error"]')
+        self.values = form_values(page)
 
     def text(self, testid) -> str:
         return " ".join(self.testids.get(testid, []))
