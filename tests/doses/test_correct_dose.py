@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from doses import actions
 from doses.models import DoseLog, DoseLogVersion
-from tests import factories
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
@@ -45,13 +45,12 @@ def text(response) -> str:
 
 
 def versions_text(response) -> list[str]:
-    cards = re.findall(r'data-testid="version">(.*?)</div>\s*</div>', text(response), re.S)
-    return [" ".join(re.sub(r"<[^>]+>", " ", card).split()) for card in cards]
+    return pages.texts(response, '[data-testid="version"]')
 
 
 def values_text(response) -> str:
-    found = re.search(r'data-testid="dose-values">(.*?)</dl>', text(response), re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+    [found] = pages.texts(response, '[data-testid="dose-values"]')
+    return found
 
 
 def correction(dose, **changes) -> dict:
