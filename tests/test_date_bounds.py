@@ -26,7 +26,7 @@ from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange
 from regimens.setup_forms import EarlierInjection
 from reminders.models import CalendarFeed
-from tests import factories
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)
@@ -54,11 +54,11 @@ def clinician_client(client, clinician):
 
 def page(response) -> BeautifulSoup:
     assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def said(soup: BeautifulSoup, selector: str) -> list[str]:
-    return [" ".join(node.get_text(" ").split()) for node in soup.select(selector)]
+    return pages.texts(soup, selector)
 
 
 def errors(soup: BeautifulSoup) -> list[str]:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from accounts.models import CareTeamMembership
 from doses import actions, alerts
 from doses.models import Alert, DoseLog, SymptomEntry
-from tests import factories
+from tests import factories, pages
 from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +46,11 @@ def check_in(patient, day: date, score: int = 1, **values) -> SymptomEntry:
 
 def soup(response) -> BeautifulSoup:
     assert response.status_code == 200
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def words(node) -> str:
-    return " ".join(node.get_text(" ").split()) if node else ""
+    return pages.text(node) if node else ""
 
 
 def header_alerts(client, patient) -> list[str]:

@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from doses import actions
 from doses.models import SymptomEntry
+from tests import pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 9, 19, 45, tzinfo=NEW_YORK)
@@ -43,7 +44,7 @@ def checked_in(patient, days_ago: float = 0, **scores) -> SymptomEntry:
 
 def soup(response) -> BeautifulSoup:
     assert response.status_code == 200
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def words(element) -> str:

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from doses import actions
 from doses.models import SymptomEntry
-from tests import factories
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 6, 10, 30, tzinfo=NEW_YORK)
@@ -36,7 +36,7 @@ def entry(patient):
 
 def soup(response) -> BeautifulSoup:
     assert response.status_code == 200
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def heading(page) -> str:

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from doses.models import DoseLog
-from tests import factories
+from tests import factories, pages
 from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
@@ -41,11 +41,11 @@ def maintenance(patient):
 
 
 def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def words(node) -> str:
-    return " ".join(node.get_text(" ").split()) if node else ""
+    return pages.text(node) if node else ""
 
 
 def filled_form(client, url) -> dict:

@@ -22,7 +22,7 @@ from accounts.models import RecordView
 from doses import actions
 from doses.backup import export_patient, import_patient, wipe_patient
 from doses.models import LabResult, LabResultVersion
-from tests import factories
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 9, 15, 30, tzinfo=NEW_YORK)
@@ -62,11 +62,11 @@ def lab(patient) -> LabResult:
 
 def soup(response) -> BeautifulSoup:
     assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def words(node) -> str:
-    return " ".join(node.get_text(" ").split()) if node is not None else ""
+    return pages.text(node) if node is not None else ""
 
 
 def detail_url(lab) -> str:

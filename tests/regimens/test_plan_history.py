@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from bs4 import BeautifulSoup
 from django.core import mail
 from django.urls import reverse
 from hypothesis import given, settings
@@ -16,7 +15,7 @@ from regimens import actions
 from regimens.history import values_at
 from regimens.models import RegimenChange
 from reminders.sending import send_due_reminders
-from tests import factories
+from tests import factories, pages
 from tests.clock import frozen
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -24,8 +23,7 @@ START = date(2026, 10, 23)  # the last weekly dose on 26 November: maintenance d
 
 
 def words(response, testid) -> list[str]:
-    page = BeautifulSoup(response.content, "html.parser")
-    return [" ".join(n.get_text(" ").split()) for n in page.find_all(attrs={"data-testid": testid})]
+    return pages.texts(response, f'[data-testid="{testid}"]')
 
 
 @pytest.fixture
@@ -120,9 +118,7 @@ def test_the_home_tells_the_patient_until_they_dismiss_it(patient, clinician, cl
         client.force_login(patient)
         home = client.get(reverse("home"))
         notice = words(home, "plan-notice")
-        form = BeautifulSoup(home.content, "html.parser").find(
-            "form", action=lambda a: a and "dismiss" in a
-        )
+        form = pages.soup(home).find("form", action=lambda a: a and "dismiss" in a)
         client.post(form["action"])
         after = words(client.get(reverse("home")), "plan-notice")
 

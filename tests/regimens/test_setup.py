@@ -10,12 +10,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from doses.models import DoseLog
 from regimens.models import Regimen, RegimenChange, RegimenTemplate
-from tests import factories
+from tests import factories, pages
 from tests.clock import frozen
 from tests.pages import by_testid, form_values, soup, texts
 
@@ -192,8 +191,7 @@ def test_only_published_templates_are_offered(patient_client):
     draft.save(update_fields=["status"])
     html = patient_client.get(SETUP).content.decode()
     offered = {
-        label.get_text(strip=True)
-        for label in BeautifulSoup(html, "html.parser").select(".setup-choice label")
+        label.get_text(strip=True) for label in pages.soup(html).select(".setup-choice label")
     }
     assert US not in offered
     assert UK in offered
@@ -207,7 +205,7 @@ def test_only_published_templates_are_offered(patient_client):
 
 def clinician_notes(html: str) -> dict[str, bool]:
     """Each offered template's name, and whether it says that a clinician moves you on."""
-    soup = BeautifulSoup(html, "html.parser")
+    soup = pages.soup(html)
     return {
         card.label.get_text(strip=True): card.select_one('[data-testid="needs-clinician"]')
         is not None

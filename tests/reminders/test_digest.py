@@ -28,7 +28,7 @@ from regimens.models import Regimen
 from reminders.digest import send_digests
 from reminders.models import DigestSent, DigestSettings
 from reminders.sending import send_due_reminders
-from tests import factories
+from tests import factories, pages
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def body(message) -> str:
 def html(message) -> BeautifulSoup:
     [(content, mimetype)] = message.alternatives
     assert mimetype == "text/html"
-    return BeautifulSoup(content, "html.parser")
+    return pages.soup(content)
 
 
 def listed(message) -> dict[str, tuple[str, str]]:
@@ -169,7 +169,7 @@ def team(doctor, patient):
 def account_page(client) -> BeautifulSoup:
     response = client.get(ACCOUNT)
     assert response.status_code == 200
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def digest_form(page: BeautifulSoup) -> dict:
@@ -263,7 +263,7 @@ def test_bad_input_is_explained_on_the_account_page_and_changes_nothing(
     response = client.post(DIGEST, data)
 
     assert response.status_code == 200
-    page = BeautifulSoup(response.content, "html.parser")
+    page = pages.soup(response)
     form = page.select_one('[data-testid="digest-form"]')
     error = form.select_one(f"#error_1_id_{field}") or form.select_one(".invalid-feedback")
     assert message in error.get_text(" ", strip=True)
