@@ -9,12 +9,12 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import InterfaceError, OperationalError, connection
 from django.urls import reverse
 
 from doses.models import DoseLog
 from tests import factories, pages
+from tests.clock import frozen
 from tests.doses.test_log_dose import form_page
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ class Outage:
 
 @pytest.fixture
 def signed_in(client, patient):
-    with time_machine.travel(NOW, tick=False):
+    with frozen(NOW):
         factories.regimen_for(patient, date(2026, 3, 2))
         client.force_login(patient)
         client.raise_request_exception = False  # answer as a server would, with the error page

@@ -9,12 +9,12 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from doses import actions
 from doses.models import DoseLog, DoseLogVersion
 from tests import factories, pages
+from tests.clock import frozen
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
@@ -272,7 +272,7 @@ def test_it_deletes_only_once(patient_client, regimen, last):
     patient_client.post(url)
     deleted_at = DoseLog.objects.get(pk=last.pk).deleted_at
 
-    with time_machine.travel(datetime(2026, 3, 6, 11, tzinfo=NEW_YORK), tick=False):
+    with frozen(datetime(2026, 3, 6, 11, tzinfo=NEW_YORK)):
         patient_client.post(url)
 
     assert DoseLog.objects.get(pk=last.pk).deleted_at == deleted_at

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from doses.models import ClinicalNote
 from tests import factories
+from tests.clock import frozen
 from tests.pages import form_values, soup, text, texts
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -97,12 +97,12 @@ def test_a_note_is_the_care_teams_unless_shown_to_the_patient(
 
 
 def test_notes_sit_in_the_timeline_among_the_other_records(patient, clinician, clinician_client):
-    with time_machine.travel(datetime(2026, 3, 2, 8, tzinfo=NEW_YORK), tick=False):
+    with frozen(datetime(2026, 3, 2, 8, tzinfo=NEW_YORK)):
         regimen = factories.regimen_for(patient, date(2026, 3, 2))
         factories.give(regimen, date(2026, 3, 2), 7)
-    with time_machine.travel(datetime(2026, 3, 2, 12, tzinfo=NEW_YORK), tick=False):
+    with frozen(datetime(2026, 3, 2, 12, tzinfo=NEW_YORK)):
         add_note(clinician_client, patient, "First dose observed.")
-    with time_machine.travel(datetime(2026, 3, 3, 12, tzinfo=NEW_YORK), tick=False):
+    with frozen(datetime(2026, 3, 3, 12, tzinfo=NEW_YORK)):
         factories.give(regimen, date(2026, 3, 3), 9)
 
     page = record(clinician_client, patient)

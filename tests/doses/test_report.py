@@ -14,7 +14,6 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
@@ -24,6 +23,7 @@ from doses.models import Alert, LabResult, SymptomEntry
 from doses.report import build_report
 from regimens import actions as regimen_actions
 from tests import factories
+from tests.clock import frozen
 from tests.pages import soup, text, texts
 
 # How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).
@@ -292,7 +292,7 @@ def test_each_injection_says_product_lot_site_route_and_who_gave_it(
 
 
 def change_dose(regimen, clinician, when: datetime, dose: int, reason: str) -> None:
-    with time_machine.travel(when, tick=False):
+    with frozen(when):
         phase = regimen.ordered_phases[0]
         regimen_actions.change_phase(phase, clinician, reason=reason, dose_mcg=dose)
 
@@ -344,7 +344,7 @@ def reactions(patient, clinician):
         **dict.fromkeys(SymptomEntry.SYMPTOMS, 2),
     )
     allergy = Alert.objects.get(kind=Alert.Kind.ALLERGY)
-    with time_machine.travel(moment(2, 16, 45), tick=False):
+    with frozen(moment(2, 16, 45)):
         alerts.acknowledge(allergy, clinician, "Phoned: antihistamine taken, settled.")
     return regimen
 
@@ -405,11 +405,11 @@ def test_labs_show_the_unit_entered_and_the_standard_unit_without_jargon(
 
 @pytest.fixture
 def notes(patient, clinician):
-    with time_machine.travel(moment(4, 11), tick=False):
+    with frozen(moment(4, 11)):
         actions.add_note(patient, clinician, "Keep rotating sites.", shared_with_patient=True)
-    with time_machine.travel(moment(5, 11), tick=False):
+    with frozen(moment(5, 11)):
         actions.add_note(patient, clinician, "Query pernicious anaemia; order antibodies.")
-    with time_machine.travel(moment(10, 11), tick=False):
+    with frozen(moment(10, 11)):
         actions.add_note(patient, clinician, "Next review in 3 months.", shared_with_patient=True)
 
 
@@ -484,7 +484,7 @@ def fill(patient, clinician, regimen, days: int) -> None:
             **dict.fromkeys(SymptomEntry.SYMPTOMS, 3),
         )
         lab(patient, day, "b12", str(300 + offset), "pg/mL")
-        with time_machine.travel(moment(2 + offset, 21), tick=False):
+        with frozen(moment(2 + offset, 21)):
             actions.add_note(patient, clinician, f"Note {offset}", shared_with_patient=True)
     change_dose(regimen, clinician, moment(2 + days - 1, 22), 500, "Review")
 

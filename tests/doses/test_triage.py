@@ -13,7 +13,6 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership, User
@@ -21,6 +20,7 @@ from doses import actions
 from doses.models import Alert, DoseLog, LabRange, LabResult, SymptomEntry
 from regimens.models import Regimen
 from tests import factories
+from tests.clock import frozen
 from tests.pages import soup, texts
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -283,7 +283,7 @@ def test_no_check_in_for_14_days_is_flagged(patient, clinician, client_for, age,
 
 def reported_checkin(person, when: datetime, score: int, allergy=(), note="") -> SymptomEntry:
     """A check-in made through the app (which raises its alerts)."""
-    with time_machine.travel(when, tick=False):
+    with frozen(when):
         entry, _created = actions.record_checkin(
             person,
             person,
@@ -462,7 +462,7 @@ def test_the_status_filter_agrees_with_the_status_shown_for_the_patients_day(
     clinician.save()
     factories.regimen_for(patient, date(2026, 5, 11))
 
-    with time_machine.travel(datetime(2026, 5, 10, 20, tzinfo=NEW_YORK), tick=False):
+    with frozen(datetime(2026, 5, 10, 20, tzinfo=NEW_YORK)):
         browser = client_for(clinician)
         listed = triage(browser)
         due_today = triage(browser, status="due_today")

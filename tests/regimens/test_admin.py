@@ -3,7 +3,6 @@
 from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts.models import RecordView
@@ -16,6 +15,7 @@ from regimens.models import (
     RegimenTemplateVersion,
 )
 from tests import factories, pages
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -248,7 +248,7 @@ def test_an_unusual_dose_is_kept_only_when_ticked_intended_with_who_and_when(cli
         "injection). Tick “this dose is intended” if it is."
     ) in errors_on(refused)
     assert not RegimenTemplate.objects.exists()
-    with time_machine.travel(FROZEN, tick=False):
+    with frozen(FROZEN):
         saved = client.post(
             reverse("admin:regimens_regimentemplate_add"),
             template_form([{**high, "dose_intended": "on"}, MONTHLY]),
@@ -290,7 +290,7 @@ def test_a_change_keeps_the_earlier_version_with_who_and_when(client, admin_user
     template = factories.template(factories.US_TEMPLATE)
     client.force_login(admin_user)
     url = reverse("admin:regimens_regimentemplate_change", args=[template.pk])
-    with time_machine.travel(FROZEN, tick=False):
+    with frozen(FROZEN):
         response = client.post(url, change_form(template, {0: {"dose_mcg": 500}}))
     assert response.status_code == 302, errors_on(response)
     version = RegimenTemplateVersion.objects.get(template=template)
@@ -359,7 +359,7 @@ def test_preview_of_a_wrong_template_shows_the_errors_and_no_dates(client, admin
 def test_a_saved_template_s_page_previews_its_dates_from_today(client, admin_user):
     template = factories.template(factories.UK_TEMPLATE)
     client.force_login(admin_user)
-    with time_machine.travel(datetime(2026, 1, 1, 12, tzinfo=UTC), tick=False):
+    with frozen(datetime(2026, 1, 1, 12, tzinfo=UTC)):
         response = client.get(reverse("admin:regimens_regimentemplate_change", args=[template.pk]))
     # schedule.md: from Thursday 1 January 2026, Fri 2, Mon 5, Wed 7, Fri 9, Mon 12, Wed 14
     # January, then every 3 months: 14 April, 14 July...
@@ -396,7 +396,7 @@ def test_a_draft_is_not_offered_until_published_and_publishing_keeps_who_and_whe
     assert template.name not in offered_in_setup(client)
     client.force_login(admin_user)
     url = reverse("admin:regimens_regimentemplate_change", args=[template.pk])
-    with time_machine.travel(FROZEN, tick=False):
+    with frozen(FROZEN):
         response = client.post(url, change_form(template, status="published"))
     assert response.status_code == 302, errors_on(response)
     template.refresh_from_db()

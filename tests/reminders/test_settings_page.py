@@ -6,11 +6,11 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from reminders.models import CalendarFeed, ReminderSettings
 from tests import factories
+from tests.clock import frozen
 from tests.pages import by_testid, form_values, soup, texts
 
 pytestmark = pytest.mark.django_db
@@ -212,7 +212,7 @@ def test_it_shows_when_a_calendar_app_last_fetched_the_feed_in_the_patients_zone
     create_feed(patient_client)
     url = reverse("calendar_feed", args=[CalendarFeed.objects.get(user=patient).token])
     moment = datetime.combine(date(2026, 3, 1), time(7, 5), tzinfo=ZoneInfo("Pacific/Auckland"))
-    with time_machine.travel(moment, tick=False):
+    with frozen(moment):
         client.get(url)
 
     shown = page(patient_client.get(SETTINGS))
