@@ -4,13 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench faults clean
+LOCK := requirements/lock.txt
+PIP_TOOLS := pip-tools==7.7.0
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+.PHONY: run test lint bench faults lock clean
+
+# The venv holds exactly the lock: every package, direct and transitive, checked against its
+# hashes; then the project itself, editable, without dependencies, built by the lock's
+# setuptools. Made anew (--clear) whenever the lock or pyproject.toml changes.
+$(STAMP): $(LOCK) pyproject.toml
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Rewrites the lock from pyproject.toml (dependencies, the dev extra and the build backend) for
+# Python 3.11 on Linux. Indirect dependencies keep the versions already in the lock while the
+# pins allow; `make lock LOCK_ARGS=--upgrade` moves them to their newest releases. pip-compile
+# lives in a venv of its own inside .venv, so that the project's venv holds only the lock.
+LOCK_ARGS ?=
+lock:
+	test -x $(VENV)/pip-tools/bin/pip-compile || \
+		{ $(PYTHON) -m venv $(VENV)/pip-tools && \
+		  $(VENV)/pip-tools/bin/pip install --quiet '$(PIP_TOOLS)'; }
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/pip-tools/bin/pip-compile --quiet \
+		--generate-hashes --allow-unsafe --strip-extras --extra dev \
+		--build-deps-for editable --no-emit-index-url --no-emit-find-links \
+		$(LOCK_ARGS) --output-file $(LOCK) pyproject.toml
 
 run: $(STAMP)
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input

@@ -9,6 +9,7 @@ import functools
 import zoneinfo
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
@@ -180,12 +181,22 @@ class AcceptInvitationForm(PasswordsMixin, forms.Form):
         return cleaned
 
 
+def language_choices() -> list[tuple[str, str]]:
+    return [("", _("As my browser asks")), *settings.LANGUAGES]
+
+
 class AccountSettingsForm(forms.ModelForm):
     time_zone = TimeZoneField()
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=language_choices,
+        required=False,
+        help_text=_("Pages and the emails sent to you (reminders, digests) are in this language."),
+    )
 
     class Meta:
         model = User
-        fields = ["name", "time_zone"]
+        fields = ["name", "time_zone", "language"]
         labels = {"name": _("Your name")}
 
 

@@ -1,11 +1,11 @@
-"""Per-request behaviour for signed-in users: their time zone, idle sessions ending, and no
-copies of their pages kept in caches."""
+"""Per-request behaviour for signed-in users: their time zone and language, idle sessions
+ending, and no copies of their pages kept in caches."""
 
 import time
 
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.utils import timezone
+from django.utils import timezone, translation
 
 
 class UserTimeZoneMiddleware:
@@ -18,6 +18,21 @@ class UserTimeZoneMiddleware:
             timezone.activate(user.zone)
         else:
             timezone.deactivate()
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user who chose a language (My account) gets it, whatever the browser asks
+    for; otherwise LocaleMiddleware's choice stands. After LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
         return self.get_response(request)
 
 

@@ -4,10 +4,11 @@ patients."""
 import zoneinfo
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,15 @@ def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
             gettext("%(value)s is not a time zone name such as Europe/London."),
+            params={"value": value},
+        )
+
+
+def validate_language(value: str) -> None:
+    """One of the languages the site is shipped in (settings.LANGUAGES), or empty."""
+    if value and value not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            gettext("%(value)s is not a language this site is available in."),
             params={"value": value},
         )
 
@@ -96,6 +106,16 @@ class User(OneLineName, BoundedDates, AbstractBaseUser, PermissionsMixin):
         validators=[validate_time_zone],
         help_text=_("IANA name, for example Europe/London; dates are shown in this zone."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        validators=[validate_language],
+        help_text=_(
+            "Pages and emails are in this language; empty: the language the browser asks for "
+            "(emails then go in the site's)."
+        ),
+    )
     is_active = models.BooleanField(default=True)
     # A patient who signed up and has not yet opened the link emailed to them: inactive until
     # then (accounts/signup.py). Accounts made by an admin or through an invitation never are.
@@ -142,6 +162,11 @@ class User(OneLineName, BoundedDates, AbstractBaseUser, PermissionsMixin):
 
     def local_now(self):
         return timezone.now().astimezone(self.zone)
+
+    def in_own_language(self):
+        """A context in which text is worded in the user's language (emails sent to them):
+        theirs if they chose one, else the site's."""
+        return translation.override(self.language or settings.LANGUAGE_CODE)
 
     def today(self):
         """The patient's calendar date now (schedule rule 8's T)."""

@@ -14,6 +14,8 @@ from . import second_factor
 from .deletion import delete_account
 from .forms import AccountSettingsForm, DeleteAccountForm, time_zone_names
 
+ACCOUNT_FIELDS = ["name", "time_zone", "language"]
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -21,13 +23,14 @@ def account_settings(request):
     user = request.user
     form = AccountSettingsForm(request.POST if request.method == "POST" else None, instance=user)
     if form.is_bound and form.is_valid():
-        # Only these two columns: the record version and the rest of the row are others' to
+        # Only these columns: the record version and the rest of the row are others' to
         # change meanwhile. The care-team rows' copy of the name follows (doses/triage.py).
-        form.save(commit=False).save(update_fields=["name", "time_zone"])
-        messages.success(request, _("Your account details are saved."))
+        form.save(commit=False).save(update_fields=ACCOUNT_FIELDS)
+        with user.in_own_language():  # the message in the language just chosen
+            messages.success(request, _("Your account details are saved."))
         return redirect("account_settings")
     if form.is_bound:
-        user.refresh_from_db(fields=["name", "time_zone"])  # the page around shows the saved
+        user.refresh_from_db(fields=ACCOUNT_FIELDS)  # the page around shows the saved
     return render(
         request,
         "accounts/settings.html",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "doses",
     "reminders",
     "sharing",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +66,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.second_factor.SecondFactorMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "accounts.middleware.IdleSessionMiddleware",
     # Cache-Control: private, no-store on signed-in pages and downloads (health data).
     "accounts.middleware.NoStoreMiddleware",
@@ -137,7 +140,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 # Every user-facing string is marked for gettext; English is the one catalogue shipped
 # (locale/en/LC_MESSAGES/django.po, made with `manage.py makemessages -l en`).
-LANGUAGES = [("en", "English")]
+# Users may choose one of these on My account (User.language): their pages and emails follow it.
+LANGUAGES = [("en", gettext_lazy("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -22,7 +22,11 @@ def dose_or_404(user, pk, *, write: bool = False) -> DoseLog:
 
 def checkin_or_404(user, pk) -> SymptomEntry:
     try:
-        return SymptomEntry.objects.filter(patient__in=visible_patients(user)).get(pk=pk)
+        return (
+            SymptomEntry.objects.filter(patient__in=visible_patients(user))
+            .select_related("phase")
+            .get(pk=pk)
+        )
     except SymptomEntry.DoesNotExist:
         raise Http404("No such check-in") from None
 

@@ -240,12 +240,15 @@ def _create_once(model, patient, token, **fields):
 def record_checkin(patient, recorded_by, *, token=None, **values) -> tuple[SymptomEntry, bool]:
     """A symptom check-in; it may change whether symptoms return before the next injection."""
     with transaction.atomic():
+        regimen = Regimen.objects.filter(patient=patient, status=Regimen.Status.ACTIVE).first()
+        if regimen is not None and "phase" not in values:
+            # Kept on the check-in, so that it shows the phase as prescribed then.
+            values["phase_id"] = regimen.phase_id_at(values.get("recorded_at", timezone.now()))
         entry, created = _create_once(
             SymptomEntry, patient, token, recorded_by=recorded_by, **values
         )
         if created:
             alerts.for_checkin(entry, checkin_alerts.previous_checkin(entry))
-            regimen = Regimen.objects.filter(patient=patient, status=Regimen.Status.ACTIVE).first()
             if regimen is not None:
                 was_flagged = regimen.symptoms_return_early
                 regimen.refresh_wear_off()

@@ -320,6 +320,14 @@ class SymptomEntry(BoundedDates, models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    phase = models.ForeignKey(
+        "regimens.Phase",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The phase the patient was in when they checked in."),
+    )
     submission_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
 
     class Meta:

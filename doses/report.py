@@ -11,11 +11,12 @@ and the clinical notes (the patient's copy holds only the notes shared with them
   3-4. its changes and doses, replayed for adherence  (Regimen.schedule_inputs)
   5. the injections and skips in the range, with their regimen and who recorded them
   6. the regimen changes in the range, with who made them
-  7. the phase changes of the regimens of 5 and 6     (doses/timeline.attach_phases_then)
-  8. the check-ins in the range
+  7. the check-ins in the range, with their phase
+  8. the phase changes of the regimens of 5-7         (doses/timeline.attach_phases_then)
   9. the alerts raised in the range, with their check-in, injection and acknowledger
   10-12. the lab results in the range, the typical ranges, the given doses (doses/labs.py)
   13. the clinical notes in the range, with their authors
+  14. the regimen's phase changes, for the adherence table's labels (regimens/history.py)
 """
 
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regimens import adherence
+from regimens.history import label_adherence
 from regimens.models import Regimen, RegimenChange
 
 from . import checkin_alerts
@@ -69,9 +71,7 @@ def range_adherence(regimen: Regimen | None, today: date, first, last):
         return None
     initial, events = regimen.schedule_inputs()
     result = adherence.adherence(regimen.start_date, initial, events, today, first, last)
-    for row in result.phases:
-        row.phase = regimen.ordered_phases[row.index]
-        row.tolerance = adherence.tolerance_days(row.prescribed_days)
+    label_adherence(regimen, result)
     return result
 
 
@@ -143,10 +143,15 @@ def build_report(patient, first: date | None, last: date | None, viewer) -> Repo
             until,
         )
     )
-    attach_phases_then(report.doses, report.changes)
     report.checkins = list(
-        _in_range(SymptomEntry.objects.filter(patient=patient), "recorded_at", since, until)
+        _in_range(
+            SymptomEntry.objects.filter(patient=patient).select_related("phase"),
+            "recorded_at",
+            since,
+            until,
+        )
     )
+    attach_phases_then(report.doses, report.changes, report.checkins)
     report.alerts = [
         describe(alert)
         for alert in _in_range(

@@ -88,7 +88,7 @@ def _loaders():
             n_versions=Count("versions")
         ),
         CORRECTION: DoseLogVersion.objects.select_related("dose", "changed_by"),
-        CHECKIN: SymptomEntry.objects.all(),
+        CHECKIN: SymptomEntry.objects.select_related("phase"),
         # Deleted results stay in the history, marked, as deleted doses do.
         LAB: LabResult.objects.annotate(n_versions=Count("versions")),
         CHANGE: RegimenChange.objects.select_related("by", "phase"),
@@ -132,21 +132,21 @@ def timeline_page(
     attach_phases_then(
         [item.obj for item in page.items if item.kind == DOSE],
         [item.obj for item in page.items if item.kind == CHANGE],
+        [item.obj for item in page.items if item.kind == CHECKIN],
     )
     return page
 
 
-def attach_phases_then(doses, changes=()) -> None:
-    """Give each dose (and regimen change) `phase_then`: its phase as it was at that moment
-    (regimens/history.py), so that a later change never relabels the past. One query when
-    there is anything to label."""
-    regimen_ids = {obj.regimen_id for obj in [*doses, *changes] if obj.phase_id}
-    if not regimen_ids:
-        for obj in [*doses, *changes]:
-            obj.phase_then = None
-        return
-    history = PhaseHistory.for_regimens(regimen_ids)
-    for dose in doses:
-        dose.phase_then = history.at(dose.phase, dose.administered_at)
-    for change in changes:
-        change.phase_then = history.at(change.phase, change.at)
+def attach_phases_then(doses, changes=(), checkins=()) -> None:
+    """Give each dose, regimen change and check-in `phase_then`: its phase as it was at that
+    moment (regimens/history.py), so that a later change never relabels the past. One query
+    when there is anything to label (check-ins need their phase loaded with them)."""
+    timed = [
+        *((dose, dose.administered_at) for dose in doses),
+        *((change, change.at) for change in changes),
+        *((entry, entry.recorded_at) for entry in checkins),
+    ]
+    regimen_ids = {obj.phase.regimen_id for obj, _at in timed if obj.phase_id}
+    history = PhaseHistory.for_regimens(regimen_ids) if regimen_ids else None
+    for obj, at in timed:
+        obj.phase_then = history.at(obj.phase, at) if obj.phase_id else None

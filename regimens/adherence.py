@@ -9,7 +9,8 @@ Definitions (also shown on the patient record and in the README):
   or skip recorded (a weekly dose given 2 weeks late counts 2 missed); the current overdue
   stretch counts too.
 - The **actual interval** of a phase is the mean number of days between consecutive given doses
-  in it, against the prescribed interval.
+  in it, against the prescribed interval. A phase changed from now on (rule 7) has a row for
+  each schedule it had, each with the doses given under it.
 - The **longest gap** is the most days between two consecutive given doses.
 
 For a range of days (the report's), the whole history is still replayed, so that every due
@@ -38,6 +39,10 @@ class PhaseAdherence:
     prescribed_days: float
     actual_days: float | None
     given: int
+    # Which schedule the row is for (rows compare by their numbers only).
+    rule: schedule.PhaseRule | None = field(default=None, compare=False)
+    first_on: date | None = field(default=None, compare=False)  # its first given dose
+    last_on: date | None = field(default=None, compare=False)  # and its last
 
 
 @dataclass
@@ -87,8 +92,9 @@ def adherence(
     `first` and `last`, only what falls in those days counts (see the module's docstring)."""
     result = Adherence()
     rows, final, rules = schedule.annotate(start, phases, events)
-    gaps_by_phase: dict[int, list[int]] = {}
-    given_by_phase: dict[int, int] = {}
+    # Keyed by (phase, rule in force): a phase changed from now on has a row per schedule.
+    gaps_by_phase: dict[tuple, list[int]] = {}
+    by_phase: dict[tuple, PhaseAdherence] = {}
     last_given: tuple[date, int] | None = None
     for event, due, index, rule in rows:
         interval = schedule.interval_days(rule.schedule)
@@ -101,7 +107,12 @@ def adherence(
             result.skipped += 1
             continue
         result.given += 1
-        given_by_phase[index] = given_by_phase.get(index, 0) + 1
+        key = (index, rule)
+        row = by_phase.get(key)
+        if row is None:
+            row = by_phase[key] = PhaseAdherence(index, interval, None, 0, rule, event.on)
+        row.given += 1
+        row.last_on = event.on
         offset = (event.on - due).days
         if abs(offset) <= tolerance_days(interval):
             result.on_time += 1
@@ -113,20 +124,13 @@ def adherence(
             gap = (event.on - last_given[0]).days
             result.longest_gap_days = max(result.longest_gap_days or 0, gap)
             if last_given[1] == index:
-                gaps_by_phase.setdefault(index, []).append(gap)
+                gaps_by_phase.setdefault(key, []).append(gap)
         last_given = (event.on, index)
     if final.phase is not None:
         interval = schedule.interval_days(rules[final.phase].schedule)
         result.missed += _missed(final.next_due, today, interval, first, last)
-    for index, rule in enumerate(rules):
-        if index in given_by_phase:
-            gaps = gaps_by_phase.get(index)
-            result.phases.append(
-                PhaseAdherence(
-                    index,
-                    schedule.interval_days(rule.schedule),
-                    round(mean(gaps), 1) if gaps else None,
-                    given_by_phase[index],
-                )
-            )
+    for key, row in sorted(by_phase.items(), key=lambda item: (item[0][0], item[1].first_on)):
+        gaps = gaps_by_phase.get(key)
+        row.actual_days = round(mean(gaps), 1) if gaps else None
+        result.phases.append(row)
     return result

@@ -17,7 +17,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from . import adherence, schedule
-from .models import Phase, RegimenChange
+from .models import Phase, RegimenChange, rule_from_values
 
 
 def values_at(current: dict, changes: list[tuple[datetime, dict]], moment: datetime) -> dict:
@@ -96,3 +96,28 @@ class PhaseHistory:
         then = values_at(phase.phase_values(), changes, moment)
         copy = Phase(pk=phase.pk, regimen_id=phase.regimen_id, **then)
         return PhaseThen(copy, changed_since=bool(changes) and changes[-1][0] > moment)
+
+    def label_for(self, phase: Phase, rule: schedule.PhaseRule) -> str:
+        """The label the phase had while `rule` was its schedule (the newest such), or its
+        label now if it never had that schedule."""
+        values = phase.phase_values()
+        for _at, old in reversed(self._changes.get(phase.pk, [])):
+            if rule_from_values(values) == rule:
+                return values["label"]
+            values = {**values, **old}
+        return values["label"] if rule_from_values(values) == rule else phase.label
+
+
+def label_adherence(regimen, result) -> None:
+    """Give each row of an adherence table (regimens/adherence.py) its phase, the label that
+    phase had under the row's schedule, and the on-time window; `earlier` marks a row for a
+    schedule the phase no longer has. One query (the regimen's phase changes) when there are
+    rows."""
+    if not result.phases:
+        return
+    history = PhaseHistory.for_regimens([regimen.pk])
+    for row in result.phases:
+        row.phase = regimen.ordered_phases[row.index]
+        row.earlier = row.rule is not None and row.rule != row.phase.rule
+        row.label = history.label_for(row.phase, row.rule) if row.earlier else row.phase.label
+        row.tolerance = adherence.tolerance_days(row.prescribed_days)

@@ -479,6 +479,18 @@ class Regimen(BoundedDates, models.Model):
         """Entered by the patient and not yet confirmed by a clinician on their care team."""
         return self.entered_by_id is not None and self.confirmed_at is None
 
+    def phase_id_at(self, moment) -> int | None:
+        """The phase a moment fell in: that of the first injection or skip recorded at or
+        after it (the interval it belongs to ends there), or the current phase when nothing
+        is recorded after it yet. One query, through the reverse relation."""
+        later = (
+            self.doses.filter(deleted_at__isnull=True, administered_at__gte=moment)
+            .order_by("administered_at", "pk")
+            .values_list("phase_id", flat=True)
+            .first()
+        )
+        return later if later is not None else self.current_phase_id
+
     @cached_property
     def ordered_phases(self) -> list["Phase"]:
         return list(self.phases.order_by("order"))

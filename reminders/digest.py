@@ -30,7 +30,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -265,9 +264,9 @@ def send_one(connection, due: Due, now: datetime, result: DigestRun) -> None:
 
 
 def compose(due: Due, entries: list[Entry]) -> EmailMultiAlternatives:
-    """The email, in text and HTML, in the clinician's language (the site's: users have no
-    language of their own yet)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    """The email, in text and HTML, in the clinician's language (My account), or else the
+    site's."""
+    with due.clinician.in_own_language():
         count = len(entries)
         if due.prefs.frequency == DigestSettings.Frequency.WEEKLY:
             subject = ngettext(

@@ -150,6 +150,8 @@ def due_reminders(
             found.append(
                 Reminder(Kind.PLAN_CHANGED, day, change.pk, _plan_change_line(change, day))
             )
+    if not regimen.is_active:
+        return found  # a regimen a clinician ended: only that news is sent
     due = regimen.next_due
     if due is not None:
         if prefs.due_soon and today < due <= today + lead:
@@ -175,8 +177,10 @@ def due_reminders(
 
 
 def candidate_regimens(now: datetime):
-    """Query 1: active regimens of active patients with an email that may have something due.
-    The filter only narrows (any zone's date is at most a day after UTC's); the rules decide."""
+    """Query 1: active regimens of active patients with an email that may have something due,
+    and the other regimens of patients whose plan someone changed lately (a clinician ending
+    the only regimen is news too). The filter only narrows (any zone's date is at most a day
+    after UTC's); the rules decide, and `find_due` keeps one regimen per patient."""
     horizon = now.astimezone(UTC).date() + timedelta(days=1 + MAX_LEAD_DAYS)
     last_checkin = (
         SymptomEntry.objects.filter(patient=OuterRef("patient"))
@@ -184,26 +188,35 @@ def candidate_regimens(now: datetime):
         .values("recorded_at")[:1]
     )
     return (
-        Regimen.objects.filter(
-            status=Regimen.Status.ACTIVE,
-            patient__role=User.Role.PATIENT,
-            patient__is_active=True,
-        )
+        Regimen.objects.filter(patient__role=User.Role.PATIENT, patient__is_active=True)
         .exclude(patient__email="")
         .annotate(last_checkin=Subquery(last_checkin))
         .annotate(
             plan_changed=Exists(_recent_plan_changes(now).filter(patient=OuterRef("patient")))
         )
         .filter(
-            Q(next_due__lte=horizon)
-            | Q(next_lab_review__lte=horizon)
-            | Q(last_checkin__isnull=True)
-            | Q(last_checkin__lt=now - CHECKIN_EVERY)
-            | Q(plan_changed=True)
+            Q(plan_changed=True)
+            | Q(status=Regimen.Status.ACTIVE)
+            & (
+                Q(next_due__lte=horizon)
+                | Q(next_lab_review__lte=horizon)
+                | Q(last_checkin__isnull=True)
+                | Q(last_checkin__lt=now - CHECKIN_EVERY)
+            )
         )
         .select_related("patient", "patient__reminder_settings", "current_phase")
-        .order_by("patient_id")
+        .order_by("patient_id", "-start_date", "-pk")
     )
+
+
+def one_per_patient(regimens) -> list[Regimen]:
+    """The regimen each patient's reminders are about: the active one, or else the latest."""
+    chosen: dict[int, Regimen] = {}
+    for regimen in regimens:
+        kept = chosen.get(regimen.patient_id)
+        if kept is None or (regimen.is_active and not kept.is_active):
+            chosen[regimen.patient_id] = regimen
+    return list(chosen.values())
 
 
 def _recent_plan_changes(now: datetime):
@@ -234,7 +247,7 @@ def find_due(now: datetime, result: RunResult) -> list[Batch]:
     """Three queries: the candidates, their recent plan changes, then the ledger rows of their
     due reminders."""
     batches = []
-    candidates = list(candidate_regimens(now))
+    candidates = one_per_patient(candidate_regimens(now))
     changes: dict[int, list] = {}
     flagged = [regimen.patient_id for regimen in candidates if regimen.plan_changed]
     if flagged:
@@ -243,9 +256,10 @@ def find_due(now: datetime, result: RunResult) -> list[Batch]:
             changes.setdefault(change.patient_id, []).append(change)
     for regimen in candidates:
         patient = regimen.patient
-        found = due_reminders(
-            regimen, ReminderSettings.of(patient), now, changes.get(patient.pk, ())
-        )
+        with patient.in_own_language():  # the plan-change lines are worded here
+            found = due_reminders(
+                regimen, ReminderSettings.of(patient), now, changes.get(patient.pk, ())
+            )
         if found:
             today = now.astimezone(patient.zone).date()
             batches.append(Batch(regimen, today, found))
@@ -336,7 +350,9 @@ def send_batch(connection, batch: Batch, result: RunResult) -> None:
         return
     reminders = list(claimed)
     described = ", ".join(f"{r.kind} {r.key}" for r in reminders)
-    error = deliver(connection, compose(batch, reminders))
+    with batch.patient.in_own_language():
+        message = compose(batch, reminders)
+    error = deliver(connection, message)
     rows = ReminderSent.objects.filter(pk__in=list(claimed.values()), status=Status.CLAIMED)
     if error:
         rows.update(status=Status.FAILED, error=error[:300])

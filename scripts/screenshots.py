@@ -38,7 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PASSWORD = "b12-demo-pass"  # noqa: S105 - doses/demo.py: demo accounts only
+PASSWORD = "b12-demo-pass"  # noqa: S105 - demo/people.py: demo accounts only
 PATIENT = "patient@example.com"
 CLINICIAN = "clinician@example.com"
 ADMIN = "admin@example.com"

@@ -298,8 +298,11 @@ def _checkin(entry: SymptomEntry, patient_url: str, zone) -> dict:
         "effectiveDateTime": _moment(entry.recorded_at, zone),
         "component": components,
     }
-    if entry.note:
-        resource["note"] = [{"text": entry.note}]
+    notes = [entry.note]
+    if getattr(entry, "phase_then", None):
+        notes.append(f"Phase then: {entry.phase_then.summary}")
+    if any(notes):
+        resource["note"] = [{"text": text} for text in notes if text]
     return resource
 
 
@@ -328,7 +331,12 @@ def patient_bundle(patient) -> dict:
         .select_related("phase")
         .order_by("administered_at", "pk")
     )
-    attach_phases_then(doses)  # each with its phase as prescribed then
+    checkins = list(
+        SymptomEntry.objects.filter(patient=patient)
+        .select_related("phase")
+        .order_by("recorded_at", "pk")
+    )
+    attach_phases_then(doses, checkins=checkins)  # each with its phase as prescribed then
     for dose in doses:
         resource = _administration(dose, by_pk[dose.regimen_id], urls, zone)
         entries.append(_entry(full_url("dose", dose.pk), resource))
@@ -336,7 +344,7 @@ def patient_bundle(patient) -> dict:
     labs = LabResult.objects.filter(patient=patient, deleted_at__isnull=True)
     for lab in labs.order_by("taken_on", "pk"):
         entries.append(_entry(full_url("lab", lab.pk), _lab(lab, ranges, urls["patient"])))
-    for entry in SymptomEntry.objects.filter(patient=patient).order_by("recorded_at", "pk"):
+    for entry in checkins:
         resource = _checkin(entry, urls["patient"], zone)
         entries.append(_entry(full_url("checkin", entry.pk), resource))
     return {

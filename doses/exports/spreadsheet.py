@@ -144,9 +144,12 @@ def _short_name(key: str) -> str:
 
 def checkins(patient, first: date, last: date) -> Table:
     since, until = day_bounds(patient, first, last)
-    entries = SymptomEntry.objects.filter(
-        patient=patient, recorded_at__gte=since, recorded_at__lt=until
-    ).order_by("recorded_at", "pk")
+    entries = list(
+        SymptomEntry.objects.filter(patient=patient, recorded_at__gte=since, recorded_at__lt=until)
+        .select_related("phase")
+        .order_by("recorded_at", "pk")
+    )
+    attach_phases_then([], checkins=entries)  # the phase the patient was in at each
     zone = patient.zone
     keys = SymptomEntry.SYMPTOMS
     header = [
@@ -157,6 +160,7 @@ def checkins(patient, first: date, last: date) -> Table:
         "Side effects",
         "Allergy signs",
         "Note",
+        "Phase",
     ]
     signs = dict(SymptomEntry.ALLERGY_SIGNS)
     rows = [
@@ -167,6 +171,7 @@ def checkins(patient, first: date, last: date) -> Table:
             "; ".join(entry.side_effects),
             "; ".join(str(signs.get(sign, sign)) for sign in entry.allergy_signs),
             entry.note,
+            entry.phase_then.label if entry.phase_then else "",
         ]
         for entry in entries
     ]

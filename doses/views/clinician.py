@@ -23,6 +23,7 @@ from doses.timeline import PATIENT_KINDS, RECORD_KINDS, timeline_page
 from doses.triage import triage_page
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from regimens import adherence, reference, schedule
+from regimens.history import label_adherence
 from regimens.models import Regimen
 
 
@@ -56,9 +57,7 @@ def _adherence(regimen: Regimen | None, today: date, inputs):
         return None
     initial, events = inputs
     result = adherence.adherence(regimen.start_date, initial, events, today)
-    for row in result.phases:
-        row.phase = regimen.ordered_phases[row.index]
-        row.tolerance = adherence.tolerance_days(row.prescribed_days)
+    label_adherence(regimen, result)
     return result
 
 

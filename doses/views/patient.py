@@ -308,6 +308,7 @@ def checkin_detail(request, pk):
     patient = entry.patient
     log_view(request, patient, "a check-in")
     previous = checkin_alerts.previous_checkin(entry)
+    attach_phases_then([], checkins=[entry])  # the phase the patient was in then
     return render(
         request,
         "doses/checkin_detail.html",

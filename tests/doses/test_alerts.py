@@ -302,8 +302,8 @@ def test_the_record_makes_the_same_number_of_queries_whatever_the_number_of_aler
 
     # As tests/doses/test_record.py lists them, less the three this record has nothing for (the
     # page's injections, its notes and the prescriber): the open alerts are one query, whatever
-    # their number (their check-ins come joined).
-    with frozen(date(2026, 12, 5)), django_assert_num_queries(15):
+    # their number (their check-ins come joined); and the changes of the check-ins' phases.
+    with frozen(date(2026, 12, 5)), django_assert_num_queries(16):
         shown = header_alerts(client, patient)
 
     assert len(shown) == count

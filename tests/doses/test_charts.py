@@ -525,8 +525,9 @@ def test_the_record_with_its_charts_makes_the_same_number_of_queries(
     # maintenance injection, for the wear-off analysis behind the flag (it reuses the
     # adherence's replay); 17 the audit of this view by someone other than the patient; 18 the
     # phase changes, so that each injection shows its phase as prescribed then; 19 the open
-    # alerts shown above everything (with their check-ins and injections).
-    with django_assert_num_queries(19):
+    # alerts shown above everything (with their check-ins and injections); 20 the regimen's
+    # phase changes again, for the adherence table's labels (regimens/history.py).
+    with django_assert_num_queries(20):
         record = page(clinician_browser.get(reverse("patient_record", args=[patient.pk])))
 
     assert len(record.testids["wear-off-flag"]) == 1
@@ -547,9 +548,9 @@ def test_the_record_without_the_flag_makes_the_same_number_of_queries(
     # As above, without the lab result on the timeline's first page (only injections and
     # check-ins) and without the wear-off analysis: the stored flag is off, daily check-ins
     # after daily injections are never late in a 4-week interval; plus the audit of the view
-    # and the open alerts.
+    # and the open alerts; and the regimen's phase changes for the adherence table's labels.
     # (Its injections are written without a phase: no phase changes to read for them.)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         record = page(clinician_browser.get(reverse("patient_record", args=[patient.pk])))
 
     assert "wear-off-flag" not in record.testids

@@ -304,7 +304,11 @@ def test_a_checkin_is_a_survey_with_one_component_per_symptom(bundle):
             "valueString": "Hives or widespread itchy rash",
         },
     ]
-    assert checkin["note"] == [{"text": "Tired by evening"}]
+    # With the phase the patient was in when they checked in, as it was prescribed then.
+    assert checkin["note"] == [
+        {"text": "Tired by evening"},
+        {"text": "Phase then: Daily for 1 week · 1000 mcg · on time that day"},
+    ]
 
 
 def test_the_clinician_download_is_the_same_bundle_and_is_logged(

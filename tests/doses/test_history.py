@@ -78,7 +78,11 @@ def test_it_mixes_injections_skips_check_ins_and_labs_newest_first(patient, pati
             "Injection · 1000 mcg · Left thigh (vastus lateralis) Thu 5 Mar 2026, 09:00 "
             f"· 3 months ago {DAILY}",
         ),
-        ("checkin", "Check-in · symptom total 12/60 Wed 4 Mar 2026, 20:00 · 3 months ago"),
+        (
+            "checkin",
+            "Check-in · symptom total 12/60 Wed 4 Mar 2026, 20:00 · 3 months ago"
+            " Daily for 1 week · 1000 mcg · on time that day",
+        ),
         (
             "skipped",
             f"Skipped · Out of stock Tue 3 Mar 2026, 12:00 · 3 months ago {DAILY}",
@@ -232,8 +236,9 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
 
     # 1 the session; 2 the signed-in user; 3 the number of entries (COUNT over the UNION);
     # 4 the page's (kind, id, time) rows from the UNION; 5 that page's injections with their
-    # phase, regimen and number of versions; 6 its check-ins; 7 its labs.
-    with django_assert_num_queries(7):
+    # phase, regimen and number of versions; 6 its check-ins with their phase; 7 its labs;
+    # 8 the changes of the phases shown (each entry's phase as prescribed then).
+    with django_assert_num_queries(8):
         page = history(patient_client)
 
     shown = items(page)

@@ -124,7 +124,11 @@ CHANGED = (
     "“Closer follow-up” by Dr Care",
 )
 LAB = ("lab", "Lab · Serum vitamin B12 (cobalamin) 412 pg/mL Sat 7 Mar 2026 · 2 days ago")
-CHECKIN = ("checkin", "Check-in · symptom total 12/60 Fri 6 Mar 2026, 19:00 · 3 days ago")
+CHECKIN = (
+    "checkin",
+    "Check-in · symptom total 12/60 Fri 6 Mar 2026, 19:00 · 3 days ago"
+    " Daily for 1 week · 1000 mcg · on time that day",
+)
 CORRECTION = (
     "correction",
     "Injection corrected Thu 5 Mar 2026, 20:00 · 4 days ago by Pat Patient · “Wrong thigh” "
@@ -380,8 +384,10 @@ def test_the_record_makes_the_same_number_of_queries_for_10_or_1000_injections(
         # check-in and 12 its note with the author; 13 the prescriber, for the regimen card; the
         # lab results card: 14 the labs, 15 the typical ranges, 16 the injection dates;
         # 17 the audit of this view by someone other than the patient; and 18 the open alerts
-        # shown above everything, with their check-ins and injections.
-        with django_assert_num_queries(18):
+        # shown above everything, with their check-ins and injections; 19 the changes of the
+        # phases shown (each entry's phase as prescribed then); 20 the regimen's phase
+        # changes, for the adherence table's labels.
+        with django_assert_num_queries(20):
             page = record(clinician_client, patient)
 
     assert [kind for kind, _ in page.timeline[:3]] == ["note", "checkin", "given"]

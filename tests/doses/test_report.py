@@ -130,9 +130,10 @@ ALL_DOSES = [
     given("8 Mar 2026, 09:00", "Left deltoid"),
 ]
 ALL_CHECKINS = [  # date, the six symptom scores, no side effects, allergy signs or note
-    "1 Mar 2026 | 4 | 4 | 4 | 4 | 4 | 4 |  |  | ",
-    "5 Mar 2026 | 3 | 3 | 3 | 3 | 3 | 3 |  |  | ",
-    "10 Mar 2026 | 1 | 1 | 1 | 1 | 1 | 1 |  |  | ",
+    # Each with the phase the patient was in then: 10 March is past the daily week.
+    "1 Mar 2026 | Daily for 1 week | 4 | 4 | 4 | 4 | 4 | 4 |  |  | ",
+    "5 Mar 2026 | Daily for 1 week | 3 | 3 | 3 | 3 | 3 | 3 |  |  | ",
+    "10 Mar 2026 | Weekly for 4 weeks | 1 | 1 | 1 | 1 | 1 | 1 |  |  | ",
 ]
 B12_RANGE = "200–900 pg/mL"  # the reference data's typical range (no admin range in tests)
 ALL_LABS = [  # drawn, test, as entered, in the standard unit, typical range
@@ -364,7 +365,7 @@ def test_alerts_show_with_the_acknowledgement_and_its_note_for_the_clinician(
         "| allergy signs: Hives or widespread itchy rash; “Itchy welts on both arms an hour later”"
     )
     assert body(page, "report-checkins") == [
-        "4 Mar 2026 | 2 | 2 | 2 | 2 | 2 | 2 | Headache |  | Headache all evening"
+        "4 Mar 2026 | Daily for 1 week | 2 | 2 | 2 | 2 | 2 | 2 | Headache |  | Headache all evening"
     ]
 
 
@@ -499,8 +500,9 @@ def test_the_report_takes_the_same_queries_whatever_the_record_size(
 
     # The regimen; its phases; its changes and doses (adherence); the doses in the range; the
     # changes in it; their phases as they were; check-ins; alerts; labs, typical ranges and
-    # given doses (days after an injection); notes.
-    with django_assert_num_queries(13):
+    # given doses (days after an injection); notes; the regimen's phase changes, for the
+    # adherence table's labels.
+    with django_assert_num_queries(14):
         built = build_report(patient, START, date(2026, 3, 10), clinician)
 
     assert len(built.doses) == len(built.checkins) == len(built.labs) == days
@@ -517,8 +519,8 @@ def test_the_page_takes_the_same_queries_whatever_the_record_size(
     url = reverse("patient_report", args=[patient.pk])
 
     # The session and the user; the patient (access); the view logged for the patient; the
-    # report's 13 (the regimen here has no prescriber to read).
-    with django_assert_num_queries(17):
+    # report's 14 (the regimen here has no prescriber to read).
+    with django_assert_num_queries(18):
         response = clinician_client.get(url, {"first": "2026-03-02", "last": "2026-03-10"})
 
     assert response.status_code == 200

@@ -71,6 +71,37 @@ def test_the_injection_page_says_the_phase_has_changed_since(
     assert "the phase has changed since" in shown
 
 
+@pytest.mark.django_db
+def test_the_adherence_table_has_a_row_for_each_schedule_a_phase_had(
+    patient, clinician, client, maintenance
+):
+    with frozen(date(2027, 1, 21)):  # on time for every 4 weeks: 24 December + 28 days
+        factories.give(maintenance, date(2027, 1, 21))
+    with frozen(date(2027, 1, 25)):
+        actions.change_phase(
+            maintenance.current_phase, clinician, "Symptoms return", schedule_every=3
+        )
+    for day in (date(2027, 2, 15), date(2027, 3, 8)):  # every 3 weeks from 25 January
+        with frozen(day):
+            factories.give(maintenance, day)
+    client.force_login(clinician)
+    with frozen(date(2027, 3, 9)):
+        page = client.get(reverse("patient_record", args=[patient.pk]))
+
+    table = BeautifulSoup(page.content, "html.parser").find(attrs={"data-testid": "adherence"})
+    rows = [
+        [" ".join(td.get_text(" ").split()) for td in tr.find_all("td")]
+        for tr in table.find("tbody").find_all("tr")
+    ]
+    assert rows[-2:] == [
+        # The doses given under every 4 weeks keep its label and interval...
+        ["Every 4 weeks (as prescribed 24 Dec 2026 – 21 Jan 2027)", "28 d", "28 d", "±3 d"],
+        # ...and those given since the change are judged by every 3 weeks (the gaps that end
+        # with them: 25 and 21 days).
+        ["Maintenance: every 3 weeks", "21 d", "23 d", "±2 d"],
+    ]
+
+
 # A phase's values at any moment are its values then, whatever changes come after.
 changes_strategy = st.lists(
     st.tuples(st.integers(1, 60), st.integers(1, 12), st.integers(100, 5000)),
@@ -142,3 +173,31 @@ def test_the_patient_is_emailed_once_in_their_zone(patient, clinician, maintenan
     told = [m for m in mail.outbox if "plan has changed" in m.subject]
     assert len(told) == 1
     assert "On Tuesday 5 January Dr Care changed your plan: Every 4 weeks → " in told[0].body
+
+
+@pytest.mark.django_db
+def test_a_patient_whose_only_regimen_was_ended_is_emailed_that_news_only(
+    patient, clinician, maintenance
+):
+    with frozen(date(2027, 1, 5), 10):
+        actions.end_regimen(maintenance, clinician, "Levels recovered; oral tablets instead")
+        send_due_reminders()
+        send_due_reminders()
+    with frozen(date(2027, 3, 1), 10):  # long past the next due date: no overdue reminder
+        send_due_reminders()
+
+    assert [m.subject for m in mail.outbox] == ["Your B12 injection plan has changed"]
+    assert "Dr Care changed your plan: your injections were stopped" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_a_new_regimen_and_the_end_of_the_old_one_come_in_one_email(
+    patient, clinician, maintenance
+):
+    template = maintenance.template
+    with frozen(date(2027, 1, 5), 10):
+        actions.switch_regimen(maintenance, template, date(2027, 1, 6), clinician, reason="Restart")
+        send_due_reminders()
+
+    assert len(mail.outbox) == 1
+    assert "plan has changed" in mail.outbox[0].subject

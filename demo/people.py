@@ -9,14 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import CareTeamMembership, User
+from doses import actions, alerts
+from doses.dashboard import site_last_used, suggest_site
+from doses.models import Alert, DoseLog, LabResult
 from regimens import actions as regimen_actions
 from regimens.loading import load_example_templates
 from regimens.models import Regimen, RegimenTemplate
 from sharing import actions as sharing
-
-from . import actions, alerts
-from .dashboard import site_last_used, suggest_site
-from .models import Alert, DoseLog, LabResult
 
 PASSWORD = "b12-demo-pass"  # noqa: S105 - demo accounts only, printed by `make run`
 

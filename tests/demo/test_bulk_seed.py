@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import CareTeamMembership, User
-from doses import bulk
-from doses.demo import PASSWORD
+from demo import bulk
+from demo.people import PASSWORD
 from doses.models import DoseLog, LabResult, SymptomEntry
 from regimens import schedule
 from regimens.models import Regimen

@@ -2,8 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from doses.bulk import seed_bulk
-from doses.demo import PASSWORD, load_demo
+from demo.bulk import seed_bulk
+from demo.people import PASSWORD, load_demo
 
 
 class Command(BaseCommand):

@@ -24,6 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import CareTeamMembership, User
+from doses.models import DoseLog, LabResult, SymptomEntry
+from doses.wearoff import analyse
 from regimens import reference, schedule
 from regimens.actions import LAB_REVIEW_MONTHS
 from regimens.loading import load_example_templates
@@ -36,9 +38,7 @@ from regimens.models import (
     rule_from_values,
 )
 
-from .demo import PASSWORD as DEMO_PASSWORD
-from .models import DoseLog, LabResult, SymptomEntry
-from .wearoff import analyse
+from .people import PASSWORD as DEMO_PASSWORD
 
 EMAIL_DOMAIN = "bulk.example.org"
 PATIENTS_PER_CLINICIAN = 2000

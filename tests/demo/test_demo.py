@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership, User
-from doses.demo import ACCOUNTS, PASSWORD
+from demo.people import ACCOUNTS, PASSWORD
 from doses.models import DoseLog, LabResult, SymptomEntry
 from regimens.models import Regimen
 from sharing.models import ShareCode
