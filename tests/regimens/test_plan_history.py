@@ -88,11 +88,8 @@ def test_the_adherence_table_has_a_row_for_each_schedule_a_phase_had(
     with frozen(date(2027, 3, 9)):
         page = client.get(reverse("patient_record", args=[patient.pk]))
 
-    table = BeautifulSoup(page.content, "html.parser").find(attrs={"data-testid": "adherence"})
-    rows = [
-        [" ".join(td.get_text(" ").split()) for td in tr.find_all("td")]
-        for tr in table.find("tbody").find_all("tr")
-    ]
+    table = pages.soup(page).find(attrs={"data-testid": "adherence"})
+    rows = [pages.texts(tr, "td") for tr in table.find("tbody").find_all("tr")]
     assert rows[-2:] == [
         # The doses given under every 4 weeks keep its label and interval...
         ["Every 4 weeks (as prescribed 24 Dec 2026 – 21 Jan 2027)", "28 d", "28 d", "±3 d"],
