@@ -14,7 +14,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -28,9 +27,7 @@ from records import backup
 from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange
 from reminders.models import CalendarFeed
-from tests import factories
-
-pytestmark = pytest.mark.django_db
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)
@@ -42,10 +39,7 @@ MOMENTS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2026, 3, 20, 12, tzinfo=NEW_YORK), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 3, 20, 12, tzinfo=NEW_YORK))]
 
 
 @pytest.fixture
@@ -61,11 +55,11 @@ def clinician_client(client, clinician):
 
 def page(response) -> BeautifulSoup:
     assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def said(soup: BeautifulSoup, selector: str) -> list[str]:
-    return [" ".join(node.get_text(" ").split()) for node in soup.select(selector)]
+    return pages.texts(soup, selector)
 
 
 def errors(soup: BeautifulSoup) -> list[str]:

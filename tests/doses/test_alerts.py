@@ -11,14 +11,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership
 from doses import actions, alerts
 from doses.models import Alert, DoseLog, SymptomEntry
-from tests import factories
+from tests import factories, pages
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,6 @@ START = date(2026, 11, 2)
 
 def moment(day: date, hour: int = 12) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=NEW_YORK)
-
-
-def frozen(day: date, hour: int = 12):
-    return time_machine.travel(moment(day, hour), tick=False)
 
 
 @pytest.fixture
@@ -50,11 +46,11 @@ def check_in(patient, day: date, score: int = 1, **values) -> SymptomEntry:
 
 def soup(response) -> BeautifulSoup:
     assert response.status_code == 200
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def words(node) -> str:
-    return " ".join(node.get_text(" ").split()) if node else ""
+    return pages.text(node) if node else ""
 
 
 def header_alerts(client, patient) -> list[str]:
