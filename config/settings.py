@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "reminders",
     "sharing",
     "records",
+    "clinic",
     "plan_setup",
     "demo",
 ]

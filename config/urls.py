@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("doses.urls")),
+    path("", include("clinic.urls")),
     path("", include("regimens.urls")),
     path("", include("plan_setup.urls")),
     path("", include("reminders.urls")),

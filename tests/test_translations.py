@@ -352,6 +352,7 @@ APPS = (
     "sharing",
     "plan_setup",
     "records",
+    "clinic",
     "demo",
     "config",
 )

@@ -300,7 +300,7 @@ def test_the_record_makes_the_same_number_of_queries_whatever_the_number_of_aler
         client.force_login(clinician)
         client.get(reverse("patient_record", args=[patient.pk]))  # warm the session
 
-    # As tests/doses/test_record.py lists them, less the three this record has nothing for (the
+    # As tests/clinic/test_record.py lists them, less the three this record has nothing for (the
     # page's injections, its notes and the prescriber): the open alerts are one query, whatever
     # their number (their check-ins come joined); and the changes of the check-ins' phases.
     with frozen(date(2026, 12, 5)), django_assert_num_queries(16):

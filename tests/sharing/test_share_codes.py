@@ -102,7 +102,7 @@ def test_approving_puts_the_clinician_on_the_care_team(
     assert "Dr New (new@example.org) can now see your record." in page.alerts
     membership = CareTeamMembership.objects.get(patient=patient, clinician=newcomer)
     assert membership.source == CareTeamMembership.Source.SHARE_CODE
-    # The copies the triage list sorts on are right from the start (doses/triage.py).
+    # The copies the triage list sorts on are right from the start (clinic/triage.py).
     regimen.refresh_from_db()
     assert (membership.next_due, membership.patient_name) == (regimen.next_due, "Pat Patient")
     assert page.text("share-request") == []

@@ -1,4 +1,4 @@
-"""Charts drawn on the server as SVG (doses/charts.py, served by doses/views/charts.py): symptom
+"""Charts drawn on the server as SVG (clinic/charts.py, served by clinic/views/charts.py): symptom
 scores over time with injections and phase bands, each lab analyte with its typical range, the
 actual days between injections against the prescribed interval, and the wear-off scatter.
 

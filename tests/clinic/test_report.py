@@ -18,9 +18,9 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
+from clinic.report import build_report
 from doses import actions, alerts
 from doses.models import Alert, LabResult, SymptomEntry
-from doses.report import build_report
 from regimens import actions as regimen_actions
 from tests import factories
 from tests.clock import frozen
