@@ -142,7 +142,7 @@ def _claim(invitation_pk, now) -> Invitation:
 def _join(invitation, patient, now) -> None:
     """Put the inviting clinician on the patient's care team (once) and mark the invitation
     used. The membership's copies of the patient's name and next due date are filled in as
-    it is saved (doses/triage.py), and its save raises the patient's record version."""
+    it is saved (clinic/triage.py), and its save raises the patient's record version."""
     User.objects.lock(patient.pk)
     if not CareTeamMembership.objects.filter(
         patient=patient, clinician=invitation.clinician

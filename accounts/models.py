@@ -186,7 +186,7 @@ class CareTeamMembership(BoundedDates, models.Model):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.ADMIN)
     created_at = models.DateTimeField(default=timezone.now)
     # Copies of what the clinician's triage list sorts on (the patient's active regimen's next
-    # due date, then the patient's name), kept in step by doses/triage.py, so that the list of
+    # due date, then the patient's name), kept in step by clinic/triage.py, so that the list of
     # a care team of thousands reads one page from an index instead of sorting them all.
     next_due = models.DateField(null=True, blank=True, editable=False)
     patient_name = models.CharField(max_length=150, blank=True, editable=False)

@@ -21,7 +21,7 @@ def account_settings(request):
     form = AccountSettingsForm(request.POST if request.method == "POST" else None, instance=user)
     if form.is_bound and form.is_valid():
         # Only these columns: the record version and the rest of the row are others' to
-        # change meanwhile. The care-team rows' copy of the name follows (doses/triage.py).
+        # change meanwhile. The care-team rows' copy of the name follows (clinic/triage.py).
         form.save(commit=False).save(update_fields=ACCOUNT_FIELDS)
         with user.in_own_language():  # the message in the language just chosen
             messages.success(request, _("Your account details are saved."))

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "reminders",
     "sharing",
     "records",
+    "clinic",
     "plan_setup",
     "demo",
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("doses.urls")),
     path("", include("supplies.urls")),
+    path("", include("clinic.urls")),
     path("", include("regimens.urls")),
     path("", include("plan_setup.urls")),
     path("", include("reminders.urls")),

@@ -4,7 +4,7 @@ app, because it chooses between them."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from doses.views.clinician import triage
+from clinic.views.clinician import triage
 from doses.views.patient import patient_home
 
 

@@ -7,7 +7,6 @@ class DosesConfig(AppConfig):
     verbose_name = _("Doses, check-ins and labs")
 
     def ready(self):
-        from . import freshness, triage
+        from . import freshness
 
         freshness.connect()
-        triage.connect()

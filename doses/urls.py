@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import charts, clinician, labs, patient, report
+from .views import labs, patient
 
 urlpatterns = [
     path("injections/log/", patient.log_dose, name="log_dose"),
@@ -24,14 +24,4 @@ urlpatterns = [
     path("labs/<int:pk>/delete/", labs.lab_delete, name="lab_delete"),
     path("labs/<int:pk>/restore/", labs.lab_restore, name="lab_restore"),
     path("patients/<int:patient_id>/labs/new/", labs.clinic_lab, name="clinic_lab"),
-    path("patients/<int:patient_id>/charts/<slug:name>.svg", charts.chart, name="patient_chart"),
-    path("patients/<int:patient_id>/", clinician.patient_record, name="patient_record"),
-    path("patients/<int:patient_id>/report/", report.report, name="patient_report"),
-    path("patients/<int:patient_id>/injections/log/", clinician.clinic_dose, name="clinic_dose"),
-    path("patients/<int:patient_id>/notes/", clinician.add_note, name="add_note"),
-    path(
-        "patients/<int:patient_id>/alerts/<int:pk>/acknowledge/",
-        clinician.acknowledge_alert,
-        name="acknowledge_alert",
-    ),
 ]

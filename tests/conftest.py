@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests import factories
+from tests import clock, factories
 
 # pytest-django's live_server runs Django in a thread while Playwright's sync API runs an
 # event loop in the test thread; Django would otherwise refuse ORM calls from it.
@@ -20,6 +20,25 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "frozen(moment): the clock stands still at this aware datetime for the test"
+    )
+
+
+@pytest.fixture(autouse=True)
+def frozen(request):
+    """For a test (or module, through pytestmark) marked `frozen(moment)`, the clock stands
+    still at that moment from before the test's own fixtures are built until it ends. Tests
+    that move the clock themselves use tests.clock.frozen as a context manager."""
+    marker = request.node.get_closest_marker("frozen")
+    if marker is None:
+        yield
+        return
+    with clock.frozen(*marker.args, **marker.kwargs):
+        yield
 
 
 @pytest.fixture

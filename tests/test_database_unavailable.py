@@ -9,13 +9,12 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from bs4 import BeautifulSoup
 from django.db import InterfaceError, OperationalError, connection
 from django.urls import reverse
 
 from doses.models import DoseLog
-from tests import factories
+from tests import factories, pages
+from tests.clock import frozen
 from tests.doses.test_log_dose import form_page
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +37,7 @@ class Outage:
 
 @pytest.fixture
 def signed_in(client, patient):
-    with time_machine.travel(NOW, tick=False):
+    with frozen(NOW):
         factories.regimen_for(patient, date(2026, 3, 2))
         client.force_login(patient)
         client.raise_request_exception = False  # answer as a server would, with the error page
@@ -46,7 +45,7 @@ def signed_in(client, patient):
 
 
 def page_text(response) -> str:
-    return " ".join(BeautifulSoup(response.content, "html.parser").get_text(" ").split())
+    return pages.text(pages.soup(response))
 
 
 def test_a_read_that_loses_its_connection_is_run_again_and_the_page_shows(signed_in):

@@ -14,7 +14,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -30,9 +29,7 @@ from regimens.models import Regimen, RegimenChange
 from reminders.models import CalendarFeed
 from supplies import stock as supplies
 from supplies.models import Supply
-from tests import factories
-
-pytestmark = pytest.mark.django_db
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)
@@ -44,10 +41,7 @@ MOMENTS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2026, 3, 20, 12, tzinfo=NEW_YORK), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 3, 20, 12, tzinfo=NEW_YORK))]
 
 
 @pytest.fixture
@@ -63,11 +57,11 @@ def clinician_client(client, clinician):
 
 def page(response) -> BeautifulSoup:
     assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def said(soup: BeautifulSoup, selector: str) -> list[str]:
-    return [" ".join(node.get_text(" ").split()) for node in soup.select(selector)]
+    return pages.texts(soup, selector)
 
 
 def errors(soup: BeautifulSoup) -> list[str]:

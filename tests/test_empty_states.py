@@ -12,54 +12,26 @@ from accounts.models import CareTeamMembership
 from doses import actions
 from doses.models import SymptomEntry
 from tests import factories
-from tests.pages import VOID, PageText, clean, text_by_testid
+from tests.pages import VOID_TAGS, by_testid, soup, texts
 
 pytestmark = pytest.mark.django_db
 
 
-class EmptyPage(PageText):
+class EmptyPage:
     """The page's <main> text, its <h1>, the text of each data-testid, the links (hrefs) inside
     each data-testid, and the data-testids of its images."""
 
-    def __init__(self):
-        super().__init__()
-        self.main, self.h1, self.testids, self.links, self.images = [], [], {}, {}, set()
-        self._within = []  # [testid, depth] of the data-testid elements open around the parser
-
-    def sinks(self, tag, attrs):
-        sinks = [self.main.append] if tag == "main" else []
-        if tag == "h1":
-            sinks.append(self.h1.append)
-        return sinks + text_by_testid(self.testids, attrs)
-
-    def start(self, tag, attrs):
-        if tag == "img" and attrs.get("data-testid"):
-            self.images.add(attrs["data-testid"])
-        if tag == "a":
-            for testid, _ in self._within:
-                self.links.setdefault(testid, []).append(attrs.get("href"))
-
-    def handle_starttag(self, tag, attrs):
-        super().handle_starttag(tag, attrs)
-        if tag in VOID:
-            return
-        for within in self._within:
-            within[1] += 1
-        testid = dict(attrs).get("data-testid")
-        if testid:
-            self._within.append([testid, 1])
-
-    def handle_endtag(self, tag):
-        super().handle_endtag(tag)
-        if tag in VOID:
-            return
-        for within in self._within:
-            within[1] -= 1
-        self._within = [within for within in self._within if within[1] > 0]
-
-    @property
-    def text(self) -> str:
-        return clean(self.main)
+    def __init__(self, response):
+        page = soup(response)
+        self.text = " ".join(" ".join(texts(page, "main")).split())
+        self.h1 = texts(page, "h1")
+        self.testids = by_testid(page)
+        self.links = {}
+        for node in page.select(f"[data-testid]:not({', '.join(VOID_TAGS)})"):
+            hrefs = [link.get("href") for link in node.select("a")]
+            if hrefs:
+                self.links.setdefault(node["data-testid"], []).extend(hrefs)
+        self.images = {image["data-testid"] for image in page.select("img[data-testid]")}
 
     def one(self, testid: str) -> str:
         """The element's text; a link's end before a colon or full stop leaves no space."""
@@ -68,9 +40,7 @@ class EmptyPage(PageText):
 
 
 def read(client, url, response=None) -> EmptyPage:
-    page = EmptyPage()
-    page.feed((response or client.get(url)).content.decode())
-    return page
+    return EmptyPage(response or client.get(url))
 
 
 def assert_links_open(client, links):

@@ -10,12 +10,12 @@ Derandomized, with a few examples per URL, so that it is repeatable and quick (~
 import traceback
 
 import pytest
-from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import pages
 from tests.accounts.test_access import MATRIX, build_record
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def field_names(response) -> list[str]:
     """The names of every field of every form on the page (none for a page that is not HTML)."""
     if "html" not in response.get("Content-Type", ""):
         return []
-    soup = BeautifulSoup(response.content, "html.parser")
+    soup = pages.soup(response)
     names = {
         tag["name"]
         for tag in soup.select("form input[name], form select[name], form textarea[name]")

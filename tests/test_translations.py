@@ -8,16 +8,16 @@ and the marking is real: the English pages read as before, and a sentence replac
 catalogue is what a page then shows.
 """
 
-import gettext
 import importlib
 import re
 import shutil
-import struct
 import subprocess
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
+import polib
 import pytest
 from django import forms
 from django.apps import apps
@@ -31,7 +31,7 @@ from django.utils.functional import Promise
 
 from supplies.stock import day_text
 from tests import factories
-from tests.pages import PageText
+from tests.pages import form_values, soup, texts
 
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
@@ -239,42 +239,18 @@ def test_the_models_names_and_choices_are_marked_for_translation():
 # --- the shipped catalogue holds every marked message -------------------------------------
 
 PO_FILE = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
-_PO_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
-
-
-_PO_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
-
-
-def _po_string(lines: list[str]) -> str:
-    text = "".join(m.group(1) for line in lines for m in _PO_STRING.finditer(line))
-    return re.sub(r"\\(.)", lambda m: _PO_ESCAPES.get(m.group(1), m.group(1)), text)
 
 
 def read_po(path: Path) -> set[tuple[str, str]]:
-    """The (context, msgid) pairs of a .po file, obsolete (#~) entries left out."""
-    entries, keyword, parts, entry = set(), None, [], {}
-
-    def close():
-        if keyword:
-            entry[keyword] = _po_string(parts)
-
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        if line.startswith("#") or not line.strip():
-            close()
-            keyword, parts = None, []
-            if not line.strip() and "msgid" in entry:
-                for key in ("msgid", "msgid_plural"):
-                    if entry.get(key):
-                        entries.add((entry.get("msgctxt", ""), entry[key]))
-                entry = {}
-            continue
-        match = re.match(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s", line)
-        if match:
-            close()
-            keyword, parts = match.group(1), [line[match.end() :]]
-        else:
-            parts.append(line)
-    return entries
+    """The (context, msgid) pairs of a .po file, obsolete (#~) entries left out: a plural
+    entry gives its singular and its plural msgid."""
+    return {
+        (entry.msgctxt or "", msgid)
+        for entry in polib.pofile(str(path))
+        if not entry.obsolete
+        for msgid in (entry.msgid, entry.msgid_plural)
+        if msgid
+    }
 
 
 def template_messages() -> dict[tuple[str, str], str]:
@@ -349,11 +325,23 @@ def test_the_compiled_catalogue_is_what_its_source_compiles_to():
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "django.mo"
         subprocess.run([msgfmt, "-o", str(fresh), str(PO_FILE)], check=True)  # noqa: S603
-        with fresh.open("rb") as compiled:
-            expected = gettext.GNUTranslations(compiled)._catalog
-    with PO_FILE.with_suffix(".mo").open("rb") as compiled:
-        shipped = gettext.GNUTranslations(compiled)._catalog
+        expected = read_mo(fresh)
+    shipped = read_mo(PO_FILE.with_suffix(".mo"))
     assert shipped == expected, "Run `manage.py compilemessages`"
+
+
+def read_mo(path: Path) -> tuple[dict, dict]:
+    """A compiled catalogue's header fields and its messages: (context, msgid, plural msgid)
+    to the translation (the msgstr, or the plural forms' msgstr by index)."""
+    catalogue = polib.mofile(str(path))
+    messages = {
+        (entry.msgctxt or "", entry.msgid, entry.msgid_plural or ""): (
+            entry.msgstr,
+            dict(entry.msgstr_plural),
+        )
+        for entry in catalogue
+    }
+    return catalogue.metadata, messages
 
 
 APPS = (
@@ -365,6 +353,7 @@ APPS = (
     "sharing",
     "plan_setup",
     "records",
+    "clinic",
     "demo",
     "config",
 )
@@ -385,50 +374,20 @@ XGETTEXT_KEYWORDS = (
 
 def write_mo(path: Path, messages: dict[str, str]) -> None:
     """A GNU .mo file holding `messages` (msgid to msgstr), with a UTF-8 header."""
-    messages = {"": "Content-Type: text/plain; charset=UTF-8\n", **messages}
-    ids = sorted(messages)
-    keys = [key.encode() for key in ids]
-    values = [messages[key].encode() for key in ids]
-    header = 7 * 4
-    start_keys = header
-    start_values = start_keys + len(ids) * 8
-    data_start = start_values + len(ids) * 8
-    key_table, value_table, blob = [], [], b""
-    for text in keys:
-        key_table += [len(text), data_start + len(blob)]
-        blob += text + b"\0"
-    for text in values:
-        value_table += [len(text), data_start + len(blob)]
-        blob += text + b"\0"
+    catalogue = polib.POFile()
+    catalogue.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+    for msgid, msgstr in messages.items():
+        catalogue.append(polib.POEntry(msgid=msgid, msgstr=msgstr))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(
-        struct.pack("<7I", 0x950412DE, 0, len(ids), start_keys, start_values, 0, 0)
-        + struct.pack(f"<{len(key_table)}I", *key_table)
-        + struct.pack(f"<{len(value_table)}I", *value_table)
-        + blob
+    catalogue.save_as_mofile(str(path))
+
+
+def read(response) -> SimpleNamespace:
+    """The page's h1, its muted paragraphs and its buttons."""
+    page = soup(response)
+    return SimpleNamespace(
+        h1=texts(page, "h1"), muted=texts(page, "p.text-muted"), buttons=texts(page, "button")
     )
-
-
-class Headings(PageText):
-    def __init__(self):
-        super().__init__()
-        self.h1, self.muted, self.buttons = [], [], []
-
-    def sinks(self, tag, attrs):
-        classes = (attrs.get("class") or "").split()
-        if tag == "h1":
-            return [self.h1.append]
-        if tag == "p" and "text-muted" in classes:
-            return [self.muted.append]
-        if tag == "button":
-            return [self.buttons.append]
-        return []
-
-
-def read(response) -> Headings:
-    page = Headings()
-    page.feed(response.content.decode())
-    return page
 
 
 @pytest.fixture
@@ -467,26 +426,15 @@ def test_a_catalogue_replaces_the_marked_sentences_on_a_real_page(log_form, tmp_
     assert any(line.endswith("the plan says 1000 mcg") for line in page.muted), page.muted
 
 
-class FormText(PageText):
-    """The labels of a form's fields and the error messages shown with them."""
-
-    def __init__(self):
-        super().__init__()
-        self.labels, self.errors = [], []
-
-    def sinks(self, tag, attrs):
-        classes = set((attrs.get("class") or "").split())
-        if tag == "label":
-            return [self.labels.append]
-        if {"invalid-feedback", "errorlist"} & classes:
-            return [self.errors.append]
-        return []
-
-
-def read_form(response) -> FormText:
-    page = FormText()
-    page.feed(response.content.decode())
-    return page
+def read_form(response) -> SimpleNamespace:
+    """The labels of a form's fields, the error messages shown with them, and the values a
+    browser would submit."""
+    page = soup(response)
+    return SimpleNamespace(
+        labels=texts(page, "label"),
+        errors=texts(page, ".invalid-feedback, .errorlist"),
+        values=form_values(page),
+    )
 
 
 @pytest.mark.django_db

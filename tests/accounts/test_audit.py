@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts.access import REPEAT_WINDOW, log_view
@@ -12,6 +11,7 @@ from accounts.models import CareTeamMembership, RecordView
 from doses import actions
 from doses.models import SymptomEntry
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ MOMENT = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 @pytest.fixture
 def on_record(patient, clinician):
     """A patient with an active regimen, an injection and a lab result, at a frozen time."""
-    with time_machine.travel(MOMENT, tick=False):
+    with frozen(MOMENT):
         regimen = factories.regimen_for(patient, patient.today() - timedelta(days=10))
         factories.give(regimen, patient.today() - timedelta(days=10))
         lab, _ = actions.record_lab(
@@ -128,7 +128,7 @@ def test_every_clinician_page_about_the_patient_is_in_the_patients_audit(
     regimen, lab = on_record
     pages = _clinician_pages(patient, regimen, lab)
     client.force_login(clinician)
-    with time_machine.travel(MOMENT, tick=False):
+    with frozen(MOMENT):
         for url in pages.values():
             assert client.get(url).status_code == 200, url
 
@@ -142,7 +142,7 @@ def test_every_clinician_page_about_the_patient_is_in_the_patients_audit(
 def test_the_patient_opening_the_same_pages_is_not_logged(client, patient, on_record):
     regimen, lab = on_record
     client.force_login(patient)
-    with time_machine.travel(MOMENT, tick=False):
+    with frozen(MOMENT):
         client.get(reverse("patient_chart", args=[patient.pk, "symptoms"]))
         client.get(reverse("lab_correct", args=[lab.pk]))
     assert not RecordView.objects.exists()
@@ -152,11 +152,11 @@ def test_repeats_within_five_minutes_make_one_row(client, patient, clinician, on
     client.force_login(clinician)
     record = reverse("patient_record", args=[patient.pk])
     chart = reverse("patient_chart", args=[patient.pk, "intervals"])
-    with time_machine.travel(MOMENT, tick=False):
+    with frozen(MOMENT):
         client.get(record)
         for name in ("symptoms", "intervals", "wearoff", "lab-b12"):
             client.get(reverse("patient_chart", args=[patient.pk, name]))
-    with time_machine.travel(MOMENT + REPEAT_WINDOW - timedelta(seconds=1), tick=False):
+    with frozen(MOMENT + REPEAT_WINDOW - timedelta(seconds=1)):
         client.get(record)
         client.get(chart)
     assert list(RecordView.objects.order_by("pk").values_list("what", flat=True)) == [
@@ -164,7 +164,7 @@ def test_repeats_within_five_minutes_make_one_row(client, patient, clinician, on
         "charts",
     ]
 
-    with time_machine.travel(MOMENT + REPEAT_WINDOW + timedelta(seconds=1), tick=False):
+    with frozen(MOMENT + REPEAT_WINDOW + timedelta(seconds=1)):
         client.get(record)
     assert RecordView.objects.filter(what="record").count() == 2
 
@@ -173,7 +173,7 @@ def test_repeats_are_per_viewer_and_per_patient(client, patient, clinician, on_r
     colleague = factories.ClinicianFactory(name="Dr Colleague")
     CareTeamMembership.objects.create(patient=patient, clinician=colleague)
     record = reverse("patient_record", args=[patient.pk])
-    with time_machine.travel(MOMENT, tick=False):
+    with frozen(MOMENT):
         for who in (clinician, colleague):
             client.force_login(who)
             client.get(record)
@@ -188,7 +188,7 @@ def test_a_repeat_costs_one_statement_and_writes_nothing(
 ):
     request = rf.get("/patients/1/")
     request.user = clinician
-    with time_machine.travel(MOMENT, tick=False):
+    with frozen(MOMENT):
         with django_assert_num_queries(1):  # the insert, unless a row within the window
             log_view(request, patient, "record")
         with django_assert_num_queries(1):  # the same statement, which inserts nothing

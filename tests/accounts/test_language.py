@@ -5,11 +5,10 @@ without a choice, pages follow the browser and emails the site's language.
 Only English has a catalogue, so these tests ship a second language in LANGUAGES and watch
 what Django words in it by itself: the names of days and months."""
 
-from datetime import date, datetime, time
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
@@ -17,15 +16,12 @@ from django.urls import reverse
 from regimens import actions
 from reminders.sending import send_due_reminders
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 TWO = [("en", "English"), ("de", "Deutsch")]
-
-
-def frozen(day: date, hour: int = 12):
-    return time_machine.travel(datetime.combine(day, time(hour), tzinfo=NEW_YORK), tick=False)
 
 
 def save_language(client, user, language):

@@ -9,7 +9,6 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from django_otp.oath import totp
@@ -19,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import second_factor
 from accounts.models import User
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ REQUIRED = ["clinician", "admin"]
 
 
 def at(seconds: float = 0):
-    return time_machine.travel(T0 + timedelta(seconds=seconds), tick=False)
+    return frozen(T0 + timedelta(seconds=seconds))
 
 
 def code_for(device, steps_ahead: int = 0) -> str:

@@ -7,13 +7,13 @@ import sys
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -47,15 +47,15 @@ def test_an_idle_session_ends_but_an_active_one_goes_on(client, patient, setting
     settings.SESSION_COOKIE_AGE = 30 * 60  # the production default
     idle = timedelta(seconds=settings.SESSION_COOKIE_AGE)
     start = timezone.now()
-    with time_machine.travel(start, tick=False):
+    with frozen(start):
         assert (
             sign_in(client, reverse("login"), patient.email, factories.PASSWORD).status_code == 302
         )
-    with time_machine.travel(start + idle - timedelta(minutes=1), tick=False):
+    with frozen(start + idle - timedelta(minutes=1)):
         assert client.get(reverse("history")).status_code == 200  # activity pushes expiry on
-    with time_machine.travel(start + 2 * idle - timedelta(minutes=2), tick=False):
+    with frozen(start + 2 * idle - timedelta(minutes=2)):
         assert client.get(reverse("history")).status_code == 200
-    with time_machine.travel(start + 3 * idle, tick=False):
+    with frozen(start + 3 * idle):
         page = client.get(reverse("history"))
     assert page.status_code == 302
     assert page["Location"].startswith(reverse("login"))

@@ -10,12 +10,12 @@ the clock.
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.core import mail
 from django.urls import reverse
 
 from accounts import throttle
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
 def at(seconds: float = 0):
-    return time_machine.travel(T0 + timedelta(seconds=seconds), tick=False)
+    return frozen(T0 + timedelta(seconds=seconds))
 
 
 def sign_in(client, email, password, address="10.0.0.1", url=None):

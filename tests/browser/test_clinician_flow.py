@@ -214,9 +214,11 @@ def reported(doctor):
     doses = [factories.give(regimen, day, hour=23 if day in late_evening else 9) for day in days]
 
     def checkin(day, fatigue):
+        at = factories.at(patient, day, 20)
         return SymptomEntry.objects.create(
             patient=patient,
-            recorded_at=factories.at(patient, day, 20),
+            recorded_at=at,
+            phase_id=regimen.phase_id_at(at),  # as the check-in form keeps it
             fatigue=fatigue,
             tingling=4,
             numbness=1,
@@ -286,7 +288,8 @@ def test_printable_report_prints_the_range_without_controls(page, live_server, d
         else:
             assert not printed(line, text)
     inside, outside = reported["checkins"]
-    assert f"{report_date(local_day(inside.recorded_at, patient))} 8 4 1 2 3 5 Headache" in text
+    day = report_date(local_day(inside.recorded_at, patient))
+    assert f"{day} {inside.phase.label} 8 4 1 2 3 5 Headache" in text  # with its phase then
     assert not printed(report_date(local_day(outside.recorded_at, patient)), text)
     # Adherence counts the days of the range only (regimens/adherence.py).
     ranged = adherence.adherence(

@@ -19,14 +19,14 @@ from playwright.sync_api import expect
 from doses import actions
 from tests import factories
 from tests.browser.conftest import login
-from tests.doses.test_csv_export import INJECTION_HEADER, LAB_HEADER
+from tests.records.test_csv_export import INJECTION_HEADER, LAB_HEADER
 
 LOT = "KX4471"
 OLD_LOT = "QA1009"
 
 
 def injection_header(patient) -> list[str]:
-    """The CSV's header (tests/doses/test_csv_export.py), with this patient's zone."""
+    """The CSV's header (tests.records.test_csv_export.py), with this patient's zone."""
     return [name.replace("Pacific/Auckland", patient.time_zone) for name in INJECTION_HEADER]
 
 

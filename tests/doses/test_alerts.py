@@ -11,14 +11,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership
 from doses import actions, alerts
 from doses.models import Alert, DoseLog, SymptomEntry
-from tests import factories
+from tests import factories, pages
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,6 @@ START = date(2026, 11, 2)
 
 def moment(day: date, hour: int = 12) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=NEW_YORK)
-
-
-def frozen(day: date, hour: int = 12):
-    return time_machine.travel(moment(day, hour), tick=False)
 
 
 @pytest.fixture
@@ -50,11 +46,11 @@ def check_in(patient, day: date, score: int = 1, **values) -> SymptomEntry:
 
 def soup(response) -> BeautifulSoup:
     assert response.status_code == 200
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def words(node) -> str:
-    return " ".join(node.get_text(" ").split()) if node else ""
+    return pages.text(node) if node else ""
 
 
 def header_alerts(client, patient) -> list[str]:
@@ -304,7 +300,7 @@ def test_the_record_makes_the_same_number_of_queries_whatever_the_number_of_aler
         client.force_login(clinician)
         client.get(reverse("patient_record", args=[patient.pk]))  # warm the session
 
-    # As tests/doses/test_record.py lists them, less the three this record has nothing for (the
+    # As tests/clinic/test_record.py lists them, less the three this record has nothing for (the
     # page's injections, its notes and the prescriber): the open alerts are one query, whatever
     # their number (their check-ins come joined); and the changes of the check-ins' phases.
     with frozen(date(2026, 12, 5)), django_assert_num_queries(16):

@@ -10,15 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.urls import reverse
 
 from doses import actions
 from doses.models import SymptomEntry
-from tests import factories
-
-pytestmark = pytest.mark.django_db
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 9, 19, 45, tzinfo=NEW_YORK)
@@ -30,10 +27,7 @@ EMERGENCY = CLINICAL["urgent"]["emergency"]
 SCORES = {"fatigue": 7, "tingling": 3, "numbness": 0, "balance": 10, "memory": 5, "mood": 2}
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def text(response) -> str:
@@ -41,7 +35,7 @@ def text(response) -> str:
 
 
 def token_of(response) -> str:
-    return re.search(r'name="submission_token" value="([^"]+)"', text(response)).group(1)
+    return pages.soup(response).select_one('input[name="submission_token"]')["value"]
 
 
 def answers(client, **changes) -> dict:
@@ -62,23 +56,22 @@ def send(client, data):
 
 
 def score_rows(response) -> list[str]:
-    rows = re.findall(r"<tr>(.*?)</tr>", text(response), re.S)
-    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+    """The text of each plain table row (the scores'; a row with attributes is not one)."""
+    return [pages.text(row) for row in pages.soup(response).select("tr") if not row.attrs]
 
 
 def errors(response) -> list[str]:
-    html = text(response)
-    found = re.findall(r'class="invalid-feedback[^"]*">(.*?)</(?:div|span)>', html, re.S)
-    found += re.findall(r'<ul class="errorlist[^"]*">(.*?)</ul>', html, re.S)
-    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in found]
+    """The messages beside fields, then those of the error lists."""
+    return pages.texts(response, '[class^="invalid-feedback"]') + pages.texts(
+        response, 'ul[class^="errorlist"]'
+    )
 
 
 def emergency_shown(response) -> bool:
     """Whether the emergency message is on the page and not hidden."""
-    html = text(response)
-    for tag in re.findall(r'<div[^>]*data-testid="emergency"[^>]*>', html):
-        if " hidden" not in tag:
-            return EMERGENCY in html[html.index(tag) :]
+    for block in pages.soup(response).select('div[data-testid="emergency"]'):
+        if not block.has_attr("hidden"):
+            return EMERGENCY in pages.text(block)
     return False
 
 

@@ -14,15 +14,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.conf import settings
 from django.urls import reverse
 
 from doses import actions
 from doses.models import SymptomEntry
-
-pytestmark = pytest.mark.django_db
+from tests import pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 9, 19, 45, tzinfo=NEW_YORK)
@@ -33,10 +31,7 @@ SAME_DAY = CLINICAL["urgent"]["same_day"]
 EMERGENCY = CLINICAL["urgent"]["emergency"]
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def checked_in(patient, days_ago: float = 0, **scores) -> SymptomEntry:
@@ -49,7 +44,7 @@ def checked_in(patient, days_ago: float = 0, **scores) -> SymptomEntry:
 
 def soup(response) -> BeautifulSoup:
     assert response.status_code == 200
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def words(element) -> str:

@@ -6,19 +6,18 @@ import csv
 import importlib
 import io
 import json
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from bs4 import BeautifulSoup
 from django.apps import apps
 from django.urls import reverse
 
 from doses import actions
 from doses.models import SymptomEntry
 from regimens import actions as regimen_actions
-from tests import factories
+from tests import factories, pages
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +26,8 @@ START = date(2026, 10, 23)  # daily for a week, weekly for four weeks, then ever
 SCORES = dict.fromkeys(SymptomEntry.SYMPTOMS, 2)
 
 
-def frozen(day: date, hour: int = 12):
-    return time_machine.travel(datetime.combine(day, time(hour), tzinfo=NEW_YORK), tick=False)
-
-
 def words(response, testid) -> list[str]:
-    page = BeautifulSoup(response.content, "html.parser")
-    return [" ".join(n.get_text(" ").split()) for n in page.find_all(attrs={"data-testid": testid})]
+    return pages.texts(response, f'[data-testid="{testid}"]')
 
 
 @pytest.fixture
@@ -76,10 +70,7 @@ def test_the_history_shows_each_check_in_with_the_phase_then(patient, client, be
     with frozen(date(2027, 1, 9)):
         page = client.get(reverse("history"))
 
-    checkins = [
-        " ".join(li.get_text(" ").split())
-        for li in BeautifulSoup(page.content, "html.parser").select('li[data-kind="checkin"]')
-    ]
+    checkins = pages.texts(page, 'li[data-kind="checkin"]')
     assert checkins[0].endswith(NEW)  # newest first
     assert checkins[1].endswith(OLD)
 
@@ -104,10 +95,7 @@ def test_the_clinicians_record_and_report_keep_the_phase_then(
         record = client.get(reverse("patient_record", args=[patient.pk]))
         report = client.get(reverse("patient_report", args=[patient.pk]))
 
-    record_checkins = [
-        " ".join(li.get_text(" ").split())
-        for li in BeautifulSoup(record.content, "html.parser").select('li[data-kind="checkin"]')
-    ]
+    record_checkins = pages.texts(record, 'li[data-kind="checkin"]')
     assert len(record_checkins) == 2
     assert record_checkins[0].endswith(NEW)
     assert record_checkins[1].endswith(OLD)

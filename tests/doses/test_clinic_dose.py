@@ -7,19 +7,19 @@ started Monday 2 March 2026; time is frozen in New York, the patient's and the c
 unless a test says otherwise.
 """
 
-import re
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from doses.models import DoseLog
 from regimens import actions as regimen_actions
-from tests import factories
-from tests.pages import PageText
+from tests import factories, pages
+from tests.clock import frozen
+from tests.pages import outermost, soup, text
 
 pytestmark = pytest.mark.django_db
 
@@ -28,33 +28,21 @@ START = date(2026, 3, 2)  # a Monday
 NOW = datetime(2026, 3, 2, 11, 0, tzinfo=NEW_YORK)
 
 
-def frozen(moment: datetime = NOW):
-    return time_machine.travel(moment, tick=False)
+ERRORS = {"invalid-feedback", "errorlist"}
 
 
-class _Form(PageText):
-    """What the browser would submit (PageText.values), the error messages shown next to
-    fields or above the form, and the alert messages."""
-
-    def __init__(self):
-        super().__init__()
-        self.errors, self.messages = [], []
-
-    def sinks(self, tag, attrs):
-        if self._open:  # the text of one message at a time
-            return []
-        if set((attrs.get("class") or "").split()) & {"invalid-feedback", "errorlist"}:
-            return [self.errors.append]
-        if attrs.get("role") == "status":
-            return [self.messages.append]
-        return []
-
-
-def parse(response) -> _Form:
-    form = _Form()
-    form.text = response.content.decode()
-    form.feed(form.text)
-    return form
+def parse(response) -> SimpleNamespace:
+    """What the browser would submit, the error messages shown next to fields or above the
+    form, the alert messages (each message's text once, though one sits in another), and
+    the page's HTML."""
+    page = soup(response)
+    shown = outermost(page, '.invalid-feedback, .errorlist, [role="status"]')
+    return SimpleNamespace(
+        text=response.content.decode(),
+        values=pages.form_values(page),
+        errors=[text(node) for node in shown if ERRORS & set(node.get("class", []))],
+        messages=[text(node) for node in shown if not ERRORS & set(node.get("class", []))],
+    )
 
 
 @pytest.fixture
@@ -117,7 +105,7 @@ def test_the_form_defaults_to_the_phase_dose_and_a_dose_given_in_clinic(
 def test_a_clinic_injection_is_recorded_by_the_clinician_and_moves_the_next_due_date(
     patient, clinician, regimen, clinician_client
 ):
-    with frozen():
+    with frozen(NOW):
         response = post(clinician_client, patient, lot_number="K42")
 
     page = parse(response)
@@ -145,14 +133,14 @@ def test_a_clinic_injection_is_recorded_by_the_clinician_and_moves_the_next_due_
 def test_the_patient_sees_the_clinic_injection_on_their_home_and_history(
     patient, regimen, clinician_client, patient_client
 ):
-    with frozen():
+    with frozen(NOW):
         post(clinician_client, patient, site="RVG")
 
         home = patient_client.get(reverse("home")).content.decode()
         history = patient_client.get(reverse("history")).content.decode()
 
     assert "Tuesday 3 March 2026" in home
-    visible = " ".join(re.sub(r"<[^>]+>", " ", home).split())
+    visible = pages.text(pages.soup(home))
     assert (
         "Last injection Mon 2 Mar 2026, 10:30 (today) · 1000 mcg · Right hip (ventrogluteal)"
         in visible
@@ -162,7 +150,7 @@ def test_the_patient_sees_the_clinic_injection_on_their_home_and_history(
 
 
 def test_who_gave_it_can_be_changed(patient, regimen, clinician_client):
-    with frozen():
+    with frozen(NOW):
         post(clinician_client, patient, administered_by="carer")
 
     assert DoseLog.objects.get().administered_by == DoseLog.AdministeredBy.CARER
@@ -186,7 +174,7 @@ def test_the_form_reads_times_in_the_clinicians_zone_and_dates_them_in_the_patie
 
 
 def test_submitting_the_same_form_twice_records_one_injection(patient, regimen, clinician_client):
-    with frozen():
+    with frozen(NOW):
         data = form_values(clinician_client, patient)
         data["administered_at"] = "2026-03-02T10:30"
 
@@ -223,7 +211,7 @@ def test_a_patient_without_an_active_regimen_gets_a_message(
             regimen = factories.regimen_for(patient, START)
             regimen_actions.end_regimen(regimen, clinician, "Oral B12")
 
-    with frozen():
+    with frozen(NOW):
         shown = clinician_client.get(url(patient), follow=True)
         posted = clinician_client.post(
             url(patient),
@@ -285,7 +273,7 @@ def test_it_refuses_what_the_patients_form_refuses_and_saves_nothing(
 ):
     if isinstance(when, datetime):
         when = f"{when - timedelta(minutes=30):%Y-%m-%dT%H:%M}"
-    with frozen():
+    with frozen(NOW):
         response = post(clinician_client, patient, when=when, **changes)
 
     page = parse(response)
@@ -302,7 +290,7 @@ def test_it_refuses_what_the_patients_form_refuses_and_saves_nothing(
 
 
 def test_a_patient_may_not_use_the_clinic_form(patient, regimen, patient_client):
-    with frozen():
+    with frozen(NOW):
         shown = patient_client.get(url(patient))
         posted = patient_client.post(
             url(patient),

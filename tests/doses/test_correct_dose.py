@@ -9,24 +9,19 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from doses import actions
 from doses.models import DoseLog, DoseLogVersion
-from tests import factories
-
-pytestmark = pytest.mark.django_db
+from tests import factories, pages
+from tests.clock import frozen
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
 NOW = datetime(2026, 3, 6, 10, 30, tzinfo=NEW_YORK)
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 @pytest.fixture
@@ -50,13 +45,12 @@ def text(response) -> str:
 
 
 def versions_text(response) -> list[str]:
-    cards = re.findall(r'data-testid="version">(.*?)</div>\s*</div>', text(response), re.S)
-    return [" ".join(re.sub(r"<[^>]+>", " ", card).split()) for card in cards]
+    return pages.texts(response, '[data-testid="version"]')
 
 
 def values_text(response) -> str:
-    found = re.search(r'data-testid="dose-values">(.*?)</dl>', text(response), re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+    [found] = pages.texts(response, '[data-testid="dose-values"]')
+    return found
 
 
 def correction(dose, **changes) -> dict:
@@ -278,7 +272,7 @@ def test_it_deletes_only_once(patient_client, regimen, last):
     patient_client.post(url)
     deleted_at = DoseLog.objects.get(pk=last.pk).deleted_at
 
-    with time_machine.travel(datetime(2026, 3, 6, 11, tzinfo=NEW_YORK), tick=False):
+    with frozen(datetime(2026, 3, 6, 11, tzinfo=NEW_YORK)):
         patient_client.post(url)
 
     assert DoseLog.objects.get(pk=last.pk).deleted_at == deleted_at

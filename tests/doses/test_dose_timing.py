@@ -11,26 +11,22 @@ first maintenance dose (every 4 weeks, on time within 3 days) is due Thursday 24
 import csv
 import io
 import json
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from doses.models import DoseLog
-from tests import factories
+from tests import factories, pages
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 10, 23)
 DUE = date(2026, 12, 24)
-
-
-def frozen(day: date, hour: int = 12):
-    return time_machine.travel(datetime.combine(day, time(hour), tzinfo=NEW_YORK), tick=False)
 
 
 @pytest.fixture
@@ -45,11 +41,11 @@ def maintenance(patient):
 
 
 def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def words(node) -> str:
-    return " ".join(node.get_text(" ").split()) if node else ""
+    return pages.text(node) if node else ""
 
 
 def filled_form(client, url) -> dict:

@@ -4,18 +4,19 @@ weeks". The words are judged on the person's own calendar day, which is not UTC'
 in Auckland is a day ahead of UTC every morning, one in Los Angeles a day behind every evening.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
 from doses import when
 from tests import factories
-from tests.pages import PageText, text_by_testid
+from tests.clock import frozen
+from tests.pages import by_testid
 
 AUCKLAND = ZoneInfo("Pacific/Auckland")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -23,28 +24,13 @@ UTC = ZoneInfo("UTC")
 TODAY = date(2026, 5, 10)
 
 
-def frozen(day: date, hour: int, minute: int = 0, zone=UTC):
-    """Freeze the clock at a wall-clock time in `zone`."""
-    return time_machine.travel(datetime.combine(day, time(hour, minute), tzinfo=zone), tick=False)
-
-
 def render(source: str, **context) -> str:
     return Template("{% load friendly_time %}" + source).render(Context(context))
 
 
-class Page(PageText):
-    def __init__(self):
-        super().__init__()
-        self.testids = {}
-
-    def sinks(self, tag, attrs):
-        return text_by_testid(self.testids, attrs)
-
-
-def read(response) -> Page:
-    page = Page()
-    page.feed(response.content.decode())
-    return page
+def read(response) -> SimpleNamespace:
+    """The text of each element with a data-testid, by testid."""
+    return SimpleNamespace(testids=by_testid(response))
 
 
 def after(days: int) -> date:
@@ -140,7 +126,7 @@ def test_a_leap_day_a_year_on_reads_as_a_year():
 
 def test_an_auckland_morning_is_a_day_ahead_of_utc():
     # 20:00 UTC on 9 May is 08:00 on 10 May in Auckland.
-    with frozen(date(2026, 5, 9), 20):
+    with frozen(date(2026, 5, 9), 20, zone=UTC):
         ahead = render("{{ due|due_in:'Pacific/Auckland' }}", due=TODAY)
         in_utc = render("{{ due|due_in:'UTC' }}", due=TODAY)
         with timezone.override(AUCKLAND):
@@ -151,7 +137,7 @@ def test_an_auckland_morning_is_a_day_ahead_of_utc():
 
 def test_a_los_angeles_evening_is_a_day_behind_utc():
     # 05:30 UTC on 11 May is 22:30 on 10 May in Los Angeles.
-    with frozen(date(2026, 5, 11), 5, 30):
+    with frozen(date(2026, 5, 11), 5, 30, zone=UTC):
         behind = render("{{ due|due_in:'America/Los_Angeles' }}", due=TODAY)
         in_utc = render("{{ due|due_in:'UTC' }}", due=TODAY)
 
@@ -172,7 +158,7 @@ def test_a_datetime_is_dated_in_the_same_zone_as_today():
 
 
 def test_a_given_today_wins_over_the_clock():
-    with frozen(date(2030, 1, 1), 12):
+    with frozen(date(2030, 1, 1), 12, zone=UTC):
         shown = render(
             "{{ due|due_in:today }} / {{ day|relative:today }}",
             due=after(3),
@@ -188,7 +174,7 @@ def test_nothing_to_date_shows_nothing():
 
 
 def test_days_ago_reads_a_count_of_days():
-    with frozen(TODAY, 12):
+    with frozen(TODAY, 12, zone=UTC):
         shown = render("{{ 0|days_ago }}, {{ 1|days_ago }}, {{ 3|days_ago }}")
 
     assert shown == "today, yesterday, 3 days ago"
@@ -204,7 +190,7 @@ def test_the_home_of_a_patient_in_auckland_counts_from_their_day(patient, patien
     regimen = factories.regimen_for(patient, date(2026, 5, 3))
 
     # 21:00 UTC on 4 May is 09:00 on 5 May in Auckland: the next dose is due today there.
-    with frozen(date(2026, 5, 4), 21):
+    with frozen(date(2026, 5, 4), 21, zone=UTC):
         factories.give(regimen, date(2026, 5, 3), 9)  # daily: the next is due on 4 May
         factories.give(regimen, date(2026, 5, 4), 9)  # due 5 May
         home = read(patient_client.get(reverse("home")))
@@ -221,7 +207,7 @@ def test_the_home_of_a_patient_in_los_angeles_counts_from_their_day(patient, pat
     regimen = factories.regimen_for(patient, date(2026, 5, 3))
 
     # 05:00 UTC on 4 May is 22:00 on 3 May in Los Angeles: the next dose is due tomorrow there.
-    with frozen(date(2026, 5, 4), 5):
+    with frozen(date(2026, 5, 4), 5, zone=UTC):
         factories.give(regimen, date(2026, 5, 3), 21)  # 04:00 on 4 May in UTC; due 4 May
         home = read(patient_client.get(reverse("home")))
 
@@ -260,11 +246,10 @@ def test_the_triage_list_words_each_patients_status_on_their_own_day(patient, cl
     factories.regimen_for(patient, TODAY)
 
     # 06:00 UTC on 11 May: 23:00 on 10 May in Los Angeles, 18:00 on 11 May in Auckland.
-    with frozen(after(1), 6):
+    with frozen(after(1), 6, zone=UTC):
         client.force_login(clinician)
         html = client.get(reverse("home")).content.decode()
 
-    page = Page()
-    page.feed(html)
+    page = SimpleNamespace(testids=by_testid(html))
     assert page.testids["triage-status"] == ["due today"]
     assert 'datetime="2026-05-10"' in html

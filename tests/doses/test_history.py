@@ -2,21 +2,17 @@
 25 to a page, in a fixed number of queries; deleted injections stay visible as deleted; only the
 signed-in patient's own records appear."""
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from doses import actions
 from doses.models import DoseLog, LabResult, SymptomEntry
-from tests import factories
-
-pytestmark = pytest.mark.django_db
+from tests import factories, pages
 
 # How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).
 DAILY = "Daily for 1 week · 1000 mcg · on time that day"
@@ -26,19 +22,13 @@ START = date(2026, 3, 2)  # a Monday
 IM_SITES = factories.IM_SITES
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2026, 6, 1, 12, tzinfo=NEW_YORK), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 6, 1, 12, tzinfo=NEW_YORK))]
 
 
 def items(response) -> list[tuple[str, str]]:
     """(data-kind, visible text) of each timeline entry, in page order."""
-    html = unescape(response.content.decode())
-    found = re.findall(
-        r'<li class="list-group-item timeline-item[^"]*" data-kind="([^"]+)">(.*?)</li>', html, re.S
-    )
-    return [(kind, " ".join(re.sub(r"<[^>]+>", " ", body).split())) for kind, body in found]
+    entries = pages.soup(response).select("li.timeline-item[data-kind]")
+    return [(entry["data-kind"], pages.text(entry)) for entry in entries]
 
 
 def history(client, page=None):

@@ -6,14 +6,10 @@ Dates follow shared/reference/schedule.md; the worked example is the cyanocobala
 time_machine so that "today" is the patient's today in America/New_York.
 """
 
-import re
 from datetime import date, datetime, time, timedelta
-from html import unescape
-from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -22,6 +18,8 @@ from doses.models import DoseLog, SymptomEntry
 from regimens.models import Phase, Regimen
 from supplies import stock as supplies
 from tests import factories
+from tests.clock import frozen
+from tests.pages import texts
 
 pytestmark = pytest.mark.django_db
 
@@ -30,40 +28,9 @@ START = date(2026, 3, 2)  # a Monday
 IM_SITES = factories.IM_SITES
 
 
-def frozen(day: date, hour: int = 12, minute: int = 0, zone=NEW_YORK):
-    """Freeze the clock at a wall-clock time in `zone` (the patients' zone by default)."""
-    return time_machine.travel(datetime.combine(day, time(hour, minute), tzinfo=zone), tick=False)
-
-
-class _ByTestId(HTMLParser):
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
-
-    def __init__(self, testid):
-        super().__init__()
-        self.testid, self.depth, self.found, self.parts = testid, 0, [], []
-
-    def handle_starttag(self, tag, attrs):
-        if self.depth:
-            self.depth += tag not in self.VOID
-        elif dict(attrs).get("data-testid") == self.testid and tag not in self.VOID:
-            self.depth, self.parts = 1, []
-
-    def handle_endtag(self, tag):
-        if self.depth:
-            self.depth -= 1
-            if not self.depth:
-                self.found.append(" ".join(" ".join(self.parts).split()))
-
-    def handle_data(self, data):
-        if self.depth:
-            self.parts.append(data)
-
-
 def by_testid(response, testid: str) -> list[str]:
     """The whitespace-normalised text of every element with data-testid=`testid`."""
-    parser = _ByTestId(testid)
-    parser.feed(response.content.decode())
-    return parser.found
+    return texts(response, f'[data-testid="{testid}"]')
 
 
 def one(response, testid: str) -> str:
@@ -73,11 +40,7 @@ def one(response, testid: str) -> str:
 
 
 def upcoming_rows(response) -> list[str]:
-    html = response.content.decode()
-    block = re.search(r'data-testid="upcoming">(.*?)</ol>', html, re.S).group(1)
-    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", li)).split()) for li in block.split("</li>")][
-        :-1
-    ]
+    return texts(response, '[data-testid="upcoming"] > li')
 
 
 def give_on_time(regimen, count: int, hour: int = 9):

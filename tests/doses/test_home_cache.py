@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -20,7 +19,8 @@ from regimens import actions as regimen_actions
 from regimens.models import Phase
 from supplies import stock as supplies
 from tests import factories
-from tests.doses.test_home import START, by_testid, frozen, home, one
+from tests.clock import frozen
+from tests.doses.test_home import START, by_testid, home, one
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +193,7 @@ def test_a_page_after_a_log_in_the_browser_flow_shows_the_new_injection(
     patient, regimen, patient_client
 ):
     """The real path: the form's POST, its redirect, the home."""
-    with time_machine.travel(factories.at(patient, START + timedelta(days=3), 12), tick=False):
+    with frozen(factories.at(patient, START + timedelta(days=3), 12)):
         home(patient_client)
         form = patient_client.get(reverse("log_dose")).context["form"]
         data = {

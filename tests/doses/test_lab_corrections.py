@@ -14,7 +14,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
@@ -23,9 +22,7 @@ from accounts.models import RecordView
 from doses import actions
 from doses.models import LabResult, LabResultVersion
 from records.backup import export_patient, import_patient, wipe_patient
-from tests import factories
-
-pytestmark = pytest.mark.django_db
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 9, 15, 30, tzinfo=NEW_YORK)
@@ -34,10 +31,7 @@ DRAWN = date(2026, 3, 2)
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def browser_for(user) -> Client:
@@ -68,11 +62,11 @@ def lab(patient) -> LabResult:
 
 def soup(response) -> BeautifulSoup:
     assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def words(node) -> str:
-    return " ".join(node.get_text(" ").split()) if node is not None else ""
+    return pages.text(node) if node is not None else ""
 
 
 def detail_url(lab) -> str:

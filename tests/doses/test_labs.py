@@ -3,7 +3,6 @@ also in the analyte's canonical unit, listed with the typical range (which an ad
 low/high mark and how long after the last injection the sample was drawn."""
 
 import json
-import re
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,16 +11,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from doses import actions
 from doses.models import LabRange, LabResult
-from tests import factories
-
-pytestmark = pytest.mark.django_db
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Late evening in New York: already 10 March in UTC, still 9 March for the patient.
@@ -33,10 +29,7 @@ CLINICAL = json.loads(
 LABS = {lab["key"]: lab for lab in CLINICAL["labs"]}
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def text(response) -> str:
@@ -44,28 +37,27 @@ def text(response) -> str:
 
 
 def plain(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
+    return pages.text(pages.soup(response))
 
 
 def token_of(response) -> str:
-    return re.search(r'name="submission_token" value="([^"]+)"', text(response)).group(1)
+    return pages.soup(response).select_one('input[name="submission_token"]')["value"]
 
 
 def errors(response) -> list[str]:
-    html = text(response)
-    found = re.findall(r'class="invalid-feedback[^"]*">(.*?)</(?:div|span)>', html, re.S)
-    found += re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', html, re.S)
-    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in found]
+    """The messages beside fields, then those of the error lists."""
+    return pages.texts(response, '[class^="invalid-feedback"]') + pages.texts(
+        response, 'ul[class^="errorlist"]'
+    )
 
 
 def lab_rows(response) -> list[str]:
     """Each row of the lab table as the text a reader sees."""
-    rows = re.findall(r'<tr data-testid="lab-row">(.*?)</tr>', text(response), re.S)
-    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+    return pages.texts(response, 'tr[data-testid="lab-row"]')
 
 
 def flags(response) -> list[str]:
-    return re.findall(r'data-testid="lab-flag">(.*?)<', text(response))
+    return pages.texts(response, '[data-testid="lab-flag"]')
 
 
 def result_data() -> dict:

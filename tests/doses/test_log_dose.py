@@ -1,17 +1,18 @@
 """Logging an injection: the form's defaults, how a dose moves the schedule (schedule.md), the
 values that are refused with a clear message, and the double-submitted form."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from html import unescape
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from doses.models import DoseLog
 from tests import factories
-from tests.pages import PageText
+from tests.clock import frozen
+from tests.pages import form_values, outermost, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -19,46 +20,18 @@ NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
 
 
-def frozen(day: date, hour: int = 12, minute: int = 0, second: int = 0):
-    moment = datetime.combine(day, time(hour, minute, second), tzinfo=NEW_YORK)
-    return time_machine.travel(moment, tick=False)
-
-
-class _Form(PageText):
-    """The values a browser would submit (PageText.values), and the error messages shown next
-    to fields or above the form, one per line of text."""
-
-    def __init__(self):
-        super().__init__()
-        self.errors = []
-        self._error_depth, self._error_text = 0, []
-
-    def start(self, tag, attrs):
-        classes = (attrs.get("class") or "").split()
-        if self._error_depth:
-            self._error_depth += tag not in ("input", "br")
-        elif {"invalid-feedback", "errorlist"} & set(classes):
-            self._error_depth, self._error_text = 1, []
-
-    def handle_endtag(self, tag):
-        super().handle_endtag(tag)
-        if self._error_depth:
-            self._error_depth -= 1
-            if not self._error_depth:
-                self.errors.extend(
-                    line.strip() for line in "".join(self._error_text).splitlines() if line.strip()
-                )
-
-    def handle_data(self, data):
-        super().handle_data(data)
-        if self._error_depth:
-            self._error_text.append(data + "\n")
-
-
-def parse(response) -> _Form:
-    form = _Form()
-    form.feed(response.content.decode())
-    return form
+def parse(response) -> SimpleNamespace:
+    """The values a browser would submit, and the error messages shown next to fields or
+    above the form: each line of their text (an error list gives one line a message)."""
+    page = soup(response)
+    errors = [
+        line.strip()
+        for node in outermost(page, ".invalid-feedback, .errorlist")
+        for string in node.strings
+        for line in string.splitlines()
+        if line.strip()
+    ]
+    return SimpleNamespace(values=form_values(page), errors=errors)
 
 
 def form_page(client):

@@ -5,51 +5,41 @@ author ticked "Show this note to the patient"."""
 
 from datetime import date, datetime
 from html import unescape
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from doses.models import ClinicalNote
 from tests import factories
-from tests.pages import PageText
-
-pytestmark = pytest.mark.django_db
+from tests.clock import frozen
+from tests.pages import form_values, soup, text, texts
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 9, 14, 5, tzinfo=NEW_YORK)
 NOTE = "Discussed self-injection technique; review in 4 weeks."
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
-class _Page(PageText):
-    """The alert messages and the timeline entries, as (data-kind, visible text)."""
-
-    def __init__(self):
-        super().__init__()
-        self.messages, self.timeline = [], []
-
-    def sinks(self, tag, attrs):
-        if attrs.get("role") == "status":
-            return [self.messages.append]
-        if "timeline-item" in (attrs.get("class") or ""):
-            kind = attrs.get("data-kind")
-            return [lambda text: self.timeline.append((kind, text))]
-        return []
+def timeline(page) -> list[tuple[str, str]]:
+    """Each timeline entry as (data-kind, visible text)."""
+    return [(item.get("data-kind"), text(item)) for item in page.select('[class*="timeline-item"]')]
 
 
-def parse(response) -> _Page:
-    page = _Page()
-    page.text = response.content.decode()
-    page.feed(page.text)
-    return page
+def parse(response) -> SimpleNamespace:
+    """The alert messages, the timeline entries, the values a browser would submit and the
+    page's HTML."""
+    page = soup(response)
+    return SimpleNamespace(
+        text=response.content.decode(),
+        messages=texts(page, '[role="status"]'),
+        timeline=timeline(page),
+        values=form_values(page),
+    )
 
 
 @pytest.fixture
@@ -59,7 +49,7 @@ def clinician_client(clinician):
     return browser
 
 
-def record(client, patient) -> _Page:
+def record(client, patient) -> SimpleNamespace:
     return parse(client.get(reverse("patient_record", args=[patient.pk])))
 
 
@@ -107,12 +97,12 @@ def test_a_note_is_the_care_teams_unless_shown_to_the_patient(
 
 
 def test_notes_sit_in_the_timeline_among_the_other_records(patient, clinician, clinician_client):
-    with time_machine.travel(datetime(2026, 3, 2, 8, tzinfo=NEW_YORK), tick=False):
+    with frozen(datetime(2026, 3, 2, 8, tzinfo=NEW_YORK)):
         regimen = factories.regimen_for(patient, date(2026, 3, 2))
         factories.give(regimen, date(2026, 3, 2), 7)
-    with time_machine.travel(datetime(2026, 3, 2, 12, tzinfo=NEW_YORK), tick=False):
+    with frozen(datetime(2026, 3, 2, 12, tzinfo=NEW_YORK)):
         add_note(clinician_client, patient, "First dose observed.")
-    with time_machine.travel(datetime(2026, 3, 3, 12, tzinfo=NEW_YORK), tick=False):
+    with frozen(datetime(2026, 3, 3, 12, tzinfo=NEW_YORK)):
         factories.give(regimen, date(2026, 3, 3), 9)
 
     page = record(clinician_client, patient)

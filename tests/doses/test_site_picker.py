@@ -2,13 +2,12 @@
 the rotation's suggestion checked, the sites of each route, the body map inlined beside the
 radio list, the lot of the supply in use filled in, and a fixed number of queries."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import qrcode
 import qrcode.image.svg
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -18,7 +17,8 @@ from doses.sites import ago_text, site_chart
 from regimens import reference
 from supplies import stock as supplies
 from tests import factories
-from tests.pages import PageText, text_by_testid
+from tests.clock import frozen
+from tests.pages import attributes, by_testid, form_values, soup, text, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -29,41 +29,31 @@ IM_SITES = reference.sites_for_route("IM")
 SC_SITES = reference.sites_for_route("SC")
 
 
-def frozen(day: date = TODAY, hour: int = 12):
-    return time_machine.travel(datetime.combine(day, time(hour), tzinfo=NEW_YORK), tick=False)
+class SitePage:
+    """The site radios (by value, their attributes), the site-option item around each, their
+    labels' text, the legends, the body map (its svg's and its regions' attributes, with each
+    region's tooltip as "title"), the elements with a style attribute, the text of elements
+    with a data-testid, and the values a browser would submit."""
 
-
-class SitePage(PageText):
-    """The site radios (by value), their labels' text, the legend, the body map's regions
-    (attributes and tooltip), and the text of elements with a data-testid."""
-
-    def __init__(self):
-        super().__init__()
-        self.radios, self.items, self.labels, self.regions = {}, {}, {}, {}
-        self.legends, self.testids, self.style_attributes = [], {}, []
-        self.svg = self._item = None
-
-    def start(self, tag, attrs):
-        if attrs.get("data-testid") == "site-option":
-            self._item = attrs
-        if tag == "input" and attrs.get("type") == "radio" and attrs.get("name") == "site":
-            self.radios[attrs["value"]] = attrs
-            self.items[attrs["value"]] = self._item
-        if tag == "svg":
-            self.svg = attrs
-        if "style" in attrs:
-            self.style_attributes.append(tag)
-
-    def sinks(self, tag, attrs):
-        sinks = text_by_testid(self.testids, attrs)
-        if tag == "label" and attrs.get("for"):
-            sinks.append(lambda text, key=attrs["for"]: self.labels.__setitem__(key, text))
-        if tag == "legend":
-            sinks.append(self.legends.append)
-        if attrs.get("data-site"):
-            region = self.regions[attrs["data-site"]] = dict(attrs)
-            sinks.append(lambda text: region.__setitem__("title", text))
-        return sinks
+    def __init__(self, response):
+        page = soup(response)
+        self.radios, self.items = {}, {}
+        for radio in page.select('input[type="radio"][name="site"]'):
+            item = radio.find_previous(attrs={"data-testid": "site-option"})
+            self.radios[radio["value"]] = attributes(radio)
+            self.items[radio["value"]] = attributes(item) if item else None
+        self.labels = {label["for"]: text(label) for label in page.select("label[for]")}
+        self.legends = texts(page, "legend")
+        self.regions = {
+            region["data-site"]: {**attributes(region), "title": text(region)}
+            for region in page.select("[data-site]")
+            if region["data-site"]
+        }
+        svgs = page.select("svg")
+        self.svg = attributes(svgs[-1]) if svgs else None
+        self.style_attributes = [node.name for node in page.select("[style]")]
+        self.testids = by_testid(page)
+        self.values = form_values(page)
 
     def label(self, code: str) -> str:
         return self.labels[self.radios[code]["id"]]
@@ -75,9 +65,7 @@ class SitePage(PageText):
 
 def read(response) -> SitePage:
     assert response.status_code == 200, response.status_code
-    page = SitePage()
-    page.feed(response.content.decode())
-    return page
+    return SitePage(response)
 
 
 def log_page(client) -> SitePage:
@@ -108,7 +96,7 @@ def test_it_says_when_a_site_was_last_used_in_words(day, text):
 def test_each_site_has_its_latest_given_injection_and_deleted_or_skipped_ones_do_not_count(
     patient,
 ):
-    with frozen():
+    with frozen(TODAY):
         regimen = factories.regimen_for(patient, START)
         days_ago(patient, regimen, 18, "LD")
         days_ago(patient, regimen, 12, "LD")
@@ -131,7 +119,7 @@ def test_last_use_is_counted_in_days_of_the_patients_own_zone(patient):
     patient.time_zone = "Asia/Tokyo"
     patient.save()
     # 10:00 on 20 March in Tokyo is still 19 March in New York and in UTC.
-    with time_machine.travel(datetime(2026, 3, 20, 10, tzinfo=ZoneInfo("Asia/Tokyo")), tick=False):
+    with frozen(datetime(2026, 3, 20, 10, tzinfo=ZoneInfo("Asia/Tokyo"))):
         regimen = factories.regimen_for(patient, START)
         factories.give(regimen, date(2026, 3, 19), 23, site="LVG")  # 23:00 Tokyo, yesterday
 
@@ -141,7 +129,7 @@ def test_last_use_is_counted_in_days_of_the_patients_own_zone(patient):
 
 
 def test_it_suggests_an_unused_site_first_then_the_least_recently_used_one(patient):
-    with frozen():
+    with frozen(TODAY):
         regimen = factories.regimen_for(patient, START)
         for days, site in zip(range(17, 11, -1), IM_SITES, strict=True):
             days_ago(patient, regimen, days, site)
@@ -156,7 +144,7 @@ def test_it_suggests_an_unused_site_first_then_the_least_recently_used_one(patie
 
 
 def test_an_injection_whose_site_was_not_recorded_counts_for_no_site(patient, patient_client):
-    with frozen():
+    with frozen(TODAY):
         regimen = factories.regimen_for(patient, START)
         for days, site in zip(range(17, 11, -1), IM_SITES, strict=True):
             days_ago(patient, regimen, days, site)
@@ -185,7 +173,7 @@ def test_an_injection_whose_site_was_not_recorded_counts_for_no_site(patient, pa
 
 
 def test_a_given_injection_needs_a_site_unless_it_is_marked_not_recorded(patient):
-    with frozen():
+    with frozen(TODAY):
         regimen = factories.regimen_for(patient, START)
         dose = DoseLog(
             patient=patient,
@@ -210,7 +198,7 @@ def test_a_given_injection_needs_a_site_unless_it_is_marked_not_recorded(patient
 def test_the_log_form_lists_every_site_with_its_last_use_and_checks_the_suggested_one(
     patient, patient_client
 ):
-    with frozen():
+    with frozen(TODAY):
         regimen = factories.regimen_for(patient, START)
         days_ago(patient, regimen, 12, "LD")
         days_ago(patient, regimen, 5, "RD")
@@ -234,7 +222,7 @@ def test_the_log_form_lists_every_site_with_its_last_use_and_checks_the_suggeste
 def test_each_listed_site_says_which_routes_it_is_for_so_the_route_filters_it(
     patient, patient_client
 ):
-    with frozen():
+    with frozen(TODAY):
         factories.regimen_for(patient, START)
 
         page = log_page(patient_client)
@@ -246,7 +234,7 @@ def test_each_listed_site_says_which_routes_it_is_for_so_the_route_filters_it(
 
 
 def test_a_subcutaneous_regimen_checks_the_suggested_subcutaneous_site(patient, patient_client):
-    with frozen():
+    with frozen(TODAY):
         regimen = factories.regimen_for(patient, START, route="SC")
         days_ago(patient, regimen, 4, "LLAQ")
 
@@ -259,7 +247,7 @@ def test_a_subcutaneous_regimen_checks_the_suggested_subcutaneous_site(patient, 
 
 
 def test_the_body_map_is_inlined_with_a_region_and_tooltip_for_every_site(patient, patient_client):
-    with frozen():
+    with frozen(TODAY):
         regimen = factories.regimen_for(patient, START)
         days_ago(patient, regimen, 12, "RVG")
 
@@ -279,7 +267,7 @@ def test_the_body_map_is_inlined_with_a_region_and_tooltip_for_every_site(patien
 
 
 def test_the_clinic_form_shows_the_patients_own_sites(patient, clinician, client):
-    with frozen():
+    with frozen(TODAY):
         regimen = factories.regimen_for(patient, START)
         days_ago(patient, regimen, 2, "LD")
         client.force_login(clinician)
@@ -291,7 +279,7 @@ def test_the_clinic_form_shows_the_patients_own_sites(patient, clinician, client
 
 
 def test_a_site_refused_comes_back_checked_with_the_message_tied_to_it(patient, patient_client):
-    with frozen():
+    with frozen(TODAY):
         factories.regimen_for(patient, START)
         data = log_page(patient_client).values
         data.update(administered_at="2026-03-20T09:00", site="LLAQ")  # an SC site, IM route
@@ -306,7 +294,7 @@ def test_a_site_refused_comes_back_checked_with_the_message_tied_to_it(patient, 
 
 
 def test_the_posted_site_is_recorded(patient, patient_client):
-    with frozen():
+    with frozen(TODAY):
         factories.regimen_for(patient, START)
         data = log_page(patient_client).values
         data.update(administered_at="2026-03-20T09:00", site="RVG")
@@ -339,7 +327,7 @@ def add_supply(patient, lot: str, expires_on: date, received_on: date = START, *
 
 
 def test_it_fills_in_the_lot_of_the_supply_the_next_injection_draws_from(patient, patient_client):
-    with frozen():
+    with frozen(TODAY):
         regimen = factories.regimen_for(patient, START)
         assert (regimen.medication, regimen.concentration_mcg_per_ml) == ("cyanocobalamin", 1000)
         add_supply(patient, "LATER-EXPIRY", date(2027, 6, 1))
@@ -370,7 +358,7 @@ def test_the_lot_is_left_blank_without_a_supply(patient, patient_client):
 def test_the_log_page_makes_the_same_number_of_queries_whatever_the_history(
     patient, patient_client, django_assert_num_queries, injections, boxes, queries
 ):
-    with frozen():
+    with frozen(TODAY):
         regimen = factories.regimen_for(patient, date(2022, 1, 1))
         factories.add_injections(regimen, injections, date(2022, 1, 1))
         for n in range(boxes):
@@ -394,7 +382,7 @@ def test_the_body_map_stays_plain_svg_after_an_authenticator_qr_code_is_drawn(
     # qrcode registers an "svg" XML prefix for the whole process when it draws a set-up code;
     # the body map drawn later in the same worker must still be plain inline <svg>.
     qrcode.make("otpauth://totp/B12?secret=ABC", image_factory=qrcode.image.svg.SvgPathImage)
-    with frozen():
+    with frozen(TODAY):
         factories.regimen_for(patient, START)
         page = log_page(patient_client)
 

@@ -4,26 +4,21 @@ schedule's anchor (next due = step(due date)), but it is not a dose given: it ne
 toward an `after_doses` phase (schedule.md, rules 3-5)."""
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from doses.models import DoseLog
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
-
-
-def frozen(day: date, hour: int = 12, minute: int = 0):
-    moment = datetime.combine(day, time(hour, minute), tzinfo=NEW_YORK)
-    return time_machine.travel(moment, tick=False)
 
 
 def text(response) -> str:

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, example, given, settings
@@ -20,6 +19,7 @@ from regimens import actions as regimen_actions
 from regimens.loading import load_example_templates
 from regimens.models import Regimen, RegimenTemplate
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def assert_in_step(regimen, after) -> None:
 def test_it_keeps_the_stored_schedule_equal_to_a_replay_of_every_event(
     patient, templates, template, actions_taken
 ):
-    with time_machine.travel(NOW, tick=False), transaction.atomic():
+    with frozen(NOW), transaction.atomic():
         regimen = Regimen.from_template(templates[template], patient, START)
         assert_in_step(regimen, "creation")
         for number, step in enumerate(actions_taken, start=1):

@@ -8,24 +8,21 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from doses import actions
 from doses.models import ClinicalNote, DoseLog, SymptomEntry
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
 NEW_YORK = ZoneInfo("America/New_York")
 REFUSED = "This form was altered or is out of date: reload the page and submit it again."
 SCORES = {"fatigue": 7, "tingling": 3, "numbness": 0, "balance": 10, "memory": 5, "mood": 2}
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2026, 3, 9, 14, 5, tzinfo=NEW_YORK), tick=False):
-        yield
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.frozen(datetime(2026, 3, 9, 14, 5, tzinfo=NEW_YORK)),
+]
 
 
 @pytest.fixture

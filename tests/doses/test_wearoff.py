@@ -10,21 +10,17 @@ weeks) started on Monday 2 March 2026 and given on time, so that maintenance inj
 3 May, 31 May, 28 June and 26 July 2026. Time is frozen at 20 August 2026, noon in New York.
 """
 
-import re
 from datetime import date, datetime, timedelta
-from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
 from doses import actions, wearoff
 from doses.models import DoseLog, SymptomEntry
 from regimens.models import Regimen
-from tests import factories
-from tests.pages import PageText, text_by_testid
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)
@@ -293,12 +289,6 @@ def test_no_maintenance_injections_means_no_points():
 # --- through the database --------------------------------------------------------------------
 
 
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 def in_maintenance(patient, maintenance: int = 4) -> Regimen:
     """The US template given on time: 7 daily, 4 weekly, then `maintenance` 4-weekly doses."""
     regimen = factories.regimen_for(patient, START)
@@ -328,33 +318,18 @@ def stored_flag(regimen) -> bool:
     return Regimen.objects.get(pk=regimen.pk).symptoms_return_early
 
 
-class _ByTestId(PageText):
-    """The whitespace-normalised text of each element with a data-testid, by testid."""
-
-    def __init__(self):
-        super().__init__()
-        self.testids = {}
-
-    def sinks(self, tag, attrs):
-        return text_by_testid(self.testids, attrs)
-
-
 def by_testid(response) -> dict[str, list[str]]:
+    """The whitespace-normalised text of each element with a data-testid, by testid."""
     assert response.status_code == 200
-    parser = _ByTestId()
-    parser.feed(response.content.decode())
-    return parser.testids
+    return pages.by_testid(response)
 
 
 def triage_rows(response) -> list[list[str]]:
     """The cells' text of each row of the clinician's triage table."""
     assert response.status_code == 200
-    rows = re.findall(
-        r'<tr data-testid="triage-row"[^>]*>(.*?)</tr>', response.content.decode(), re.S
-    )
     return [
-        [" ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split()) for cell in cells]
-        for cells in (re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows)
+        pages.texts(row, "td")
+        for row in pages.soup(response).select('tr[data-testid="triage-row"]')
     ]
 
 
@@ -370,8 +345,9 @@ def triage_flags(client, name: str) -> str:
 
 
 @pytest.mark.django_db
+@pytest.mark.frozen(NOW)
 def test_symptoms_returning_late_in_maintenance_are_flagged_for_patient_and_clinician(
-    patient, clinician, client, frozen
+    patient, clinician, client
 ):
     regimen = in_maintenance(patient)
     check_in_each_interval(patient, MAINTENANCE, early=2, late=6)
@@ -396,7 +372,8 @@ def test_symptoms_returning_late_in_maintenance_are_flagged_for_patient_and_clin
 
 
 @pytest.mark.django_db
-def test_flat_scores_in_maintenance_show_no_message_and_no_flag(patient, clinician, client, frozen):
+@pytest.mark.frozen(NOW)
+def test_flat_scores_in_maintenance_show_no_message_and_no_flag(patient, clinician, client):
     regimen = in_maintenance(patient)
     check_in_each_interval(patient, MAINTENANCE, early=4, late=4)
 
@@ -414,7 +391,8 @@ def test_flat_scores_in_maintenance_show_no_message_and_no_flag(patient, clinici
 
 
 @pytest.mark.django_db
-def test_a_rise_over_only_two_intervals_is_not_flagged(patient, clinician, client, frozen):
+@pytest.mark.frozen(NOW)
+def test_a_rise_over_only_two_intervals_is_not_flagged(patient, clinician, client):
     regimen = in_maintenance(patient)
     check_in_each_interval(patient, MAINTENANCE[:2], early=0, late=9)
 
@@ -424,7 +402,8 @@ def test_a_rise_over_only_two_intervals_is_not_flagged(patient, clinician, clien
 
 
 @pytest.mark.django_db
-def test_the_patients_message_never_suggests_changing_the_dose(patient, client, frozen):
+@pytest.mark.frozen(NOW)
+def test_the_patients_message_never_suggests_changing_the_dose(patient, client):
     in_maintenance(patient)
     check_in_each_interval(patient, MAINTENANCE, early=1, late=8)
 
@@ -436,7 +415,8 @@ def test_the_patients_message_never_suggests_changing_the_dose(patient, client, 
 
 
 @pytest.mark.django_db
-def test_each_check_in_refreshes_the_stored_flag(patient, frozen):
+@pytest.mark.frozen(NOW)
+def test_each_check_in_refreshes_the_stored_flag(patient):
     regimen = in_maintenance(patient)
     check_in_each_interval(patient, MAINTENANCE[:2], early=1, late=7)
     assert stored_flag(regimen) is False
@@ -454,7 +434,8 @@ def test_each_check_in_refreshes_the_stored_flag(patient, frozen):
 
 
 @pytest.mark.django_db
-def test_logging_and_deleting_injections_refreshes_the_stored_flag(patient, frozen):
+@pytest.mark.frozen(NOW)
+def test_logging_and_deleting_injections_refreshes_the_stored_flag(patient):
     regimen = in_maintenance(patient, maintenance=0)
     # Check-ins recorded first (the injections are logged late, after them).
     check_in_each_interval(patient, MAINTENANCE[:3], early=2, late=7)
@@ -472,7 +453,8 @@ def test_logging_and_deleting_injections_refreshes_the_stored_flag(patient, froz
 
 
 @pytest.mark.django_db
-def test_check_ins_before_maintenance_do_not_count(patient, frozen):
+@pytest.mark.frozen(NOW)
+def test_check_ins_before_maintenance_do_not_count(patient):
     regimen = factories.regimen_for(patient, START)
     for _ in range(7 + 4):
         factories.give(regimen, regimen.next_due)
@@ -487,7 +469,8 @@ def test_check_ins_before_maintenance_do_not_count(patient, frozen):
 
 
 @pytest.mark.django_db
-def test_the_analysis_does_not_depend_on_the_active_time_zone(frozen):
+@pytest.mark.frozen(NOW)
+def test_the_analysis_does_not_depend_on_the_active_time_zone():
     """The stored flag is refreshed from requests signed in as the patient, as a clinician in
     another zone, and outside any request (UTC): the answer must be the same.
 
@@ -517,7 +500,8 @@ def test_the_analysis_does_not_depend_on_the_active_time_zone(frozen):
 
 
 @pytest.mark.django_db
-def test_a_check_in_on_an_injection_day_is_placed_by_its_time_against_the_shot(patient, frozen):
+@pytest.mark.frozen(NOW)
+def test_a_check_in_on_an_injection_day_is_placed_by_its_time_against_the_shot(patient):
     regimen = in_maintenance(patient, maintenance=2)  # 3 May and 31 May, each at 09:00
     check_in(patient, date(2026, 5, 31), 7, hour=8)  # before the shot: the end of interval 0
     check_in(patient, date(2026, 5, 31), 3, hour=18)  # after it: the start of interval 1
@@ -532,8 +516,9 @@ def test_a_check_in_on_an_injection_day_is_placed_by_its_time_against_the_shot(p
 
 
 @pytest.mark.django_db
+@pytest.mark.frozen(NOW)
 def test_the_wear_off_chart_places_maintenance_check_ins_by_days_since_the_injection(
-    patient, client, frozen
+    patient, client
 ):
     in_maintenance(patient)
     check_in_each_interval(patient, MAINTENANCE, early=2, late=6)

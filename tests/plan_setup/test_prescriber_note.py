@@ -4,19 +4,16 @@ the dose and how often (the reference data's rule for example templates)."""
 from datetime import date
 
 import pytest
-from bs4 import BeautifulSoup
 
 from regimens.models import RegimenTemplate
-from tests import factories
+from tests import factories, pages
 from tests.plan_setup.test_setup import SETUP, UK, US, phase_data, product_data, step
 
 pytestmark = pytest.mark.django_db
 
 
 def notes(response) -> list[str]:
-    page = BeautifulSoup(response.content, "html.parser")
-    found = page.find_all(attrs={"data-testid": "prescriber-confirms"})
-    return [" ".join(node.get_text(" ").split()) for node in found]
+    return pages.texts(response, '[data-testid="prescriber-confirms"]')
 
 
 def test_each_example_plan_and_each_later_step_says_the_prescriber_confirms(patient_client):

@@ -6,18 +6,17 @@ use these templates and dates), never computed by the code under test.
 """
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from doses.models import DoseLog
 from regimens.models import Regimen, RegimenChange, RegimenTemplate
-from tests import factories
-from tests.pages import PageText, text_by_testid
+from tests import factories, pages
+from tests.clock import frozen
+from tests.pages import by_testid, form_values, soup, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -28,29 +27,18 @@ UK = factories.UK_TEMPLATE  # MO/WE/FR x6, every 3 months (open)
 NEURO = "Hydroxocobalamin, neurological involvement (UK)"
 
 
-def frozen(day: date, hour: int = 10):
-    """The clock at a wall-clock time in New York, the patients' zone."""
-    return time_machine.travel(datetime.combine(day, time(hour), tzinfo=NEW_YORK), tick=False)
-
-
 def long(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-class Page(PageText):
+class Page:
     """Text by data-testid, the form's values, and the error messages beside fields."""
 
     def __init__(self, html: str):
-        super().__init__()
-        self.testids, self.errors = {}, []
-        self.feed(html)
-
-    def sinks(self, tag, attrs):
-        sinks = text_by_testid(self.testids, attrs)
-        classes = attrs.get("class") or ""
-        if "invalid-feedback" in classes or attrs.get("data-testid") == "field-error":
-            sinks.append(self.errors.append)
-        return sinks
+        page = soup(html)
+        self.testids = by_testid(page)
+        self.errors = texts(page, '[class*="invalid-feedback"], [data-testid="field-error"]')
+        self.values = form_values(page)
 
     def text(self, testid) -> str:
         return " ".join(self.testids.get(testid, []))
@@ -203,8 +191,7 @@ def test_only_published_templates_are_offered(patient_client):
     draft.save(update_fields=["status"])
     html = patient_client.get(SETUP).content.decode()
     offered = {
-        label.get_text(strip=True)
-        for label in BeautifulSoup(html, "html.parser").select(".setup-choice label")
+        label.get_text(strip=True) for label in pages.soup(html).select(".setup-choice label")
     }
     assert US not in offered
     assert UK in offered
@@ -218,7 +205,7 @@ def test_only_published_templates_are_offered(patient_client):
 
 def clinician_notes(html: str) -> dict[str, bool]:
     """Each offered template's name, and whether it says that a clinician moves you on."""
-    soup = BeautifulSoup(html, "html.parser")
+    soup = pages.soup(html)
     return {
         card.label.get_text(strip=True): card.select_one('[data-testid="needs-clinician"]')
         is not None
@@ -233,7 +220,7 @@ def test_a_patient_without_a_clinician_is_told_who_moves_them_on_from_an_open_ph
     notes = clinician_notes(patient_client.get(SETUP).content.decode())
     # Only the neurological template has an open-ended phase before its last (rule 6).
     assert [name for name, note in notes.items() if note] == [NEURO]
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         review = up_to_review(patient_client, NEURO, date(2026, 3, 2))
     assert "until one joins it, you stay in that phase" in review.text("needs-clinician")
 
@@ -242,7 +229,7 @@ def test_a_patient_with_a_clinician_is_not_told_so(patient_client, clinician):
     factories.template()
     notes = clinician_notes(patient_client.get(SETUP).content.decode())
     assert not any(notes.values())
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         review = up_to_review(patient_client, NEURO, date(2026, 3, 2))
     assert "needs-clinician" not in review.testids
 
@@ -323,7 +310,7 @@ def test_the_product_step_defaults_to_the_templates_medicine(patient, patient_cl
 )
 def test_a_wrong_product_is_refused_beside_its_field(patient_client, change, message):
     template = factories.template(UK)
-    with frozen(date(2026, 1, 20)):
+    with frozen(date(2026, 1, 20), 10):
         step(patient_client, "template", {"template": template.pk})
         step(patient_client, "phases", phase_data(UK))
         page = read(step(patient_client, "product", product_data(date(2026, 1, 1), **change)))
@@ -337,7 +324,7 @@ def test_a_wrong_product_is_refused_beside_its_field(patient_client, change, mes
 def at_started_step(patient_client):
     """The UK plan from Thursday 1 January 2026; today is Tuesday 20 January 2026."""
     template = factories.template(UK)
-    with frozen(date(2026, 1, 20)):
+    with frozen(date(2026, 1, 20), 10):
         step(patient_client, "template", {"template": template.pk})
         step(patient_client, "phases", phase_data(UK))
         step(patient_client, "product", product_data(date(2026, 1, 1)))
@@ -430,7 +417,7 @@ def at_started_step(patient_client):
     ],
 )
 def test_wrong_answers_about_earlier_injections_are_refused(at_started_step, data, messages):
-    with frozen(date(2026, 1, 20)):
+    with frozen(date(2026, 1, 20), 10):
         page = read(step(at_started_step, "started", data))
         assert " ".join(page.errors) == " ".join(messages)
         response = at_started_step.get(SETUP, {"step": "review"})
@@ -461,7 +448,7 @@ def thousands_of_rows(count: int = 300) -> dict:
 )
 def test_more_earlier_injections_than_the_page_has_are_refused(at_started_step, rows):
     data = {**started(1, date(2026, 1, 19)), **rows}
-    with frozen(date(2026, 1, 20)):
+    with frozen(date(2026, 1, 20), 10):
         page = read(step(at_started_step, "started", data))
         response = at_started_step.get(SETUP, {"step": "review"})
     assert page.errors == [
@@ -478,7 +465,7 @@ def test_more_earlier_injections_than_the_page_has_are_refused(at_started_step, 
 
 def test_the_review_shows_the_whole_plan_and_saves_nothing(patient, patient_client):
     # schedule.md: US practice from Monday 2 March 2026, no doses yet: daily 2, 3, 4 ... March.
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         review = up_to_review(patient_client, US, date(2026, 3, 2))
     assert review.text("review-product") == (
         "Cyanocobalamin, 1000 mcg per mL, in 1 mL vials or ampoules, injected intramuscular; "
@@ -503,7 +490,7 @@ def test_a_changed_phase_shows_in_the_review(patient_client):
     # Maintenance changed to 500 mcg every 2 months: the 6 loading doses end on Wednesday
     # 14 January (schedule.md), so maintenance is due 14 March, then 14 May.
     earlier = [date(2026, 1, d) for d in (2, 5, 7, 9, 12)]
-    with frozen(date(2026, 1, 20)):
+    with frozen(date(2026, 1, 20), 10):
         review = up_to_review(
             patient_client,
             UK,
@@ -517,7 +504,7 @@ def test_a_changed_phase_shows_in_the_review(patient_client):
 
 
 def test_saving_stores_the_regimen_marked_as_entered_by_the_patient(patient, patient_client):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         review = up_to_review(patient_client, US, date(2026, 3, 2))
         response = save(patient_client, review)
         assert response["Location"] == reverse("home")
@@ -537,7 +524,7 @@ def test_saving_stores_the_regimen_marked_as_entered_by_the_patient(patient, pat
 
 
 def test_a_double_submitted_save_makes_one_regimen(patient, patient_client):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         review = up_to_review(patient_client, US, date(2026, 3, 2))
         first, second = save(patient_client, review), save(patient_client, review)
         home = patient_client.get(reverse("home")).content.decode()
@@ -547,7 +534,7 @@ def test_a_double_submitted_save_makes_one_regimen(patient, patient_client):
 
 
 def test_a_regimen_made_meanwhile_is_not_doubled(patient, patient_client):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         review = up_to_review(patient_client, US, date(2026, 3, 2))
         factories.regimen_for(patient, date(2026, 3, 2), UK)  # a clinician was quicker
         page = save(patient_client, review).content.decode()
@@ -562,7 +549,7 @@ def test_part_way_with_every_earlier_injection_continues_from_the_last(patient, 
     # schedule.md: UK plan from Thursday 1 January 2026, loading doses on 2, 5, 7, 9 and
     # 12 January and the 6th on Friday 16 January: maintenance is due 16 April.
     earlier = [date(2026, 1, d) for d in (2, 5, 7, 9, 12)]
-    with frozen(date(2026, 1, 20)):
+    with frozen(date(2026, 1, 20), 10):
         review = up_to_review(
             patient_client, UK, date(2026, 1, 1), started(0, date(2026, 1, 16), earlier)
         )
@@ -591,7 +578,7 @@ def test_part_way_in_a_later_phase_moves_on_just_before_the_last_injection(patie
     # last injection on Sunday 15 March, and lists none before it. The advance to the weekly
     # phase is recorded first; 15 March is weekly dose 1 of 4: then 22, 29 March and 5 April
     # (dose 4 ends the phase), then every 4 weeks from 5 April: 3 May.
-    with frozen(date(2026, 3, 17)):
+    with frozen(date(2026, 3, 17), 10):
         review = up_to_review(patient_client, US, date(2026, 3, 2), started(1, date(2026, 3, 15)))
         assert upcoming_days(review) == [
             "Sunday 22 March 2026",
@@ -618,7 +605,7 @@ def test_backfilled_injections_count_in_the_phases_they_fall_in(patient, patient
     # The seven daily doses 2-8 March end the repletion phase by themselves; the last
     # injection on Sunday 15 March is weekly dose 1: next due 22 March, with no advance.
     earlier = [date(2026, 3, 2) + timedelta(days=n) for n in range(7)]
-    with frozen(date(2026, 3, 17)):
+    with frozen(date(2026, 3, 17), 10):
         review = up_to_review(
             patient_client, US, date(2026, 3, 2), started(1, date(2026, 3, 15), earlier)
         )
@@ -656,7 +643,7 @@ def test_each_backfilled_injection_keeps_its_own_time_and_site(patient, patient_
     # Monday 5 (site not remembered, 19:40), the last on Wednesday 7 January (right deltoid,
     # 21:05; a late-evening dose that is still the 7th in New York).
     earlier = [(date(2026, 1, 2), "08:15", "LD"), (date(2026, 1, 5), "19:40", "none")]
-    with frozen(date(2026, 1, 8)):
+    with frozen(date(2026, 1, 8), 10):
         review = up_to_review(
             patient_client,
             UK,
@@ -689,7 +676,7 @@ def test_each_backfilled_injection_keeps_its_own_time_and_site(patient, patient_
 
 @pytest.fixture
 def entered(patient, patient_client):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         save(patient_client, up_to_review(patient_client, US, date(2026, 3, 2)))
     return saved(patient)
 
@@ -768,7 +755,7 @@ def test_each_step_makes_a_fixed_number_of_queries(
     factories.template()
     with django_assert_num_queries(6):
         patient_client.get(SETUP)
-    with frozen(date(2026, 1, 20)):
+    with frozen(date(2026, 1, 20), 10):
         up_to_review(patient_client, UK, date(2026, 1, 1), started(0, date(2026, 1, 16)))
         # Each later step checks the steps before it: 4 the chosen template, 5 its phases.
         for name in ("phases", "product", "started", "review"):
@@ -784,7 +771,7 @@ def test_saving_earlier_injections_makes_a_fixed_number_of_queries(
     # listed before the last one, all in the daily phase (no advance either way).
     earlier = [date(2026, 3, 2) + timedelta(days=n) for n in range(count)]
     last = earlier[-1] + timedelta(days=1)
-    with frozen(date(2026, 3, 15)):
+    with frozen(date(2026, 3, 15), 10):
         review = up_to_review(
             patient_client,
             US,
@@ -825,7 +812,7 @@ def test_the_triage_list_stays_at_seven_queries_with_an_entered_regimen(
 
 
 def test_going_back_shows_what_was_entered(patient_client):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         up_to_review(patient_client, US, date(2026, 3, 2), phase_changes={2: {"dose_mcg": 500}})
         phases = read(patient_client.get(SETUP, {"step": "phases"}))
         product = read(patient_client.get(SETUP, {"step": "product"}))
@@ -834,7 +821,7 @@ def test_going_back_shows_what_was_entered(patient_client):
 
 
 def test_another_plan_starts_its_phases_afresh_and_keeps_the_other_answers(patient_client):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         up_to_review(patient_client, US, date(2026, 3, 2), phase_changes={0: {"dose_mcg": 500}})
         step(patient_client, "template", {"template": factories.template(UK).pk})
         # The review needs the new plan's phases first.
@@ -848,7 +835,7 @@ def test_another_plan_starts_its_phases_afresh_and_keeps_the_other_answers(patie
 
 
 def test_a_past_start_with_no_injection_warns_that_the_first_is_late(patient_client):
-    with frozen(date(2026, 3, 5)):
+    with frozen(date(2026, 3, 5), 10):
         review = up_to_review(patient_client, US, date(2026, 3, 2))
     assert review.text("review-next") == "Next injection: Monday 2 March 2026 3 days late"
     assert "If you have already started, say so." in review.text("review-overdue")
@@ -856,7 +843,7 @@ def test_a_past_start_with_no_injection_warns_that_the_first_is_late(patient_cli
 
 def test_part_way_and_late_says_so_without_the_warning(patient_client):
     # Weekly phase, last injection Sunday 1 March: the next was due Sunday 8 March.
-    with frozen(date(2026, 3, 10)):
+    with frozen(date(2026, 3, 10), 10):
         review = up_to_review(patient_client, US, date(2026, 2, 20), started(1, date(2026, 3, 1)))
     assert review.text("review-next") == "Next injection: Sunday 8 March 2026 2 days late"
     assert "review-overdue" not in review.testids

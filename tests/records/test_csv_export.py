@@ -11,19 +11,17 @@ import io
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts.models import RecordView
 from doses import actions
 from doses.models import SymptomEntry
 from tests import factories
-from tests.pages import PageText, text_by_testid
-
-pytestmark = pytest.mark.django_db
+from tests.pages import by_testid, form_values, soup, text, texts
 
 AUCKLAND = ZoneInfo("Pacific/Auckland")
 START = date(2026, 5, 4)  # a Monday
@@ -76,10 +74,7 @@ LAB_HEADER = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2026, 6, 1, 15, tzinfo=AUCKLAND), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 6, 1, 15, tzinfo=AUCKLAND))]
 
 
 @pytest.fixture(autouse=True)
@@ -143,32 +138,21 @@ def column(table, name) -> list[str]:
     return [row[index] for row in table[1:]]
 
 
-class ExportPage(PageText):
-    SKIP_INPUT_TYPES = ("radio", "hidden")  # radios: only the checked one, below
-
-    def __init__(self):
-        super().__init__()
-        self.testids, self.links, self.errors, self.headings = {}, {}, [], []
-
-    def start(self, tag, attrs):
-        if tag == "input" and attrs.get("type") == "radio" and "checked" in attrs:
-            self.values[attrs["name"]] = attrs.get("value")
-
-    def sinks(self, tag, attrs):
-        sinks = text_by_testid(self.testids, attrs)
-        if tag == "a":
-            sinks.append(lambda text: self.links.setdefault(text, attrs.get("href")))
-        if tag in ("h1", "title"):
-            sinks.append(self.headings.append)
-        if "invalid-feedback" in (attrs.get("class") or ""):
-            sinks.append(self.errors.append)
-        return sinks
-
-
-def read(response) -> ExportPage:
-    page = ExportPage()
-    page.feed(response.content.decode())
-    return page
+def read(response) -> SimpleNamespace:
+    """Text by data-testid, each link's address by its words (the first such link), the
+    headings (the title and the h1), the field errors, and the values a browser would submit
+    but the hidden ones."""
+    page = soup(response)
+    links = {}
+    for link in page.select("a"):
+        links.setdefault(text(link), link.get("href"))
+    return SimpleNamespace(
+        testids=by_testid(page),
+        links=links,
+        headings=texts(page, "title, h1"),
+        errors=texts(page, '[class*="invalid-feedback"]'),
+        values=form_values(page, skip=("hidden",)),
+    )
 
 
 # --- injections ------------------------------------------------------------------------------

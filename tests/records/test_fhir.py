@@ -7,7 +7,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
@@ -18,6 +17,7 @@ from doses.models import LabRange, SymptomEntry
 from records.fhir import full_url, patient_bundle
 from regimens import actions as regimen_actions
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ CLINICIAN_QUERIES = 11  # session, user, the care-team check, the audit row, the
 def now():
     """Wednesday 20 March 2024, noon in New York (daylight time since 10 March)."""
     moment = datetime(2024, 3, 20, 12, tzinfo=NEW_YORK)
-    with time_machine.travel(moment, tick=False):
+    with frozen(moment):
         yield moment
 
 

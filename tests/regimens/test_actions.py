@@ -9,13 +9,12 @@ started Monday 2 March 2026, and the UK hydroxocobalamin templates (loading on a
 until a clinician advances it, or on Mondays, Wednesdays and Fridays; then maintenance).
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from html import unescape
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -24,7 +23,8 @@ from doses.models import DoseLog
 from regimens import actions
 from regimens.models import Phase, PhaseTemplate, Regimen, RegimenChange
 from tests import factories
-from tests.pages import PageText, text_by_testid
+from tests.clock import frozen
+from tests.pages import by_testid, form_values, soup, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -43,13 +43,6 @@ STATE_FIELDS = (
     "phase_first_event_on",
     "last_event_on",
 )
-
-
-def frozen(day: date, hour: int = 10, minute: int = 0):
-    """Freeze the clock at a wall-clock time in New York, the patients' zone."""
-    return time_machine.travel(
-        datetime.combine(day, time(hour, minute), tzinfo=NEW_YORK), tick=False
-    )
 
 
 def fresh(regimen) -> Regimen:
@@ -77,7 +70,7 @@ def prescribed(patient, clinician, name=US, start=START, **options) -> Regimen:
 def in_maintenance(patient, clinician) -> Regimen:
     """The US course given on time up to the first maintenance dose on Sunday 3 May; the next
     is due 28 days later, on Sunday 31 May."""
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         regimen = prescribed(patient, clinician)
     with frozen(date(2026, 5, 3), 12):
         give_on_time(regimen, 7 + 4 + 1)
@@ -109,7 +102,7 @@ def changes(regimen, kind=None) -> list[RegimenChange]:
 
 
 def test_prescribe_copies_the_template_with_the_clinicians_choices(patient, clinician):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         regimen = prescribed(
             patient,
             clinician,
@@ -146,7 +139,7 @@ def test_prescribe_copies_the_template_with_the_clinicians_choices(patient, clin
 def test_a_prescribed_phase_is_named_after_its_overridden_schedule(patient, clinician):
     """As when a clinician changes a phase's schedule later: the label names the schedule, so a
     template's "Every 4 weeks" prescribed every 2 weeks is not shown as "Every 4 weeks"."""
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         regimen = prescribed(patient, clinician, phase_overrides={2: {"schedule_every": 2}})
 
     assert [p.label for p in fresh(regimen).ordered_phases] == [
@@ -157,7 +150,7 @@ def test_a_prescribed_phase_is_named_after_its_overridden_schedule(patient, clin
 
 
 def test_prescribe_records_who_prescribed_what_and_why(patient, clinician):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         regimen = prescribed(patient, clinician, reason="Pernicious anaemia confirmed")
 
     (change,) = changes(regimen)
@@ -188,7 +181,7 @@ def test_prescribe_records_who_prescribed_what_and_why(patient, clinician):
 def test_a_weekday_regimen_is_first_due_on_a_listed_weekday_on_or_after_the_start(
     patient, clinician, start, first_due
 ):
-    with frozen(date(2025, 12, 30)):
+    with frozen(date(2025, 12, 30), 10):
         regimen = prescribed(patient, clinician, UK, start)
 
     assert fresh(regimen).next_due == first_due
@@ -196,7 +189,7 @@ def test_a_weekday_regimen_is_first_due_on_a_listed_weekday_on_or_after_the_star
 
 
 def test_prescribe_refuses_a_second_active_regimen(patient, clinician):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         first = prescribed(patient, clinician)
 
         with pytest.raises(ValidationError, match="already has an active regimen"):
@@ -207,7 +200,7 @@ def test_prescribe_refuses_a_second_active_regimen(patient, clinician):
 
 
 def test_prescribe_refuses_an_invalid_override_and_saves_nothing(patient, clinician):
-    with frozen(date(2026, 3, 1)), pytest.raises(ValidationError):
+    with frozen(date(2026, 3, 1), 10), pytest.raises(ValidationError):
         prescribed(patient, clinician, phase_overrides={1: {"dose_mcg": 20_000}})
 
     assert not Regimen.objects.exists()
@@ -239,7 +232,7 @@ def test_advance_makes_the_next_phase_due_one_of_its_intervals_after_the_last_in
     regimen = loading_on_alternate_days(patient, clinician, start)
     assert regimen.last_event_on == last_dose
 
-    with frozen(advanced_on):
+    with frozen(advanced_on, 10):
         actions.advance_phase(regimen, clinician, "No further improvement")
 
     regimen = fresh(regimen)
@@ -287,7 +280,7 @@ def test_advance_with_no_injection_yet_makes_the_next_phase_due_on_the_advance_d
 
 
 def test_advance_refuses_a_phase_that_ends_by_itself(patient, clinician):
-    with frozen(date(2026, 3, 4)):
+    with frozen(date(2026, 3, 4), 10):
         regimen = prescribed(patient, clinician)
         give_on_time(regimen, 2)
 
@@ -302,7 +295,7 @@ def test_advance_refuses_a_phase_that_ends_by_itself(patient, clinician):
 def test_advance_refuses_the_last_phase(patient, clinician):
     regimen = in_maintenance(patient, clinician)
 
-    with frozen(date(2026, 5, 10)), pytest.raises(ValidationError, match="last phase"):
+    with frozen(date(2026, 5, 10), 10), pytest.raises(ValidationError, match="last phase"):
         actions.advance_phase(regimen, clinician, "Stop")
 
     regimen = fresh(regimen)
@@ -313,7 +306,7 @@ def test_advance_refuses_the_last_phase(patient, clinician):
 
 def test_advance_refuses_an_ended_regimen(patient, clinician):
     regimen = loading_on_alternate_days(patient, clinician, date(2026, 1, 5))
-    with frozen(date(2026, 1, 10)):
+    with frozen(date(2026, 1, 10), 10):
         actions.end_regimen(regimen, clinician, "Moved away")
 
         with pytest.raises(ValidationError, match="Only an active regimen"):
@@ -329,7 +322,7 @@ def test_a_shorter_maintenance_interval_counts_from_the_last_injection(patient, 
     regimen = in_maintenance(patient, clinician)
     phases_before = dict(DoseLog.objects.values_list("pk", "phase_id"))
 
-    with frozen(date(2026, 5, 10)):
+    with frozen(date(2026, 5, 10), 10):
         actions.change_phase(
             phase(regimen, 2), clinician, "Symptoms return in week 3", schedule_every=2
         )
@@ -373,7 +366,7 @@ def test_a_phase_change_records_the_old_and_new_values_who_and_why(patient, clin
 def test_a_dose_change_keeps_the_dose_of_past_injections(patient, clinician):
     regimen = in_maintenance(patient, clinician)
 
-    with frozen(date(2026, 5, 10)):
+    with frozen(date(2026, 5, 10), 10):
         actions.change_phase(phase(regimen, 2), clinician, "Lower dose suffices", dose_mcg=500)
 
     regimen = fresh(regimen)
@@ -436,7 +429,7 @@ def test_a_schedule_change_mid_phase_counts_from_the_last_injection(
 
 
 def test_a_change_to_a_later_phase_moves_nothing_due_now(patient, clinician):
-    with frozen(date(2026, 3, 4)):
+    with frozen(date(2026, 3, 4), 10):
         regimen = prescribed(patient, clinician)
         give_on_time(regimen, 2)
 
@@ -456,7 +449,7 @@ def test_a_change_to_a_later_phase_moves_nothing_due_now(patient, clinician):
 def test_a_change_to_the_same_values_is_refused(patient, clinician):
     regimen = in_maintenance(patient, clinician)
 
-    with frozen(date(2026, 5, 10)), pytest.raises(ValidationError, match="Nothing changed."):
+    with frozen(date(2026, 5, 10), 10), pytest.raises(ValidationError, match="Nothing changed."):
         actions.change_phase(phase(regimen, 2), clinician, "No-op", dose_mcg=1000, schedule_every=4)
 
     assert changes(regimen, RegimenChange.Kind.PHASE_CHANGED) == []
@@ -493,7 +486,7 @@ def test_the_same_weekdays_written_another_way_is_nothing_changed(patient, clini
 def test_an_invalid_schedule_is_refused_and_nothing_is_saved(patient, clinician, values, field):
     regimen = in_maintenance(patient, clinician)
 
-    with frozen(date(2026, 5, 10)), pytest.raises(ValidationError) as refused:
+    with frozen(date(2026, 5, 10), 10), pytest.raises(ValidationError) as refused:
         actions.change_phase(phase(regimen, 2), clinician, "Try", **values)
 
     assert field in refused.value.message_dict
@@ -541,7 +534,7 @@ def test_end_leaves_nothing_due_and_keeps_the_injections(patient, clinician):
 
 def test_end_refuses_a_regimen_that_has_already_ended(patient, clinician):
     regimen = in_maintenance(patient, clinician)
-    with frozen(date(2026, 5, 10)):
+    with frozen(date(2026, 5, 10), 10):
         actions.end_regimen(regimen, clinician, "Oral B12 from now on")
 
         with pytest.raises(ValidationError, match="already ended"):
@@ -554,9 +547,9 @@ def test_end_refuses_a_regimen_that_has_already_ended(patient, clinician):
 
 
 def test_switch_ends_the_old_regimen_and_starts_the_new_one_from_its_start(patient, clinician):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         old = prescribed(patient, clinician)
-    with frozen(date(2026, 3, 4)):
+    with frozen(date(2026, 3, 4), 10):
         give_on_time(old, 2)
 
         new = actions.switch_regimen(
@@ -590,7 +583,7 @@ def test_switch_ends_the_old_regimen_and_starts_the_new_one_from_its_start(patie
 
 
 def test_a_switch_that_fails_leaves_the_old_regimen_active(patient, clinician):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         old = prescribed(patient, clinician)
 
         with pytest.raises(ValidationError):
@@ -612,31 +605,18 @@ def test_a_switch_that_fails_leaves_the_old_regimen_active(patient, clinician):
 # --- through the pages, as the care-team clinician -------------------------------------------
 
 
-class _Page(PageText):
-    """What a browser would show and submit: each form's values, the text of the alert
-    messages, the text of each element with a data-testid, and each timeline entry."""
-
-    SKIP_INPUT_TYPES = ("checkbox", "radio")
-
-    def __init__(self):
-        super().__init__()
-        self.testids, self.messages, self.timeline = {}, [], []
-
-    def sinks(self, tag, attrs):
-        if attrs.get("data-testid"):
-            return text_by_testid(self.testids, attrs)
-        if attrs.get("role") == "status":
-            return [self.messages.append]
-        if "timeline-item" in (attrs.get("class") or ""):
-            return [self.timeline.append]
-        return []
-
-
-def parse(response) -> _Page:
-    page = _Page()
-    page.text = response.content.decode()
-    page.feed(page.text)
-    return page
+def parse(response) -> SimpleNamespace:
+    """What a browser would submit, but for checkboxes and radio buttons; the alert messages,
+    the text of each element with a data-testid, each timeline entry, and the page's HTML. An
+    element is read as the first of these it is."""
+    page = soup(response)
+    return SimpleNamespace(
+        text=response.content.decode(),
+        values=form_values(page, skip=("checkbox", "radio")),
+        testids=by_testid(page),
+        messages=texts(page, '[role="status"]:not([data-testid])'),
+        timeline=texts(page, '[class*="timeline-item"]:not([data-testid], [role="status"])'),
+    )
 
 
 @pytest.fixture
@@ -658,7 +638,7 @@ def submit(client, url, **changes):
     return response
 
 
-def patient_home(patient) -> _Page:
+def patient_home(patient) -> SimpleNamespace:
     browser = Client()
     browser.force_login(patient)
     return parse(browser.get(reverse("home")))
@@ -732,10 +712,10 @@ def test_an_advance_needs_a_reason(patient, clinician, clinician_client):
 def test_the_page_refuses_to_advance_a_phase_that_ends_by_itself(
     patient, clinician, clinician_client
 ):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         regimen = prescribed(patient, clinician)
 
-    with frozen(date(2026, 3, 2)):
+    with frozen(date(2026, 3, 2), 10):
         response = submit(
             clinician_client, reverse("advance_phase", args=[patient.pk]), reason="Better"
         )
@@ -822,7 +802,7 @@ def test_a_phase_form_count_other_than_the_templates_is_refused(
 def test_switching_on_the_page_ends_the_old_regimen_and_shows_the_new_one(
     patient, clinician, clinician_client
 ):
-    with frozen(date(2026, 3, 1)):
+    with frozen(date(2026, 3, 1), 10):
         old = prescribed(patient, clinician)
     url = reverse("prescribe", args=[patient.pk])
 
@@ -830,10 +810,8 @@ def test_switching_on_the_page_ends_the_old_regimen_and_shows_the_new_one(
         form = clinician_client.get(url, {"template": factories.template(UK).pk})
         data = parse(form).values
         data.pop("csrfmiddlewaretoken", None)
-        # A browser sends every ticked weekday box (PageText keeps one value per name).
-        ticked = BeautifulSoup(form.content, "html.parser").select(
-            "input[name='phase-0-schedule_weekdays'][checked]"
-        )
+        # A browser sends every ticked weekday box (form_values keeps one value per name).
+        ticked = soup(form).select("input[name='phase-0-schedule_weekdays'][checked]")
         data["phase-0-schedule_weekdays"] = [box["value"] for box in ticked]
         data.update(start_date="2026-03-07", reason="Supply problem")
         response = clinician_client.post(url, data, follow=True)
@@ -877,7 +855,7 @@ def test_the_page_refuses_a_change_to_the_same_values(patient, clinician, clinic
     regimen = in_maintenance(patient, clinician)
     url = reverse("change_phase", args=[patient.pk, phase(regimen, 2).pk])
 
-    with frozen(date(2026, 5, 10)):
+    with frozen(date(2026, 5, 10), 10):
         response = submit(clinician_client, url, reason="Just looking")
 
     assert response.redirect_chain == []
@@ -891,7 +869,7 @@ def test_the_page_refuses_an_invalid_schedule_and_saves_nothing(
     regimen = in_maintenance(patient, clinician)
     url = reverse("change_phase", args=[patient.pk, phase(regimen, 2).pk])
 
-    with frozen(date(2026, 5, 10)):
+    with frozen(date(2026, 5, 10), 10):
         response = submit(clinician_client, url, schedule_every="", reason="Try")
 
     assert response.redirect_chain == []

@@ -3,8 +3,6 @@
 from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
-from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from accounts.models import RecordView
@@ -16,7 +14,8 @@ from regimens.models import (
     RegimenTemplate,
     RegimenTemplateVersion,
 )
-from tests import factories
+from tests import factories, pages
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +169,7 @@ FROZEN = datetime(2026, 3, 1, 15, tzinfo=UTC)
 
 def errors_on(response) -> list[str]:
     """The error messages shown on the admin's page, in order."""
-    soup = BeautifulSoup(response.content.decode(), "html.parser")
+    soup = pages.soup(response)
     return [li.get_text(" ", strip=True) for li in soup.select(".errorlist li")]
 
 
@@ -249,7 +248,7 @@ def test_an_unusual_dose_is_kept_only_when_ticked_intended_with_who_and_when(cli
         "injection). Tick “this dose is intended” if it is."
     ) in errors_on(refused)
     assert not RegimenTemplate.objects.exists()
-    with time_machine.travel(FROZEN, tick=False):
+    with frozen(FROZEN):
         saved = client.post(
             reverse("admin:regimens_regimentemplate_add"),
             template_form([{**high, "dose_intended": "on"}, MONTHLY]),
@@ -291,7 +290,7 @@ def test_a_change_keeps_the_earlier_version_with_who_and_when(client, admin_user
     template = factories.template(factories.US_TEMPLATE)
     client.force_login(admin_user)
     url = reverse("admin:regimens_regimentemplate_change", args=[template.pk])
-    with time_machine.travel(FROZEN, tick=False):
+    with frozen(FROZEN):
         response = client.post(url, change_form(template, {0: {"dose_mcg": 500}}))
     assert response.status_code == 302, errors_on(response)
     version = RegimenTemplateVersion.objects.get(template=template)
@@ -299,7 +298,7 @@ def test_a_change_keeps_the_earlier_version_with_who_and_when(client, admin_user
     assert version.previous["phases"][0]["dose_mcg"] == 1000
     assert version.previous["status"] == "published"
     assert template.phases.get(order=0).dose_mcg == 500
-    page = BeautifulSoup(client.get(url).content.decode(), "html.parser")
+    page = pages.soup(client.get(url))
     shown = page.select_one('[data-testid="template-versions"]').get_text(" ", strip=True)
     assert "Ada Admin" in shown or admin_user.email in shown
     assert "“Daily for 1 week” 1000 mcg" in shown
@@ -314,7 +313,7 @@ def test_saving_without_a_change_keeps_no_version(client, admin_user):
 
 
 def preview_dates(response) -> list[str]:
-    soup = BeautifulSoup(response.content.decode(), "html.parser")
+    soup = pages.soup(response)
     table = soup.select_one('[data-testid="preview-dates"]')
     return [] if table is None else [tr.td.get_text(strip=True) for tr in table.tbody.select("tr")]
 
@@ -360,7 +359,7 @@ def test_preview_of_a_wrong_template_shows_the_errors_and_no_dates(client, admin
 def test_a_saved_template_s_page_previews_its_dates_from_today(client, admin_user):
     template = factories.template(factories.UK_TEMPLATE)
     client.force_login(admin_user)
-    with time_machine.travel(datetime(2026, 1, 1, 12, tzinfo=UTC), tick=False):
+    with frozen(datetime(2026, 1, 1, 12, tzinfo=UTC)):
         response = client.get(reverse("admin:regimens_regimentemplate_change", args=[template.pk]))
     # schedule.md: from Thursday 1 January 2026, Fri 2, Mon 5, Wed 7, Fri 9, Mon 12, Wed 14
     # January, then every 3 months: 14 April, 14 July...
@@ -377,7 +376,7 @@ def test_a_saved_template_s_page_previews_its_dates_from_today(client, admin_use
 
 
 def offered_in_setup(client) -> set[str]:
-    page = BeautifulSoup(client.get(reverse("regimen_setup")).content.decode(), "html.parser")
+    page = pages.soup(client.get(reverse("regimen_setup")))
     return {label.get_text(strip=True) for label in page.select(".setup-choice label")}
 
 
@@ -397,7 +396,7 @@ def test_a_draft_is_not_offered_until_published_and_publishing_keeps_who_and_whe
     assert template.name not in offered_in_setup(client)
     client.force_login(admin_user)
     url = reverse("admin:regimens_regimentemplate_change", args=[template.pk])
-    with time_machine.travel(FROZEN, tick=False):
+    with frozen(FROZEN):
         response = client.post(url, change_form(template, status="published"))
     assert response.status_code == 302, errors_on(response)
     template.refresh_from_db()
@@ -408,7 +407,7 @@ def test_a_draft_is_not_offered_until_published_and_publishing_keeps_who_and_whe
 
 def test_the_admin_speaks_the_domain(client, admin_user):
     client.force_login(admin_user)
-    page = BeautifulSoup(client.get(reverse("admin:index")).content.decode(), "html.parser")
+    page = pages.soup(client.get(reverse("admin:index")))
     assert page.select_one("#site-name").get_text(strip=True) == "B12 log administration"
     models = {a.get_text(strip=True) for a in page.select("th[scope=row] a")}
     assert {"Calendar feeds", "Reminders sent", "Calendar entries", "Regimen templates"} <= models

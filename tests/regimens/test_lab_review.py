@@ -6,13 +6,11 @@ triage list.
 Regimens come from the cyanocobalamin US template; patients live in New York.
 """
 
-import re
-from datetime import date, datetime, time
-from html import unescape
+from datetime import date
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -20,17 +18,14 @@ from django.urls import reverse
 from regimens import actions
 from regimens.models import Regimen, RegimenChange
 from tests import factories
-from tests.pages import PageText, text_by_testid
+from tests.clock import frozen
+from tests.pages import by_testid, soup, texts
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)
 REVIEW = date(2026, 6, 2)  # 3 months after START
-
-
-def frozen(day: date, hour: int = 12, minute: int = 0, zone=NEW_YORK):
-    return time_machine.travel(datetime.combine(day, time(hour, minute), tzinfo=zone), tick=False)
 
 
 def browser_for(user) -> Client:
@@ -46,40 +41,26 @@ def prescribed(patient, clinician, start: date = START) -> Regimen:
 # --- reading pages ---------------------------------------------------------------------------
 
 
-class _Page(PageText):
-    """The text of each element with a data-testid, and of each timeline entry."""
-
-    def __init__(self):
-        super().__init__()
-        self.testids, self.timeline = {}, []
-
-    def sinks(self, tag, attrs):
-        sinks = text_by_testid(self.testids, attrs)
-        if "timeline-item" in (attrs.get("class") or ""):
-            sinks.append(self.timeline.append)
-        return sinks
-
-
-def page(response) -> _Page:
+def page(response) -> SimpleNamespace:
+    """The text of each element with a data-testid and of each timeline entry, and the page's
+    HTML."""
     assert response.status_code == 200
-    parsed = _Page()
-    parsed.text = response.content.decode()
-    parsed.feed(parsed.text)
-    return parsed
+    html = soup(response)
+    return SimpleNamespace(
+        text=response.content.decode(),
+        testids=by_testid(html),
+        timeline=texts(html, '[class*="timeline-item"]'),
+    )
 
 
 def triage_rows(browser) -> dict[str, list[str]]:
-    """The triage table's rows, by patient name: the text of each cell."""
+    """The triage table's rows, by patient name (its first two words): the text of each cell."""
     response = browser.get(reverse("home"))
     assert response.status_code == 200
-    html = response.content.decode()
     rows = {}
-    for row in re.findall(r'<tr data-testid="triage-row"[^>]*>(.*?)</tr>', html, re.S):
-        cells = [
-            " ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
-            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-        ]
-        rows[cells[0].split(" ", 2)[0] + " " + cells[0].split(" ", 2)[1]] = cells
+    for row in soup(response).select('tr[data-testid="triage-row"]'):
+        cells = texts(row, "td")
+        rows[" ".join(cells[0].split(" ", 2)[:2])] = cells
     return rows
 
 

@@ -2,12 +2,10 @@
 happened (regimens/history.py), whatever is changed later, and the patient is told of the
 change on their home until they dismiss it, and once by email."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from bs4 import BeautifulSoup
 from django.core import mail
 from django.urls import reverse
 from hypothesis import given, settings
@@ -17,19 +15,15 @@ from regimens import actions
 from regimens.history import values_at
 from regimens.models import RegimenChange
 from reminders.sending import send_due_reminders
-from tests import factories
+from tests import factories, pages
+from tests.clock import frozen
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 10, 23)  # the last weekly dose on 26 November: maintenance due 24 December
 
 
-def frozen(day: date, hour: int = 12):
-    return time_machine.travel(datetime.combine(day, time(hour), tzinfo=NEW_YORK), tick=False)
-
-
 def words(response, testid) -> list[str]:
-    page = BeautifulSoup(response.content, "html.parser")
-    return [" ".join(n.get_text(" ").split()) for n in page.find_all(attrs={"data-testid": testid})]
+    return pages.texts(response, f'[data-testid="{testid}"]')
 
 
 @pytest.fixture
@@ -94,11 +88,8 @@ def test_the_adherence_table_has_a_row_for_each_schedule_a_phase_had(
     with frozen(date(2027, 3, 9)):
         page = client.get(reverse("patient_record", args=[patient.pk]))
 
-    table = BeautifulSoup(page.content, "html.parser").find(attrs={"data-testid": "adherence"})
-    rows = [
-        [" ".join(td.get_text(" ").split()) for td in tr.find_all("td")]
-        for tr in table.find("tbody").find_all("tr")
-    ]
+    table = pages.soup(page).find(attrs={"data-testid": "adherence"})
+    rows = [pages.texts(tr, "td") for tr in table.find("tbody").find_all("tr")]
     assert rows[-2:] == [
         # The doses given under every 4 weeks keep its label and interval...
         ["Every 4 weeks (as prescribed 24 Dec 2026 – 21 Jan 2027)", "28 d", "28 d", "±3 d"],
@@ -155,9 +146,7 @@ def test_the_home_tells_the_patient_until_they_dismiss_it(patient, clinician, cl
         client.force_login(patient)
         home = client.get(reverse("home"))
         notice = words(home, "plan-notice")
-        form = BeautifulSoup(home.content, "html.parser").find(
-            "form", action=lambda a: a and "dismiss" in a
-        )
+        form = pages.soup(home).find("form", action=lambda a: a and "dismiss" in a)
         client.post(form["action"])
         after = words(client.get(reverse("home")), "plan-notice")
 

@@ -14,7 +14,6 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from bs4 import BeautifulSoup
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
@@ -28,7 +27,8 @@ from regimens.models import Regimen
 from reminders.digest import send_digests
 from reminders.models import DigestSent, DigestSettings
 from reminders.sending import send_due_reminders
-from tests import factories
+from tests import factories, pages
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def at(day: date, hour: int, minute: int = 0, zone=TOKYO) -> datetime:
 def send(moment: datetime, **options) -> list:
     """One run at `moment` (the clock frozen there too); the emails it sent."""
     before = len(mail.outbox)
-    with time_machine.travel(moment, tick=False):
+    with frozen(moment):
         send_digests(now=moment, **options)
     return mail.outbox[before:]
 
@@ -57,7 +57,7 @@ def send(moment: datetime, **options) -> list:
 def run(moment: datetime, *args) -> str:
     """The command at `moment`, as cron runs it; its output."""
     out = StringIO()
-    with time_machine.travel(moment, tick=False):
+    with frozen(moment):
         call_command("send_digest", *args, stdout=out)
     return out.getvalue()
 
@@ -73,7 +73,7 @@ def body(message) -> str:
 def html(message) -> BeautifulSoup:
     [(content, mimetype)] = message.alternatives
     assert mimetype == "text/html"
-    return BeautifulSoup(content, "html.parser")
+    return pages.soup(content)
 
 
 def listed(message) -> dict[str, tuple[str, str]]:
@@ -126,7 +126,7 @@ def regimen_due(patient, due: date, *, lab_review: date | None = None) -> Regime
 
 def allergy_checkin(patient, moment: datetime) -> SymptomEntry:
     """A check-in with scores of 7, two allergy signs ticked and a note: opens an alert."""
-    with time_machine.travel(moment, tick=False):
+    with frozen(moment):
         entry, _ = actions.record_checkin(
             patient,
             patient,
@@ -169,7 +169,7 @@ def team(doctor, patient):
 def account_page(client) -> BeautifulSoup:
     response = client.get(ACCOUNT)
     assert response.status_code == 200
-    return BeautifulSoup(response.content, "html.parser")
+    return pages.soup(response)
 
 
 def digest_form(page: BeautifulSoup) -> dict:
@@ -263,7 +263,7 @@ def test_bad_input_is_explained_on_the_account_page_and_changes_nothing(
     response = client.post(DIGEST, data)
 
     assert response.status_code == 200
-    page = BeautifulSoup(response.content, "html.parser")
+    page = pages.soup(response)
     form = page.select_one('[data-testid="digest-form"]')
     error = form.select_one(f"#error_1_id_{field}") or form.select_one(".invalid-feedback")
     assert message in error.get_text(" ", strip=True)
@@ -511,7 +511,7 @@ def test_send_reminders_raises_overdue_alerts_too(patient, clinician):
     regimen_due(patient, date(2026, 8, 1))
     moment = at(DAY, 12, zone=NEW_YORK)
 
-    with time_machine.travel(moment, tick=False):
+    with frozen(moment):
         result = send_due_reminders(now=moment)
         again = send_due_reminders(now=moment)
 
@@ -535,7 +535,7 @@ def test_a_digest_takes_the_same_queries_for_one_patient_or_ten(
         open_alert(person)
     moment = at(DAY, 8)
 
-    with time_machine.travel(moment, tick=False), django_assert_num_queries(9):
+    with frozen(moment), django_assert_num_queries(9):
         # 1. the regimens that may be overdue by an interval (doses/alerts.py: none are);
         # 2. the clinicians who chose a digest; 3. the ledger rows of their periods;
         # then for Dr Care: 4. the open alerts of the care team; 5. its active regimens

@@ -7,11 +7,10 @@ stays the same while its date moves, and its SEQUENCE rises when it does.
 """
 
 import threading
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
@@ -22,6 +21,7 @@ from regimens.actions import change_phase, end_regimen
 from reminders import feed as feed_module
 from reminders.models import CalendarEntry, CalendarFeed, ReminderSettings
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +33,6 @@ US_DATES = [date(2026, 3, d) for d in range(2, 9)] + [
     date(2026, 4, 5),
     date(2026, 5, 3),
 ]
-
-
-def frozen(day: date, hour: int = 12, zone: str = "America/New_York"):
-    moment = datetime.combine(day, time(hour), tzinfo=ZoneInfo(zone))
-    return time_machine.travel(moment, tick=False)
 
 
 def utc(year, month, day, hour, minute=0) -> datetime:
@@ -195,7 +190,7 @@ def test_in_auckland_dates_are_local_and_alarms_follow_the_april_dst_change(clie
     # 07:00 on 2 March in Auckland is still 1 March in UTC: the dose counts for 2 March.
     factories.give(regimen, START, 7)
 
-    with frozen(date(2026, 3, 2), 12, "Pacific/Auckland"):
+    with frozen(date(2026, 3, 2), 12, zone=ZoneInfo("Pacific/Auckland")):
         found = events(fetch(client, patient))
 
     assert [e["start"] for e in found] == US_DATES[1:] + [date(2026, 5, 31)]
@@ -215,7 +210,7 @@ def test_in_los_angeles_alarms_follow_the_march_dst_change(client, patient):
     factories.give(regimen, START, 23)
     ReminderSettings.objects.create(user=patient, send_hour=7)
 
-    with frozen(date(2026, 3, 3), 6, "America/Los_Angeles"):
+    with frozen(date(2026, 3, 3), 6, zone=ZoneInfo("America/Los_Angeles")):
         found = events(fetch(client, patient))
 
     alarms = {e["start"]: e["alarm"] for e in found}

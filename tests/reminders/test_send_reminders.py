@@ -11,7 +11,6 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
@@ -26,6 +25,7 @@ from regimens.models import Regimen
 from reminders.models import ReminderSent, ReminderSettings
 from reminders.sending import send_due_reminders
 from tests import factories
+from tests.clock import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def at(day: date, hour: int = 12, minute: int = 0, zone=NEW_YORK) -> datetime:
 def run(moment: datetime, *args) -> str:
     """The command at `moment`, as cron runs it; its output."""
     out = StringIO()
-    with time_machine.travel(moment, tick=False):
+    with frozen(moment):
         call_command("send_reminders", *args, stdout=out)
     return out.getvalue()
 
@@ -66,7 +66,7 @@ def due_on(patient, due: date = DUE, template: str = PROPHYLAXIS, **prefs) -> Re
 
 
 def check_in(patient, moment: datetime):
-    with time_machine.travel(moment, tick=False):
+    with frozen(moment):
         actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 2))
 
 
@@ -121,7 +121,7 @@ def test_the_lead_time_sets_how_many_days_before(patient):
 def test_a_later_missed_due_date_gets_its_own_overdue_reminder(patient):
     regimen = due_on(patient, checkin=False)
     assert len(run_and_collect(at(DUE + timedelta(days=1)))) == 1  # overdue: 24 November
-    with time_machine.travel(at(DUE + timedelta(days=2)), tick=False):
+    with frozen(at(DUE + timedelta(days=2))):
         factories.give(regimen, DUE + timedelta(days=2))
     next_due = date(2027, 2, 26)  # 3 months after the late dose
     assert regimen.next_due == next_due
@@ -386,7 +386,7 @@ def test_one_email_lists_everything_due_for_the_patient_that_run(patient, settin
 
 
 def statements_of_a_run(moment: datetime) -> dict[str, int]:
-    with time_machine.travel(moment, tick=False), CaptureQueriesContext(connection) as ctx:
+    with frozen(moment), CaptureQueriesContext(connection) as ctx:
         send_due_reminders(now=timezone.now())
     counts = {"claim": 0, "savepoint": 0, "mark": 0, "other": 0}
     for query in ctx.captured_queries:

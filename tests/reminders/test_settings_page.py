@@ -6,12 +6,12 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from reminders.models import CalendarFeed, ReminderSettings
 from tests import factories
-from tests.pages import PageText, text_by_testid
+from tests.clock import frozen
+from tests.pages import by_testid, form_values, soup, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -25,37 +25,23 @@ GOOD = {
 }  # unticked boxes are not sent: overdue and lab review off
 
 
-class SettingsPage(PageText):
-    """The page's messages, errors, test ids, form values, title and webcal link."""
-
-    SKIP_INPUT_TYPES = ("hidden",)
+class SettingsPage:
+    """The page's messages, errors, test ids, form values (but the hidden ones; an input with
+    a data-testid also by its testid), title and heading, buttons, ticked boxes and links (by
+    data-testid)."""
 
     def __init__(self, html: str):
-        super().__init__()
-        self.testids, self.messages, self.errors, self.titles, self.buttons = {}, [], [], [], []
-        self.checked, self.links = set(), {}
-        self.feed(html)
-
-    def sinks(self, tag, attrs):
-        sinks = text_by_testid(self.testids, attrs)
-        classes = attrs.get("class", "").split()
-        if "alert" in classes and attrs.get("role") == "status":
-            sinks.append(self.messages.append)
-        if "invalid-feedback" in classes:
-            sinks.append(self.errors.append)
-        if tag in ("title", "h1"):
-            sinks.append(self.titles.append)
-        if tag == "button":
-            sinks.append(self.buttons.append)
-        return sinks
-
-    def start(self, tag, attrs):
-        if tag == "input" and attrs.get("type") == "checkbox" and "checked" in attrs:
-            self.checked.add(attrs["name"])
-        if tag == "a" and attrs.get("data-testid"):
-            self.links[attrs["data-testid"]] = attrs["href"]
-        if tag == "input" and attrs.get("data-testid"):
-            self.values[attrs["data-testid"]] = attrs.get("value", "")
+        page = soup(html)
+        self.testids = by_testid(page)
+        self.messages = texts(page, '.alert[role="status"]')
+        self.errors = texts(page, ".invalid-feedback")
+        self.titles = texts(page, "title, h1")
+        self.buttons = texts(page, "button")
+        self.checked = {box["name"] for box in page.select('input[type="checkbox"][checked]')}
+        self.links = {link["data-testid"]: link["href"] for link in page.select("a[data-testid]")}
+        self.values = form_values(page, skip=("hidden",))
+        for field in page.select("input[data-testid]"):
+            self.values[field["data-testid"]] = field.get("value", "")
 
     def one(self, testid: str) -> str:
         [text] = self.testids[testid]
@@ -226,7 +212,7 @@ def test_it_shows_when_a_calendar_app_last_fetched_the_feed_in_the_patients_zone
     create_feed(patient_client)
     url = reverse("calendar_feed", args=[CalendarFeed.objects.get(user=patient).token])
     moment = datetime.combine(date(2026, 3, 1), time(7, 5), tzinfo=ZoneInfo("Pacific/Auckland"))
-    with time_machine.travel(moment, tick=False):
+    with frozen(moment):
         client.get(url)
 
     shown = page(patient_client.get(SETTINGS))

@@ -5,33 +5,24 @@ import re
 from django.test import Client
 from django.urls import reverse
 
-from tests.pages import PageText, text_by_testid
+from tests.pages import by_testid, form_values, soup, text, texts
 
 CODE_SHAPE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 
 
-class Page(PageText):
-    """Text by data-testid, field errors, and the alerts (messages) on a page."""
+class Page:
+    """Text by data-testid, field errors, the alerts (messages), each link's address by its
+    words (the first link with those words), and the values a browser would submit."""
 
-    def __init__(self):
-        super().__init__()
-        self.testids = {}
-        self.errors = []
-        self.alerts = []
+    def __init__(self, response):
+        html = soup(response)
+        self.testids = by_testid(html)
+        self.errors = texts(html, ".invalid-feedback")
+        self.alerts = texts(html, ".alert")
         self.links = {}
-        self._link = None
-
-    def sinks(self, tag, attrs):
-        found = text_by_testid(self.testids, attrs)
-        classes = (attrs.get("class") or "").split()
-        if "invalid-feedback" in classes:
-            found.append(self.errors.append)
-        if "alert" in classes:
-            found.append(self.alerts.append)
-        if tag == "a" and attrs.get("href"):
-            href = attrs["href"]
-            found.append(lambda text: self.links.setdefault(text, href))
-        return found
+        for link in html.select("a[href]"):
+            self.links.setdefault(text(link), link["href"])
+        self.values = form_values(html)
 
     def text(self, testid) -> list[str]:
         return self.testids.get(testid, [])
@@ -39,9 +30,7 @@ class Page(PageText):
 
 def read(response) -> Page:
     assert response.status_code == 200, response.status_code
-    page = Page()
-    page.feed(response.content.decode())
-    return page
+    return Page(response)
 
 
 def signed_in(user) -> Client:

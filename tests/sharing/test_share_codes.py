@@ -12,6 +12,7 @@ from accounts.models import CareTeamMembership
 from sharing import actions, codes
 from sharing.models import ShareCode, ShareCodeAttempt
 from tests import factories
+from tests.clock import frozen
 from tests.sharing.helpers import create_code, enter_code, read, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,7 @@ def test_approving_puts_the_clinician_on_the_care_team(
     assert "Dr New (new@example.org) can now see your record." in page.alerts
     membership = CareTeamMembership.objects.get(patient=patient, clinician=newcomer)
     assert membership.source == CareTeamMembership.Source.SHARE_CODE
-    # The copies the triage list sorts on are right from the start (doses/triage.py).
+    # The copies the triage list sorts on are right from the start (clinic/triage.py).
     regimen.refresh_from_db()
     assert (membership.next_due, membership.patient_name) == (regimen.next_due, "Pat Patient")
     assert page.text("share-request") == []
@@ -182,7 +183,7 @@ def test_guessing_is_throttled_per_clinician(patient_client, patient, newcomer, 
     code = create_code(patient_client)
     wrong = "ZZZZ-ZZZZ" if code != "ZZZZ-ZZZZ" else "YYYY-YYYY"
     start = timezone.now()
-    with time_machine.travel(start, tick=False):
+    with frozen(start):
         for _ in range(actions.MAX_FAILURES):
             assert enter_code(newcomer_client, wrong).errors == [NOT_VALID]
 
@@ -197,7 +198,7 @@ def test_guessing_is_throttled_per_clinician(patient_client, patient, newcomer, 
         other = signed_in(factories.ClinicianFactory(name="Dr Other"))
         assert enter_code(other, wrong).errors == [NOT_VALID]
 
-    with time_machine.travel(start + timedelta(hours=1, seconds=1), tick=False):
+    with frozen(start + timedelta(hours=1, seconds=1)):
         page = enter_code(newcomer_client, code)
         assert page.errors == []
         assert ShareCode.objects.get(patient=patient).clinician == newcomer

@@ -4,12 +4,12 @@ expires: it can no longer be approved, is shown as expired, and is not counted a
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership
 from sharing.models import REQUEST_LIFETIME, ShareCode
 from tests import factories
+from tests.clock import frozen
 from tests.sharing.helpers import create_code, enter_code, read, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +24,13 @@ def newcomer_client(db):
 
 @pytest.fixture
 def request_row(patient, patient_client, newcomer_client):
-    with time_machine.travel(ENTERED, tick=False):
+    with frozen(ENTERED):
         enter_code(newcomer_client, create_code(patient_client))
     return ShareCode.objects.get(patient=patient, status=ShareCode.Status.PENDING)
 
 
 def test_a_request_still_waits_just_before_fourteen_days(patient_client, request_row):
-    with time_machine.travel(ENTERED + REQUEST_LIFETIME - (REQUEST_LIFETIME / 14 / 24), tick=False):
+    with frozen(ENTERED + REQUEST_LIFETIME - (REQUEST_LIFETIME / 14 / 24)):
         home = read(patient_client.get(reverse("home")))
         page = read(patient_client.get(reverse("care_team")))
     assert len(home.text("care-team-requests")) == 1
@@ -38,7 +38,7 @@ def test_a_request_still_waits_just_before_fourteen_days(patient_client, request
 
 
 def test_an_expired_request_is_shown_as_expired_and_not_as_waiting(patient_client, request_row):
-    with time_machine.travel(ENTERED + REQUEST_LIFETIME, tick=False):
+    with frozen(ENTERED + REQUEST_LIFETIME):
         home = read(patient_client.get(reverse("home")))
         page = read(patient_client.get(reverse("care_team")))
 
@@ -51,7 +51,7 @@ def test_an_expired_request_is_shown_as_expired_and_not_as_waiting(patient_clien
 
 
 def test_an_expired_request_cannot_be_approved(patient, patient_client, request_row):
-    with time_machine.travel(ENTERED + REQUEST_LIFETIME, tick=False):
+    with frozen(ENTERED + REQUEST_LIFETIME):
         response = patient_client.post(
             reverse("share_request_approve", args=[request_row.pk]), follow=True
         )
@@ -66,7 +66,7 @@ def test_an_expired_request_cannot_be_approved(patient, patient_client, request_
 
 
 def test_removing_an_expired_request_closes_it_as_expired(patient_client, request_row):
-    with time_machine.travel(ENTERED + REQUEST_LIFETIME, tick=False):
+    with frozen(ENTERED + REQUEST_LIFETIME):
         response = patient_client.post(
             reverse("share_request_decline", args=[request_row.pk]), follow=True
         )
@@ -80,7 +80,7 @@ def test_removing_an_expired_request_closes_it_as_expired(patient_client, reques
 def test_the_clinician_can_ask_again_with_a_new_code_after_expiry(
     patient, patient_client, newcomer_client, request_row
 ):
-    with time_machine.travel(ENTERED + REQUEST_LIFETIME, tick=False):
+    with frozen(ENTERED + REQUEST_LIFETIME):
         page = enter_code(newcomer_client, create_code(patient_client))
         care_team = read(patient_client.get(reverse("care_team")))
 

@@ -1,7 +1,7 @@
 """The admin reads supplies under the supplies app, read-only, and each reading is logged for
 the patient whose supply it was."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import RecordView
 from supplies import stock
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 3, 20, 12, tzinfo=UTC))]
 
 
 def test_an_admin_reads_a_supply_with_its_versions_and_the_reading_is_logged(

@@ -8,12 +8,11 @@ patient lives in America/New_York.
 """
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from doses import actions
@@ -21,16 +20,13 @@ from regimens.models import Phase
 from supplies import stock as supplies
 from supplies.models import Supply, SupplyVersion
 from tests import factories
-from tests.pages import PageText, text_by_testid
+from tests.clock import frozen
+from tests.pages import by_testid, form_values, soup, texts
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
-
-
-def frozen(day: date, hour: int = 12):
-    return time_machine.travel(datetime.combine(day, time(hour), tzinfo=NEW_YORK), tick=False)
 
 
 @pytest.fixture(autouse=True)
@@ -70,21 +66,17 @@ def give_on_time(regimen, count: int):
 # --- reading pages ---------------------------------------------------------------------------
 
 
-class _Page(PageText):
-    """Text by data-testid, the flash messages and the form errors."""
+class _Page:
+    """Text by data-testid, the flash messages, the form errors and the values a browser
+    would submit."""
 
-    def __init__(self):
-        super().__init__()
-        self.testids, self.messages, self.errors = {}, [], []
-
-    def sinks(self, tag, attrs):
-        sinks = text_by_testid(self.testids, attrs)
-        classes = (attrs.get("class") or "").split()
-        if attrs.get("role") == "status":
-            sinks.append(self.messages.append)
-        if "invalid-feedback" in classes or ("errorlist" in classes and tag == "ul"):
-            sinks.append(self.errors.append)
-        return sinks
+    def __init__(self, response):
+        self.html = response.content.decode()
+        page = soup(self.html)
+        self.testids = by_testid(page)
+        self.messages = texts(page, '[role="status"]')
+        self.errors = texts(page, ".invalid-feedback, ul.errorlist")
+        self.values = form_values(page)
 
     def all(self, testid: str) -> list[str]:
         return self.testids.get(testid, [])
@@ -97,10 +89,7 @@ class _Page(PageText):
 
 def read(response) -> _Page:
     assert response.status_code == 200
-    parsed = _Page()
-    parsed.html = response.content.decode()
-    parsed.feed(parsed.html)
-    return parsed
+    return _Page(response)
 
 
 def supplies_page(client) -> _Page:

@@ -12,12 +12,13 @@ from django.views.decorators.http import require_GET
 from accounts import dates
 from accounts.access import log_view, patient_or_404
 from accounts.middleware import NO_STORE
-from doses import charts
-from doses.forms import RangeForm
 from doses.models import DoseLog, LabRange, LabResult, SymptomEntry
 from doses.timeline import day_bounds
 from regimens import reference, schedule
 from regimens.models import PhaseKind, current_regimen
+
+from .. import charts
+from ..forms import RangeForm
 
 COMPACT_DAYS = 180
 

@@ -1,4 +1,4 @@
-"""Charts drawn on the server as SVG (doses/charts.py, served by doses/views/charts.py): symptom
+"""Charts drawn on the server as SVG (clinic/charts.py, served by clinic/views/charts.py): symptom
 scores over time with injections and phase bands, each lab analyte with its typical range, the
 actual days between injections against the prescribed interval, and the wear-off scatter.
 
@@ -11,14 +11,15 @@ Monday 2 March 2026 and given on time, with maintenance injections on 3 May, 31 
 and 26 July. Time is frozen at 20 August 2026, noon in New York.
 """
 
+import warnings
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
+from bs4 import XMLParsedAsHTMLWarning
 from django.test import Client
 from django.urls import reverse
 
@@ -26,9 +27,7 @@ from doses import actions
 from doses.models import DoseLog, LabResult, SymptomEntry
 from regimens.models import Regimen
 from tests import factories
-from tests.pages import PageText, text_by_testid
-
-pytestmark = pytest.mark.django_db
+from tests.pages import by_testid, soup
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 8, 20, 12, tzinfo=NEW_YORK)
@@ -38,10 +37,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 CHARTS = ("symptoms", "intervals", "wearoff", "lab-b12")
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def browser_for(user) -> Client:
@@ -335,20 +331,21 @@ def test_check_ins_outside_maintenance_leave_the_wear_off_chart_empty(patient, p
     assert group(root, "wearoff-fatigue") is None
 
 
-class _Active(HTMLParser):
+def active(body: str) -> list[str]:
     """Anything in a document that could run: script elements, event handler attributes,
     javascript: links, embedded foreign content."""
-
-    def __init__(self):
-        super().__init__()
-        self.found = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag.lower() in ("script", "foreignobject", "iframe"):
-            self.found.append(tag)
-        for name, value in attrs:
+    found = []
+    with warnings.catch_warnings():  # read leniently, as a browser's HTML parser would
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        document = soup(body)
+    for node in document.find_all(True):
+        if node.name.lower() in ("script", "foreignobject", "iframe"):
+            found.append(node.name)
+        for name, value in node.attrs.items():
+            value = " ".join(value) if isinstance(value, list) else value
             if name.lower().startswith("on") or "javascript:" in (value or "").lower():
-                self.found.append(f"{tag} {name}")
+                found.append(f"{node.name} {name}")
+    return found
 
 
 @pytest.mark.parametrize("compact", [False, True])
@@ -357,9 +354,7 @@ def test_no_chart_contains_a_script(patient, story, patient_browser, compact):
         response, _root = chart(patient_browser, patient, name, compact)
         body = response.content.decode()
         assert "<script" not in body.lower()
-        parser = _Active()
-        parser.feed(body)
-        assert parser.found == [], name
+        assert active(body) == [], name
 
 
 # --- who may see them ------------------------------------------------------------------------
@@ -483,26 +478,14 @@ def maintenance_history(patient, intervals: int) -> Regimen:
     return Regimen.objects.get(pk=regimen.pk)
 
 
-class _TestIds(PageText):
+def page(response) -> SimpleNamespace:
     """The text of each element with a data-testid, and each image's src by its testid."""
-
-    def __init__(self):
-        super().__init__()
-        self.testids, self.images = {}, {}
-
-    def start(self, tag, attrs):
-        if tag == "img" and "data-testid" in attrs:
-            self.images.setdefault(attrs["data-testid"], []).append(attrs["src"])
-
-    def sinks(self, tag, attrs):
-        return text_by_testid(self.testids, attrs)
-
-
-def page(response) -> _TestIds:
     assert response.status_code == 200
-    parsed = _TestIds()
-    parsed.feed(response.content.decode())
-    return parsed
+    html = soup(response)
+    images = {}
+    for image in html.select("img[data-testid]"):
+        images.setdefault(image["data-testid"], []).append(image["src"])
+    return SimpleNamespace(testids=by_testid(html), images=images)
 
 
 @pytest.mark.parametrize("intervals", [3, 60])

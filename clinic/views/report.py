@@ -6,9 +6,10 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.access import log_view, patient_or_404
-from doses.forms import RangeForm
-from doses.report import build_report
 from regimens import adherence, schedule
+
+from ..forms import RangeForm
+from ..report import build_report
 
 
 @login_required

@@ -19,11 +19,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts import dates
 from accounts.models import CareTeamMembership, User
+from doses import alerts
+from doses.models import Alert, DoseLog, LabRange, LabResult, SymptomEntry
 from regimens import reference, schedule
 from regimens.models import Regimen
-
-from . import alerts
-from .models import Alert, DoseLog, LabRange, LabResult, SymptomEntry
 
 STATUSES = [
     ("overdue", gettext_lazy("Overdue")),
@@ -231,7 +230,7 @@ def _membership_added(sender, instance, raw=False, **kwargs):
 
 
 def connect() -> None:
-    """Called once, from DosesConfig.ready()."""
+    """Called once, from ClinicConfig.ready()."""
     post_save.connect(_regimen_changed, sender=Regimen, dispatch_uid="triage-regimen-saved")
     post_delete.connect(_regimen_changed, sender=Regimen, dispatch_uid="triage-regimen-gone")
     post_save.connect(_user_saved, sender=User, dispatch_uid="triage-user-saved")

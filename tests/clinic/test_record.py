@@ -13,10 +13,10 @@ read on Monday 9 March at noon.
 
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -25,7 +25,8 @@ from doses.models import LabResult, SymptomEntry
 from regimens import actions as regimen_actions
 from regimens.models import Phase, Regimen
 from tests import factories
-from tests.pages import PageText, text_by_testid
+from tests.clock import frozen
+from tests.pages import by_testid, form_values, soup, text, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +40,6 @@ US = factories.US_TEMPLATE
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=NEW_YORK)
-
-
-def frozen(moment: datetime):
-    return time_machine.travel(moment, tick=False)
 
 
 @pytest.fixture
@@ -81,42 +78,26 @@ def story(patient, clinician):
 # --- reading the page ------------------------------------------------------------------------
 
 
-class _Page(PageText):
+def record(client, patient, **params) -> SimpleNamespace:
     """The visible text of each element with a data-testid, of each alert message, of each
-    timeline entry (with its data-kind), and of each row of the phases table."""
-
-    def __init__(self):
-        super().__init__()
-        self.testids, self.messages, self.timeline, self.phases = {}, [], [], []
-        self._in_phases = False
-
-    def sinks(self, tag, attrs):
-        if attrs.get("data-testid") == "phases":
-            self._in_phases = True
-        sinks = text_by_testid(self.testids, attrs)
-        if attrs.get("role") == "status":
-            sinks.append(self.messages.append)
-        if "timeline-item" in (attrs.get("class") or ""):
-            kind = attrs.get("data-kind")
-            sinks.append(lambda text: self.timeline.append((kind, text)))
-        if tag == "tr" and self._in_phases:
-            marked = "table-primary" in (attrs.get("class") or "")
-            sinks.append(lambda text: self.phases.append((marked, text)))
-        return sinks
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self._in_phases = False
-        super().handle_endtag(tag)
-
-
-def record(client, patient, **params) -> _Page:
+    timeline entry (with its data-kind), and of each row of the phases table (with whether it
+    is marked as the current one); the values a browser would submit; the page's HTML."""
     response = client.get(reverse("patient_record", args=[patient.pk]), params)
     assert response.status_code == 200
-    page = _Page()
-    page.text = response.content.decode()
-    page.feed(page.text)
-    return page
+    page = soup(response)
+    return SimpleNamespace(
+        text=response.content.decode(),
+        testids=by_testid(page),
+        messages=texts(page, '[role="status"]'),
+        timeline=[
+            (item.get("data-kind"), text(item)) for item in page.select('[class*="timeline-item"]')
+        ],
+        phases=[
+            ("table-primary" in " ".join(row.get("class", [])), text(row))
+            for row in page.select('[data-testid="phases"] tr')
+        ],
+        values=form_values(page),
+    )
 
 
 @pytest.fixture

@@ -25,16 +25,15 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doses import checkin_alerts
+from doses.alerts import Shown, describe
+from doses.dashboard import phase_progress
+from doses.labs import LabRow, lab_rows
+from doses.models import Alert, ClinicalNote, DoseLog, SymptomEntry
+from doses.timeline import attach_phases_then, day_bounds
 from regimens import adherence
 from regimens.history import label_adherence
 from regimens.models import Regimen, RegimenChange, current_regimen
-
-from . import checkin_alerts
-from .alerts import Shown, describe
-from .dashboard import phase_progress
-from .labs import LabRow, lab_rows
-from .models import Alert, ClinicalNote, DoseLog, SymptomEntry
-from .timeline import attach_phases_then, day_bounds
 
 
 @dataclass

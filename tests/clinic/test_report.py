@@ -10,22 +10,21 @@ the report is opened on Wednesday 11 March at noon.
 
 from datetime import date, datetime
 from decimal import Decimal
-from html.parser import HTMLParser
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
+from clinic.report import build_report
 from doses import actions, alerts
 from doses.models import Alert, LabResult, SymptomEntry
-from doses.report import build_report
 from regimens import actions as regimen_actions
 from tests import factories
-
-pytestmark = pytest.mark.django_db
+from tests.clock import frozen
+from tests.pages import soup, text, texts
 
 # How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).
 DAILY = "Daily for 1 week · 1000 mcg · on time that day"
@@ -35,10 +34,7 @@ START = date(2026, 3, 2)  # a Monday
 NOW = datetime(2026, 3, 11, 12, tzinfo=NEW_YORK)
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 def moment(day: int, hour: int, minute: int = 0) -> datetime:
@@ -86,62 +82,20 @@ def history(patient):
     return regimen
 
 
-class _Report(HTMLParser):
-    """The rows of each report table (by data-testid) and the text of other testid elements."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables, self.testids = {}, {}
-        self._table = None
-        self._row = self._cell = None
-        self._open = []  # [depth, parts, testid]
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in ("br", "input", "link", "meta", "img"):
-            return
-        for capture in self._open:
-            capture[0] += 1
-        testid = attrs.get("data-testid")
-        if tag == "table" and testid:
-            self._table = self.tables.setdefault(testid, [])
-        elif testid:
-            self._open.append([1, [], testid])
-        if tag == "tr" and self._table is not None:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self._row.append(" ".join(" ".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self._table.append(" | ".join(self._row))
-            self._row = None
-        elif tag == "table":
-            self._table = None
-        for capture in self._open:
-            capture[0] -= 1
-            if not capture[0]:
-                text = " ".join(" ".join(capture[1]).split())
-                self.testids.setdefault(capture[2], []).append(text)
-        self._open = [capture for capture in self._open if capture[0] > 0]
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-        for capture in self._open:
-            capture[1].append(data)
-
-
-def report(client, patient, **params) -> _Report:
+def report(client, patient, **params) -> SimpleNamespace:
+    """The rows of each report table (by data-testid, each row's cells joined by " | "), the
+    text of the other elements with a data-testid, and the page's HTML."""
     response = client.get(reverse("patient_report", args=[patient.pk]), params)
     assert response.status_code == 200
-    page = _Report()
-    page.text = response.content.decode()
-    page.feed(page.text)
-    return page
+    html = soup(response)
+    found = {}
+    for node in html.select("[data-testid]:not(table, img, input)"):
+        found.setdefault(node["data-testid"], []).append(text(node))
+    tables = {
+        table["data-testid"]: [" | ".join(texts(row, "td, th")) for row in table.select("tr")]
+        for table in html.select("table[data-testid]")
+    }
+    return SimpleNamespace(text=response.content.decode(), tables=tables, testids=found)
 
 
 def body(page, testid: str) -> list[str]:
@@ -339,7 +293,7 @@ def test_each_injection_says_product_lot_site_route_and_who_gave_it(
 
 
 def change_dose(regimen, clinician, when: datetime, dose: int, reason: str) -> None:
-    with time_machine.travel(when, tick=False):
+    with frozen(when):
         phase = regimen.ordered_phases[0]
         regimen_actions.change_phase(phase, clinician, reason=reason, dose_mcg=dose)
 
@@ -391,7 +345,7 @@ def reactions(patient, clinician):
         **dict.fromkeys(SymptomEntry.SYMPTOMS, 2),
     )
     allergy = Alert.objects.get(kind=Alert.Kind.ALLERGY)
-    with time_machine.travel(moment(2, 16, 45), tick=False):
+    with frozen(moment(2, 16, 45)):
         alerts.acknowledge(allergy, clinician, "Phoned: antihistamine taken, settled.")
     return regimen
 
@@ -452,11 +406,11 @@ def test_labs_show_the_unit_entered_and_the_standard_unit_without_jargon(
 
 @pytest.fixture
 def notes(patient, clinician):
-    with time_machine.travel(moment(4, 11), tick=False):
+    with frozen(moment(4, 11)):
         actions.add_note(patient, clinician, "Keep rotating sites.", shared_with_patient=True)
-    with time_machine.travel(moment(5, 11), tick=False):
+    with frozen(moment(5, 11)):
         actions.add_note(patient, clinician, "Query pernicious anaemia; order antibodies.")
-    with time_machine.travel(moment(10, 11), tick=False):
+    with frozen(moment(10, 11)):
         actions.add_note(patient, clinician, "Next review in 3 months.", shared_with_patient=True)
 
 
@@ -531,7 +485,7 @@ def fill(patient, clinician, regimen, days: int) -> None:
             **dict.fromkeys(SymptomEntry.SYMPTOMS, 3),
         )
         lab(patient, day, "b12", str(300 + offset), "pg/mL")
-        with time_machine.travel(moment(2 + offset, 21), tick=False):
+        with frozen(moment(2 + offset, 21)):
             actions.add_note(patient, clinician, f"Note {offset}", shared_with_patient=True)
     change_dose(regimen, clinician, moment(2 + days - 1, 22), 500, "Review")
 

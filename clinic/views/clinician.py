@@ -1,5 +1,5 @@
 """The clinician's pages: the triage queue, a patient's record, a dose given in clinic, notes
-(the printable report is doses/views/report.py). Patients may read their own record, with only
+(the printable report is clinic/views/report.py). Patients may read their own record, with only
 the clinical notes shared with them."""
 
 from datetime import date
@@ -16,15 +16,16 @@ from django.views.decorators.http import require_POST
 from accounts.access import clinician_patient_or_404, log_view, patient_or_404
 from doses import actions, alerts
 from doses.dashboard import phase_progress
-from doses.forms import AcknowledgeForm, NoteForm, RangeForm, TriageFilterForm
 from doses.labs import lab_rows
 from doses.models import Alert, DoseLog
 from doses.timeline import PATIENT_KINDS, RECORD_KINDS, timeline_page
-from doses.triage import triage_page
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from regimens import adherence, reference, schedule
 from regimens.history import label_adherence
 from regimens.models import Regimen, current_regimen
+
+from ..forms import AcknowledgeForm, NoteForm, RangeForm, TriageFilterForm
+from ..triage import triage_page
 
 
 def triage(request):

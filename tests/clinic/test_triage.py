@@ -9,11 +9,10 @@ weeks): with no injection yet, the first dose is due on the start date.
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership, User
@@ -21,8 +20,8 @@ from doses import actions
 from doses.models import Alert, DoseLog, LabRange, LabResult, SymptomEntry
 from regimens.models import Regimen
 from tests import factories
-
-pytestmark = pytest.mark.django_db
+from tests.clock import frozen
+from tests.pages import soup, texts
 
 NEW_YORK = ZoneInfo("America/New_York")
 TODAY = date(2026, 5, 10)
@@ -30,10 +29,7 @@ NOW = datetime.combine(TODAY, time(12), tzinfo=NEW_YORK)
 COLUMNS = ("patient", "flags", "next", "phase", "last", "checkin", "symptoms", "b12", "lab_review")
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
 
 
 # --- building patients -----------------------------------------------------------------------
@@ -100,57 +96,23 @@ def client_for(client):
 # --- reading the page ------------------------------------------------------------------------
 
 
-class _Rows(HTMLParser):
+def triage(client, **params) -> SimpleNamespace:
     """The triage table's rows as dicts of column -> visible text; the pagination text; the
-    links of the pagination."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows, self.links, self.pages = [], {}, ""
-        self._row = self._cell = None
-        self._in_pages = 0
-        self._link = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "tr" and attrs.get("data-testid") == "triage-row":
-            self._row = []
-        elif tag == "td" and self._row is not None:
-            self._cell = []
-        elif tag == "ul" and "pagination" in (attrs.get("class") or ""):
-            self._in_pages = 1
-        elif tag == "a" and self._in_pages:
-            self._link = [attrs.get("href"), []]
-
-    def handle_endtag(self, tag):
-        if tag == "td" and self._cell is not None:
-            self._row.append(" ".join(" ".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.rows.append(dict(zip(COLUMNS, self._row, strict=True)))
-            self._row = None
-        elif tag == "a" and self._link:
-            self.links["".join(self._link[1]).strip()] = self._link[0]
-            self._link = None
-        elif tag == "ul" and self._in_pages:
-            self._in_pages = 0
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-        if self._link:
-            self._link[1].append(data)
-        elif self._in_pages and data.strip() and "Page" in data:
-            self.pages = " ".join(data.split())
-
-
-def triage(client, **params) -> _Rows:
+    links of the pagination by their words; and the page's HTML."""
     response = client.get(reverse("home"), params)
     assert response.status_code == 200
-    page = _Rows()
-    page.text = response.content.decode()
-    page.feed(page.text)
-    return page
+    html = soup(response)
+    rows = [
+        dict(zip(COLUMNS, texts(row, "td"), strict=True))
+        for row in html.select('tr[data-testid="triage-row"]')
+    ]
+    pager = html.select_one("ul.pagination") or soup("")
+    return SimpleNamespace(
+        text=response.content.decode(),
+        rows=rows,
+        links={link.get_text().strip(): link.get("href") for link in pager.select("a")},
+        pages=next((words for words in texts(pager, "span") if "Page" in words), ""),
+    )
 
 
 def names(page) -> list[str]:
@@ -321,7 +283,7 @@ def test_no_check_in_for_14_days_is_flagged(patient, clinician, client_for, age,
 
 def reported_checkin(person, when: datetime, score: int, allergy=(), note="") -> SymptomEntry:
     """A check-in made through the app (which raises its alerts)."""
-    with time_machine.travel(when, tick=False):
+    with frozen(when):
         entry, _created = actions.record_checkin(
             person,
             person,
@@ -500,7 +462,7 @@ def test_the_status_filter_agrees_with_the_status_shown_for_the_patients_day(
     clinician.save()
     factories.regimen_for(patient, date(2026, 5, 11))
 
-    with time_machine.travel(datetime(2026, 5, 10, 20, tzinfo=NEW_YORK), tick=False):
+    with frozen(datetime(2026, 5, 10, 20, tzinfo=NEW_YORK)):
         browser = client_for(clinician)
         listed = triage(browser)
         due_today = triage(browser, status="due_today")
