@@ -44,8 +44,9 @@ from doses.models import Alert
 from regimens import schedule
 from regimens.models import Regimen
 
+from .emails import absolute
 from .models import DigestSent, DigestSettings
-from .sending import STUCK_AFTER, RunTotals, absolute, deliver, raise_overdue_alerts
+from .sending import STUCK_AFTER, RunTotals, deliver, raise_overdue_alerts
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,99 @@
+"""The reminder email: one per patient and run, listing what the run claimed for them, in the
+patient's language (reminders/sending.py sets it), each kind worded by its own template
+(templates/reminders/email/reminder/<kind>.txt)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import one_line
+
+from .models import ReminderSent
+
+if TYPE_CHECKING:
+    from .sending import Batch, Reminder
+
+Kind = ReminderSent.Kind
+
+
+def day_text(day: date, today: date) -> str:
+    """ "Tuesday 24 November", with the year when it is not this year's."""
+    return date_format(day, "l j F" if day.year == today.year else "l j F Y")
+
+
+def when_text(day: date, today: date) -> str:
+    days = (day - today).days
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("tomorrow")
+    return ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
+
+
+def subject_for(reminder: Reminder, today: date) -> str:
+    when = when_text(reminder.on, today)
+    if reminder.kind == Kind.PLAN_CHANGED:
+        return _("Your B12 injection plan has changed")
+    if reminder.kind in (Kind.DUE_SOON, Kind.DUE_TODAY):
+        return _("B12 injection due %(when)s") % {"when": when}
+    if reminder.kind == Kind.OVERDUE:
+        return _("Your B12 injection was due on %(day)s") % {"day": day_text(reminder.on, today)}
+    if reminder.kind == Kind.LAB_REVIEW:
+        if reminder.on < today:
+            return _("Your blood test was due on %(day)s") % {"day": day_text(reminder.on, today)}
+        return _("Blood test due %(when)s") % {"when": when}
+    return _("Time for your weekly check-in")
+
+
+def absolute(name: str, *args) -> str:
+    """The page's address for an email: the site's public address (DJANGO_SITE_URL) + path."""
+    return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
+
+
+def compose(batch: Batch, reminders: list[Reminder]) -> EmailMessage:
+    today = batch.today
+    subject = subject_for(reminders[0], today)
+    if len(reminders) > 1:
+        more = len(reminders) - 1
+        subject += " " + ngettext(
+            "(and %(more)d more reminder)", "(and %(more)d more reminders)", more
+        ) % {"more": more}
+    phase = batch.regimen.current_phase
+    context = {
+        "name": batch.patient.get_short_name(),
+        "reminders": [
+            {
+                "kind": r.kind,
+                "template": f"reminders/email/reminder/{r.kind}.txt",  # worded per kind
+                "date": day_text(r.on, today),
+                "when": when_text(r.on, today),
+                "past": r.on < today,
+                "what": r.what,
+            }
+            for r in reminders
+        ],
+        "first_checkin": batch.regimen.last_checkin is None,
+        "dose": f"{phase.dose_mcg:,} mcg" if phase else "",
+        "phase": phase.label if phase else "",
+        "log_url": absolute("log_dose"),
+        "home_url": absolute("home"),
+        "checkin_url": absolute("checkin"),
+        "labs_url": absolute("labs"),
+        "settings_url": absolute("reminder_settings"),
+    }
+    body = render_to_string("reminders/email/reminder.txt", context)
+    return EmailMessage(
+        subject=one_line(subject),
+        body=body,
+        to=[batch.patient.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
