@@ -102,6 +102,32 @@ def due_phrase(due: date | None, today: date) -> str:
     return ngettext("%(count)d day late", "%(count)d days late", late) % {"count": late}
 
 
+def in_days(day: date, today: date) -> str:
+    """A coming day counted in days, as an email's subject says it: "today", "tomorrow",
+    "in 9 days" (the date is beside it)."""
+    days = (dates.clamp(day) - dates.clamp(today)).days
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("tomorrow")
+    return ngettext("in %(count)d day", "in %(count)d days", days) % {"count": days}
+
+
+def status_phrase(status: tuple[str, int]) -> str:
+    """Schedule rule 8's status (regimens.schedule.status) in days, as the status badges say
+    it: "tomorrow", "in 3 days", "due today", "2 days late", "nothing due"."""
+    kind, days = status
+    if kind == "upcoming":
+        if days == 1:
+            return _("tomorrow")
+        return ngettext("in %(count)d day", "in %(count)d days", days) % {"count": days}
+    if kind == "due_today":
+        return _("due today")
+    if kind == "overdue":
+        return ngettext("%(count)d day late", "%(count)d days late", days) % {"count": days}
+    return _("nothing due")
+
+
 def days_ago(days: int, today: date) -> str:
     """`days` days before `today`, in words: "today", "yesterday", "3 days ago"."""
     return relative_day(today - timedelta(days=days), today)

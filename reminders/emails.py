@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import one_line
+from doses.when import in_days
 
 from .models import ReminderSent
 
@@ -30,17 +31,8 @@ def day_text(day: date, today: date) -> str:
     return date_format(day, "l j F" if day.year == today.year else "l j F Y")
 
 
-def when_text(day: date, today: date) -> str:
-    days = (day - today).days
-    if days == 0:
-        return _("today")
-    if days == 1:
-        return _("tomorrow")
-    return ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
-
-
 def subject_for(reminder: Reminder, today: date) -> str:
-    when = when_text(reminder.on, today)
+    when = in_days(reminder.on, today)
     if reminder.kind == Kind.PLAN_CHANGED:
         return _("Your B12 injection plan has changed")
     if reminder.kind in (Kind.DUE_SOON, Kind.DUE_TODAY):
@@ -75,7 +67,7 @@ def compose(batch: Batch, reminders: list[Reminder]) -> EmailMessage:
                 "kind": r.kind,
                 "template": f"reminders/email/reminder/{r.kind}.txt",  # worded per kind
                 "date": day_text(r.on, today),
-                "when": when_text(r.on, today),
+                "when": in_days(r.on, today),
                 "past": r.on < today,
                 "what": r.what,
             }

@@ -1,10 +1,8 @@
 """Small display helpers shared by the patient's and the clinician's pages."""
 
 from django import template
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from doses import checkin_alerts
+from doses import checkin_alerts, when
 from doses.models import ALLERGY_SIGNS
 from regimens import reference, schedule
 from regimens.models import PhaseKind
@@ -14,17 +12,8 @@ register = template.Library()
 
 @register.filter
 def status_text(status: tuple[str, int]) -> str:
-    """Rule 8 in words: "in 3 days", "due today", "2 days late"."""
-    kind, days = status
-    if kind == "upcoming":
-        if days == 1:
-            return _("tomorrow")
-        return ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
-    if kind == "due_today":
-        return _("due today")
-    if kind == "overdue":
-        return ngettext("%(days)d day late", "%(days)d days late", days) % {"days": days}
-    return _("nothing due")
+    """Rule 8 in words: "in 3 days", "due today", "2 days late" (doses/when.py)."""
+    return when.status_phrase(status)
 
 
 @register.filter

@@ -116,6 +116,34 @@ def test_months_are_calendar_months_rounded_to_the_nearest(earlier, later, month
     assert when.months_apart(earlier, later) == months
 
 
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [
+        (date(2026, 3, 2), "today"),
+        (date(2026, 3, 3), "tomorrow"),
+        (date(2026, 3, 11), "in 9 days"),
+        (date(2026, 4, 20), "in 49 days"),  # an email counts in days, never weeks
+    ],
+)
+def test_an_email_counts_the_days_to_come(day, words):
+    assert when.in_days(day, date(2026, 3, 2)) == words
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        (("upcoming", 1), "tomorrow"),
+        (("upcoming", 20), "in 20 days"),
+        (("due_today", 0), "due today"),
+        (("overdue", 1), "1 day late"),
+        (("overdue", 30), "30 days late"),
+        (("none", 0), "nothing due"),
+    ],
+)
+def test_a_status_badge_says_rule_8_in_days(status, words):
+    assert when.status_phrase(status) == words
+
+
 def test_a_leap_day_a_year_on_reads_as_a_year():
     assert when.relative_day(date(2028, 2, 29), date(2029, 2, 28)) == "1 year ago"
     assert when.due_phrase(date(2029, 2, 28), date(2028, 2, 29)) == "in 1 year"
