@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "sharing",
     "records",
     "clinic",
+    "home",
     "plan_setup",
     "demo",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("doses.urls")),
     path("", include("supplies.urls")),
     path("", include("clinic.urls")),
+    path("", include("home.urls")),
     path("", include("regimens.urls")),
     path("", include("plan_setup.urls")),
     path("", include("reminders.urls")),

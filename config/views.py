@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from clinic.views.clinician import triage
-from doses.views.patient import patient_home
+from home.views import patient_home
 
 
 @login_required

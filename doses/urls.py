@@ -3,7 +3,6 @@ from django.urls import path
 from .views import labs, patient
 
 urlpatterns = [
-    path("injections/log/", patient.log_dose, name="log_dose"),
     path("injections/skip/", patient.skip_dose, name="skip_dose"),
     path("injections/<int:pk>/", patient.dose_detail, name="dose_detail"),
     path("injections/<int:pk>/correct/", patient.correct_dose, name="correct_dose"),

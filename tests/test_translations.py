@@ -354,6 +354,7 @@ APPS = (
     "plan_setup",
     "records",
     "clinic",
+    "home",
     "demo",
     "config",
 )

@@ -1,98 +1,37 @@
 """The patient's pages: home, log/skip/correct/delete an injection, history, check-ins."""
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import log_view, require_patient
 from doses import actions, checkin_alerts, freshness
 from doses.access import checkin_or_404, dose_or_404
-from doses.dashboard import build_dashboard, skipped_next_due
+from doses.dashboard import skipped_next_due
 from doses.forms import CheckinForm, CorrectDoseForm, DeleteForm, SkipForm
 from doses.models import DoseLog
 from doses.timeline import attach_phases_then, timeline_page
-from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from regimens import reference
 from regimens.models import RegimenChange, current_regimen
-from supplies import stock
 
 
-def _regimen_or_404(patient):
+def regimen_or_404(patient):
     regimen = current_regimen(patient)
     if regimen is None:
         raise Http404("No active regimen")
     return regimen
 
 
-# The form token in a cached page stands for the token each request gets afresh.
-CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
-CSRF_STANDIN = "csrf-token-of-this-request"
-
-
-def patient_home(request):
-    """Built from the dashboard's queries on a cache miss; otherwise the cached page, with no
-    query beyond the session and the user, and no template drawn (doses/freshness.py). A page
-    with a message on it (after logging an injection, say) is drawn around the cached body."""
-    patient = require_patient(request.user)
-    if get_messages(request):
-        return render(request, "doses/home.html", {"body": _home_body(request, patient)})
-    key = freshness.page_key(patient)
-    page = cache.get(key)
-    if page is None:
-        page = render_to_string(
-            "doses/home.html", {"body": _home_body(request, patient)}, request=request
-        )
-        page = CSRF_FIELD.sub(rf"\g<1>{CSRF_STANDIN}\g<2>", page)
-        cache.set(key, page, freshness.HOME_SECONDS)
-    return HttpResponse(page.replace(CSRF_STANDIN, get_token(request)))
-
-
-def _home_body(request, patient):
-    key = freshness.home_key(patient)
-    body = cache.get(key)
-    if body is None:
-        board = build_dashboard(patient)
-        if board.regimen is not None:  # its phases were loaded by the dashboard's upcoming()
-            board.supplies = stock.outlook(patient, board.regimen)
-        body = render_to_string("doses/_home.html", {"board": board}, request=request)
-        # The body's forms (dismissing a plan change) take each request's own token.
-        body = CSRF_FIELD.sub(rf"\g<1>{CSRF_STANDIN}\g<2>", body)
-        cache.set(key, body, freshness.HOME_SECONDS)
-    # The body is the project's own rendered (escaped) template; only the token goes in.
-    page = body.replace(CSRF_STANDIN, get_token(request))
-    return mark_safe(page)  # noqa: S308  # nosec B308 B703 - rendered template, token only
-
-
-@login_required
-def log_dose(request):
-    patient = require_patient(request.user)
-    regimen = _regimen_or_404(patient)
-    # One tap from the home: the form opens with the lot of the supply in use filled in too.
-    initial = {} if request.method == "POST" else {"lot_number": stock.lot_in_use(patient, regimen)}
-    form, dose = dose_form_submission(request, regimen, **initial)
-    if dose is not None:
-        warn_of_allergy_signs(request, dose)
-        messages.success(request, _with_undo(request, _logged_message(dose), dose))
-        return redirect("home")
-    return render(request, "doses/log_dose.html", {"form": form, "regimen": regimen})
-
-
-def _with_undo(request, text: str, dose):
+def with_undo(request, text: str, dose):
     """The message after logging, with an Undo button: the usual soft delete, which the
     injection's page can restore. The page shows messages as they are (base.html)."""
     return format_html(
@@ -107,7 +46,7 @@ def _with_undo(request, text: str, dose):
     )
 
 
-def _logged_message(dose) -> str:
+def logged_message(dose) -> str:
     regimen = dose.regimen
     regimen.refresh_from_db()
     if regimen.next_due:
@@ -122,7 +61,7 @@ def skip_dose(request):
     """Skip the next dose: one due or overdue, or a coming one planned ahead (away, no
     supplies...). It is recorded on the day it is due, so the schedule moves from that day."""
     patient = require_patient(request.user)
-    regimen = _regimen_or_404(patient)
+    regimen = regimen_or_404(patient)
     form = SkipForm(request.POST or None)
     valid = form.is_bound and form.is_valid()
     token = form.cleaned_data["submission_token"] if valid else None
