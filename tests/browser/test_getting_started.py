@@ -30,16 +30,19 @@ def test_from_sign_up_to_the_first_injection_logged(page, live_server):
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_role("link", name="Create an account").click()
+    expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
     looks_right(page)
     page.get_by_label("Your name").fill("Nell Newcomer")
     page.get_by_label("Email address").fill(EMAIL)
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     looks_right(page)
     assert not User.objects.get(email=EMAIL).is_active  # not before the address is proven
 
     page.goto(emailed_link(live_server, EMAIL, "/accounts/verify/"))
+    expect(page.get_by_role("heading", name="Confirm your email address")).to_be_visible()
     looks_right(page)  # the link only asks: a mail filter opening it uses nothing up
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm and sign in").click()
@@ -49,6 +52,7 @@ def test_from_sign_up_to_the_first_injection_logged(page, live_server):
     looks_right(page)
 
     page.get_by_role("link", name="Set up my injections").click()
+    expect(page.get_by_role("heading", name="Choose your plan")).to_be_visible()
     looks_right(page)
     page.get_by_label(template.name).check()
     page.get_by_role("button", name="Next").click()
@@ -73,6 +77,7 @@ def test_from_sign_up_to_the_first_injection_logged(page, live_server):
 
     # One tap to the prefilled form, one to save.
     page.locator("main").get_by_role("link", name="Log injection").click()
+    expect(page.get_by_role("button", name="Save injection")).to_be_visible()
     looks_right(page)
     page.get_by_role("button", name="Save injection").click()
 

@@ -23,6 +23,9 @@ def long_date(day: date) -> str:
 
 
 def fits_a_phone(page) -> None:
+    """Call once the page is known to be the new one (an expect on its heading): a click that
+    navigates returns before the next document exists."""
+    page.wait_for_load_state()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
