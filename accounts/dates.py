@@ -157,3 +157,11 @@ class BoundedDates:
     @classmethod
     def from_db(cls, db, field_names, values):
         return super().from_db(db, field_names, [clamp(value) for value in values])
+
+
+def day_bounds(patient, first: date | None, last: date | None):
+    """[start of `first`, start of the day after `last`) in the patient's zone."""
+    zone = patient.zone
+    since = timezone.make_aware(datetime.combine(first, time()), zone) if first else None
+    until = timezone.make_aware(datetime.combine(add_days(last, 1), time()), zone) if last else None
+    return since, until

@@ -12,9 +12,9 @@ and the clinical notes (the patient's copy holds only the notes shared with them
   5. the injections and skips in the range, with their regimen and who recorded them
   6. the regimen changes in the range, with who made them
   7. the check-ins in the range, with their phase
-  8. the phase changes of the regimens of 5-7         (doses/timeline.attach_phases_then)
+  8. the phase changes of the regimens of 5-7         (regimens/history.attach_phases_then)
   9. the alerts raised in the range, with their check-in, injection and acknowledger
-  10-12. the lab results in the range, the typical ranges, the given doses (doses/labs.py)
+  10-12. the lab results in the range, the typical ranges, the given doses (labs/rows.py)
   13. the clinical notes in the range, with their authors
   14. the regimen's phase changes, for the adherence table's labels (regimens/history.py)
 """
@@ -25,14 +25,14 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.dates import day_bounds
 from doses import checkin_alerts
 from doses.alerts import Shown, describe
 from doses.dashboard import phase_progress
-from doses.labs import LabRow, lab_rows
 from doses.models import Alert, ClinicalNote, DoseLog, SymptomEntry
-from doses.timeline import attach_phases_then, day_bounds
+from labs.rows import LabRow, lab_rows
 from regimens import adherence
-from regimens.history import label_adherence
+from regimens.history import attach_phases_then, label_adherence
 from regimens.models import Regimen, RegimenChange, current_regimen
 
 

@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 from accounts import dates
 from accounts.models import CareTeamMembership, User
 from doses import alerts
-from doses.models import Alert, DoseLog, LabRange, LabResult, SymptomEntry
+from doses.models import Alert, DoseLog, SymptomEntry
+from labs.models import LabRange, LabResult
 from regimens import reference, schedule
 from regimens.models import Regimen
 

@@ -48,11 +48,13 @@ INSTALLED_APPS = [
     "regimens",
     "doses",
     "supplies",
+    "labs",
     "reminders",
     "sharing",
     "records",
     "clinic",
     "home",
+    "timeline",
     "plan_setup",
     "demo",
 ]

@@ -24,8 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import CareTeamMembership, User
-from doses.models import DoseLog, LabResult, SymptomEntry
+from doses.models import DoseLog, SymptomEntry
 from doses.wearoff import analyse
+from labs.models import LabResult
 from regimens import reference, schedule
 from regimens.actions import LAB_REVIEW_MONTHS
 from regimens.loading import load_example_templates

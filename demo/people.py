@@ -11,7 +11,8 @@ from django.utils import timezone
 from accounts.models import CareTeamMembership, User
 from doses import actions, alerts
 from doses.dashboard import site_last_used, suggest_site
-from doses.models import Alert, DoseLog, LabResult
+from doses.models import Alert, DoseLog
+from labs.models import LabResult
 from regimens import actions as regimen_actions
 from regimens.loading import load_example_templates
 from regimens.models import Regimen, RegimenTemplate

@@ -5,7 +5,7 @@ from django.http import Http404
 
 from accounts.access import visible_patients
 
-from .models import DoseLog, LabResult, SymptomEntry
+from .models import DoseLog, SymptomEntry
 
 
 def dose_or_404(user, pk, *, write: bool = False) -> DoseLog:
@@ -29,16 +29,3 @@ def checkin_or_404(user, pk) -> SymptomEntry:
         )
     except SymptomEntry.DoesNotExist:
         raise Http404("No such check-in") from None
-
-
-def lab_or_404(user, pk, *, write: bool = False) -> LabResult:
-    """A lab result the user may read: their own, or a care-team patient's. Labs are the one
-    record a care-team clinician changes as fully as the patient (DESIGN's access table), so
-    with write=True the same people may correct, delete and restore it; the flag is where a
-    read-only member of the care team would be told apart. Deleted results are found too:
-    their page offers the undo."""
-    labs = LabResult.objects.select_related("patient")
-    try:
-        return labs.filter(patient__in=visible_patients(user)).get(pk=pk)
-    except LabResult.DoesNotExist:
-        raise Http404("No such lab result") from None

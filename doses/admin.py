@@ -8,9 +8,6 @@ from accounts.admin_base import AuditedPatientDataAdmin, ReadOnlyAdmin
 from .models import (
     DoseLog,
     DoseLogVersion,
-    LabRange,
-    LabResult,
-    LabResultVersion,
     SymptomEntry,
 )
 
@@ -59,32 +56,3 @@ class SymptomEntryAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
     ]
     list_select_related = ["patient"]
     search_fields = ["patient__email", "patient__name"]
-
-
-class LabResultVersionInline(VersionInline):
-    model = LabResultVersion
-
-
-@admin.register(LabResult)
-class LabResultAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
-    list_display = [
-        "patient",
-        "taken_on",
-        "analyte",
-        "value",
-        "unit",
-        "value_canonical",
-        "deleted_at",
-    ]
-    list_filter = ["analyte"]
-    list_select_related = ["patient"]
-    search_fields = ["patient__email", "patient__name"]
-    inlines = [LabResultVersionInline]
-
-
-@admin.register(LabRange)
-class LabRangeAdmin(admin.ModelAdmin):
-    """Typical ranges, shown to patients and clinicians as 'typical, your lab may differ'."""
-
-    list_display = ["analyte", "low", "high", "unit"]
-    fields = ["analyte", "low", "high", "note"]

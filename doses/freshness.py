@@ -29,7 +29,7 @@ from django.utils import translation
 from accounts.models import CareTeamMembership, User
 from regimens.models import Phase, Regimen
 
-from .models import DoseLog, LabResult, SymptomEntry
+from .models import DoseLog, SymptomEntry
 
 HOME_SECONDS = 60 * 60
 # Models whose rows carry the patient's id, and the field that holds it. Apps above doses add
@@ -37,7 +37,6 @@ HOME_SECONDS = 60 * 60
 BY_PATIENT = {
     DoseLog: "patient_id",
     SymptomEntry: "patient_id",
-    LabResult: "patient_id",
     Regimen: "patient_id",
     CareTeamMembership: "patient_id",
 }

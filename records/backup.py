@@ -18,14 +18,8 @@ from django.utils import timezone
 
 from accounts import dates
 from accounts.models import CareTeamMembership, RecordView, User
-from doses.models import (
-    ClinicalNote,
-    DoseLog,
-    DoseLogVersion,
-    LabResult,
-    LabResultVersion,
-    SymptomEntry,
-)
+from doses.models import ClinicalNote, DoseLog, DoseLogVersion, SymptomEntry
+from labs.models import LabResult, LabResultVersion
 from regimens.models import Phase, Regimen, RegimenChange
 from reminders.models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
 from supplies.models import Supply, SupplyVersion
@@ -33,7 +27,12 @@ from supplies.models import Supply, SupplyVersion
 FORMAT = "b12-log-patient/1"
 # Models that moved to another app since the format began, by their label in older files: an
 # export made before the move still imports.
-MOVED = {"doses.supply": "supplies.supply", "doses.supplyversion": "supplies.supplyversion"}
+MOVED = {
+    "doses.supply": "supplies.supply",
+    "doses.supplyversion": "supplies.supplyversion",
+    "doses.labresult": "labs.labresult",
+    "doses.labresultversion": "labs.labresultversion",
+}
 
 
 class _ExactEncoder(DjangoJSONEncoder):

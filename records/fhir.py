@@ -16,10 +16,11 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.language import in_source_language
-from doses.labs import in_unit
-from doses.models import DoseLog, LabRange, LabResult, SymptomEntry
-from doses.timeline import attach_phases_then
+from doses.models import DoseLog, SymptomEntry
+from labs.models import LabRange, LabResult
+from labs.rows import in_unit
 from regimens import reference
+from regimens.history import attach_phases_then
 from regimens.models import Medication, Phase, Regimen, ScheduleUnit
 from regimens.schedule import AFTER_DAYS, AFTER_DOSES, parse_weekdays
 
@@ -253,7 +254,7 @@ def _lab(lab: LabResult, ranges: dict, patient_url: str) -> dict:
     }
     typical = ranges.get(lab.analyte)
     if typical is not None:
-        # The range in the unit shown, as the lab pages give it (doses/labs.py).
+        # The range in the unit shown, as the lab pages give it (labs/rows.py).
         low, high = (
             float(in_unit(bound, lab.analyte, unit)) for bound in (typical.low, typical.high)
         )

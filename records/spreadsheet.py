@@ -18,12 +18,14 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy
 
 from accounts import dates
+from accounts.dates import day_bounds
 from accounts.language import in_source_language
 from accounts.models import User
-from doses.labs import LabRow
-from doses.models import DoseLog, LabRange, LabResult, SymptomEntry
-from doses.timeline import attach_phases_then, day_bounds
+from doses.models import DoseLog, SymptomEntry
+from labs.models import LabRange, LabResult
+from labs.rows import LabRow
 from regimens import reference
+from regimens.history import attach_phases_then
 from regimens.models import Medication, Route
 
 INJECTIONS, CHECKINS, LABS = "injections", "checkins", "labs"

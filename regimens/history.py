@@ -121,3 +121,18 @@ def label_adherence(regimen, result) -> None:
         row.earlier = row.rule is not None and row.rule != row.phase.rule
         row.label = history.label_for(row.phase, row.rule) if row.earlier else row.phase.label
         row.tolerance = adherence.tolerance_days(row.prescribed_days)
+
+
+def attach_phases_then(doses, changes=(), checkins=()) -> None:
+    """Give each dose, regimen change and check-in `phase_then`: its phase as it was at that
+    moment (regimens/history.py), so that a later change never relabels the past. One query
+    when there is anything to label (check-ins need their phase loaded with them)."""
+    timed = [
+        *((dose, dose.administered_at) for dose in doses),
+        *((change, change.at) for change in changes),
+        *((entry, entry.recorded_at) for entry in checkins),
+    ]
+    regimen_ids = {obj.phase.regimen_id for obj, _at in timed if obj.phase_id}
+    history = PhaseHistory.for_regimens(regimen_ids) if regimen_ids else None
+    for obj, at in timed:
+        obj.phase_then = history.at(obj.phase, at) if obj.phase_id else None

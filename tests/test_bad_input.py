@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import User
-from doses.models import ClinicalNote, DoseLog, LabResult, SymptomEntry
+from doses.models import ClinicalNote, DoseLog, SymptomEntry
+from labs.models import LabResult
 from regimens.models import Phase, Regimen, RegimenChange
 from tests import factories
 

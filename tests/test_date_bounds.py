@@ -21,7 +21,9 @@ from django.urls import reverse
 
 from accounts import dates
 from doses import actions
-from doses.models import DoseLog, LabResult, SymptomEntry
+from doses.models import DoseLog, SymptomEntry
+from labs import actions as lab_actions
+from labs.models import LabResult
 from plan_setup.forms import EarlierInjection
 from records import backup
 from regimens.forms import LabReviewForm, PrescribeForm
@@ -100,7 +102,7 @@ def add_supply(patient) -> Supply:
 
 
 def add_lab(patient, taken_on=START) -> LabResult:
-    lab, _ = actions.record_lab(
+    lab, _ = lab_actions.record_lab(
         patient, patient, analyte="b12", value=Decimal("300"), unit="pg/mL", taken_on=taken_on
     )
     return lab

@@ -128,12 +128,12 @@ def test_every_template_marks_its_words_for_translation():
 # ../shared/reference): names the clinical references give, not the app's own wording.
 REFERENCE_CHOICES = {
     "doses.DoseLog.site": "injection sites",
-    "doses.LabRange.analyte": "lab tests",
-    "doses.LabResult.analyte": "lab tests",
+    "labs.LabRange.analyte": "lab tests",
+    "labs.LabResult.analyte": "lab tests",
     "doses.forms.CheckinForm.side_effects": "side effects",
     "doses.forms.DoseForm.side_effects": "side effects",
     "doses.forms.CorrectDoseForm.side_effects": "side effects",
-    "doses.forms.LabForm.unit": "units of lab results, international",
+    "labs.forms.LabForm.unit": "units of lab results, international",
 }
 
 
@@ -349,6 +349,8 @@ APPS = (
     "regimens",
     "doses",
     "supplies",
+    "labs",
+    "timeline",
     "reminders",
     "sharing",
     "plan_setup",

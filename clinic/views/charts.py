@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET
 
 from accounts import dates
 from accounts.access import log_view, patient_or_404
+from accounts.dates import day_bounds
 from accounts.middleware import NO_STORE
-from doses.models import DoseLog, LabRange, LabResult, SymptomEntry
-from doses.timeline import day_bounds
+from doses.models import DoseLog, SymptomEntry
+from labs.models import LabRange, LabResult
 from regimens import reference, schedule
 from regimens.models import PhaseKind, current_regimen
 

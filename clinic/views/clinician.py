@@ -16,13 +16,13 @@ from django.views.decorators.http import require_POST
 from accounts.access import clinician_patient_or_404, log_view, patient_or_404
 from doses import actions, alerts
 from doses.dashboard import phase_progress
-from doses.labs import lab_rows
 from doses.models import Alert, DoseLog
-from doses.timeline import PATIENT_KINDS, RECORD_KINDS, timeline_page
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
+from labs.rows import lab_rows
 from regimens import adherence, reference, schedule
 from regimens.history import label_adherence
 from regimens.models import Regimen, current_regimen
+from timeline.page import PATIENT_KINDS, RECORD_KINDS, timeline_page
 
 from ..forms import AcknowledgeForm, NoteForm, RangeForm, TriageFilterForm
 from ..triage import triage_page

@@ -1,4 +1,4 @@
-"""The patient's pages: home, log/skip/correct/delete an injection, history, check-ins."""
+"""The patient's pages: skip, correct, delete and restore an injection; check-ins."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,8 +19,8 @@ from doses.access import checkin_or_404, dose_or_404
 from doses.dashboard import skipped_next_due
 from doses.forms import CheckinForm, CorrectDoseForm, DeleteForm, SkipForm
 from doses.models import DoseLog
-from doses.timeline import attach_phases_then, timeline_page
 from regimens import reference
+from regimens.history import attach_phases_then
 from regimens.models import RegimenChange, current_regimen
 
 
@@ -193,13 +193,6 @@ def restore_dose(request, pk):
     actions.restore_dose(dose, request.user)
     messages.success(request, _("Injection restored."))
     return redirect(dose_detail_url(dose))
-
-
-@login_required
-def history(request):
-    patient = require_patient(request.user)
-    page = timeline_page(patient, request.GET.get("page"))
-    return render(request, "doses/history.html", {"page": page})
 
 
 def _emergency_context() -> dict:

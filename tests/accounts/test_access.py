@@ -39,15 +39,9 @@ from django.utils import dateformat, timezone
 from accounts import invitations
 from accounts.models import CareTeamMembership, Invitation, User
 from doses import actions as dose_actions
-from doses.models import (
-    Alert,
-    ClinicalNote,
-    DoseLog,
-    DoseLogVersion,
-    LabResult,
-    LabResultVersion,
-    SymptomEntry,
-)
+from doses.models import Alert, ClinicalNote, DoseLog, DoseLogVersion, SymptomEntry
+from labs import actions as lab_actions
+from labs.models import LabResult, LabResultVersion
 from regimens.models import Phase, Regimen, RegimenChange, RegimenTemplate
 from reminders.models import CalendarFeed, DigestSettings, ReminderSettings
 from sharing import actions as sharing_actions
@@ -262,7 +256,7 @@ CORRECTED_LAB_VALUE = Decimal("415")
 def _owners_lab(record, *, deleted=False) -> LabResult:
     """A B12 result on the owner's record (made when the URL is built, before the snapshot)."""
     owner = record.owner
-    lab, _ = dose_actions.record_lab(
+    lab, _ = lab_actions.record_lab(
         owner,
         owner,
         analyte="b12",
@@ -272,7 +266,7 @@ def _owners_lab(record, *, deleted=False) -> LabResult:
         note=OWNERS_LAB_NOTE,
     )
     if deleted:
-        lab = dose_actions.delete_lab(lab, owner, "Entered twice")
+        lab = lab_actions.delete_lab(lab, owner, "Entered twice")
     return lab
 
 

@@ -10,6 +10,7 @@ from accounts.access import REPEAT_WINDOW, log_view
 from accounts.models import CareTeamMembership, RecordView
 from doses import actions
 from doses.models import SymptomEntry
+from labs import actions as lab_actions
 from tests import factories
 from tests.clock import frozen
 
@@ -95,7 +96,7 @@ def on_record(patient, clinician):
     with frozen(MOMENT):
         regimen = factories.regimen_for(patient, patient.today() - timedelta(days=10))
         factories.give(regimen, patient.today() - timedelta(days=10))
-        lab, _ = actions.record_lab(
+        lab, _ = lab_actions.record_lab(
             patient,
             clinician,
             analyte="b12",

@@ -27,7 +27,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
-TIMEOUT_MS = 5_000  # a page here answers in milliseconds; fail fast rather than hang
+# A page here answers in milliseconds, but CI's two cores may be busy with the other tests'
+# workers: long enough for that, short enough not to hang.
+TIMEOUT_MS = 15_000
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -89,6 +91,13 @@ def page(browser, request):
             tab.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
         except PlaywrightError as exc:  # a page stuck mid-navigation: the report matters more
             warnings.warn(f"no screenshot for {request.node.nodeid}: {exc}", stacklevel=1)
+    # Let the page's last requests (a chart image, say) be answered before the test's data is
+    # emptied: a view still running then writes rows about a patient who is gone, in the
+    # database connection the live server shares with the next test.
+    try:
+        tab.wait_for_load_state("networkidle")
+    except PlaywrightError as exc:
+        warnings.warn(f"{request.node.nodeid} ended with requests in flight: {exc}", stacklevel=1)
     context.close()
     assert not script_errors, f"uncaught script errors in the page: {script_errors}"
 

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from accounts.models import CareTeamMembership, RecordView, User
 from doses import actions
 from doses.models import DoseLog, SymptomEntry
+from labs import actions as lab_actions
 from regimens import actions as regimen_actions
 from regimens.models import Regimen, RegimenTemplate
 from supplies import stock as supply_actions
@@ -66,7 +67,7 @@ def build_seed(patient, clinician, admin) -> Seed:
             patient, patient, note="Less tired", **dict.fromkeys(SymptomEntry.SYMPTOMS, score)
         )
     for days, value in ((45, "148"), (5, "420")):
-        actions.record_lab(
+        lab_actions.record_lab(
             patient,
             clinician,
             analyte="b12",

@@ -15,7 +15,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from doses.models import LabResult, SymptomEntry
+from doses.models import SymptomEntry
+from labs.models import LabResult
 from regimens import adherence
 from regimens.models import RegimenChange
 from tests import factories

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from doses import actions
+from labs import actions
 from tests import factories
 from tests.browser.conftest import login
 from tests.records.test_csv_export import INJECTION_HEADER, LAB_HEADER

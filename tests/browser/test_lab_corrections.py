@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from doses.models import LabResult
+from labs.models import LabResult
 from tests.browser.a11y import axe_violations, describe_violations
 from tests.browser.conftest import login
 

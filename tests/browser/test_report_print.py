@@ -21,7 +21,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from doses import actions, alerts
-from doses.models import Alert, LabResult, SymptomEntry
+from doses.models import Alert, SymptomEntry
+from labs.models import LabResult
 from regimens import actions as regimen_actions
 from tests import factories
 from tests.browser.conftest import login

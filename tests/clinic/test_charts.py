@@ -24,7 +24,8 @@ from django.test import Client
 from django.urls import reverse
 
 from doses import actions
-from doses.models import DoseLog, LabResult, SymptomEntry
+from doses.models import DoseLog, SymptomEntry
+from labs.models import LabResult
 from regimens.models import Regimen
 from tests import factories
 from tests.pages import by_testid, soup

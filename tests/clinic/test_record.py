@@ -21,7 +21,8 @@ from django.test import Client
 from django.urls import reverse
 
 from doses import actions
-from doses.models import LabResult, SymptomEntry
+from doses.models import SymptomEntry
+from labs.models import LabResult
 from regimens import actions as regimen_actions
 from regimens.models import Phase, Regimen
 from tests import factories

@@ -20,7 +20,8 @@ from django.urls import reverse
 
 from clinic.report import build_report
 from doses import actions, alerts
-from doses.models import Alert, LabResult, SymptomEntry
+from doses.models import Alert, SymptomEntry
+from labs.models import LabResult
 from regimens import actions as regimen_actions
 from tests import factories
 from tests.clock import frozen

@@ -17,7 +17,8 @@ from django.urls import reverse
 
 from accounts.models import CareTeamMembership, User
 from doses import actions
-from doses.models import Alert, DoseLog, LabRange, LabResult, SymptomEntry
+from doses.models import Alert, DoseLog, SymptomEntry
+from labs.models import LabRange, LabResult
 from regimens.models import Regimen
 from tests import factories
 from tests.clock import frozen

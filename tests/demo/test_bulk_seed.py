@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 from accounts.models import CareTeamMembership, User
 from demo import bulk
 from demo.people import PASSWORD
-from doses.models import DoseLog, LabResult, SymptomEntry
+from doses.models import DoseLog, SymptomEntry
+from labs.models import LabResult
 from regimens import schedule
 from regimens.models import Regimen
 

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from accounts.models import CareTeamMembership, User
 from demo.people import ACCOUNTS, PASSWORD
-from doses.models import DoseLog, LabResult, SymptomEntry
+from doses.models import DoseLog, SymptomEntry
+from labs.models import LabResult
 from regimens.models import Regimen
 from sharing.models import ShareCode
 from tests.sharing.helpers import read

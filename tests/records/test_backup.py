@@ -11,7 +11,9 @@ from django.urls import reverse
 
 from accounts.models import RecordView, User
 from doses import actions
-from doses.models import ClinicalNote, DoseLog, LabResult, SymptomEntry
+from doses.models import ClinicalNote, DoseLog, SymptomEntry
+from labs import actions as lab_actions
+from labs.models import LabResult
 from records.backup import export_patient, import_patient, wipe_patient
 from regimens import actions as regimen_actions
 from reminders.feed import build_calendar
@@ -41,7 +43,7 @@ def full_record(patient, clinician):
         side_effects=["Headache"],
         note="Tired in the evening",
     )
-    actions.record_lab(
+    lab_actions.record_lab(
         patient,
         clinician,
         analyte="b12",
@@ -86,7 +88,7 @@ def test_it_exports_wipes_imports_and_gets_back_everything(full_record):
         "doses.doselog",
         "doses.doselogversion",
         "doses.symptomentry",
-        "doses.labresult",
+        "labs.labresult",
         "doses.clinicalnote",
         "accounts.recordview",
         "supplies.supply",
@@ -110,11 +112,13 @@ def test_it_exports_wipes_imports_and_gets_back_everything(full_record):
     assert (str(lab.value), lab.unit, str(lab.value_canonical)) == ("148.000", "pmol/L", "200.540")
 
 
-def test_an_export_made_before_supplies_had_their_own_app_still_imports(full_record):
+def test_an_export_made_before_supplies_and_labs_had_their_own_apps_still_imports(full_record):
     before = export_patient(full_record)
     old_labels = {
         "supplies.supply": "doses.supply",
         "supplies.supplyversion": "doses.supplyversion",
+        "labs.labresult": "doses.labresult",
+        "labs.labresultversion": "doses.labresultversion",
     }
     older = {
         **before,

@@ -20,6 +20,7 @@ from django.urls import reverse
 from accounts.models import RecordView
 from doses import actions
 from doses.models import SymptomEntry
+from labs import actions as lab_actions
 from tests import factories
 from tests.pages import by_testid, form_values, soup, text, texts
 
@@ -102,7 +103,7 @@ def checkin(patient, when: datetime, score: int = 2, **values) -> SymptomEntry:
 
 
 def lab(patient, day: date, value: str, unit: str = "pg/mL", analyte: str = "b12", note=""):
-    result, _ = actions.record_lab(
+    result, _ = lab_actions.record_lab(
         patient,
         patient,
         taken_on=day,

@@ -13,7 +13,9 @@ from fhir.resources.R4B.bundle import Bundle
 
 from accounts.models import RecordView
 from doses import actions
-from doses.models import LabRange, SymptomEntry
+from doses.models import SymptomEntry
+from labs import actions as lab_actions
+from labs.models import LabRange
 from records.fhir import full_url, patient_bundle
 from regimens import actions as regimen_actions
 from tests import factories
@@ -41,7 +43,7 @@ def now():
 
 
 def _lab(patient, by, analyte, value, unit, day):
-    actions.record_lab(patient, by, analyte=analyte, value=value, unit=unit, taken_on=day)
+    lab_actions.record_lab(patient, by, analyte=analyte, value=value, unit=unit, taken_on=day)
 
 
 @pytest.fixture

@@ -9,12 +9,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from supplies import stock
 from supplies.models import Supply, SupplyVersion
-from tests import factories
+from tests import factories, migrating
 
 # Main's migrations before the move: doses up to 0010, no supplies app.
 BEFORE = [("doses", "0010_checkin_phase"), ("supplies", None)]
@@ -22,13 +20,8 @@ BEFORE = [("doses", "0010_checkin_phase"), ("supplies", None)]
 
 @pytest.fixture
 def migrated_back():
-    """The database as main's migrations left it; migrated to the newest state afterwards."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    yield executor.loader.project_state(BEFORE[0]).apps
-    executor = MigrationExecutor(connection)  # reads which migrations are applied now
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    ContentType.objects.clear_cache()
+    with migrating.migrated_back(BEFORE) as old_apps:
+        yield old_apps
 
 
 @pytest.mark.django_db(transaction=True)
@@ -63,9 +56,7 @@ def test_a_supply_recorded_before_the_move_is_the_same_supply_after_it(migrated_
     )
     ContentType.objects.clear_cache()
 
-    executor = MigrationExecutor(connection)
-    executor.migrate([("doses", "0011_move_supplies"), ("supplies", "0001_initial")])
-    ContentType.objects.clear_cache()
+    migrating.migrate([("doses", "0011_move_supplies"), ("supplies", "0001_initial")])
 
     supply = Supply.objects.get(pk=old.pk)
     assert (supply.patient, supply.lot_number, supply.count) == (patient, "H-77", 5)

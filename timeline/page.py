@@ -6,19 +6,18 @@ same number of queries whatever the length of the history.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.core.paginator import Paginator
 from django.db.models import CharField, Count, DateTimeField, ExpressionWrapper, F, Value
 from django.db.models.functions import Cast
-from django.utils import timezone
 
-from accounts import dates
-from regimens.history import PhaseHistory
+from accounts.dates import day_bounds
+from doses import alerts
+from doses.models import Alert, ClinicalNote, DoseLog, DoseLogVersion, SymptomEntry
+from labs.models import LabResult
+from regimens.history import attach_phases_then
 from regimens.models import RegimenChange
-
-from . import alerts
-from .models import Alert, ClinicalNote, DoseLog, DoseLogVersion, LabResult, SymptomEntry
 
 DOSE, CHECKIN, LAB = "dose", "checkin", "lab"
 CORRECTION, CHANGE, NOTE, ACKNOWLEDGED = "correction", "change", "note", "acknowledged"
@@ -37,8 +36,8 @@ class Item:
 
     @property
     def template(self) -> str:
-        """Each kind is drawn by its own partial (templates/doses/timeline/<kind>.html)."""
-        return f"doses/timeline/{self.kind}.html"
+        """Each kind is drawn by its own partial (templates/timeline/kinds/<kind>.html)."""
+        return f"timeline/kinds/{self.kind}.html"
 
 
 def _sources(patient):
@@ -103,18 +102,6 @@ def _loaders():
     }
 
 
-def day_bounds(patient, first: date | None, last: date | None):
-    """[start of `first`, start of the day after `last`) in the patient's zone."""
-    zone = patient.zone
-    since = timezone.make_aware(datetime.combine(first, time()), zone) if first else None
-    until = (
-        timezone.make_aware(datetime.combine(dates.add_days(last, 1), time()), zone)
-        if last
-        else None
-    )
-    return since, until
-
-
 def timeline_page(
     patient, number, per_page: int = 25, *, kinds=PATIENT_KINDS, first=None, last=None
 ):
@@ -140,18 +127,3 @@ def timeline_page(
         [item.obj for item in page.items if item.kind == CHECKIN],
     )
     return page
-
-
-def attach_phases_then(doses, changes=(), checkins=()) -> None:
-    """Give each dose, regimen change and check-in `phase_then`: its phase as it was at that
-    moment (regimens/history.py), so that a later change never relabels the past. One query
-    when there is anything to label (check-ins need their phase loaded with them)."""
-    timed = [
-        *((dose, dose.administered_at) for dose in doses),
-        *((change, change.at) for change in changes),
-        *((entry, entry.recorded_at) for entry in checkins),
-    ]
-    regimen_ids = {obj.phase.regimen_id for obj, _at in timed if obj.phase_id}
-    history = PhaseHistory.for_regimens(regimen_ids) if regimen_ids else None
-    for obj, at in timed:
-        obj.phase_then = history.at(obj.phase, at) if obj.phase_id else None

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from doses import actions
-from doses.models import LabRange, LabResult
+from labs import actions
+from labs.models import LabRange, LabResult
 from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -337,7 +337,7 @@ def test_a_patient_gets_404_on_the_clinician_page(patient, patient_client):
 def change_range(client, **values):
     b12 = LabRange.objects.get(analyte="b12")
     data = {"analyte": "b12", "low": "200", "high": "900", "note": b12.note, **values}
-    return client.post(reverse("admin:doses_labrange_change", args=[b12.pk]), data)
+    return client.post(reverse("admin:labs_labrange_change", args=[b12.pk]), data)
 
 
 def test_an_admin_edits_the_b12_range_and_the_patient_sees_it(patient, patient_client, admin_user):

@@ -10,9 +10,10 @@ from decimal import Decimal
 from django.utils.translation import pgettext
 
 from accounts import dates
+from doses.models import DoseLog
 from regimens import reference
 
-from .models import DoseLog, LabRange, LabResult
+from .models import LabRange, LabResult
 
 
 def in_unit(canonical: Decimal, analyte: str, unit: str) -> Decimal:

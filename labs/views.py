@@ -1,5 +1,5 @@
 """Lab results: entered by the patient or a care-team clinician, listed with typical ranges;
-each has its own page, where either of them corrects, deletes or restores it (doses/actions.py
+each has its own page, where either of them corrects, deletes or restores it (labs/actions.py
 keeps the earlier versions)."""
 
 from django.contrib import messages
@@ -11,17 +11,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import clinician_patient_or_404, log_view, require_patient
-from doses import actions
-from doses.access import lab_or_404
-from doses.forms import DeleteForm, LabCorrectForm, LabForm
-from doses.labs import lab_row, lab_rows
+from doses.forms import DeleteForm
 from regimens import reference
+
+from . import actions
+from .access import lab_or_404
+from .forms import LabCorrectForm, LabForm
+from .rows import lab_row, lab_rows
 
 
 def _form_page(request, form, patient, lab=None):
     return render(
         request,
-        "doses/lab_form.html",
+        "labs/lab_form.html",
         {
             "form": form,
             "patient": patient,
@@ -79,7 +81,7 @@ def clinic_lab(request, patient_id):
 @login_required
 def labs(request):
     patient = require_patient(request.user)
-    return render(request, "doses/labs.html", {"rows": lab_rows(patient), "patient": patient})
+    return render(request, "labs/labs.html", {"rows": lab_rows(patient), "patient": patient})
 
 
 @login_required
@@ -88,12 +90,12 @@ def lab_detail(request, pk):
     log_view(request, lab.patient, "a lab result")
     return render(
         request,
-        "doses/lab_detail.html",
+        "labs/lab_detail.html",
         {
             "lab": lab,
             "row": lab_row(lab),
             "versions": list(lab.versions.select_related("changed_by")),
-            # Whoever may read a result may change it (doses/access.py lab_or_404).
+            # Whoever may read a result may change it (labs/access.py lab_or_404).
             "can_edit": True,
             "delete_form": DeleteForm(),
             "back_url": _labs_url(request.user, lab.patient),

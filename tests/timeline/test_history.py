@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 
 from doses import actions
-from doses.models import DoseLog, LabResult, SymptomEntry
+from doses.models import DoseLog, SymptomEntry
+from labs.models import LabResult
 from tests import factories, pages
 
 # How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).

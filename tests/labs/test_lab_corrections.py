@@ -19,8 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import RecordView
-from doses import actions
-from doses.models import LabResult, LabResultVersion
+from labs import actions
+from labs.models import LabResult, LabResultVersion
 from records.backup import export_patient, import_patient, wipe_patient
 from tests import factories, pages
 

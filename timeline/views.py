@@ -1,0 +1,16 @@
+"""The patient's history: everything they recorded and what their care team shared, newest
+first, a page at a time."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from accounts.access import require_patient
+
+from .page import timeline_page
+
+
+@login_required
+def history(request):
+    patient = require_patient(request.user)
+    page = timeline_page(patient, request.GET.get("page"))
+    return render(request, "timeline/history.html", {"page": page})
