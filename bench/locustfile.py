@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 import gevent
 from bs4 import BeautifulSoup
 from locust import HttpUser, events, task
+from locust.exception import StopUser
 from patients import EMAIL, PASSWORD  # bench/patients.py, next to this file
 
 FORM_TIME = "%Y-%m-%dT%H:%M"
@@ -110,7 +111,7 @@ def form_fields(html: str, name: str) -> list[list[str]] | None:
                 options = element.find_all("option")
                 chosen = next((o for o in options if o.has_attr("selected")), None)
                 chosen = chosen or (options[0] if options else None)
-                fields.append([key, chosen.get("value") or "" if chosen else ""])
+                fields.append([key, chosen.get("value", "") if chosen else ""])
             else:
                 fields.append([key, element.text.lstrip("\n")])
         if any(key == name for key, _ in fields):
@@ -140,7 +141,8 @@ class Patient(HttpUser):
         self.rng = random.Random(opts.seed * 1000 + self.number)  # noqa: S311 - not security
         self.sent = self.loop = 0
         self.chart = None
-        self.signed_in = self.login()
+        if not self.login():
+            raise StopUser()  # refused, or no answer until the end: this person goes home
 
     def wait_time(self):
         mean = self.environment.parsed_options.think
@@ -153,13 +155,15 @@ class Patient(HttpUser):
 
     def grace_over(self) -> bool:
         opts = self.environment.parsed_options
+        if not opts.run_time:  # run by hand without --run-time: retry until stopped
+            return False
         return time.time() > LEDGER["started"] + opts.run_time + opts.grace
 
     # -- HTTP ------------------------------------------------------------------------------
 
     def request(self, page: str, method: str, path: str, fields=None):
-        # A new connection each time, as bench/load.py always did: no keep-alive race with
-        # gunicorn closing an idle connection.
+        # A new connection each time, as the earlier client did: no race with gunicorn closing
+        # an idle kept-alive connection just as a request goes out on it.
         started = time.time()
         answer = self.client.request(
             method,
@@ -241,9 +245,6 @@ class Patient(HttpUser):
 
     @task
     def visit(self):
-        if not self.signed_in:
-            self.signed_in = self.login()
-            return
         self.loop += 1
         home = self.get("home", "/")
         if home.status_code == 200:
