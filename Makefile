@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements/lock.txt
 PIP_TOOLS := pip-tools==7.7.0
 
-.PHONY: run test lint bench faults lock clean
+.PHONY: run test lint bench load faults lock clean
 
 # The venv holds exactly the lock: every package, direct and transitive, checked against its
 # hashes; then the project itself, editable, without dependencies, built by the lock's
@@ -51,6 +51,13 @@ lint: $(STAMP)
 # Page speed at 100 and 10,000 patients on PostgreSQL (docs/performance.md). Needs wrk.
 bench: $(STAMP)
 	$(BIN)/python bench/perf.py
+
+# The load test (docs/load.md): 40 Locust users (bench/locustfile.py) for 60 s against gunicorn
+# and PostgreSQL on 127.0.0.1, then every acknowledged injection and check-in checked against the
+# database. Options go in LOAD_ARGS, e.g. `make load LOAD_ARGS="--users 10 --seconds 30"`.
+LOAD_ARGS ?=
+load: $(STAMP)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 # The fault suite (docs/load.md): PostgreSQL restarted, Redis stopped, one of two app servers
 # behind HAProxy killed, and a backup drill. As root, on 127.0.0.1; not part of `make test`.

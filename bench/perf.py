@@ -48,9 +48,9 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-import load  # noqa: E402 - bench/load.py: database and gunicorn helpers shared with the load test
+import stack  # noqa: E402 - bench/stack.py: the database and gunicorn, shared with the load test
 
-HOST = load.HOST
+HOST = stack.HOST
 PAGES = ("home", "history", "log", "list", "record")
 REPORTED = (*PAGES, "home_uncached")  # measured and shown; the targets are on PAGES
 RESULTS = ROOT / "bench" / "results.json"
@@ -93,7 +93,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def environment(args, db_name: str, secret: str, cache_db: int) -> dict[str, str]:
     pg = SimpleNamespace(pg_user=args.pg_user, pg_port=args.pg_port, db_name=db_name)
-    env = load.environment(pg)
+    env = stack.environment(pg)
     env["DJANGO_SECRET_KEY"] = secret  # the same in every process: sessions must carry over
     env["DJANGO_ALLOWED_HOSTS"] = f"{HOST},testserver"
     if args.redis != "none":
@@ -154,7 +154,7 @@ def prepare(args, label: str, patients: int, env: dict) -> float | None:
         vacuum(args, db_name)
         return None
     log(f"{label}: creating {db_name} and seeding {patients} patients × {args.years:g} years")
-    load.create_database(
+    stack.create_database(
         SimpleNamespace(pg_user=args.pg_user, pg_port=args.pg_port, db_name=db_name)
     )
     began = time.monotonic()
@@ -227,7 +227,7 @@ def wrk_rps(args, port: int, path: str, cookie: str | None) -> float:
 def throughput(args, env: dict, cookie: str) -> dict:
     workers = os.cpu_count() or 2
     workdir = Path(tempfile.mkdtemp(prefix="b12-bench-"))
-    server = load.Server(SimpleNamespace(workers=workers, threads=1), env, workdir)
+    server = stack.Server(SimpleNamespace(workers=workers, threads=1), env, workdir)
     server.start()
     try:
         trivial = wrk_rps(args, server.port, "/health/", None)
