@@ -1,0 +1,38 @@
+"""Lab results and the typical ranges an admin sets."""
+
+from decimal import Decimal
+
+import factory
+
+from doses.models import LabRange, LabResult
+
+from .accounts import PatientFactory
+
+
+class LabResultFactory(factory.django.DjangoModelFactory):
+    """A serum B12 of 350 pg/mL entered by the patient; pass `taken_on`. A value may be
+    given as a string ("148"). Written as is: no triage copy is refreshed."""
+
+    class Meta:
+        model = LabResult
+
+    patient = factory.SubFactory(PatientFactory)
+    recorded_by = factory.SelfAttribute("patient")
+    analyte = "b12"
+    value = Decimal("350")
+    unit = "pg/mL"
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        if isinstance(kwargs.get("value"), str):
+            kwargs["value"] = Decimal(kwargs["value"])
+        return kwargs
+
+
+class LabRangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LabRange
+
+    analyte = "b12"
+    low = Decimal("200")
+    high = Decimal("900")
