@@ -267,12 +267,8 @@ def test_it_prompts_for_a_check_in_when_none_in_the_last_7_days(
         factories.regimen_for(patient, START)
         if last_checkin_days_ago is not None:
             now = datetime(2026, 3, 20, 12, tzinfo=NEW_YORK)
-            scores = dict.fromkeys(SymptomEntry.SYMPTOMS, 2)
-            SymptomEntry.objects.create(
-                patient=patient,
-                recorded_by=patient,
-                recorded_at=now - timedelta(days=last_checkin_days_ago),
-                **scores,
+            factories.SymptomEntryFactory(
+                patient=patient, recorded_at=now - timedelta(days=last_checkin_days_ago), score=2
             )
 
         page = home(patient_client)
