@@ -26,7 +26,6 @@ from plan_setup.forms import EarlierInjection
 from records import backup
 from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange
-from reminders.models import CalendarFeed
 from supplies import stock as supplies
 from supplies.models import Supply
 from tests import factories, pages
@@ -302,7 +301,7 @@ def test_a_regimen_stored_with_a_bad_start_leaves_pages_and_the_feed_working(
     Regimen.objects.filter(pk=regimen.pk).update(
         start_date=start, next_due=start, last_event_on=start, phase_entered_on=start
     )
-    feed = CalendarFeed.objects.get_or_create(user=patient)[0]
+    feed = factories.CalendarFeedFactory(user=patient)
 
     record = page(clinician_client.get(reverse("patient_record", args=[patient.pk])))
     report = page(clinician_client.get(reverse("patient_report", args=[patient.pk])))

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.access import REPEAT_WINDOW, log_view
-from accounts.models import CareTeamMembership, RecordView
+from accounts.models import RecordView
 from doses import actions
 from doses.models import SymptomEntry
 from tests import factories
@@ -171,7 +171,7 @@ def test_repeats_within_five_minutes_make_one_row(client, patient, clinician, on
 
 def test_repeats_are_per_viewer_and_per_patient(client, patient, clinician, on_record):
     colleague = factories.ClinicianFactory(name="Dr Colleague")
-    CareTeamMembership.objects.create(patient=patient, clinician=colleague)
+    factories.CareTeamFactory(patient=patient, clinician=colleague)
     record = reverse("patient_record", args=[patient.pk])
     with frozen(MOMENT):
         for who in (clinician, colleague):

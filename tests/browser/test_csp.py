@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from doses import actions
 from doses.models import SymptomEntry
-from reminders.models import CalendarFeed
 from supplies import stock as supplies
 from tests import factories
 from tests.browser.conftest import login
@@ -28,7 +27,7 @@ def test_no_page_breaks_the_content_security_policy(page, live_server, patient, 
         expires_on=patient.today() + timedelta(days=365),
         received_on=patient.today() - timedelta(days=3),
     )
-    CalendarFeed.objects.create(user=patient)
+    factories.CalendarFeedFactory(user=patient)
     violations = []
     page.on(
         "console",
