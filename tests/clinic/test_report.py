@@ -40,12 +40,6 @@ def moment(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=NEW_YORK)
 
 
-def checkin(patient, when: datetime, score: int) -> None:
-    actions.record_checkin(
-        patient, patient, recorded_at=when, **dict.fromkeys(SymptomEntry.SYMPTOMS, score)
-    )
-
-
 @pytest.fixture
 def history(patient):
     """Seven daily doses, one of them at 23:00 on 6 March (04:00 on 7 March in UTC) and one at
@@ -61,9 +55,9 @@ def history(patient):
         (8, 9, "LD"),
     ]:
         factories.give(regimen, date(2026, 3, day), hour, site=site)
-    checkin(patient, moment(1, 10), 4)
-    checkin(patient, moment(5, 20), 3)  # 01:00 on 6 March in UTC
-    checkin(patient, moment(10, 10), 1)
+    factories.check_in(patient, moment(1, 10), 4)
+    factories.check_in(patient, moment(5, 20), 3)  # 01:00 on 6 March in UTC
+    factories.check_in(patient, moment(10, 10), 1)
     factories.LabResultFactory(
         patient=patient, taken_on=date(2026, 2, 28), analyte="b12", value="150", unit="pg/mL"
     )

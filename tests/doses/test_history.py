@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from doses import actions
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from tests import factories, pages
 
 # How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).
@@ -34,13 +34,6 @@ def history(client, page=None):
     return client.get(reverse("history"), {"page": page} if page else {})
 
 
-def checkin(patient, when: datetime, score: int = 2, note: str = "") -> SymptomEntry:
-    entry, _ = actions.record_checkin(
-        patient, patient, recorded_at=when, note=note, **dict.fromkeys(SymptomEntry.SYMPTOMS, score)
-    )
-    return entry
-
-
 # --- one timeline ----------------------------------------------------------------------------
 
 
@@ -48,7 +41,7 @@ def test_it_mixes_injections_skips_check_ins_and_labs_newest_first(patient, pati
     regimen = factories.regimen_for(patient, START)
     factories.give(regimen, date(2026, 3, 2), 9, site="LD")
     actions.skip_dose(regimen, patient, "Out of stock")  # the 3 March dose, at noon
-    checkin(patient, datetime(2026, 3, 4, 20, tzinfo=NEW_YORK), score=2)
+    factories.check_in(patient, datetime(2026, 3, 4, 20, tzinfo=NEW_YORK), score=2)
     factories.give(regimen, date(2026, 3, 5), 9, site="LVL")
     factories.LabResultFactory(patient=patient, taken_on=date(2026, 3, 6), value="412")
     factories.give(regimen, date(2026, 3, 7), 9, site="RD")
@@ -85,7 +78,7 @@ def test_it_mixes_injections_skips_check_ins_and_labs_newest_first(patient, pati
 def test_it_links_each_entry_to_its_record(patient, patient_client):
     regimen = factories.regimen_for(patient, START)
     dose = factories.give(regimen, START)
-    entry = checkin(patient, datetime(2026, 3, 3, 9, tzinfo=NEW_YORK))
+    entry = factories.check_in(patient, datetime(2026, 3, 3, 9, tzinfo=NEW_YORK))
 
     html = history(patient_client).content.decode()
 
@@ -161,7 +154,7 @@ def thirty_entries(patient):
     for day in range(1, 31):
         on = date(2026, 1, day)
         if day in (1, 15):
-            checkin(patient, factories.at(patient, on, 10))
+            factories.check_in(patient, factories.at(patient, on, 10))
         elif day in (2, 20):
             factories.LabResultFactory(patient=patient, taken_on=on)
         else:
@@ -218,7 +211,7 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
     regimen = factories.regimen_for(patient, date(2022, 1, 1))
     factories.add_injections(regimen, injections, date(2022, 1, 1))
     # The newest entries are one check-in and one lab, so that each page shows every kind.
-    checkin(patient, datetime(2026, 5, 1, 9, tzinfo=NEW_YORK))
+    factories.check_in(patient, datetime(2026, 5, 1, 9, tzinfo=NEW_YORK))
     factories.LabResultFactory(patient=patient, taken_on=date(2026, 5, 2))
     actions.delete_dose(DoseLog.objects.filter(patient=patient).first(), patient)
 
@@ -246,7 +239,7 @@ def test_it_never_shows_another_patients_entries(patient, other_patient, patient
     theirs = factories.regimen_for(other_patient, START)
     factories.give(theirs, START, site="RVG")
     actions.skip_dose(theirs, other_patient, "Their reason")
-    checkin(other_patient, datetime(2026, 3, 4, 9, tzinfo=NEW_YORK), score=9)
+    factories.check_in(other_patient, datetime(2026, 3, 4, 9, tzinfo=NEW_YORK), score=9)
     factories.LabResultFactory(
         patient=other_patient,
         taken_on=date(2026, 3, 5),

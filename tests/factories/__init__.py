@@ -14,7 +14,7 @@ from .accounts import (
 from .base import bulk
 from .clinic import AlertFactory, ClinicalNoteFactory
 from .doses import IM_SITES, DoseLogFactory, add_injections, at, give
-from .labs import LabRangeFactory, LabResultFactory
+from .labs import LabRangeFactory, LabResultFactory, record_lab
 from .regimens import UK_TEMPLATE, US_TEMPLATE, RegimenChangeFactory, regimen_for, template
 from .reminders import (
     CalendarFeedFactory,
@@ -22,7 +22,8 @@ from .reminders import (
     ReminderSentFactory,
     ReminderSettingsFactory,
 )
-from .symptoms import SymptomEntryFactory
+from .supplies import add_supply
+from .symptoms import SymptomEntryFactory, check_in
 
 __all__ = [
     "IM_SITES",
@@ -48,9 +49,12 @@ __all__ = [
     "SymptomEntryFactory",
     "UserFactory",
     "add_injections",
+    "add_supply",
     "at",
     "bulk",
+    "check_in",
     "give",
+    "record_lab",
     "regimen_for",
     "template",
 ]

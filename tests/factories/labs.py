@@ -1,9 +1,11 @@
-"""Lab results and the typical ranges an admin sets."""
+"""Lab results (entered through the real action, or written as rows) and the typical
+ranges an admin sets."""
 
 from decimal import Decimal
 
 import factory
 
+from doses import actions
 from doses.models import LabRange, LabResult
 
 from .accounts import PatientFactory
@@ -36,3 +38,20 @@ class LabRangeFactory(factory.django.DjangoModelFactory):
     analyte = "b12"
     low = Decimal("200")
     high = Decimal("900")
+
+
+def record_lab(
+    patient, taken_on, value="350", *, by=None, analyte="b12", unit="pg/mL", **values
+) -> LabResult:
+    """A result entered through the real action, checked as the form's would be; by the
+    patient unless `by` says who. A value may be given as a string ("148")."""
+    result, _ = actions.record_lab(
+        patient,
+        by or patient,
+        taken_on=taken_on,
+        analyte=analyte,
+        value=Decimal(value),
+        unit=unit,
+        **values,
+    )
+    return result

@@ -1,7 +1,8 @@
-"""Check-ins, written as rows (the real action is doses.actions.record_checkin)."""
+"""Check-ins: made through the real action (check_in), or written as rows."""
 
 import factory
 
+from doses import actions
 from doses.models import SymptomEntry
 
 from .accounts import PatientFactory
@@ -25,3 +26,13 @@ class SymptomEntryFactory(factory.django.DjangoModelFactory):
     balance = factory.SelfAttribute("score")
     memory = factory.SelfAttribute("score")
     mood = factory.SelfAttribute("score")
+
+
+def check_in(patient, when=None, score: int = 2, *, by=None, **values) -> SymptomEntry:
+    """A check-in through the real action, which keeps the plan's phase and raises alerts:
+    every symptom scored `score` unless named in `values`; made at `when`, or now."""
+    if when is not None:
+        values["recorded_at"] = when
+    scores = dict.fromkeys(SymptomEntry.SYMPTOMS, score)
+    entry, _ = actions.record_checkin(patient, by or patient, **{**scores, **values})
+    return entry
