@@ -26,7 +26,6 @@ from plan_setup.forms import EarlierInjection
 from records import backup
 from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange
-from supplies import stock as supplies
 from supplies.models import Supply
 from tests import factories, pages
 
@@ -80,22 +79,6 @@ def supply_data(**changes) -> dict:
         "note": "",
         **changes,
     }
-
-
-def add_supply(patient) -> Supply:
-    supply, _ = supplies.add_supply(
-        patient,
-        patient,
-        medication="cyanocobalamin",
-        concentration_mcg_per_ml=1000,
-        container_ml=Decimal("1"),
-        count=5,
-        expires_on=date(2027, 1, 31),
-        received_on=START,
-        lot_number="LOT-OK",
-        note="",
-    )
-    return supply
 
 
 def add_lab(patient, taken_on=START) -> LabResult:
@@ -242,8 +225,14 @@ def test_a_supply_stored_with_a_bad_date_leaves_home_supplies_and_log_working(
     patient, patient_client, regimen, bad_day
 ):
     factories.give(regimen, START)
-    bad = add_supply(patient)
-    good = add_supply(patient)
+    box = {
+        "count": 5,
+        "expires_on": date(2027, 1, 31),
+        "received_on": START,
+        "lot_number": "LOT-OK",
+    }
+    bad = factories.add_supply(patient, **box)
+    good = factories.add_supply(patient, **box)
     Supply.objects.filter(pk=good.pk).update(lot_number="LOT-GOOD")
     Supply.objects.filter(pk=bad.pk).update(received_on=bad_day, expires_on=bad_day)
 
