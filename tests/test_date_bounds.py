@@ -257,7 +257,7 @@ def test_records_stored_with_bad_dates_leave_every_page_working(
     LabResult.objects.filter(pk=bad_lab.pk).update(taken_on=bad_day)
     first_dose = DoseLog.objects.order_by("administered_at").first()
     DoseLog.objects.filter(pk=first_dose.pk).update(administered_at=MOMENTS[bad_day])
-    actions.record_checkin(patient, patient, **{key: 2 for key in SymptomEntry.SYMPTOMS})
+    factories.check_in(patient, score=2)
     SymptomEntry.objects.update(recorded_at=MOMENTS[bad_day])
     RegimenChange.objects.filter(patient=patient).update(at=MOMENTS[bad_day])
     record_url = reverse("patient_record", args=[patient.pk])

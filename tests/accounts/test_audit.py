@@ -9,7 +9,6 @@ from django.urls import reverse
 from accounts.access import REPEAT_WINDOW, log_view
 from accounts.models import RecordView
 from doses import actions
-from doses.models import SymptomEntry
 from tests import factories
 from tests.clock import frozen
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def history(patient):
     regimen = factories.regimen_for(patient, patient.today() - timedelta(days=10))
     dose = factories.give(regimen, patient.today() - timedelta(days=10))
-    entry, _ = actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 1))
+    entry = factories.check_in(patient, score=1)
     return dose, entry
 
 

@@ -22,7 +22,6 @@ from bs4 import XMLParsedAsHTMLWarning
 from django.test import Client
 from django.urls import reverse
 
-from doses import actions
 from doses.models import DoseLog, SymptomEntry
 from regimens.models import Regimen
 from tests import factories
@@ -59,12 +58,7 @@ def clinician_browser(clinician):
 
 
 def check_in(patient, day: date, score: int, hour: int = 18) -> SymptomEntry:
-    values = dict.fromkeys(SymptomEntry.SYMPTOMS, 1)
-    values["fatigue"] = score
-    entry, _ = actions.record_checkin(
-        patient, patient, recorded_at=factories.at(patient, day, hour), **values
-    )
-    return entry
+    return factories.check_in(patient, factories.at(patient, day, hour), 1, fatigue=score)
 
 
 @pytest.fixture

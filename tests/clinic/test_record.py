@@ -56,7 +56,7 @@ def story(patient, clinician):
         dose = factories.give(regimen, date(2026, 3, 5), site="LVL")
         actions.correct_dose(dose, patient, "Wrong thigh", site="RVL")
     with frozen(at(6, 19)):
-        actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 2))
+        factories.check_in(patient, score=2)
     with frozen(at(7, 21)):
         factories.LabResultFactory(
             patient=patient, taken_on=date(2026, 3, 7), analyte="b12", value="412", unit="pg/mL"

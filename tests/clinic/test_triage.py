@@ -262,14 +262,7 @@ def test_no_check_in_for_14_days_is_flagged(patient, clinician, client_for, age,
 def reported_checkin(person, when: datetime, score: int, allergy=(), note="") -> SymptomEntry:
     """A check-in made through the app (which raises its alerts)."""
     with frozen(when):
-        entry, _created = actions.record_checkin(
-            person,
-            person,
-            allergy_signs=list(allergy),
-            note=note,
-            **dict.fromkeys(SymptomEntry.SYMPTOMS, score),
-        )
-    return entry
+        return factories.check_in(person, score=score, allergy_signs=list(allergy), note=note)
 
 
 def test_allergy_signs_raise_an_alert_that_names_them_and_stays_until_acknowledged(

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from doses import actions
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from regimens.models import Phase, Regimen
 from tests import factories
 from tests.clock import frozen
@@ -411,7 +411,7 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
     with frozen(START):  # the supplies' expiry date stays in the future
         regimen = factories.regimen_for(patient, date(2022, 1, 1))
         factories.add_injections(regimen, injections, date(2022, 1, 1))
-        actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 1))
+        factories.check_in(patient, score=1)
         for n in range(boxes):
             factories.add_supply(
                 patient, count=60, expires_on=EXPIRY, received_on=date(2022, 1, 1 + n)

@@ -373,7 +373,7 @@ def _grow(patient, clinician, record) -> None:
         factories.record_lab(
             patient, date(2024, 3, day), "130", by=patient, analyte="hemoglobin", unit="g/L"
         )
-        actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 2))
+        factories.check_in(patient, score=2)
 
 
 def _count(client, user, url, django_assert_num_queries, expected) -> dict:

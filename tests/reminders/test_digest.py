@@ -21,7 +21,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership
-from doses import actions, alerts
+from doses import alerts
 from doses.models import Alert, SymptomEntry
 from regimens.models import Regimen
 from reminders.digest import send_digests
@@ -121,14 +121,7 @@ def regimen_due(patient, due: date, *, lab_review: date | None = None) -> Regime
 def allergy_checkin(patient, moment: datetime) -> SymptomEntry:
     """A check-in with scores of 7, two allergy signs ticked and a note: opens an alert."""
     with frozen(moment):
-        entry, _ = actions.record_checkin(
-            patient,
-            patient,
-            note=NOTE,
-            allergy_signs=["hives", "swelling"],
-            **dict.fromkeys(SymptomEntry.SYMPTOMS, 7),
-        )
-    return entry
+        return factories.check_in(patient, score=7, note=NOTE, allergy_signs=["hives", "swelling"])
 
 
 def open_alert(patient, kind=Alert.Kind.SIDE_EFFECTS, key="test") -> Alert:

@@ -19,8 +19,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from doses import actions
-from doses.models import SymptomEntry
 from regimens.models import Regimen
 from reminders.models import ReminderSent
 from reminders.sending import send_due_reminders
@@ -67,7 +65,7 @@ def due_on(patient, due: date = DUE, template: str = PROPHYLAXIS, **prefs) -> Re
 
 def check_in(patient, moment: datetime):
     with frozen(moment):
-        actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 2))
+        factories.check_in(patient, score=2)
 
 
 def ledger(patient=None) -> set[tuple[str, str, str]]:
