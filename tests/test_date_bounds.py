@@ -20,7 +20,6 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import dates
-from doses import actions
 from doses.models import DoseLog, SymptomEntry
 from labs import actions as lab_actions
 from labs.models import LabResult
@@ -28,8 +27,6 @@ from plan_setup.forms import EarlierInjection
 from records import backup
 from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange
-from reminders.models import CalendarFeed
-from supplies import stock as supplies
 from supplies.models import Supply
 from tests import factories, pages
 
@@ -83,22 +80,6 @@ def supply_data(**changes) -> dict:
         "note": "",
         **changes,
     }
-
-
-def add_supply(patient) -> Supply:
-    supply, _ = supplies.add_supply(
-        patient,
-        patient,
-        medication="cyanocobalamin",
-        concentration_mcg_per_ml=1000,
-        container_ml=Decimal("1"),
-        count=5,
-        expires_on=date(2027, 1, 31),
-        received_on=START,
-        lot_number="LOT-OK",
-        note="",
-    )
-    return supply
 
 
 def add_lab(patient, taken_on=START) -> LabResult:
@@ -245,8 +226,14 @@ def test_a_supply_stored_with_a_bad_date_leaves_home_supplies_and_log_working(
     patient, patient_client, regimen, bad_day
 ):
     factories.give(regimen, START)
-    bad = add_supply(patient)
-    good = add_supply(patient)
+    box = {
+        "count": 5,
+        "expires_on": date(2027, 1, 31),
+        "received_on": START,
+        "lot_number": "LOT-OK",
+    }
+    bad = factories.add_supply(patient, **box)
+    good = factories.add_supply(patient, **box)
     Supply.objects.filter(pk=good.pk).update(lot_number="LOT-GOOD")
     Supply.objects.filter(pk=bad.pk).update(received_on=bad_day, expires_on=bad_day)
 
@@ -271,7 +258,7 @@ def test_records_stored_with_bad_dates_leave_every_page_working(
     LabResult.objects.filter(pk=bad_lab.pk).update(taken_on=bad_day)
     first_dose = DoseLog.objects.order_by("administered_at").first()
     DoseLog.objects.filter(pk=first_dose.pk).update(administered_at=MOMENTS[bad_day])
-    actions.record_checkin(patient, patient, **{key: 2 for key in SymptomEntry.SYMPTOMS})
+    factories.check_in(patient, score=2)
     SymptomEntry.objects.update(recorded_at=MOMENTS[bad_day])
     RegimenChange.objects.filter(patient=patient).update(at=MOMENTS[bad_day])
     record_url = reverse("patient_record", args=[patient.pk])
@@ -304,7 +291,7 @@ def test_a_regimen_stored_with_a_bad_start_leaves_pages_and_the_feed_working(
     Regimen.objects.filter(pk=regimen.pk).update(
         start_date=start, next_due=start, last_event_on=start, phase_entered_on=start
     )
-    feed = CalendarFeed.objects.get_or_create(user=patient)[0]
+    feed = factories.CalendarFeedFactory(user=patient)
 
     record = page(clinician_client.get(reverse("patient_record", args=[patient.pk])))
     report = page(clinician_client.get(reverse("patient_report", args=[patient.pk])))

@@ -9,8 +9,6 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership
-from doses import actions
-from doses.models import SymptomEntry
 from tests import factories
 from tests.pages import VOID_TAGS, by_testid, soup, texts
 
@@ -89,7 +87,7 @@ def test_a_patient_who_never_checked_in_is_shown_how_instead_of_an_empty_chart(p
     assert "home-chart" not in home.images
     assert_links_open(client, home.links["no-checkins"])
 
-    actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 3))
+    factories.check_in(patient, score=3)
     home = read(client, reverse("home"))
 
     assert "no-checkins" not in home.testids

@@ -135,7 +135,7 @@ def build_record(
     )
     if supply_deleted:
         supply = supply_actions.delete_supply(supply, patient, "Never had it")
-    feed = CalendarFeed.objects.create(user=patient)
+    feed = factories.CalendarFeedFactory(user=patient)
     regimen.refresh_from_db()
     return Record(patient, regimen, dose, entry, supply, feed)
 
@@ -634,7 +634,7 @@ def dose_id(record):
 
 def plan_change_id(record):
     """A change to the owner's plan, told to them on their home until they dismiss it."""
-    change = RegimenChange.objects.create(
+    change = factories.RegimenChangeFactory(
         regimen=record.regimen,
         patient=record.owner,
         kind=RegimenChange.Kind.PRESCRIBED,  # no effect on what is due
@@ -646,7 +646,7 @@ def plan_change_id(record):
 
 def alert_ids(record):
     """An open alert on the owner's record: allergy signs ticked on their check-in."""
-    alert = Alert.objects.create(
+    alert = factories.AlertFactory(
         patient=record.owner,
         kind=Alert.Kind.ALLERGY,
         key="access-matrix",

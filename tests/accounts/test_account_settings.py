@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import invitations
-from accounts.models import CareTeamMembership, Invitation, RecordView, User
+from accounts.models import CareTeamMembership, Invitation, User
 from doses import actions
 from doses.models import ClinicalNote, DoseLog
 from tests import factories
@@ -134,7 +134,7 @@ def test_a_patient_deleting_their_account_leaves_nothing_of_theirs(
     theirs = build_record(other_patient, factories.UK_TEMPLATE)
     actions.correct_dose(record.dose, patient, reason="Wrong lot", lot_number="LOT-FIXED")
     actions.add_note(patient, clinician, "Discussed technique")
-    RecordView.objects.create(patient=patient, viewer=clinician, what="record", path="/x/")
+    factories.RecordViewFactory(patient=patient, viewer=clinician, what="record", path="/x/")
     invitations.invite(clinician, name="Pat", email=patient.email)
     other_session = signed_in_client(patient)
     client.force_login(patient)

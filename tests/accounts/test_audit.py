@@ -7,9 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.access import REPEAT_WINDOW, log_view
-from accounts.models import CareTeamMembership, RecordView
-from doses import actions
-from doses.models import SymptomEntry
+from accounts.models import RecordView
 from labs import actions as lab_actions
 from tests import factories
 from tests.clock import frozen
@@ -21,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def history(patient):
     regimen = factories.regimen_for(patient, patient.today() - timedelta(days=10))
     dose = factories.give(regimen, patient.today() - timedelta(days=10))
-    entry, _ = actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 1))
+    entry = factories.check_in(patient, score=1)
     return dose, entry
 
 
@@ -172,7 +170,7 @@ def test_repeats_within_five_minutes_make_one_row(client, patient, clinician, on
 
 def test_repeats_are_per_viewer_and_per_patient(client, patient, clinician, on_record):
     colleague = factories.ClinicianFactory(name="Dr Colleague")
-    CareTeamMembership.objects.create(patient=patient, clinician=colleague)
+    factories.CareTeamFactory(patient=patient, clinician=colleague)
     record = reverse("patient_record", args=[patient.pk])
     with frozen(MOMENT):
         for who in (clinician, colleague):

@@ -144,16 +144,19 @@ def test_one_address_is_invited_a_few_times_a_day_then_refused_with_a_reason(doc
 
 def test_a_clinician_sends_at_most_50_invitations_a_day(doctor, doctor_client):
     now = timezone.now()
-    Invitation.objects.bulk_create(
-        Invitation(
-            clinician=doctor,
-            name=f"Patient {n}",
-            email=f"p{n}@example.org",
-            token_hash=f"{n:064x}",
-            created_at=now - timedelta(hours=23),
-            expires_at=now + timedelta(days=13),
-        )
-        for n in range(invitations.PER_DAY)
+    factories.bulk(
+        factories.InvitationFactory,
+        (
+            {
+                "clinician": doctor,
+                "name": f"Patient {n}",
+                "email": f"p{n}@example.org",
+                "token_hash": f"{n:064x}",
+                "created_at": now - timedelta(hours=23),
+                "expires_at": now + timedelta(days=13),
+            }
+            for n in range(invitations.PER_DAY)
+        ),
     )
     page = invite(doctor_client).content.decode()
     assert "You have sent 50 invitations in the last 24 hours, the most a day." in page

@@ -369,10 +369,9 @@ def test_an_emptied_clinician_account_keeps_no_app_key_or_recovery_code(client, 
     """A clinician named in a record keeps an emptied row (accounts/deletion.py): its two-step
     secrets go with the password."""
     from accounts.deletion import delete_clinician
-    from accounts.models import RecordView
 
     enrolled(clinician)
-    RecordView.objects.create(patient=patient, viewer=clinician, what="record", path="/")
+    factories.RecordViewFactory(patient=patient, viewer=clinician, what="record", path="/")
     delete_clinician(clinician)
     clinician.refresh_from_db()
     assert not clinician.is_active and not clinician.second_factor

@@ -153,11 +153,9 @@ def test_sessions_are_read_from_a_shared_cache_and_only_from_a_shared_one():
 
 
 def test_signed_in_pages_and_every_download_are_never_stored(client, patient, clinician):
-    from reminders.models import CalendarFeed
-
     regimen = factories.regimen_for(patient, timezone.localdate() - timedelta(days=10))
     factories.give(regimen, timezone.localdate() - timedelta(days=10))
-    feed = CalendarFeed.objects.create(user=patient)
+    feed = factories.CalendarFeedFactory(user=patient)
     client.force_login(patient)
     own = [
         reverse("home"),

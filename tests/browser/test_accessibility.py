@@ -17,7 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
-from accounts.models import CareTeamMembership, RecordView, User
+from accounts.models import CareTeamMembership, User
 from doses import actions
 from doses.models import DoseLog, SymptomEntry
 from labs import actions as lab_actions
@@ -91,7 +91,7 @@ def build_seed(patient, clinician, admin) -> Seed:
     regimen = regimen_actions.set_lab_review(
         regimen, clinician, today + timedelta(days=30), "Check levels"
     )
-    RecordView.objects.create(
+    factories.RecordViewFactory(
         patient=patient, viewer=clinician, what="record", path=f"/patients/{patient.pk}/"
     )
     new_patient = factories.PatientFactory(name="Nell New", email="nell@example.org")

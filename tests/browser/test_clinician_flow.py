@@ -15,8 +15,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from doses.models import SymptomEntry
-from labs.models import LabResult
 from regimens import adherence
 from regimens.models import RegimenChange
 from tests import factories
@@ -216,7 +214,7 @@ def reported(doctor):
 
     def checkin(day, fatigue):
         at = factories.at(patient, day, 20)
-        return SymptomEntry.objects.create(
+        return factories.SymptomEntryFactory(
             patient=patient,
             recorded_at=at,
             phase_id=regimen.phase_id_at(at),  # as the check-in form keeps it
@@ -227,12 +225,11 @@ def reported(doctor):
             memory=3,
             mood=5,
             side_effects=["Headache"],
-            recorded_by=patient,
         )
 
     def lab(day, value, unit):
-        return LabResult.objects.create(
-            patient=patient, taken_on=day, analyte="b12", value=value, unit=unit, recorded_by=doctor
+        return factories.LabResultFactory(
+            patient=patient, taken_on=day, value=value, unit=unit, recorded_by=doctor
         )
 
     return {

@@ -5,9 +5,6 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from doses import actions
-from doses.models import SymptomEntry
-from reminders.models import CalendarFeed
 from supplies import stock as supplies
 from tests import factories
 from tests.browser.conftest import login
@@ -16,7 +13,7 @@ from tests.browser.conftest import login
 def test_no_page_breaks_the_content_security_policy(page, live_server, patient, clinician):
     regimen = factories.regimen_for(patient, patient.today() - timedelta(days=3))
     factories.give(regimen, patient.today() - timedelta(days=3))
-    actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 2))
+    factories.check_in(patient, score=2)
     # A supply and a calendar feed, so that their pages show everything they can.
     supply, _ = supplies.add_supply(
         patient,
@@ -28,7 +25,7 @@ def test_no_page_breaks_the_content_security_policy(page, live_server, patient, 
         expires_on=patient.today() + timedelta(days=365),
         received_on=patient.today() - timedelta(days=3),
     )
-    CalendarFeed.objects.create(user=patient)
+    factories.CalendarFeedFactory(user=patient)
     violations = []
     page.on(
         "console",

@@ -5,8 +5,6 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from doses import actions
-from doses.models import SymptomEntry
 from labs import actions as lab_actions
 from tests import factories
 from tests.browser.conftest import login
@@ -36,7 +34,7 @@ def test_the_patients_and_the_clinicians_pages_fit_a_phone(page, live_server, pa
     regimen = factories.regimen_for(patient, patient.today() - timedelta(days=20))
     for days in (20, 19, 18):
         factories.give(regimen, patient.today() - timedelta(days=days), lot_number="LOT-12345")
-    actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 4))
+    factories.check_in(patient, score=4)
     lab_actions.record_lab(
         patient,
         patient,

@@ -11,7 +11,6 @@ real actions; the clinician opens the report from the patient's record.
 import io
 import re
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -82,11 +81,11 @@ def record(patient, clinician):
         (40, "310", "pmol/L"),
         (120, "612", "pg/mL"),
     ]:
-        LabResult.objects.create(
+        factories.LabResultFactory(
             patient=patient,
             taken_on=regimen.start_date + timedelta(days=days_after),
             analyte="b12",
-            value=Decimal(value),
+            value=value,
             unit=unit,
             recorded_by=clinician,
         )

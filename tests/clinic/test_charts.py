@@ -14,7 +14,6 @@ and 26 July. Time is frozen at 20 August 2026, noon in New York.
 import warnings
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -23,9 +22,7 @@ from bs4 import XMLParsedAsHTMLWarning
 from django.test import Client
 from django.urls import reverse
 
-from doses import actions
 from doses.models import DoseLog, SymptomEntry
-from labs.models import LabResult
 from regimens.models import Regimen
 from tests import factories
 from tests.pages import by_testid, soup
@@ -61,23 +58,7 @@ def clinician_browser(clinician):
 
 
 def check_in(patient, day: date, score: int, hour: int = 18) -> SymptomEntry:
-    values = dict.fromkeys(SymptomEntry.SYMPTOMS, 1)
-    values["fatigue"] = score
-    entry, _ = actions.record_checkin(
-        patient, patient, recorded_at=factories.at(patient, day, hour), **values
-    )
-    return entry
-
-
-def lab(patient, day: date, value: str, analyte="b12", unit="pg/mL") -> LabResult:
-    return LabResult.objects.create(
-        patient=patient,
-        taken_on=day,
-        analyte=analyte,
-        value=Decimal(value),
-        unit=unit,
-        recorded_by=patient,
-    )
+    return factories.check_in(patient, factories.at(patient, day, hour), 1, fatigue=score)
 
 
 @pytest.fixture
@@ -92,9 +73,9 @@ def story(patient):
     for day in MAINTENANCE:
         check_in(patient, day + timedelta(days=3), 2)
         check_in(patient, day + timedelta(days=24), 6)
-    lab(patient, date(2026, 2, 20), "150")
-    lab(patient, date(2026, 5, 20), "620")
-    lab(patient, date(2026, 8, 10), "480")
+    factories.LabResultFactory(patient=patient, taken_on=date(2026, 2, 20), value="150")
+    factories.LabResultFactory(patient=patient, taken_on=date(2026, 5, 20), value="620")
+    factories.LabResultFactory(patient=patient, taken_on=date(2026, 8, 10), value="480")
     return Regimen.objects.get(pk=regimen.pk)
 
 
@@ -103,18 +84,22 @@ def bulk_history(patient, count: int) -> Regimen:
     bulk: factories.add_injections), and 5 + count // 50 B12 results in the months before."""
     first = date(2022, 1, 1)
     regimen = factories.regimen_for(patient, first)
-    SymptomEntry.objects.bulk_create(
-        SymptomEntry(
-            patient=patient,
-            recorded_by=patient,
-            recorded_at=factories.at(patient, first + timedelta(days=n), 20),
-            **dict.fromkeys(SymptomEntry.SYMPTOMS, n % 11),
-        )
-        for n in range(count)
+    factories.bulk(
+        factories.SymptomEntryFactory,
+        (
+            {
+                "patient": patient,
+                "recorded_at": factories.at(patient, first + timedelta(days=n), 20),
+                "score": n % 11,
+            }
+            for n in range(count)
+        ),
     )
     factories.add_injections(regimen, count, first)
     for n in range(5 + count // 50):
-        lab(patient, first - timedelta(days=30 * (n + 1)), str(300 + n))  # before them all
+        factories.LabResultFactory(
+            patient=patient, taken_on=first - timedelta(days=30 * (n + 1)), value=str(300 + n)
+        )  # before them all
     return Regimen.objects.get(pk=regimen.pk)
 
 
@@ -237,7 +222,9 @@ def test_a_single_check_in_is_one_point(patient, patient_browser):
 def test_the_lab_chart_has_a_point_per_result_and_the_typical_range_band(
     patient, story, patient_browser
 ):
-    lab(patient, date(2026, 6, 1), "30", analyte="active_b12", unit="pmol/L")
+    factories.LabResultFactory(
+        patient=patient, taken_on=date(2026, 6, 1), value="30", analyte="active_b12", unit="pmol/L"
+    )
 
     _response, root = chart(patient_browser, patient, "lab-b12")
 
@@ -450,30 +437,31 @@ def maintenance_history(patient, intervals: int) -> Regimen:
     days = [start + timedelta(days=n) for n in range(7)]
     days += [start + timedelta(days=6 + 7 * n) for n in range(1, 5)]
     days += [start + timedelta(days=62 + 28 * n) for n in range(intervals)]
-    DoseLog.objects.bulk_create(
-        DoseLog(
-            patient=patient,
-            regimen=regimen,
-            phase=phases[0 if n < 7 else 1 if n < 11 else 2],
-            recorded_by=patient,
-            administered_at=factories.at(patient, day),
-            dose_mcg=1000,
-            route="IM",
-            site=factories.IM_SITES[n % 6],
-        )
-        for n, day in enumerate(days)
+    factories.bulk(
+        factories.DoseLogFactory,
+        (
+            {
+                "regimen": regimen,
+                "phase": phases[0 if n < 7 else 1 if n < 11 else 2],
+                "administered_at": factories.at(patient, day),
+                "site": factories.IM_SITES[n % 6],
+            }
+            for n, day in enumerate(days)
+        ),
     )
-    SymptomEntry.objects.bulk_create(
-        SymptomEntry(
-            patient=patient,
-            recorded_by=patient,
-            recorded_at=factories.at(patient, day + timedelta(days=after), 18),
-            **dict.fromkeys(SymptomEntry.SYMPTOMS, score),
-        )
-        for day in days[11:]
-        for after, score in ((3, 2), (24, 7))
+    factories.bulk(
+        factories.SymptomEntryFactory,
+        (
+            {
+                "patient": patient,
+                "recorded_at": factories.at(patient, day + timedelta(days=after), 18),
+                "score": score,
+            }
+            for day in days[11:]
+            for after, score in ((3, 2), (24, 7))
+        ),
     )
-    lab(patient, start + timedelta(days=90), "450")
+    factories.LabResultFactory(patient=patient, taken_on=start + timedelta(days=90), value="450")
     regimen.refresh_schedule()
     Regimen.objects.filter(pk=regimen.pk).update(next_lab_review=date(2026, 9, 1))
     return Regimen.objects.get(pk=regimen.pk)
@@ -515,7 +503,9 @@ def test_the_record_with_its_charts_makes_the_same_number_of_queries(
     patient, clinician_browser, django_assert_num_queries, intervals
 ):
     maintenance_history(patient, intervals)
-    lab(patient, date(2026, 8, 1), "30", analyte="active_b12", unit="pmol/L")
+    factories.LabResultFactory(
+        patient=patient, taken_on=date(2026, 8, 1), value="30", analyte="active_b12", unit="pmol/L"
+    )
 
     # 1 the session; 2 the signed-in clinician; 3 the patient, through the care team; 4 the
     # current regimen with its current phase and patient; 5 its phases; 6 its doses and 7 its

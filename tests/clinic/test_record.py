@@ -12,7 +12,6 @@ read on Monday 9 March at noon.
 """
 
 from datetime import date, datetime
-from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -22,7 +21,6 @@ from django.urls import reverse
 
 from doses import actions
 from doses.models import SymptomEntry
-from labs.models import LabResult
 from regimens import actions as regimen_actions
 from regimens.models import Phase, Regimen
 from tests import factories
@@ -58,15 +56,10 @@ def story(patient, clinician):
         dose = factories.give(regimen, date(2026, 3, 5), site="LVL")
         actions.correct_dose(dose, patient, "Wrong thigh", site="RVL")
     with frozen(at(6, 19)):
-        actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 2))
+        factories.check_in(patient, score=2)
     with frozen(at(7, 21)):
-        LabResult.objects.create(
-            patient=patient,
-            taken_on=date(2026, 3, 7),
-            analyte="b12",
-            value=Decimal("412"),
-            unit="pg/mL",
-            recorded_by=patient,
+        factories.LabResultFactory(
+            patient=patient, taken_on=date(2026, 3, 7), analyte="b12", value="412", unit="pg/mL"
         )
     with frozen(at(8, 10)):
         maintenance = Phase.objects.get(regimen=regimen, order=2)

@@ -9,7 +9,6 @@ the report is opened on Wednesday 11 March at noon.
 """
 
 from datetime import date, datetime
-from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,6 @@ from django.urls import reverse
 from clinic.report import build_report
 from doses import actions, alerts
 from doses.models import Alert, SymptomEntry
-from labs.models import LabResult
 from regimens import actions as regimen_actions
 from tests import factories
 from tests.clock import frozen
@@ -42,23 +40,6 @@ def moment(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=NEW_YORK)
 
 
-def checkin(patient, when: datetime, score: int) -> None:
-    actions.record_checkin(
-        patient, patient, recorded_at=when, **dict.fromkeys(SymptomEntry.SYMPTOMS, score)
-    )
-
-
-def lab(patient, day: date, analyte: str, value: str, unit: str) -> None:
-    LabResult.objects.create(
-        patient=patient,
-        taken_on=day,
-        analyte=analyte,
-        value=Decimal(value),
-        unit=unit,
-        recorded_by=patient,
-    )
-
-
 @pytest.fixture
 def history(patient):
     """Seven daily doses, one of them at 23:00 on 6 March (04:00 on 7 March in UTC) and one at
@@ -74,12 +55,18 @@ def history(patient):
         (8, 9, "LD"),
     ]:
         factories.give(regimen, date(2026, 3, day), hour, site=site)
-    checkin(patient, moment(1, 10), 4)
-    checkin(patient, moment(5, 20), 3)  # 01:00 on 6 March in UTC
-    checkin(patient, moment(10, 10), 1)
-    lab(patient, date(2026, 2, 28), "b12", "150", "pg/mL")
-    lab(patient, date(2026, 3, 5), "b12", "304", "pmol/L")
-    lab(patient, date(2026, 3, 9), "folate", "8.2", "ng/mL")
+    factories.check_in(patient, moment(1, 10), 4)
+    factories.check_in(patient, moment(5, 20), 3)  # 01:00 on 6 March in UTC
+    factories.check_in(patient, moment(10, 10), 1)
+    factories.LabResultFactory(
+        patient=patient, taken_on=date(2026, 2, 28), analyte="b12", value="150", unit="pg/mL"
+    )
+    factories.LabResultFactory(
+        patient=patient, taken_on=date(2026, 3, 5), analyte="b12", value="304", unit="pmol/L"
+    )
+    factories.LabResultFactory(
+        patient=patient, taken_on=date(2026, 3, 9), analyte="folate", value="8.2", unit="ng/mL"
+    )
     return regimen
 
 
@@ -485,7 +472,9 @@ def fill(patient, clinician, regimen, days: int) -> None:
             side_effects=["Headache"],
             **dict.fromkeys(SymptomEntry.SYMPTOMS, 3),
         )
-        lab(patient, day, "b12", str(300 + offset), "pg/mL")
+        factories.LabResultFactory(
+            patient=patient, taken_on=day, analyte="b12", value=str(300 + offset), unit="pg/mL"
+        )
         with frozen(moment(2 + offset, 21)):
             actions.add_note(patient, clinician, f"Note {offset}", shared_with_patient=True)
     change_dose(regimen, clinician, moment(2 + days - 1, 22), 500, "Review")

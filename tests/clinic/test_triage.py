@@ -17,8 +17,8 @@ from django.urls import reverse
 
 from accounts.models import CareTeamMembership, User
 from doses import actions
-from doses.models import Alert, DoseLog, SymptomEntry
-from labs.models import LabRange, LabResult
+from doses.models import Alert, SymptomEntry
+from labs.models import LabRange
 from regimens.models import Regimen
 from tests import factories
 from tests.clock import frozen
@@ -46,29 +46,8 @@ def on_team(clinician, name: str, start: date | None = None, **fields) -> User:
     return person
 
 
-def checkin(person, when: datetime, score: int, allergy=()) -> SymptomEntry:
-    return SymptomEntry.objects.create(
-        patient=person,
-        recorded_by=person,
-        recorded_at=when,
-        allergy_signs=list(allergy),
-        **dict.fromkeys(SymptomEntry.SYMPTOMS, score),
-    )
-
-
 def days_ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
-
-
-def b12(person, day: date, value: str, unit: str = "pg/mL") -> LabResult:
-    return LabResult.objects.create(
-        patient=person,
-        taken_on=day,
-        analyte="b12",
-        value=Decimal(value),
-        unit=unit,
-        recorded_by=person,
-    )
 
 
 @pytest.fixture
@@ -153,10 +132,10 @@ def test_it_shows_each_column_for_a_patient_in_maintenance(patient, clinician, c
     regimen = factories.regimen_for(patient, date(2026, 3, 2))
     for _ in range(7 + 4 + 1):  # on time up to the first maintenance dose, on Sunday 3 May
         factories.give(regimen, regimen.next_due)
-    checkin(patient, days_ago(13), score=1)  # total 6
-    checkin(patient, days_ago(3), score=2)  # total 12
-    b12(patient, date(2026, 4, 1), "500")
-    b12(patient, date(2026, 5, 1), "150")
+    factories.SymptomEntryFactory(patient=patient, recorded_at=days_ago(13), score=1)  # total 6
+    factories.SymptomEntryFactory(patient=patient, recorded_at=days_ago(3), score=2)  # total 12
+    factories.LabResultFactory(patient=patient, taken_on=date(2026, 4, 1), value="500")
+    factories.LabResultFactory(patient=patient, taken_on=date(2026, 5, 1), value="150")
     Regimen.objects.filter(pk=regimen.pk).update(next_lab_review=date(2026, 6, 2))
 
     (row,) = triage(client_for(clinician)).rows
@@ -233,9 +212,12 @@ def test_the_symptom_trend_compares_the_last_two_check_in_totals(
     patient, clinician, client_for, scores, trend, flagged
 ):
     if len(scores) == 2:
-        checkin(patient, days_ago(30), 9)  # older and far worse: not one of the last two
+        # Older and far worse: not one of the last two.
+        factories.SymptomEntryFactory(patient=patient, recorded_at=days_ago(30), score=9)
     for n, score in enumerate(scores):
-        checkin(patient, days_ago(len(scores) - n), score)
+        factories.SymptomEntryFactory(
+            patient=patient, recorded_at=days_ago(len(scores) - n), score=score
+        )
 
     (row,) = triage(client_for(clinician)).rows
 
@@ -249,13 +231,9 @@ def test_the_symptom_trend_compares_the_last_two_check_in_totals(
 )
 def test_a_change_of_3_points_in_the_total_is_a_trend(patient, clinician, client_for, last, trend):
     scores = dict.fromkeys(SymptomEntry.SYMPTOMS, 3)  # total 18
-    SymptomEntry.objects.create(
-        patient=patient, recorded_by=patient, recorded_at=days_ago(2), **scores
-    )
+    factories.SymptomEntryFactory(patient=patient, recorded_at=days_ago(2), **scores)
     scores["fatigue"] += last - 18
-    SymptomEntry.objects.create(
-        patient=patient, recorded_by=patient, recorded_at=days_ago(1), **scores
-    )
+    factories.SymptomEntryFactory(patient=patient, recorded_at=days_ago(1), **scores)
 
     (row,) = triage(client_for(clinician)).rows
 
@@ -274,7 +252,7 @@ def test_a_change_of_3_points_in_the_total_is_a_trend(patient, clinician, client
 )
 def test_no_check_in_for_14_days_is_flagged(patient, clinician, client_for, age, shown, flagged):
     factories.regimen_for(patient, date(2026, 5, 20))
-    checkin(patient, days_ago(age), 1)
+    factories.SymptomEntryFactory(patient=patient, recorded_at=days_ago(age), score=1)
 
     (row,) = triage(client_for(clinician)).rows
 
@@ -285,14 +263,7 @@ def test_no_check_in_for_14_days_is_flagged(patient, clinician, client_for, age,
 def reported_checkin(person, when: datetime, score: int, allergy=(), note="") -> SymptomEntry:
     """A check-in made through the app (which raises its alerts)."""
     with frozen(when):
-        entry, _created = actions.record_checkin(
-            person,
-            person,
-            allergy_signs=list(allergy),
-            note=note,
-            **dict.fromkeys(SymptomEntry.SYMPTOMS, score),
-        )
-    return entry
+        return factories.check_in(person, score=score, allergy_signs=list(allergy), note=note)
 
 
 def test_allergy_signs_raise_an_alert_that_names_them_and_stays_until_acknowledged(
@@ -342,16 +313,12 @@ def test_the_latest_serum_b12_below_the_typical_range_is_flagged(
     patient, clinician, client_for, value, unit, shown, flagged
 ):
     factories.regimen_for(patient, date(2026, 5, 20))
-    checkin(patient, days_ago(1), 1)
-    b12(patient, date(2026, 5, 2), value, unit)
-    b12(patient, date(2026, 1, 2), "90")  # older and low: not the latest
-    LabResult.objects.create(  # another analyte, later: not a B12 value
-        patient=patient,
-        taken_on=date(2026, 5, 8),
-        analyte="folate",
-        value=Decimal("2"),
-        unit="ng/mL",
-        recorded_by=patient,
+    factories.SymptomEntryFactory(patient=patient, recorded_at=days_ago(1), score=1)
+    factories.LabResultFactory(patient=patient, taken_on=date(2026, 5, 2), value=value, unit=unit)
+    # Older and low: not the latest.
+    factories.LabResultFactory(patient=patient, taken_on=date(2026, 1, 2), value="90")
+    factories.LabResultFactory(  # another analyte, later: not a B12 value
+        patient=patient, taken_on=date(2026, 5, 8), analyte="folate", value="2", unit="ng/mL"
     )
 
     (row,) = triage(client_for(clinician)).rows
@@ -373,10 +340,10 @@ def test_the_b12_flag_follows_the_range_the_admin_set(
 ):
     LabRange.objects.filter(analyte="b12").delete()
     if low is not None:
-        LabRange.objects.create(analyte="b12", low=Decimal(low), high=Decimal("900"))
+        factories.LabRangeFactory(analyte="b12", low=Decimal(low), high=Decimal("900"))
     factories.regimen_for(patient, date(2026, 5, 20))
-    checkin(patient, days_ago(1), 1)
-    b12(patient, date(2026, 5, 2), value)
+    factories.SymptomEntryFactory(patient=patient, recorded_at=days_ago(1), score=1)
+    factories.LabResultFactory(patient=patient, taken_on=date(2026, 5, 2), value=value)
 
     (row,) = triage(client_for(clinician)).rows
 
@@ -516,18 +483,13 @@ def test_the_page_links_keep_the_search_and_filters(clinician, client_for):
 def many_on_team(clinician, count: int) -> None:
     """`count` care-team patients written in bulk; four in five with a regimen, each with two
     check-ins, a serum B12 and one injection, so that every column has something to show."""
-    people = User.objects.bulk_create(
-        User(
-            email=f"bulk{n:03}@example.org",
-            name=f"Bulk {n:03}",
-            role=User.Role.PATIENT,
-            time_zone="America/New_York",
-            password="!",
-        )
-        for n in range(count)
+    people = factories.bulk(
+        factories.PatientFactory,
+        ({"email": f"bulk{n:03}@example.org", "name": f"Bulk {n:03}"} for n in range(count)),
     )
-    CareTeamMembership.objects.bulk_create(
-        CareTeamMembership(patient=person, clinician=clinician) for person in people
+    factories.bulk(
+        factories.CareTeamFactory,
+        ({"patient": person, "clinician": clinician} for person in people),
     )
     template = factories.template()
     regimens = [
@@ -535,51 +497,44 @@ def many_on_team(clinician, count: int) -> None:
         for n, person in enumerate(people)
         if n % 5
     ]
-    DoseLog.objects.bulk_create(
-        DoseLog(
-            patient=regimen.patient,
-            regimen=regimen,
-            recorded_by=regimen.patient,
-            administered_at=NOW - timedelta(days=40),
-            dose_mcg=1000,
-            route="IM",
-            site="LD",
-        )
-        for regimen in regimens
+    factories.bulk(
+        factories.DoseLogFactory,
+        ({"regimen": regimen, "administered_at": NOW - timedelta(days=40)} for regimen in regimens),
     )
-    SymptomEntry.objects.bulk_create(
-        SymptomEntry(
-            patient=person,
-            recorded_by=person,
-            recorded_at=days_ago(age),
-            **dict.fromkeys(SymptomEntry.SYMPTOMS, score),
-        )
-        for person in people
-        for age, score in ((20, 1), (2, 3))
+    factories.bulk(
+        factories.SymptomEntryFactory,
+        (
+            {"patient": person, "recorded_at": days_ago(age), "score": score}
+            for person in people
+            for age, score in ((20, 1), (2, 3))
+        ),
     )
-    LabResult.objects.bulk_create(
-        LabResult(
-            patient=person,
-            taken_on=date(2026, 5, 1),
-            analyte="b12",
-            value=Decimal("180"),
-            unit="pg/mL",
-            value_canonical=Decimal("180"),
-            recorded_by=person,
-        )
-        for person in people
+    factories.bulk(
+        factories.LabResultFactory,
+        (
+            {
+                "patient": person,
+                "taken_on": date(2026, 5, 1),
+                "value": Decimal("180"),
+                "value_canonical": Decimal("180"),  # bulk_create does not call save()
+            }
+            for person in people
+        ),
     )
     # Two open alerts each, of two kinds.
-    Alert.objects.bulk_create(
-        Alert(
-            patient=person,
-            kind=kind,
-            key=f"{kind}-{person.pk}",
-            raised_at=days_ago(3),
-            details={"signs": ["hives"]} if kind == Alert.Kind.ALLERGY else {},
-        )
-        for person in people
-        for kind in (Alert.Kind.ALLERGY, Alert.Kind.WEAR_OFF)
+    factories.bulk(
+        factories.AlertFactory,
+        (
+            {
+                "patient": person,
+                "kind": kind,
+                "key": f"{kind}-{person.pk}",
+                "raised_at": days_ago(3),
+                "details": {"signs": ["hives"]} if kind == Alert.Kind.ALLERGY else {},
+            }
+            for person in people
+            for kind in (Alert.Kind.ALLERGY, Alert.Kind.WEAR_OFF)
+        ),
     )
     CareTeamMembership.objects.filter(clinician=clinician).update(needs_attention=True)
 

@@ -38,10 +38,7 @@ def regimen(patient):
 
 def check_in(patient, day: date, score: int = 1, **values) -> SymptomEntry:
     with frozen(day, 18):
-        entry, _created = actions.record_checkin(
-            patient, patient, **{**dict.fromkeys(SymptomEntry.SYMPTOMS, score), **values}
-        )
-    return entry
+        return factories.check_in(patient, score=score, **values)
 
 
 def soup(response) -> BeautifulSoup:

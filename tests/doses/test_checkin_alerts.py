@@ -18,9 +18,7 @@ from bs4 import BeautifulSoup
 from django.conf import settings
 from django.urls import reverse
 
-from doses import actions
-from doses.models import SymptomEntry
-from tests import pages
+from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 9, 19, 45, tzinfo=NEW_YORK)
@@ -32,14 +30,6 @@ EMERGENCY = CLINICAL["urgent"]["emergency"]
 
 
 pytestmark = [pytest.mark.django_db, pytest.mark.frozen(NOW)]
-
-
-def checked_in(patient, days_ago: float = 0, **scores) -> SymptomEntry:
-    values = {**dict.fromkeys(SymptomEntry.SYMPTOMS, 2), **scores}
-    entry, _ = actions.record_checkin(
-        patient, patient, recorded_at=NOW - timedelta(days=days_ago), **values
-    )
-    return entry
 
 
 def soup(response) -> BeautifulSoup:
@@ -63,8 +53,8 @@ def detail(client, entry) -> BeautifulSoup:
 
 
 def test_a_rise_in_numbness_brings_up_the_same_day_advice_naming_it(patient, patient_client):
-    checked_in(patient, days_ago=7, numbness=2, balance=4)
-    entry = checked_in(patient, numbness=5, balance=4)
+    factories.check_in(patient, NOW - timedelta(days=7), numbness=2, balance=4)
+    entry = factories.check_in(patient, NOW, numbness=5, balance=4)
 
     page = detail(patient_client, entry)
 
@@ -83,8 +73,8 @@ def test_a_rise_in_numbness_brings_up_the_same_day_advice_naming_it(patient, pat
 
 
 def test_a_rise_in_both_names_both(patient, patient_client):
-    checked_in(patient, days_ago=7, numbness=0, balance=1)
-    entry = checked_in(patient, numbness=1, balance=8)
+    factories.check_in(patient, NOW - timedelta(days=7), numbness=0, balance=1)
+    entry = factories.check_in(patient, NOW, numbness=1, balance=8)
 
     advice = by_testid(detail(patient_client, entry), "same-day")
 
@@ -105,8 +95,8 @@ def test_a_rise_in_both_names_both(patient, patient_client):
 def test_no_rise_in_numbness_or_balance_keeps_the_advice_in_small_print(
     patient, patient_client, before, after
 ):
-    checked_in(patient, days_ago=7, **before)
-    entry = checked_in(patient, **after)
+    factories.check_in(patient, NOW - timedelta(days=7), **before)
+    entry = factories.check_in(patient, NOW, **after)
 
     page = detail(patient_client, entry)
 
@@ -115,7 +105,7 @@ def test_no_rise_in_numbness_or_balance_keeps_the_advice_in_small_print(
 
 
 def test_the_first_check_in_has_nothing_to_rise_from(patient, patient_client):
-    entry = checked_in(patient, numbness=9, balance=9)
+    entry = factories.check_in(patient, NOW, numbness=9, balance=9)
 
     page = detail(patient_client, entry)
 
@@ -128,9 +118,9 @@ def test_the_first_check_in_has_nothing_to_rise_from(patient, patient_client):
 def test_an_earlier_check_in_is_compared_with_the_one_before_it_not_the_latest(
     patient, patient_client
 ):
-    checked_in(patient, days_ago=14, numbness=1)
-    middle = checked_in(patient, days_ago=7, numbness=3)
-    checked_in(patient, numbness=9)
+    factories.check_in(patient, NOW - timedelta(days=14), numbness=1)
+    middle = factories.check_in(patient, NOW - timedelta(days=7), numbness=3)
+    factories.check_in(patient, NOW, numbness=9)
 
     advice = by_testid(detail(patient_client, middle), "same-day")
 
@@ -140,8 +130,8 @@ def test_an_earlier_check_in_is_compared_with_the_one_before_it_not_the_latest(
 
 
 def test_the_clinician_reads_that_the_patient_was_asked_to_call_today(patient, clinician, client):
-    checked_in(patient, days_ago=7, balance=2)
-    entry = checked_in(patient, balance=6)
+    factories.check_in(patient, NOW - timedelta(days=7), balance=2)
+    entry = factories.check_in(patient, NOW, balance=6)
     client.force_login(clinician)
 
     advice = by_testid(detail(client, entry), "same-day")
@@ -155,7 +145,7 @@ def test_the_clinician_reads_that_the_patient_was_asked_to_call_today(patient, c
 
 
 def test_the_emergency_banner_names_the_ticked_signs_and_calls_112(patient, patient_client):
-    entry = checked_in(patient, allergy_signs=["swelling", "breathing"])
+    entry = factories.check_in(patient, NOW, allergy_signs=["swelling", "breathing"])
 
     page = detail(patient_client, entry)
 
@@ -178,7 +168,7 @@ def test_the_emergency_number_is_the_configured_one(
     patient, patient_client, settings, number, href
 ):
     settings.EMERGENCY_NUMBER = number
-    entry = checked_in(patient, allergy_signs=["hives"])
+    entry = factories.check_in(patient, NOW, allergy_signs=["hives"])
 
     call = by_testid(detail(patient_client, entry), "emergency-call")
 
@@ -186,7 +176,7 @@ def test_the_emergency_number_is_the_configured_one(
 
 
 def test_no_sign_ticked_means_no_banner_and_no_call_link(patient, patient_client):
-    entry = checked_in(patient)
+    entry = factories.check_in(patient, NOW)
 
     page = detail(patient_client, entry)
 
@@ -198,7 +188,7 @@ def test_no_sign_ticked_means_no_banner_and_no_call_link(patient, patient_client
 
 
 def test_the_form_holds_the_last_check_ins_scores_to_compare_with(patient, patient_client):
-    checked_in(patient, days_ago=3, numbness=4, balance=0)
+    factories.check_in(patient, NOW - timedelta(days=3), numbness=4, balance=0)
 
     page = soup(patient_client.get(reverse("checkin")))
 

@@ -44,8 +44,7 @@ def maintenance(patient, clinician):
 
 def check_in(patient, day, hour=18):
     with frozen(day, hour):
-        entry, _created = actions.record_checkin(patient, patient, **SCORES)
-    return entry
+        return factories.check_in(patient, **SCORES)
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from doses import actions
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from regimens.models import Phase, Regimen
-from supplies import stock as supplies
 from tests import factories
 from tests.clock import frozen
 from tests.pages import texts
@@ -25,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)  # a Monday
+EXPIRY = date(2027, 12, 31)  # of the supplies: after every date here
 IM_SITES = factories.IM_SITES
 
 
@@ -267,12 +267,8 @@ def test_it_prompts_for_a_check_in_when_none_in_the_last_7_days(
         factories.regimen_for(patient, START)
         if last_checkin_days_ago is not None:
             now = datetime(2026, 3, 20, 12, tzinfo=NEW_YORK)
-            scores = dict.fromkeys(SymptomEntry.SYMPTOMS, 2)
-            SymptomEntry.objects.create(
-                patient=patient,
-                recorded_by=patient,
-                recorded_at=now - timedelta(days=last_checkin_days_ago),
-                **scores,
+            factories.SymptomEntryFactory(
+                patient=patient, recorded_at=now - timedelta(days=last_checkin_days_ago), score=2
             )
 
         page = home(patient_client)
@@ -349,20 +345,6 @@ def test_it_says_the_course_is_complete_after_its_last_dose(patient, patient_cli
 # --- supplies ----------------------------------------------------------------------------------
 
 
-def add_supply(patient, count: int, **values):
-    """`count` 1 mL ampoules of the plan's product (1000 mcg/mL: one injection each)."""
-    values = {
-        "medication": "cyanocobalamin",
-        "concentration_mcg_per_ml": 1000,
-        "container_ml": 1,
-        "count": count,
-        "expires_on": date(2027, 12, 31),
-        "received_on": START,
-        **values,
-    }
-    return supplies.add_supply(patient, patient, **values)[0]
-
-
 def test_it_offers_to_record_supplies_when_there_are_none(patient, patient_client):
     factories.regimen_for(patient, START)
 
@@ -376,7 +358,7 @@ def test_it_offers_to_record_supplies_when_there_are_none(patient, patient_clien
 def test_it_says_until_when_supplies_last(patient, patient_client):
     with frozen(date(2026, 3, 4)):
         regimen = factories.regimen_for(patient, START)
-        add_supply(patient, 10)
+        factories.add_supply(patient, count=10, expires_on=EXPIRY, received_on=START)
         give_on_time(regimen, 2)  # 8 mL left: 4 to 8 March daily, then 15 to 29 March weekly
 
         page = home(patient_client)
@@ -393,8 +375,10 @@ def test_it_says_until_when_supplies_last(patient, patient_client):
 def test_it_warns_on_the_home_page(patient, patient_client):
     with frozen(date(2026, 3, 3)):
         regimen = factories.regimen_for(patient, START)
-        add_supply(patient, 2)
-        add_supply(patient, 1, expires_on=date(2026, 3, 31), lot_number="X1")
+        factories.add_supply(patient, count=2, expires_on=EXPIRY, received_on=START)
+        factories.add_supply(
+            patient, count=1, expires_on=date(2026, 3, 31), received_on=START, lot_number="X1"
+        )
         factories.give(regimen, START)  # from the box that expires first
 
         page = home(patient_client)
@@ -427,9 +411,11 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
     with frozen(START):  # the supplies' expiry date stays in the future
         regimen = factories.regimen_for(patient, date(2022, 1, 1))
         factories.add_injections(regimen, injections, date(2022, 1, 1))
-        actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 1))
+        factories.check_in(patient, score=1)
         for n in range(boxes):
-            add_supply(patient, 60, received_on=date(2022, 1, 1 + n))
+            factories.add_supply(
+                patient, count=60, expires_on=EXPIRY, received_on=date(2022, 1, 1 + n)
+            )
         assert DoseLog.objects.filter(patient=patient).count() == injections
         home(patient_client)  # the first request of a session renews it: not counted
         cache.clear()  # and it cached the page: build it again

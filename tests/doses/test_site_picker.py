@@ -15,7 +15,6 @@ from doses import actions
 from doses.models import DoseLog
 from doses.sites import ago_text, site_chart
 from regimens import reference
-from supplies import stock as supplies
 from tests import factories
 from tests.clock import frozen
 from tests.pages import attributes, by_testid, form_values, soup, text, texts
@@ -307,34 +306,27 @@ def test_the_posted_site_is_recorded(patient, patient_client):
 # --- one tap: the lot of the supply in use ---------------------------------------------------
 
 
-def add_supply(patient, lot: str, expires_on: date, received_on: date = START, **values):
-    values = {
-        "medication": "cyanocobalamin",
-        "concentration_mcg_per_ml": 1000,
-        "container_ml": 1,
-        "count": 10,
-        **values,
-    }
-    supply, _ = supplies.add_supply(
-        patient,
-        patient,
-        lot_number=lot,
-        expires_on=expires_on,
-        received_on=received_on,
-        **values,
-    )
-    return supply
-
-
 def test_it_fills_in_the_lot_of_the_supply_the_next_injection_draws_from(patient, patient_client):
     with frozen(TODAY):
         regimen = factories.regimen_for(patient, START)
         assert (regimen.medication, regimen.concentration_mcg_per_ml) == ("cyanocobalamin", 1000)
-        add_supply(patient, "LATER-EXPIRY", date(2027, 6, 1))
-        add_supply(patient, "OTHER-STRENGTH", date(2026, 5, 1), concentration_mcg_per_ml=2000)
-        add_supply(patient, "USED-UP", date(2026, 4, 15), count=1)
+        factories.add_supply(
+            patient, lot_number="LATER-EXPIRY", expires_on=date(2027, 6, 1), received_on=START
+        )
+        factories.add_supply(
+            patient,
+            lot_number="OTHER-STRENGTH",
+            expires_on=date(2026, 5, 1),
+            received_on=START,
+            concentration_mcg_per_ml=2000,
+        )
+        factories.add_supply(
+            patient, lot_number="USED-UP", expires_on=date(2026, 4, 15), received_on=START, count=1
+        )
         factories.give(regimen, START)  # uses up the single ampoule of USED-UP
-        add_supply(patient, "IN-USE", date(2026, 5, 1))
+        factories.add_supply(
+            patient, lot_number="IN-USE", expires_on=date(2026, 5, 1), received_on=START
+        )
 
         values = log_page(patient_client).values
 
@@ -362,7 +354,9 @@ def test_the_log_page_makes_the_same_number_of_queries_whatever_the_history(
         regimen = factories.regimen_for(patient, date(2022, 1, 1))
         factories.add_injections(regimen, injections, date(2022, 1, 1))
         for n in range(boxes):
-            add_supply(patient, f"LOT-{n}", date(2027, 1, 1 + n), received_on=TODAY)
+            factories.add_supply(
+                patient, lot_number=f"LOT-{n}", expires_on=date(2027, 1, 1 + n), received_on=TODAY
+            )
         log_page(patient_client)  # the first request of a session renews it: not counted
 
         # 1 the session; 2 the signed-in user; 3 the regimen with its current phase and

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from doses import actions, wearoff
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from regimens.models import Regimen
 from tests import factories, pages
 
@@ -299,12 +299,9 @@ def in_maintenance(patient, maintenance: int = 4) -> Regimen:
 
 
 def check_in(patient, day: date, fatigue: int, tingling: int | None = None, hour: int = 18):
-    values = dict.fromkeys(SymptomEntry.SYMPTOMS, 1)
-    values.update(fatigue=fatigue, tingling=fatigue if tingling is None else tingling)
-    entry, _ = actions.record_checkin(
-        patient, patient, recorded_at=factories.at(patient, day, hour), **values
-    )
-    return entry
+    tingling = fatigue if tingling is None else tingling
+    when = factories.at(patient, day, hour)
+    return factories.check_in(patient, when, 1, fatigue=fatigue, tingling=tingling)
 
 
 def check_in_each_interval(patient, days, early: int, late: int):

@@ -379,17 +379,19 @@ def test_the_labs_page_makes_the_same_number_of_queries_for_2_or_200_results(
 ):
     regimen = factories.regimen_for(patient, date(2025, 1, 1))
     factories.add_injections(regimen, 5, date(2025, 1, 1))
-    LabResult.objects.bulk_create(
-        LabResult(
-            patient=patient,
-            recorded_by=patient,
-            analyte="b12",
-            taken_on=TODAY - timedelta(days=n),
-            value=Decimal(300 + n),
-            unit="pg/mL",
-            value_canonical=Decimal(300 + n),
-        )
-        for n in range(count)
+    factories.bulk(
+        factories.LabResultFactory,
+        (
+            {
+                "patient": patient,
+                "analyte": "b12",
+                "taken_on": TODAY - timedelta(days=n),
+                "value": Decimal(300 + n),
+                "unit": "pg/mL",
+                "value_canonical": Decimal(300 + n),  # bulk_create does not call save()
+            }
+            for n in range(count)
+        ),
     )
 
     # 1 the session; 2 the signed-in patient; 3 the labs; 4 the typical ranges;

@@ -11,13 +11,12 @@ from django.urls import reverse
 
 from accounts.models import RecordView, User
 from doses import actions
-from doses.models import ClinicalNote, DoseLog, SymptomEntry
+from doses.models import DoseLog, SymptomEntry
 from labs import actions as lab_actions
 from labs.models import LabResult
 from records.backup import export_patient, import_patient, wipe_patient
 from regimens import actions as regimen_actions
 from reminders.feed import build_calendar
-from reminders.models import CalendarFeed, ReminderSent, ReminderSettings
 from supplies import stock as supplies
 from tests import factories
 
@@ -52,7 +51,7 @@ def full_record(patient, clinician):
         taken_on=today - timedelta(days=21),
     )
     actions.add_note(patient, clinician, "Technique reviewed.")
-    RecordView.objects.create(patient=patient, viewer=clinician, what="record", path="/x/")
+    factories.RecordViewFactory(patient=patient, viewer=clinician, what="record", path="/x/")
     regimen_actions.change_phase(regimen.current_phase, clinician, "slower", dose_mcg=500)
     box, _ = supplies.add_supply(
         patient,
@@ -65,9 +64,9 @@ def full_record(patient, clinician):
         received_on=today - timedelta(days=20),
     )
     supplies.correct_supply(box, patient, "lot was missing", lot_number="V-9")
-    ReminderSettings.objects.create(user=patient, lead_days=2, send_hour=7)
-    ReminderSent.objects.create(user=patient, kind="due_today", key=today.isoformat())
-    feed = CalendarFeed.objects.create(user=patient)
+    factories.ReminderSettingsFactory(user=patient, lead_days=2, send_hour=7)
+    factories.ReminderSentFactory(user=patient, kind="due_today", key=today.isoformat())
+    feed = factories.CalendarFeedFactory(user=patient)
     build_calendar(feed.user, log_url="/injections/log/")  # remembers the dates it published
     return patient
 
@@ -171,14 +170,14 @@ def test_the_patient_downloads_their_record(client, full_record):
 def test_the_patients_download_holds_no_credential_and_only_the_notes_shared_with_them(
     client, full_record, clinician
 ):
-    ClinicalNote.objects.create(patient=full_record, author=clinician, text="Private: query MMA")
-    ClinicalNote.objects.create(
+    factories.ClinicalNoteFactory(patient=full_record, author=clinician, text="Private: query MMA")
+    factories.ClinicalNoteFactory(
         patient=full_record,
         author=clinician,
         text="Shared: keep the 4-weekly plan",
         shared_with_patient=True,
     )
-    feed_token = CalendarFeed.objects.get_or_create(user=full_record)[0].token
+    feed_token = factories.CalendarFeedFactory(user=full_record).token
     client.force_login(full_record)
 
     body = client.get(reverse("export")).content.decode()
@@ -195,7 +194,7 @@ def test_the_patients_download_holds_no_credential_and_only_the_notes_shared_wit
 def test_times_keep_every_microsecond_through_a_round_trip(patient, clinician):
     # Django's JSON rounds to the millisecond: 12:00:00.000400 would come back as 12:00:00.
     at = patient.local_now().replace(microsecond=400)
-    view = RecordView.objects.create(patient=patient, viewer=clinician, what="record", path="/x/")
+    view = factories.RecordViewFactory(patient=patient, viewer=clinician, what="record", path="/x/")
     RecordView.objects.filter(pk=view.pk).update(at=at)
     data = json.loads(json.dumps(export_patient(patient)))
     wipe_patient(patient)

@@ -10,7 +10,6 @@ import csv
 import io
 import re
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -19,8 +18,6 @@ from django.urls import reverse
 
 from accounts.models import RecordView
 from doses import actions
-from doses.models import SymptomEntry
-from labs import actions as lab_actions
 from tests import factories
 from tests.pages import by_testid, form_values, soup, text, texts
 
@@ -93,26 +90,6 @@ def clinician_client(client, clinician):
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=AUCKLAND)
-
-
-def checkin(patient, when: datetime, score: int = 2, **values) -> SymptomEntry:
-    entry, _ = actions.record_checkin(
-        patient, patient, recorded_at=when, **dict.fromkeys(SymptomEntry.SYMPTOMS, score), **values
-    )
-    return entry
-
-
-def lab(patient, day: date, value: str, unit: str = "pg/mL", analyte: str = "b12", note=""):
-    result, _ = lab_actions.record_lab(
-        patient,
-        patient,
-        taken_on=day,
-        analyte=analyte,
-        value=Decimal(value),
-        unit=unit,
-        note=note,
-    )
-    return result
 
 
 def download(client, kind, start, end, url=None):
@@ -236,12 +213,12 @@ def test_the_range_is_inclusive_of_both_days_in_the_patients_zone(patient, patie
     regimen = factories.regimen_for(patient, START)
     for day, hour in [(3, 23), (4, 0), (5, 12), (6, 23), (7, 0)]:
         factories.give(regimen, date(2026, 5, day), hour)
-    checkin(patient, local(date(2026, 5, 3), 23, 59))
-    checkin(patient, local(date(2026, 5, 4), 0, 1))
-    checkin(patient, local(date(2026, 5, 6), 23, 59))
-    checkin(patient, local(date(2026, 5, 7), 0, 1))
+    factories.check_in(patient, local(date(2026, 5, 3), 23, 59))
+    factories.check_in(patient, local(date(2026, 5, 4), 0, 1))
+    factories.check_in(patient, local(date(2026, 5, 6), 23, 59))
+    factories.check_in(patient, local(date(2026, 5, 7), 0, 1))
     for day in (3, 4, 6, 7):
-        lab(patient, date(2026, 5, day), "400")
+        factories.record_lab(patient, date(2026, 5, day), "400")
     first, last = date(2026, 5, 4), date(2026, 5, 6)
 
     doses = rows(download(patient_client, "injections", first, last))
@@ -263,7 +240,7 @@ def test_the_range_is_inclusive_of_both_days_in_the_patients_zone(patient, patie
 
 
 def test_check_ins_have_a_column_per_symptom_and_the_total(patient, patient_client):
-    checkin(
+    factories.check_in(
         patient,
         local(date(2026, 5, 20), 7, 30),
         score=3,
@@ -271,7 +248,7 @@ def test_check_ins_have_a_column_per_symptom_and_the_total(patient, patient_clie
         allergy_signs=["hives"],
         note="Tired after work",
     )
-    checkin(patient, local(date(2026, 5, 10), 19), score=0)
+    factories.check_in(patient, local(date(2026, 5, 10), 19), score=0)
 
     table = rows(download(patient_client, "checkins", START, TODAY))
 
@@ -295,9 +272,9 @@ def test_check_ins_have_a_column_per_symptom_and_the_total(patient, patient_clie
 def test_labs_keep_the_value_as_entered_and_give_the_standard_value_and_range(
     patient, patient_client
 ):
-    lab(patient, date(2026, 5, 12), "300", unit="pmol/L", note="Fasting")
-    lab(patient, date(2026, 5, 5), "150")
-    lab(patient, date(2026, 5, 5), "13.5", unit="g/dL", analyte="hemoglobin")
+    factories.record_lab(patient, date(2026, 5, 12), "300", unit="pmol/L", note="Fasting")
+    factories.record_lab(patient, date(2026, 5, 5), "150")
+    factories.record_lab(patient, date(2026, 5, 5), "13.5", unit="g/dL", analyte="hemoglobin")
 
     table = rows(download(patient_client, "labs", START, TODAY))
 
@@ -324,8 +301,8 @@ def test_text_that_a_spreadsheet_would_run_as_a_formula_is_defused(patient, pati
         lot_number='=HYPERLINK("http://x.example","Lot")',
         reaction_notes="+1 sore, @home",
     )
-    checkin(patient, local(date(2026, 5, 6), 9), note="-2 better than last week")
-    lab(patient, date(2026, 5, 6), "400", note="\tsee letter")
+    factories.check_in(patient, local(date(2026, 5, 6), 9), note="-2 better than last week")
+    factories.record_lab(patient, date(2026, 5, 6), "400", note="\tsee letter")
 
     doses = rows(download(patient_client, "injections", START, TODAY))
     checkins = rows(download(patient_client, "checkins", START, TODAY))
@@ -359,8 +336,8 @@ def test_an_end_after_today_is_taken_as_today(patient, patient_client):
 
 
 def test_the_page_offers_the_csv_fhir_and_backup_downloads(patient, patient_client):
-    checkin(patient, local(date(2026, 4, 15), 8))
-    lab(patient, date(2026, 4, 14), "400")
+    factories.check_in(patient, local(date(2026, 4, 15), 8))
+    factories.record_lab(patient, date(2026, 4, 14), "400")
 
     response = patient_client.get(reverse("export_csv"))
 
@@ -421,7 +398,7 @@ def test_a_bad_form_shows_the_page_again_with_the_error_and_downloads_nothing(
 
 
 def test_blank_dates_mean_from_the_first_record_to_today(patient, patient_client):
-    lab(patient, date(2026, 3, 3), "400")
+    factories.record_lab(patient, date(2026, 3, 3), "400")
 
     response = patient_client.get(reverse("export_csv"), {"kind": "labs", "start": "", "end": ""})
 
@@ -439,7 +416,7 @@ def test_it_is_a_page_to_read_not_to_post_to(patient_client):
 def test_a_care_team_clinician_downloads_and_the_patient_sees_it_in_the_audit(
     patient, clinician, clinician_client
 ):
-    lab(patient, date(2026, 5, 5), "400")
+    factories.record_lab(patient, date(2026, 5, 5), "400")
     url = reverse("patient_export_csv", args=[patient.pk])
 
     page = read(clinician_client.get(url))
@@ -499,7 +476,7 @@ def test_the_patients_own_download_is_for_patients(client, who, request):
 def test_a_patient_gets_only_their_own_records(patient, other_patient, client):
     other_patient.time_zone = "Pacific/Auckland"
     other_patient.save()
-    lab(other_patient, date(2026, 5, 5), "999", note="Olga's")
+    factories.record_lab(other_patient, date(2026, 5, 5), "999", note="Olga's")
     client.force_login(patient)
 
     assert rows(download(client, "labs", START, TODAY)) == [LAB_HEADER]
@@ -520,8 +497,8 @@ def fill(patient, clinician, size: int) -> None:
     factories.add_injections(regimen, size, date(2025, 1, 1))
     for n in range(size):
         day = date(2026, 1, 1) + timedelta(days=n % 150)
-        checkin(patient, local(day, 8, n % 60), score=n % 11)
-        lab(patient, day, str(200 + n))
+        factories.check_in(patient, local(day, 8, n % 60), score=n % 11)
+        factories.record_lab(patient, day, str(200 + n))
 
 
 @pytest.mark.parametrize("size", [2, 40])

@@ -14,7 +14,6 @@ from fhir.resources.R4B.bundle import Bundle
 from accounts.models import RecordView
 from doses import actions
 from doses.models import SymptomEntry
-from labs import actions as lab_actions
 from labs.models import LabRange
 from records.fhir import full_url, patient_bundle
 from regimens import actions as regimen_actions
@@ -40,10 +39,6 @@ def now():
     moment = datetime(2024, 3, 20, 12, tzinfo=NEW_YORK)
     with frozen(moment):
         yield moment
-
-
-def _lab(patient, by, analyte, value, unit, day):
-    lab_actions.record_lab(patient, by, analyte=analyte, value=value, unit=unit, taken_on=day)
 
 
 @pytest.fixture
@@ -76,10 +71,16 @@ def record(patient, clinician):
         reaction_notes="Sore arm for a day",
     )
     factories.give(us, date(2024, 3, 12), site="LD")
-    _lab(patient, clinician, "b12", "120", "pmol/L", date(2024, 2, 1))
-    _lab(patient, patient, "b12", "450", "ng/L", date(2024, 3, 15))
-    _lab(patient, patient, "active_b12", "30", "pmol/L", date(2024, 3, 15))
-    _lab(patient, clinician, "mma", "0.4", "umol/L", date(2024, 3, 15))
+    factories.record_lab(
+        patient, date(2024, 2, 1), "120", by=clinician, analyte="b12", unit="pmol/L"
+    )
+    factories.record_lab(patient, date(2024, 3, 15), "450", by=patient, analyte="b12", unit="ng/L")
+    factories.record_lab(
+        patient, date(2024, 3, 15), "30", by=patient, analyte="active_b12", unit="pmol/L"
+    )
+    factories.record_lab(
+        patient, date(2024, 3, 15), "0.4", by=clinician, analyte="mma", unit="umol/L"
+    )
     scores = dict(zip(SymptomEntry.SYMPTOMS, [6, 4, 3, 2, 5, 1], strict=True))
     actions.record_checkin(
         patient,
@@ -367,9 +368,13 @@ def _grow(patient, clinician, record) -> None:
     factories.give(third, date(2024, 3, 18), lot_number="B7")
     factories.give(third, date(2024, 3, 20), hour=8, site="RD")
     for day in (4, 11, 18):
-        _lab(patient, clinician, "homocysteine", "12", "umol/L", date(2024, 3, day))
-        _lab(patient, patient, "hemoglobin", "130", "g/L", date(2024, 3, day))
-        actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 2))
+        factories.record_lab(
+            patient, date(2024, 3, day), "12", by=clinician, analyte="homocysteine", unit="umol/L"
+        )
+        factories.record_lab(
+            patient, date(2024, 3, day), "130", by=patient, analyte="hemoglobin", unit="g/L"
+        )
+        factories.check_in(patient, score=2)
 
 
 def _count(client, user, url, django_assert_num_queries, expected) -> dict:

@@ -21,7 +21,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership
-from doses import actions, alerts
+from doses import alerts
 from doses.models import Alert, SymptomEntry
 from regimens.models import Regimen
 from reminders.digest import send_digests
@@ -95,18 +95,12 @@ def record_url(patient) -> str:
 # --- the people --------------------------------------------------------------------------
 
 
-def opt_in(clinician, frequency="daily", send_hour=8, weekday=DigestSettings.Weekday.MONDAY):
-    return DigestSettings.objects.create(
-        user=clinician, frequency=frequency, send_hour=send_hour, weekday=weekday
-    )
-
-
 @pytest.fixture
 def doctor(clinician):
     """Dr Care (on Pat Patient's care team), in Tokyo, with a daily digest from 8:00."""
     clinician.time_zone = "Asia/Tokyo"
     clinician.save(update_fields=["time_zone"])
-    opt_in(clinician)
+    factories.DigestSettingsFactory(user=clinician)
     return clinician
 
 
@@ -127,18 +121,11 @@ def regimen_due(patient, due: date, *, lab_review: date | None = None) -> Regime
 def allergy_checkin(patient, moment: datetime) -> SymptomEntry:
     """A check-in with scores of 7, two allergy signs ticked and a note: opens an alert."""
     with frozen(moment):
-        entry, _ = actions.record_checkin(
-            patient,
-            patient,
-            note=NOTE,
-            allergy_signs=["hives", "swelling"],
-            **dict.fromkeys(SymptomEntry.SYMPTOMS, 7),
-        )
-    return entry
+        return factories.check_in(patient, score=7, note=NOTE, allergy_signs=["hives", "swelling"])
 
 
 def open_alert(patient, kind=Alert.Kind.SIDE_EFFECTS, key="test") -> Alert:
-    alert = Alert.objects.create(patient=patient, kind=kind, key=key)
+    alert = factories.AlertFactory(patient=patient, kind=kind, key=key)
     alerts.sync_attention(patient.pk)
     return alert
 
@@ -205,7 +192,7 @@ def test_a_clinician_finds_the_digest_off_on_their_account_page(client, clinicia
 def test_the_clinicians_account_page_reads_the_choice_in_one_query(
     client, clinician, django_assert_num_queries
 ):
-    opt_in(clinician, send_hour=6)
+    factories.DigestSettingsFactory(user=clinician, send_hour=6)
     client.force_login(clinician)
 
     with django_assert_num_queries(3):  # the session, the user, their digest choice
@@ -233,7 +220,7 @@ def test_opting_in_saves_the_choice_and_says_when_it_comes(client, clinician):
 
 
 def test_opting_out_again_keeps_one_row_and_says_so(client, clinician):
-    opt_in(clinician, send_hour=6)
+    factories.DigestSettingsFactory(user=clinician, send_hour=6)
     client.force_login(clinician)
 
     client.post(DIGEST, {"frequency": "off", "send_hour": "6", "weekday": "1"})
@@ -256,7 +243,7 @@ def test_opting_out_again_keeps_one_row_and_says_so(client, clinician):
 def test_bad_input_is_explained_on_the_account_page_and_changes_nothing(
     client, clinician, changes, field, message
 ):
-    opt_in(clinician, send_hour=6)
+    factories.DigestSettingsFactory(user=clinician, send_hour=6)
     client.force_login(clinician)
 
     data = {"frequency": "daily", "send_hour": "9", "weekday": "3", **changes}
@@ -436,7 +423,7 @@ def test_acknowledged_alerts_are_not_listed(doctor, team):
 
 def test_only_the_clinicians_own_care_team_is_listed(doctor, team):
     elsewhere = CareTeamMembership.objects.get(patient=team["otto"]).clinician
-    opt_in(elsewhere)
+    factories.DigestSettingsFactory(user=elsewhere)
 
     sent = {m.to[0]: m for m in send(at(DAY, 22, zone=NEW_YORK))}
 

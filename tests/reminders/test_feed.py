@@ -19,7 +19,7 @@ from icalendar import Calendar
 from doses import actions
 from regimens.actions import change_phase, end_regimen
 from reminders import feed as feed_module
-from reminders.models import CalendarEntry, CalendarFeed, ReminderSettings
+from reminders.models import CalendarEntry, CalendarFeed
 from tests import factories
 from tests.clock import frozen
 
@@ -39,12 +39,9 @@ def utc(year, month, day, hour, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def feed_of(user) -> CalendarFeed:
-    return CalendarFeed.objects.get_or_create(user=user)[0]
-
-
 def fetch(client, user):
-    return client.get(reverse("calendar_feed", args=[feed_of(user).token]))
+    feed = factories.CalendarFeedFactory(user=user)  # theirs, or a new one
+    return client.get(reverse("calendar_feed", args=[feed.token]))
 
 
 def events(response) -> list[dict]:
@@ -160,7 +157,7 @@ def test_it_remembers_when_it_was_last_fetched(client, patient):
     with frozen(date(2026, 3, 1), 12):
         fetch(client, patient)
 
-    assert feed_of(patient).last_fetched_at == utc(2026, 3, 1, 17)
+    assert factories.CalendarFeedFactory(user=patient).last_fetched_at == utc(2026, 3, 1, 17)
 
 
 def test_without_a_regimen_it_is_a_valid_empty_calendar(client, patient):
@@ -208,7 +205,7 @@ def test_in_los_angeles_alarms_follow_the_march_dst_change(client, patient):
     regimen = factories.regimen_for(patient, START)
     # 23:30 on 2 March in Los Angeles is 3 March in UTC: the dose counts for 2 March.
     factories.give(regimen, START, 23)
-    ReminderSettings.objects.create(user=patient, send_hour=7)
+    factories.ReminderSettingsFactory(user=patient, send_hour=7)
 
     with frozen(date(2026, 3, 3), 6, zone=ZoneInfo("America/Los_Angeles")):
         found = events(fetch(client, patient))
@@ -383,19 +380,19 @@ def test_a_fetch_that_read_before_another_wrote_does_not_raise_the_sequence_agai
 
 
 def test_an_unknown_token_is_not_found(client, patient):
-    feed_of(patient)
+    factories.CalendarFeedFactory(user=patient)
     assert client.get(reverse("calendar_feed", args=["not-a-real-token"])).status_code == 404
 
 
 def test_a_revoked_address_is_not_found(client, patient_client, patient):
-    token = feed_of(patient).token
+    token = factories.CalendarFeedFactory(user=patient).token
     patient_client.post(reverse("calendar_feed_token"), {"action": "revoke"})
 
     assert client.get(reverse("calendar_feed", args=[token])).status_code == 404
 
 
 def test_a_regenerated_address_replaces_the_old_one(client, patient_client, patient):
-    old = feed_of(patient).token
+    old = factories.CalendarFeedFactory(user=patient).token
     patient_client.post(reverse("calendar_feed_token"), {"action": "regenerate"})
     new = CalendarFeed.objects.get(user=patient).token
 
@@ -405,7 +402,7 @@ def test_a_regenerated_address_replaces_the_old_one(client, patient_client, pati
 
 
 def test_a_deactivated_patients_address_stops_working(client, patient):
-    token = feed_of(patient).token
+    token = factories.CalendarFeedFactory(user=patient).token
     patient.is_active = False
     patient.save()
 
@@ -413,7 +410,7 @@ def test_a_deactivated_patients_address_stops_working(client, patient):
 
 
 def test_the_feed_is_read_only(client, patient):
-    url = reverse("calendar_feed", args=[feed_of(patient).token])
+    url = reverse("calendar_feed", args=[factories.CalendarFeedFactory(user=patient).token])
     assert client.post(url).status_code == 405
     assert client.head(url).status_code == 200
 
@@ -449,7 +446,7 @@ def test_the_feed_takes_a_fixed_number_of_queries(
 ):
     regimen = factories.regimen_for(patient, date(2025, 1, 1))
     factories.add_injections(regimen, injections, date(2025, 1, 1))
-    url = reverse("calendar_feed", args=[feed_of(patient).token])
+    url = reverse("calendar_feed", args=[factories.CalendarFeedFactory(user=patient).token])
 
     # 1 the feed with its patient and their reminder settings; 2 UPDATE the fetch time; 3 the
     # active regimen with its count of recorded doses; 4 its phases; 5 the published entries;
@@ -471,7 +468,7 @@ def test_the_feed_takes_a_fixed_number_of_queries(
 def test_concurrent_fetches_after_a_move_raise_each_sequence_once(patient):
     today = patient.today()
     regimen = factories.regimen_for(patient, today - timedelta(days=3))
-    url = reverse("calendar_feed", args=[feed_of(patient).token])
+    url = reverse("calendar_feed", args=[factories.CalendarFeedFactory(user=patient).token])
     Client().get(url)
     factories.give(regimen, today, 0)  # due 3 days ago: every later date moves
     barrier, bodies = threading.Barrier(6), []

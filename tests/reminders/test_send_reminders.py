@@ -19,10 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from doses import actions
-from doses.models import SymptomEntry
 from regimens.models import Regimen
-from reminders.models import ReminderSent, ReminderSettings
+from reminders.models import ReminderSent
 from reminders.sending import send_due_reminders
 from tests import factories
 from tests.clock import frozen
@@ -61,13 +59,13 @@ def due_on(patient, due: date = DUE, template: str = PROPHYLAXIS, **prefs) -> Re
     regimen = factories.regimen_for(patient, due, name=template)
     assert regimen.next_due == due
     if prefs:
-        ReminderSettings.objects.create(user=patient, **prefs)
+        factories.ReminderSettingsFactory(user=patient, **prefs)
     return regimen
 
 
 def check_in(patient, moment: datetime):
     with frozen(moment):
-        actions.record_checkin(patient, patient, **dict.fromkeys(SymptomEntry.SYMPTOMS, 2))
+        factories.check_in(patient, score=2)
 
 
 def ledger(patient=None) -> set[tuple[str, str, str]]:
@@ -304,7 +302,7 @@ def test_a_failed_email_is_tried_again_on_the_next_run_and_sent_once(patient, se
 
 def test_a_reminder_left_claimed_by_a_run_that_died_is_not_sent_again(patient):
     due_on(patient)
-    ReminderSent.objects.create(
+    factories.ReminderSentFactory(
         user=patient, kind="due_today", key="2026-11-24", claimed_at=at(DUE, 8)
     )
 

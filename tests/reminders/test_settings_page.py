@@ -119,7 +119,7 @@ def test_saving_again_changes_the_same_row(patient_client, patient):
     ],
 )
 def test_bad_input_is_explained_and_nothing_is_saved(patient_client, patient, changes, message):
-    ReminderSettings.objects.create(user=patient, send_hour=7)
+    factories.ReminderSettingsFactory(user=patient, send_hour=7)
     before = stored(patient)
 
     shown = page(patient_client.post(SETTINGS, {**GOOD, **changes}))
@@ -141,7 +141,7 @@ def test_both_bad_numbers_are_explained_at_once(patient_client, patient):
 
 
 def test_a_patient_changes_only_their_own_settings(client, patient, other_patient):
-    ReminderSettings.objects.create(user=patient, send_hour=7)
+    factories.ReminderSettingsFactory(user=patient, send_hour=7)
     client.force_login(other_patient)
 
     client.post(SETTINGS, GOOD)
@@ -265,7 +265,7 @@ def test_an_action_that_cannot_be_done_is_explained(patient_client, patient, dat
 
 
 def test_a_patient_manages_only_their_own_feed(client, patient, other_patient):
-    mine = CalendarFeed.objects.create(user=patient)
+    mine = factories.CalendarFeedFactory(user=patient)
     client.force_login(other_patient)
 
     client.post(reverse("calendar_feed_token"), {"action": "regenerate"})
@@ -323,8 +323,8 @@ def test_the_page_takes_a_fixed_number_of_queries(
     regimen = factories.regimen_for(patient, date(2025, 1, 1))
     factories.add_injections(regimen, 30, date(2025, 1, 1))
     if saved:
-        ReminderSettings.objects.create(user=patient)
-        CalendarFeed.objects.create(user=patient)
+        factories.ReminderSettingsFactory(user=patient)
+        factories.CalendarFeedFactory(user=patient)
 
     # 1 the session; 2 the signed-in user; 3 their reminder settings; 4 their calendar feed.
     with django_assert_num_queries(4):

@@ -3,7 +3,6 @@
 signed-in patient's own records appear."""
 
 from datetime import date, datetime
-from decimal import Decimal
 from html import unescape
 from zoneinfo import ZoneInfo
 
@@ -11,8 +10,7 @@ import pytest
 from django.urls import reverse
 
 from doses import actions
-from doses.models import DoseLog, SymptomEntry
-from labs.models import LabResult
+from doses.models import DoseLog
 from tests import factories, pages
 
 # How a dose of the first phase reads: its phase as prescribed then (regimens/history.py).
@@ -36,24 +34,6 @@ def history(client, page=None):
     return client.get(reverse("history"), {"page": page} if page else {})
 
 
-def checkin(patient, when: datetime, score: int = 2, note: str = "") -> SymptomEntry:
-    entry, _ = actions.record_checkin(
-        patient, patient, recorded_at=when, note=note, **dict.fromkeys(SymptomEntry.SYMPTOMS, score)
-    )
-    return entry
-
-
-def lab(patient, day: date, analyte: str = "b12", value: str = "350", unit: str = "pg/mL"):
-    return LabResult.objects.create(
-        patient=patient,
-        taken_on=day,
-        analyte=analyte,
-        value=Decimal(value),
-        unit=unit,
-        recorded_by=patient,
-    )
-
-
 # --- one timeline ----------------------------------------------------------------------------
 
 
@@ -61,9 +41,9 @@ def test_it_mixes_injections_skips_check_ins_and_labs_newest_first(patient, pati
     regimen = factories.regimen_for(patient, START)
     factories.give(regimen, date(2026, 3, 2), 9, site="LD")
     actions.skip_dose(regimen, patient, "Out of stock")  # the 3 March dose, at noon
-    checkin(patient, datetime(2026, 3, 4, 20, tzinfo=NEW_YORK), score=2)
+    factories.check_in(patient, datetime(2026, 3, 4, 20, tzinfo=NEW_YORK), score=2)
     factories.give(regimen, date(2026, 3, 5), 9, site="LVL")
-    lab(patient, date(2026, 3, 6), value="412")
+    factories.LabResultFactory(patient=patient, taken_on=date(2026, 3, 6), value="412")
     factories.give(regimen, date(2026, 3, 7), 9, site="RD")
 
     page = history(patient_client)
@@ -98,7 +78,7 @@ def test_it_mixes_injections_skips_check_ins_and_labs_newest_first(patient, pati
 def test_it_links_each_entry_to_its_record(patient, patient_client):
     regimen = factories.regimen_for(patient, START)
     dose = factories.give(regimen, START)
-    entry = checkin(patient, datetime(2026, 3, 3, 9, tzinfo=NEW_YORK))
+    entry = factories.check_in(patient, datetime(2026, 3, 3, 9, tzinfo=NEW_YORK))
 
     html = history(patient_client).content.decode()
 
@@ -110,7 +90,7 @@ def test_it_places_a_lab_after_the_evening_before_it(patient, patient_client):
     regimen = factories.regimen_for(patient, START)
     # 21:00 on 5 March in New York is 02:00 on 6 March in UTC.
     factories.give(regimen, date(2026, 3, 5), 21, site="LD")
-    lab(patient, date(2026, 3, 6))
+    factories.LabResultFactory(patient=patient, taken_on=date(2026, 3, 6))
 
     page = history(patient_client)
 
@@ -174,9 +154,9 @@ def thirty_entries(patient):
     for day in range(1, 31):
         on = date(2026, 1, day)
         if day in (1, 15):
-            checkin(patient, factories.at(patient, on, 10))
+            factories.check_in(patient, factories.at(patient, on, 10))
         elif day in (2, 20):
-            lab(patient, on)
+            factories.LabResultFactory(patient=patient, taken_on=on)
         else:
             factories.give(regimen, on, 10, site=IM_SITES[day % len(IM_SITES)])
 
@@ -231,8 +211,8 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
     regimen = factories.regimen_for(patient, date(2022, 1, 1))
     factories.add_injections(regimen, injections, date(2022, 1, 1))
     # The newest entries are one check-in and one lab, so that each page shows every kind.
-    checkin(patient, datetime(2026, 5, 1, 9, tzinfo=NEW_YORK))
-    lab(patient, date(2026, 5, 2))
+    factories.check_in(patient, datetime(2026, 5, 1, 9, tzinfo=NEW_YORK))
+    factories.LabResultFactory(patient=patient, taken_on=date(2026, 5, 2))
     actions.delete_dose(DoseLog.objects.filter(patient=patient).first(), patient)
 
     # 1 the session; 2 the signed-in user; 3 the number of entries (COUNT over the UNION);
@@ -259,8 +239,14 @@ def test_it_never_shows_another_patients_entries(patient, other_patient, patient
     theirs = factories.regimen_for(other_patient, START)
     factories.give(theirs, START, site="RVG")
     actions.skip_dose(theirs, other_patient, "Their reason")
-    checkin(other_patient, datetime(2026, 3, 4, 9, tzinfo=NEW_YORK), score=9)
-    lab(other_patient, date(2026, 3, 5), analyte="homocysteine", value="12", unit="umol/L")
+    factories.check_in(other_patient, datetime(2026, 3, 4, 9, tzinfo=NEW_YORK), score=9)
+    factories.LabResultFactory(
+        patient=other_patient,
+        taken_on=date(2026, 3, 5),
+        analyte="homocysteine",
+        value="12",
+        unit="umol/L",
+    )
 
     page = history(patient_client)
 
