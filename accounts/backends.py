@@ -7,8 +7,8 @@ and the ORM still turns the row into a User (raw()), with each field's converter
 is the same object either way (tests/accounts/test_backends.py).
 
 Measured (bench/speedups.py, docs/performance.md): on the cached patient home, the page where
-the user's read weighs most, ModelBackend takes 1.15 times as long (1.37 against 1.19 ms of
-server CPU time, 10 of 10 rounds slower); on the history it is within the noise.
+the user's read weighs most, ModelBackend takes 1.12 to 1.15 times as long (two runs; 1.28
+against 1.15 ms of server CPU time in the latter); on the history it is within the noise.
 """
 
 import functools

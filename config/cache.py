@@ -3,9 +3,10 @@
 django-redis rather than Django's own RedisCache, because Django's builds a new redis-py client
 object for every cache call, which costs more than the round trip to a local Redis, where
 django-redis keeps one client per server. Measured on the cached patient home (bench/
-speedups.py, docs/performance.md): with Django's backend the page takes 1.19 times as long
-(1.41 against 1.19 ms of server CPU time); with django-redis, as long as with a client kept by
-hand, which this module used to do through Django's private methods.
+speedups.py, docs/performance.md): with Django's backend the page takes 1.14 to 1.19 times as
+long (two runs; 1.31 against 1.15 ms of server CPU time in the latter); with django-redis, as
+long as with a client kept by hand, which this module used to do through Django's private
+methods.
 
 The cache is only a cache: when Redis cannot be reached, a read is a miss, a write is skipped
 and pages are built from the database (sessions are `cached_db`, so they are read from the

@@ -24,9 +24,9 @@ CSRF_STANDIN = "csrf-token-of-this-request"
 
 
 def patient_home(request):
-    """The whole page is stored, and served with no template drawn: a stored page costs 1.5 ms
-    of server time where drawing the page around the cached body costs 2.9 ms (bench/
-    speedups.py, docs/performance.md), which the home's throughput target needs.
+    """The whole page is stored, and served with no template drawn. Measured (bench/
+    speedups.py, docs/performance.md): drawing the page around the cached body takes 1.7 times
+    as long (2.09 against 1.19 ms of server CPU time, 10 of 10 rounds).
 
     The body is a `{% cache %}` fragment (templates/doses/home.html) under the patient's
     record version (doses/freshness.py); the dashboard's queries run only when it is drawn.
