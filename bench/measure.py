@@ -63,6 +63,9 @@ def dose_form(patient: User, regimen: Regimen) -> dict:
         "lot_number": "BENCH",
         "administered_by": "self",
         "reaction_notes": "",
+        # Confirmed: every timed POST after the first is a second dose that day, and the
+        # first may come early; the page asks before recording either.
+        "confirm_timing": "yes",
     }
 
 

@@ -1,94 +1,77 @@
-"""Django's Redis cache, keeping one client per connection pool, and treating Redis as a cache.
+"""The Redis cache: django-redis, treating Redis as a cache.
 
-Django's own backend builds a new redis-py client object for every cache call; with redis-py 8
-that construction costs more than the round trip to a local Redis (about 0.25 ms of a cached
-home's 2.5 ms, profiled). A client over a connection pool is safe to share between threads, so
-one per pool is kept.
+django-redis rather than Django's own RedisCache, because Django's builds a new redis-py client
+object for every cache call, which costs more than the round trip to a local Redis, where
+django-redis keeps one client per server. Measured on the cached patient home (bench/
+speedups.py, docs/performance.md): with Django's backend the page takes 1.14 to 1.19 times as
+long (two runs; 1.31 against 1.15 ms of server CPU time in the latter); with django-redis, as
+long as with a client kept by hand, which this module used to do through Django's private
+methods.
 
 The cache is only a cache: when Redis cannot be reached, a read is a miss, a write is skipped
 and pages are built from the database (sessions are `cached_db`, so they are read from the
 database too). A write or delete that could not reach Redis may leave an old value there (a
 signed-out session, say), so the process that missed it empties the cache the next time Redis
-answers. Short socket timeouts keep a hung Redis from holding a request for long.
+answers. Short socket timeouts keep a hung Redis from holding a request for long. Only the
+cache API that Django documents is wrapped here, each method calling django-redis's own.
 """
 
 import logging
 
-from django.core.cache.backends import redis
+import redis
+from django_redis.cache import RedisCache as DjangoRedisCache
 
 logger = logging.getLogger(__name__)
 
-# Seconds; OPTIONS in CACHES can override them.
-SOCKET_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+UNREACHABLE = (redis.RedisError, OSError)
+# Seconds (django-redis's options); OPTIONS in CACHES can override them.
+SOCKET_TIMEOUTS = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
 
 
-def _errors():
-    import redis as redis_py
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server, params):
+        options = {**SOCKET_TIMEOUTS, **params.get("OPTIONS", {})}
+        super().__init__(server, {**params, "OPTIONS": options})
+        self.stale = False  # a write or delete failed: Redis may hold an old value
 
-    return (redis_py.RedisError, OSError)
-
-
-class _Client(redis.RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
-        self._stale = False  # a write or delete failed: Redis may hold an old value
-
-    def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
-        if client is None:
-            client = self._clients[index] = self._client(
-                connection_pool=self._get_connection_pool(write)
-            )
-        return client
-
-    def _call(self, name, miss, *args, write=False):
+    def _safely(self, method, miss, *args, write=False, **kwargs):
         try:
-            if self._stale:
+            if self.stale:
                 super().clear()
-                self._stale = False
+                self.stale = False
                 logger.warning("Redis is back: emptied the cache of what was missed")
-            return getattr(super(), name)(*args)
-        except _errors() as exc:
-            if write:
-                self._stale = True
-            logger.warning("Redis unavailable, %s skipped: %s", name, exc)
+            return method(*args, **kwargs)
+        except UNREACHABLE as exc:
+            self.stale = self.stale or write
+            logger.warning("Redis unavailable, %s skipped: %s", method.__name__, exc)
             return miss
 
-    def get(self, key, default):
-        return self._call("get", default, key, default)
+    def get(self, key, default=None, *args, **kwargs):
+        return self._safely(super().get, default, key, default, *args, **kwargs)
 
-    def get_many(self, keys):
-        return self._call("get_many", {}, keys)
+    def get_many(self, *args, **kwargs):
+        return self._safely(super().get_many, {}, *args, **kwargs)
 
-    def has_key(self, key):
-        return self._call("has_key", False, key)
+    def has_key(self, *args, **kwargs):
+        return self._safely(super().has_key, False, *args, **kwargs)
 
-    def add(self, key, value, timeout):
-        return self._call("add", False, key, value, timeout, write=True)
+    def add(self, *args, **kwargs):
+        return self._safely(super().add, False, *args, write=True, **kwargs)
 
-    def set(self, key, value, timeout):
-        self._call("set", None, key, value, timeout, write=True)
+    def set(self, *args, **kwargs):
+        return self._safely(super().set, False, *args, write=True, **kwargs)
 
-    def set_many(self, data, timeout):
-        return self._call("set_many", [], data, timeout, write=True)
+    def set_many(self, *args, **kwargs):
+        return self._safely(super().set_many, [], *args, write=True, **kwargs)
 
-    def touch(self, key, timeout):
-        return self._call("touch", False, key, timeout, write=True)
+    def touch(self, *args, **kwargs):
+        return self._safely(super().touch, False, *args, write=True, **kwargs)
 
-    def delete(self, key):
-        return self._call("delete", False, key, write=True)
+    def delete(self, *args, **kwargs):
+        return self._safely(super().delete, False, *args, write=True, **kwargs)
 
-    def delete_many(self, keys):
-        return self._call("delete_many", None, keys, write=True)
+    def delete_many(self, *args, **kwargs):
+        return self._safely(super().delete_many, 0, *args, write=True, **kwargs)
 
     def clear(self):
-        return self._call("clear", False, write=True)
-
-
-class RedisCache(redis.RedisCache):
-    def __init__(self, server, params):
-        super().__init__(server, params)
-        self._class = _Client
-        self._options = {**SOCKET_TIMEOUTS, **self._options}
+        return self._safely(super().clear, False, write=True)

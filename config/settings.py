@@ -177,8 +177,8 @@ STORAGES = {
 # one (e.g. redis://127.0.0.1:6379/1) to share them between processes.
 CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://b12")}
 CACHE_SHARED = "locmem" not in CACHES["default"]["BACKEND"]
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one client per pool
+if CACHES["default"]["BACKEND"].endswith(".RedisCache"):  # django-environ's pick for redis://
+    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # django-redis, Redis as a cache
 if not CACHE_SHARED:
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2000)
 

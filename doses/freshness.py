@@ -1,15 +1,17 @@
 """The patient's home, cached until something on it changes.
 
-Building the home takes a handful of queries and most of a request's time, yet a patient opens
-it far more often than anything on it changes. Each patient has a `record_version`; every
-committed change to a row the home is built from (injections, check-ins, labs, the regimen and
-its phases, supplies, the care team) raises it, through the model signals below. The rendered
-home is cached under a key that names the version, the patient's time zone, the request's
-language and the hour in that zone (the page says "in 3 days" and "not checked in this
-week"), so a cached page is never used once anything it shows has changed or the hour has
-turned. The version is read with the user at the start of the request, before the home's own
-queries: a page built while a change commits is stored under the old version, which nothing
-asks for again.
+Building the home's body takes a handful of queries and most of a request's time, yet a
+patient opens it far more often than anything on it changes. Each patient has a
+`record_version`; every committed change to a row the home is built from (injections,
+check-ins, labs, the regimen and its phases, supplies, the care team) raises it, through the
+model signals below. The body is a `{% cache %}` fragment (templates/doses/home.html),
+and the whole page is stored too (home/views.py), under keys that name the version, the
+patient's time zone, the request's language, the hour in that zone (the page says "in 3 days"
+and "not checked in this week") and the templates' generation; the page's key adds what the
+frame shows of the user. So a cached page is never used once anything it shows has changed,
+the hour has turned or a deployment has changed the templates. The version is read with the
+user at the start of the request, before the home's own queries: a page built while a change
+commits is stored under the old version, which nothing asks for again.
 
 The raise is part of the change's own transaction, so the new version and the new rows commit
 together (and a rolled-back change raises nothing). It writes the patient's row, which every
@@ -75,14 +77,16 @@ def connect() -> None:
 def home_key(patient) -> str:
     hour = patient.local_now().strftime("%Y-%m-%dT%H")
     language = translation.get_language()
-    return f"home:{patient.pk}:{patient.record_version}:{patient.time_zone}:{hour}:{language}"
+    return (
+        f"home:{patient.pk}:{patient.record_version}:{patient.time_zone}:{hour}:{language}"
+        f":{template_generation()}"
+    )
 
 
 def page_key(patient) -> str:
-    """The whole home page: the body's key, plus what the page around it shows of the user
-    (their name; the admin link for staff) and the templates it was drawn with, so that a
-    deployment with changed templates never serves a page drawn by the old ones."""
-    around = f"{patient.name}|{patient.is_staff}|{template_generation()}"
+    """The whole home page (home/views.py): the body's key, plus what the page around it
+    shows of the user (their name; the admin link for staff)."""
+    around = f"{patient.name}|{patient.is_staff}"
     return f"page:{home_key(patient)}:{hashlib.blake2b(around.encode(), digest_size=8).hexdigest()}"
 
 

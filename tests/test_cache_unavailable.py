@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 BACKEND = "config.cache.RedisCache"
 CLOSED = "redis://127.0.0.1:1/0"
-OPTIONS = {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}
+OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2}
 
 
 def closed_cache():
@@ -48,9 +48,15 @@ def test_reads_are_misses_and_writes_are_skipped():
     assert cache.get_or_set("computed", lambda: "from the database") == "from the database"
 
 
+def _socket_timeout(cache) -> float:
+    return cache.client.get_client().connection_pool.connection_kwargs["socket_timeout"]
+
+
 def test_default_socket_timeouts_are_short_and_can_be_changed():
-    assert RedisCache(CLOSED, {})._options["socket_timeout"] == 0.5
-    assert RedisCache(CLOSED, {"OPTIONS": {"socket_timeout": 2}})._options["socket_timeout"] == 2
+    # django-redis keeps one connection pool per address in a process: two addresses here.
+    assert _socket_timeout(RedisCache("redis://127.0.0.1:1/7", {})) == 0.5
+    changed = RedisCache("redis://127.0.0.1:1/8", {"OPTIONS": {"SOCKET_TIMEOUT": 2}})
+    assert _socket_timeout(changed) == 2
 
 
 def test_sessions_are_kept_in_the_database_while_redis_is_away(redis_down, patient):

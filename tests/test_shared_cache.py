@@ -71,8 +71,8 @@ def test_what_one_process_stores_another_reads_and_each_keeps_one_client():
     one, two = _process(), _process()
     one.set("home:test", "the page", 30)
     assert two.get("home:test") == "the page"
-    client = one._cache.get_client()
-    assert one._cache.get_client() is client  # built once, not on every call
+    client = one.client.get_client()
+    assert one.client.get_client() is client  # built once, not on every call
     one.delete("home:test")
     assert two.get("home:test") is None
 
@@ -84,7 +84,7 @@ def test_a_delete_that_missed_redis_empties_the_cache_when_redis_is_back(monkeyp
 
     one, two = _process(), _process()
     one.set("session:test", "signed in", 30)
-    client = one._cache.get_client(write=True)
+    client = one.client.get_client(write=True)
 
     def unreachable(*args, **kwargs):
         raise redis.ConnectionError("Connection refused")

@@ -4,8 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -34,16 +34,8 @@ def regimen_or_404(patient):
 def with_undo(request, text: str, dose):
     """The message after logging, with an Undo button: the usual soft delete, which the
     injection's page can restore. The page shows messages as they are (base.html)."""
-    return format_html(
-        '{} <form method="post" action="{}" class="d-inline">'
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-        '<input type="hidden" name="undo" value="1">'
-        '<button class="btn btn-sm btn-outline-dark ms-2" type="submit">{}</button></form>',
-        text,
-        reverse("delete_dose", args=[dose.pk]),
-        get_token(request),
-        _("Undo"),
-    )
+    context = {"text": text, "dose": dose}
+    return render_to_string("doses/_logged_message.html", context, request=request)
 
 
 def logged_message(dose) -> str:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -138,22 +139,25 @@ def test_no_later_change_alters_what_an_earlier_moment_shows(steps, probes):
 
 
 @pytest.mark.django_db
-def test_the_home_tells_the_patient_until_they_dismiss_it(patient, clinician, client, maintenance):
+def test_the_home_tells_the_patient_until_they_dismiss_it(patient, clinician, maintenance):
     with frozen(date(2027, 1, 5)):
         actions.change_phase(
             maintenance.current_phase, clinician, "Symptoms return", schedule_every=3
         )
-        client.force_login(patient)
-        home = client.get(reverse("home"))
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(patient)
+        home = browser.get(reverse("home"))
         notice = words(home, "plan-notice")
-        form = pages.soup(home).find("form", action=lambda a: a and "dismiss" in a)
-        client.post(form["action"])
-        after = words(client.get(reverse("home")), "plan-notice")
+        # "Got it" sends the form it names (outside the cached body, with the form token).
+        button = pages.soup(home).select_one('[data-testid="plan-notice"] button')
+        sent = browser.post(button["formaction"], pages.form_values(home, f"#{button['form']}"))
+        after = words(browser.get(reverse("home")), "plan-notice")
 
     assert notice == [
         "Your plan changed on Tuesday 5 January 2027 by Dr Care: Every 4 weeks → "
         "Maintenance: every 3 weeks. “Symptoms return” Got it"
     ]
+    assert sent.status_code == 302
     assert after == []
     assert RegimenChange.objects.get(kind="phase_changed").dismissed_at is not None
 
