@@ -26,14 +26,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.dates import day_bounds
-from doses import checkin_alerts
 from doses.alerts import Shown, describe
 from doses.dashboard import phase_progress
-from doses.models import Alert, ClinicalNote, DoseLog, SymptomEntry
+from doses.models import Alert, ClinicalNote, DoseLog
 from labs.rows import LabRow, lab_rows
 from regimens import adherence
 from regimens.history import attach_phases_then, label_adherence
 from regimens.models import Regimen, RegimenChange, current_regimen
+from symptoms import checkin_alerts
+from symptoms.models import SymptomEntry
 
 
 @dataclass

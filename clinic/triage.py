@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy
 from accounts import dates
 from accounts.models import CareTeamMembership, User
 from doses import alerts
-from doses.models import Alert, DoseLog, SymptomEntry
+from doses.models import Alert, DoseLog
 from labs.models import LabRange, LabResult
 from regimens import reference, schedule
 from regimens.models import Regimen
+from symptoms.models import SymptomEntry
 
 STATUSES = [
     ("overdue", gettext_lazy("Overdue")),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "accounts",
     "regimens",
+    "symptoms",
     "doses",
     "supplies",
     "labs",

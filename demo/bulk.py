@@ -24,8 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import CareTeamMembership, User
-from doses.models import DoseLog, SymptomEntry
-from doses.wearoff import analyse
+from doses.models import DoseLog
 from labs.models import LabResult
 from regimens import reference, schedule
 from regimens.actions import LAB_REVIEW_MONTHS
@@ -38,6 +37,8 @@ from regimens.models import (
     RegimenTemplate,
     rule_from_values,
 )
+from symptoms.models import SymptomEntry
+from symptoms.wearoff import analyse
 
 from .people import PASSWORD as DEMO_PASSWORD
 

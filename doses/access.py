@@ -4,8 +4,9 @@ goes through here; see accounts/access.py for the rule of who sees which patient
 from django.http import Http404
 
 from accounts.access import visible_patients
+from symptoms.models import SymptomEntry
 
-from .models import DoseLog, SymptomEntry
+from .models import DoseLog
 
 
 def dose_or_404(user, pk, *, write: bool = False) -> DoseLog:

@@ -16,14 +16,24 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from regimens.models import Regimen
+from symptoms import checkin_alerts, wearoff
+from symptoms.models import SymptomEntry
 
-from . import alerts, checkin_alerts, timing
-from .models import ClinicalNote, DoseLog, DoseLogVersion, SymptomEntry
+from . import alerts, timing
+from .models import ClinicalNote, DoseLog, DoseLogVersion
 
 
 def _locked(regimen: Regimen) -> Regimen:
     User.objects.lock(regimen.patient_id)
     return Regimen.objects.select_for_update().select_related("patient").get(pk=regimen.pk)
+
+
+def _refresh(regimen: Regimen) -> bool:
+    """After an injection event: the regimen's stored schedule state and its wear-off flag,
+    from one read of the events. Returns whether the flag was on before."""
+    inputs = regimen.schedule_inputs()
+    regimen.refresh_schedule(inputs)
+    return wearoff.refresh(regimen, inputs)
 
 
 def out_of_date_form() -> str:
@@ -92,8 +102,7 @@ def log_dose(
             dose.confirmed_second = check.second
             dose.due_when_logged = check.due
         dose.save()
-        was_flagged = regimen.symptoms_return_early
-        regimen.refresh_schedule()
+        was_flagged = _refresh(regimen)
         alerts.for_dose(dose)
         alerts.for_wear_off(regimen, was_flagged)
     return dose, True
@@ -126,7 +135,7 @@ def backfill_doses(regimen: Regimen, recorded_by, doses: list[dict]) -> list[Dos
             )
             records.append(dose)
         DoseLog.objects.bulk_create(records)
-        regimen.refresh_schedule()
+        _refresh(regimen)
         alerts.for_wear_off(regimen, was_flagged)
     return records
 
@@ -170,7 +179,7 @@ def skip_dose(
             dose.submission_token = token
         dose.full_clean()
         dose.save()
-        regimen.refresh_schedule()
+        _refresh(regimen)
     return dose, True
 
 
@@ -191,7 +200,7 @@ def correct_dose(dose: DoseLog, user, reason: str = "", **values) -> DoseLog:
         dose.updated_at = timezone.now()
         dose.full_clean()
         dose.save()
-        regimen.refresh_schedule()
+        _refresh(regimen)
         alerts.for_dose(dose)  # a reaction ticked on correction is raised too
     return dose
 
@@ -205,7 +214,7 @@ def delete_dose(dose: DoseLog, user, reason: str = "") -> DoseLog:
             _keep_version(dose, DoseLogVersion.Change.DELETED, user, reason)
             dose.deleted_at = timezone.now()
             dose.save(update_fields=["deleted_at"])
-            regimen.refresh_schedule()
+            _refresh(regimen)
     return dose
 
 
@@ -217,7 +226,7 @@ def restore_dose(dose: DoseLog, user) -> DoseLog:
             _keep_version(dose, DoseLogVersion.Change.RESTORED, user)
             dose.deleted_at = None
             dose.save(update_fields=["deleted_at"])
-            regimen.refresh_schedule()
+            _refresh(regimen)
     return dose
 
 
@@ -250,8 +259,7 @@ def record_checkin(patient, recorded_by, *, token=None, **values) -> tuple[Sympt
         if created:
             alerts.for_checkin(entry, checkin_alerts.previous_checkin(entry))
             if regimen is not None:
-                was_flagged = regimen.symptoms_return_early
-                regimen.refresh_wear_off()
+                was_flagged = wearoff.refresh(regimen)
                 alerts.for_wear_off(regimen, was_flagged)
     return entry, created
 

@@ -8,7 +8,6 @@ from accounts.admin_base import AuditedPatientDataAdmin, ReadOnlyAdmin
 from .models import (
     DoseLog,
     DoseLogVersion,
-    SymptomEntry,
 )
 
 
@@ -40,19 +39,3 @@ class DoseLogAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
     search_fields = ["patient__email", "patient__name"]
     list_select_related = ["patient"]
     inlines = [VersionInline]
-
-
-@admin.register(SymptomEntry)
-class SymptomEntryAdmin(AuditedPatientDataAdmin, ReadOnlyAdmin):
-    list_display = [
-        "patient",
-        "recorded_at",
-        "fatigue",
-        "tingling",
-        "numbness",
-        "balance",
-        "memory",
-        "mood",
-    ]
-    list_select_related = ["patient"]
-    search_fields = ["patient__email", "patient__name"]

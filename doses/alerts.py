@@ -2,9 +2,9 @@
 
 Raised from what is recorded, never from a guess:
 - a check-in or an injection with allergy signs ticked, or side effects;
-- a check-in whose numbness or balance score rose (the same-day signs, doses/checkin_alerts.py);
+- a check-in whose numbness or balance score rose (the same-day signs, symptoms/checkin_alerts.py);
 - an injection the patient confirmed as early or as a second one that day (doses/timing.py);
-- the wear-off flag turning on (doses/wearoff.py);
+- the wear-off flag turning on (symptoms/wearoff.py);
 - a dose overdue by more than one interval of its phase (found by `raise_overdue`, which the
   `send_reminders` and `send_digest` commands run).
 
@@ -27,9 +27,10 @@ from django.utils.translation import ngettext
 from accounts.models import CareTeamMembership
 from regimens import reference, schedule
 from regimens.models import Regimen
+from symptoms import checkin_alerts
+from symptoms.models import SymptomEntry
 
-from . import checkin_alerts
-from .models import Alert, DoseLog, SymptomEntry
+from .models import Alert, DoseLog
 
 # The kinds that name an urgent sign: shown in red, above the others.
 URGENT = (Alert.Kind.ALLERGY, Alert.Kind.SAME_DAY)

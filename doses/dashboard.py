@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from accounts.access import care_team
 from regimens import reference, schedule
 from regimens.models import EndRule, Phase, Regimen, RegimenChange, current_regimen
+from symptoms.models import SymptomEntry
 
-from .models import DoseLog, SymptomEntry
+from .models import DoseLog
 
 CHECKIN_EVERY = timedelta(days=7)
 

@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import TokenMixin
 from regimens import reference
 from regimens.models import MAX_DOSE_MCG
+from symptoms.models import ALLERGY_SIGNS, SymptomEntry
 
-from .models import ALLERGY_SIGNS, DoseLog, SymptomEntry
+from .models import DoseLog
 from .sites import SiteChart, site_chart
 
 

@@ -30,8 +30,9 @@ from django.utils import translation
 
 from accounts.models import CareTeamMembership, User
 from regimens.models import Phase, Regimen
+from symptoms.models import SymptomEntry
 
-from .models import DoseLog, SymptomEntry
+from .models import DoseLog
 
 HOME_SECONDS = 60 * 60
 # Models whose rows carry the patient's id, and the field that holds it. Apps above doses add

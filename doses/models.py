@@ -1,4 +1,5 @@
-"""What is recorded about a patient: injections given or skipped, symptom check-ins, labs.
+"""What is recorded about injections: each given or skipped, with kept versions; clinical notes
+and alerts on a patient's record.
 
 Nothing a user enters is lost: a correction or deletion of a DoseLog first stores the previous
 values as a DoseLogVersion, and deletion is a soft delete that can be undone. Change them only
@@ -6,7 +7,7 @@ through doses/actions.py, which keeps the regimen's stored schedule state in ste
 """
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,39 +18,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import PAST, PLANNED, BoundedDates
+from accounts.dates import PLANNED, BoundedDates
 from regimens import reference
 from regimens.models import Medication, Route, validate_dose_mcg
+from symptoms.models import reaction_errors, validate_not_future
 
-FUTURE_TOLERANCE = timedelta(minutes=5)
 # No event in a B12 record falls outside these years: anything else is a typing error.
 MIN_EVENT_TIME = datetime(1900, 1, 1, tzinfo=UTC)
 MAX_EVENT_TIME = datetime(2100, 1, 1, tzinfo=UTC)
-
-
-def validate_not_future(moment) -> None:
-    if moment and moment > timezone.now() + FUTURE_TOLERANCE:
-        raise ValidationError(gettext("This time is in the future. Enter when it happened."))
-
-
-# Signs of a severe allergic reaction a patient may tick on a check-in or an injection.
-ALLERGY_SIGNS = (
-    ("hives", _("Hives or widespread itchy rash")),
-    ("breathing", _("Trouble breathing or wheezing")),
-    ("swelling", _("Swelling of the face, lips, tongue or throat")),
-)
-
-
-def reaction_errors(record) -> dict:
-    """Side effects and allergy signs are picked from their lists, never typed (a list of
-    strings, bounded by the lists themselves)."""
-    errors = {}
-    effects, signs = record.side_effects, record.allergy_signs
-    if not isinstance(effects, list) or set(map(str, effects)) - set(reference.side_effects()):
-        errors["side_effects"] = gettext("Choose side effects from the list.")
-    if not isinstance(signs, list) or set(map(str, signs)) - {key for key, _n in ALLERGY_SIGNS}:
-        errors["allergy_signs"] = gettext("Choose signs from the list.")
-    return errors
 
 
 class DoseLog(BoundedDates, models.Model):
@@ -295,61 +271,6 @@ class DoseLogVersion(KeptVersion):
         return rows
 
 
-class SymptomEntry(BoundedDates, models.Model):
-    """A check-in: 0-10 per symptom (higher is worse), side effects, a note."""
-
-    DATE_KINDS = {"recorded_at": PAST}
-
-    SYMPTOMS = tuple(item["key"] for item in reference.symptoms())
-    ALLERGY_SIGNS = ALLERGY_SIGNS
-
-    patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
-    )
-    recorded_at = models.DateTimeField(default=timezone.now, validators=[validate_not_future])
-    fatigue = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
-    tingling = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
-    numbness = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
-    balance = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
-    memory = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
-    mood = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
-    side_effects = models.JSONField(default=list, blank=True)
-    allergy_signs = models.JSONField(default=list, blank=True)
-    note = models.TextField(blank=True, max_length=2000)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    phase = models.ForeignKey(
-        "regimens.Phase",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text=_("The phase the patient was in when they checked in."),
-    )
-    submission_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-
-    class Meta:
-        ordering = ["-recorded_at", "-pk"]
-        verbose_name_plural = _("symptom entries")
-        indexes = [models.Index(fields=["patient", "-recorded_at"], name="checkin_patient_time")]
-
-    def __str__(self):
-        return f"Check-in {self.recorded_at:%Y-%m-%d}"
-
-    def clean(self):
-        errors = reaction_errors(self)
-        if errors:
-            raise ValidationError(errors)
-
-    def scores(self) -> list[tuple[str, int]]:
-        return [(item["name"], getattr(self, item["key"])) for item in reference.symptoms()]
-
-    @property
-    def total(self) -> int:
-        return sum(getattr(self, key) for key in self.SYMPTOMS)
-
-
 class ClinicalNote(BoundedDates, models.Model):
     """A clinician's note on a patient's record. Notes are never edited in place: a correction
     is a new note."""
@@ -400,7 +321,11 @@ class Alert(BoundedDates, models.Model):
     # condition was found).
     raised_at = models.DateTimeField(default=timezone.now)
     checkin = models.ForeignKey(
-        SymptomEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+        "symptoms.SymptomEntry",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
     )
     dose = models.ForeignKey(
         DoseLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"

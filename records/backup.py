@@ -18,11 +18,12 @@ from django.utils import timezone
 
 from accounts import dates
 from accounts.models import CareTeamMembership, RecordView, User
-from doses.models import ClinicalNote, DoseLog, DoseLogVersion, SymptomEntry
+from doses.models import ClinicalNote, DoseLog, DoseLogVersion
 from labs.models import LabResult, LabResultVersion
 from regimens.models import Phase, Regimen, RegimenChange
 from reminders.models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
 from supplies.models import Supply, SupplyVersion
+from symptoms.models import SymptomEntry
 
 FORMAT = "b12-log-patient/1"
 # Models that moved to another app since the format began, by their label in older files: an
@@ -30,6 +31,7 @@ FORMAT = "b12-log-patient/1"
 MOVED = {
     "doses.supply": "supplies.supply",
     "doses.supplyversion": "supplies.supplyversion",
+    "doses.symptomentry": "symptoms.symptomentry",
     "doses.labresult": "labs.labresult",
     "doses.labresultversion": "labs.labresultversion",
 }

@@ -16,13 +16,14 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.language import in_source_language
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from labs.models import LabRange, LabResult
 from labs.rows import in_unit
 from regimens import reference
 from regimens.history import attach_phases_then
 from regimens.models import Medication, Phase, Regimen, ScheduleUnit
 from regimens.schedule import AFTER_DAYS, AFTER_DOSES, parse_weekdays
+from symptoms.models import SymptomEntry
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:b12-log:fhir")
 PATIENT_SYSTEM = "urn:b12-log:patient"

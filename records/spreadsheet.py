@@ -21,12 +21,13 @@ from accounts import dates
 from accounts.dates import day_bounds
 from accounts.language import in_source_language
 from accounts.models import User
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from labs.models import LabRange, LabResult
 from labs.rows import LabRow
 from regimens import reference
 from regimens.history import attach_phases_then
 from regimens.models import Medication, Route
+from symptoms.models import SymptomEntry
 
 INJECTIONS, CHECKINS, LABS = "injections", "checkins", "labs"
 # The labels are the download form's choices (records/forms.py), read by a person.

@@ -33,8 +33,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from doses.alerts import raise_overdue
 from doses.dashboard import CHECKIN_EVERY, plan_change_text
-from doses.models import SymptomEntry
 from regimens.models import Regimen, RegimenChange
+from symptoms.models import SymptomEntry
 
 from .emails import compose
 from .models import ReminderSent, ReminderSettings

@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import User
-from doses.models import ClinicalNote, DoseLog, SymptomEntry
+from doses.models import ClinicalNote, DoseLog
 from labs.models import LabResult
 from regimens.models import Phase, Regimen, RegimenChange
+from symptoms.models import SymptomEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db

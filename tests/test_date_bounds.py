@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import dates
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from labs import actions as lab_actions
 from labs.models import LabResult
 from plan_setup.forms import EarlierInjection
@@ -28,6 +28,7 @@ from records import backup
 from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange
 from supplies.models import Supply
+from symptoms.models import SymptomEntry
 from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")

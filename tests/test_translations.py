@@ -347,6 +347,7 @@ def read_mo(path: Path) -> tuple[dict, dict]:
 APPS = (
     "accounts",
     "regimens",
+    "symptoms",
     "doses",
     "supplies",
     "labs",

@@ -14,10 +14,11 @@ from django.db.models.functions import Cast
 
 from accounts.dates import day_bounds
 from doses import alerts
-from doses.models import Alert, ClinicalNote, DoseLog, DoseLogVersion, SymptomEntry
+from doses.models import Alert, ClinicalNote, DoseLog, DoseLogVersion
 from labs.models import LabResult
 from regimens.history import attach_phases_then
 from regimens.models import RegimenChange
+from symptoms.models import SymptomEntry
 
 DOSE, CHECKIN, LAB = "dose", "checkin", "lab"
 CORRECTION, CHANGE, NOTE, ACKNOWLEDGED = "correction", "change", "note", "acknowledged"

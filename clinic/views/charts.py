@@ -13,10 +13,12 @@ from accounts import dates
 from accounts.access import log_view, patient_or_404
 from accounts.dates import day_bounds
 from accounts.middleware import NO_STORE
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from labs.models import LabRange, LabResult
 from regimens import reference, schedule
 from regimens.models import PhaseKind, current_regimen
+from symptoms import wearoff
+from symptoms.models import SymptomEntry
 
 from .. import charts
 from ..forms import RangeForm
@@ -76,7 +78,7 @@ def _wear_off(patient, compact):
     regimen = current_regimen(patient)
     points, interval = [], None
     if regimen is not None:
-        points = regimen.wear_off().points
+        points = wearoff.for_regimen(regimen).points
         phase = regimen.current_phase
         if phase is not None and phase.kind == PhaseKind.MAINTENANCE:
             interval = schedule.interval_days(phase.rule.schedule)

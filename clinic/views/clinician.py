@@ -22,6 +22,7 @@ from labs.rows import lab_rows
 from regimens import adherence, reference, schedule
 from regimens.history import label_adherence
 from regimens.models import Regimen, current_regimen
+from symptoms import wearoff
 from timeline.page import PATIENT_KINDS, RECORD_KINDS, timeline_page
 
 from ..forms import AcknowledgeForm, NoteForm, RangeForm, TriageFilterForm
@@ -110,7 +111,7 @@ def patient_record(request, patient_id):
     regimen = context["regimen"]
     wear_off = None
     if regimen and regimen.symptoms_return_early:
-        wear_off = regimen.wear_off(context["schedule_inputs"])
+        wear_off = wearoff.for_regimen(regimen, context["schedule_inputs"])
     context["wear_off"] = wear_off
     names = {item["key"]: item["name"] for item in reference.symptoms()}
     context["wear_off_flagged"] = [

@@ -2,10 +2,11 @@
 
 from django import template
 
-from doses import checkin_alerts, when
-from doses.models import ALLERGY_SIGNS
+from doses import when
 from regimens import reference, schedule
 from regimens.models import PhaseKind
+from symptoms import checkin_alerts
+from symptoms.models import ALLERGY_SIGNS
 
 register = template.Library()
 

@@ -6,10 +6,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from doses import actions, checkin_alerts
+from doses import actions
 from doses.forms import DoseForm
 from doses.sites import site_chart
 from regimens import reference
+from symptoms import checkin_alerts
 
 # The confirm button of an early or second dose (templates/doses/_timing_warning.html).
 CONFIRM_FIELD, CONFIRM_VALUE = "confirm_timing", "yes"

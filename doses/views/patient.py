@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import log_view, require_patient
-from doses import actions, checkin_alerts, freshness
+from doses import actions, freshness
 from doses.access import checkin_or_404, dose_or_404
 from doses.dashboard import skipped_next_due
 from doses.forms import CheckinForm, CorrectDoseForm, DeleteForm, SkipForm
@@ -22,6 +22,7 @@ from doses.models import DoseLog
 from regimens import reference
 from regimens.history import attach_phases_then
 from regimens.models import RegimenChange, current_regimen
+from symptoms import checkin_alerts
 
 
 def regimen_or_404(patient):

@@ -72,7 +72,7 @@ class Regimen(BoundedDates, models.Model):
     phase_entered_on = models.DateField(null=True, blank=True)
     phase_first_event_on = models.DateField(null=True, blank=True)
     last_event_on = models.DateField(null=True, blank=True)
-    # Stored like the schedule state, for the clinician's list: see doses/wearoff.py.
+    # Stored like the schedule state, for the clinician's list: see symptoms/wearoff.py.
     symptoms_return_early = models.BooleanField(default=False)
     next_lab_review = models.DateField(
         null=True, blank=True, help_text=_("When the prescriber wants the next blood test.")
@@ -182,17 +182,6 @@ class Regimen(BoundedDates, models.Model):
         events = [replace(ev, on=schedule.local_date(at, zone)) for at, ev in timed]
         return initial, events
 
-    def wear_off(self, inputs=None):
-        """Do symptoms come back before the next maintenance injection (doses/wearoff.py)?"""
-        from doses.wearoff import for_regimen  # doses depends on regimens, not the reverse
-
-        return for_regimen(self, inputs)
-
-    def refresh_wear_off(self) -> None:
-        """After a check-in: recompute the stored wear-off flag."""
-        self.symptoms_return_early = self.wear_off().symptoms_return
-        self.save(update_fields=["symptoms_return_early"])
-
     def phase_rules(self) -> list[schedule.PhaseRule]:
         """Each phase's rule as it stands now."""
         return [phase.rule for phase in self.ordered_phases]
@@ -204,9 +193,10 @@ class Regimen(BoundedDates, models.Model):
         initial, events = self.schedule_inputs()
         return schedule.replay(self.start_date, initial, events)
 
-    def refresh_schedule(self) -> schedule.State:
-        """Recompute and store the schedule state. Call inside the event's transaction."""
-        inputs = self.schedule_inputs()
+    def refresh_schedule(self, inputs=None) -> schedule.State:
+        """Recompute and store the schedule state. Call inside the event's transaction;
+        `inputs` are schedule_inputs() when the caller has them already."""
+        inputs = inputs or self.schedule_inputs()
         state = schedule.replay(self.start_date, *inputs)
         if self.status == self.Status.ENDED:
             state = schedule.State(None, None, last_event_on=state.last_event_on)
@@ -226,10 +216,8 @@ class Regimen(BoundedDates, models.Model):
         ):
             # A correction re-opened a finished course (and no newer one has begun).
             self.status = self.Status.ACTIVE
-        self.symptoms_return_early = self.wear_off(inputs).symptoms_return
         self.save(
             update_fields=[
-                "symptoms_return_early",
                 "current_phase",
                 "next_due",
                 "given_in_phase",

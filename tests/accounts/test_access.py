@@ -39,7 +39,7 @@ from django.utils import dateformat, timezone
 from accounts import invitations
 from accounts.models import CareTeamMembership, Invitation, User
 from doses import actions as dose_actions
-from doses.models import Alert, ClinicalNote, DoseLog, DoseLogVersion, SymptomEntry
+from doses.models import Alert, ClinicalNote, DoseLog, DoseLogVersion
 from labs import actions as lab_actions
 from labs.models import LabResult, LabResultVersion
 from regimens.models import Phase, Regimen, RegimenChange, RegimenTemplate
@@ -48,6 +48,7 @@ from sharing import actions as sharing_actions
 from sharing.models import CareTeamEvent, ShareCode
 from supplies import stock as supply_actions
 from supplies.models import Supply, SupplyVersion
+from symptoms.models import SymptomEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db

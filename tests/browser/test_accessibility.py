@@ -19,12 +19,13 @@ from playwright.sync_api import expect
 
 from accounts.models import CareTeamMembership, User
 from doses import actions
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from labs import actions as lab_actions
 from regimens import actions as regimen_actions
 from regimens.models import Regimen, RegimenTemplate
 from supplies import stock as supply_actions
 from supplies.models import Supply
+from symptoms.models import SymptomEntry
 from tests import factories
 from tests.browser.a11y import axe_violations, describe_violations, unlabelled_fields
 from tests.browser.conftest import login

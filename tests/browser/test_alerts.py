@@ -13,8 +13,8 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from doses import actions
-from doses.models import SymptomEntry
 from regimens import actions as regimen_actions
+from symptoms.models import SymptomEntry
 from tests import factories
 from tests.browser.conftest import login
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from doses import actions
-from doses.models import SymptomEntry
+from symptoms.models import SymptomEntry
 from tests.browser.a11y import axe_violations, describe_violations
 from tests.browser.conftest import login
 

@@ -13,8 +13,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from doses.models import DoseLog, DoseLogVersion, SymptomEntry
+from doses.models import DoseLog, DoseLogVersion
 from regimens import reference, schedule
+from symptoms.models import SymptomEntry
 from tests import factories
 from tests.browser.conftest import login
 

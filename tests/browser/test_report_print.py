@@ -20,9 +20,10 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from doses import actions, alerts
-from doses.models import Alert, SymptomEntry
+from doses.models import Alert
 from labs.models import LabResult
 from regimens import actions as regimen_actions
+from symptoms.models import SymptomEntry
 from tests import factories
 from tests.browser.conftest import login
 

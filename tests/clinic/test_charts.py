@@ -22,8 +22,9 @@ from bs4 import XMLParsedAsHTMLWarning
 from django.test import Client
 from django.urls import reverse
 
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from regimens.models import Regimen
+from symptoms.models import SymptomEntry
 from tests import factories
 from tests.pages import by_testid, soup
 

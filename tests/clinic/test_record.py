@@ -20,9 +20,9 @@ from django.test import Client
 from django.urls import reverse
 
 from doses import actions
-from doses.models import SymptomEntry
 from regimens import actions as regimen_actions
 from regimens.models import Phase, Regimen
+from symptoms.models import SymptomEntry
 from tests import factories
 from tests.clock import frozen
 from tests.pages import by_testid, form_values, soup, text, texts

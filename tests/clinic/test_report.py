@@ -19,8 +19,9 @@ from django.urls import reverse
 
 from clinic.report import build_report
 from doses import actions, alerts
-from doses.models import Alert, SymptomEntry
+from doses.models import Alert
 from regimens import actions as regimen_actions
+from symptoms.models import SymptomEntry
 from tests import factories
 from tests.clock import frozen
 from tests.pages import soup, text, texts

@@ -17,9 +17,10 @@ from django.urls import reverse
 
 from accounts.models import CareTeamMembership, User
 from doses import actions
-from doses.models import Alert, SymptomEntry
+from doses.models import Alert
 from labs.models import LabRange
 from regimens.models import Regimen
+from symptoms.models import SymptomEntry
 from tests import factories
 from tests.clock import frozen
 from tests.pages import soup, texts

@@ -9,10 +9,12 @@ from django.core.management import CommandError, call_command
 from accounts.models import CareTeamMembership, User
 from demo import bulk
 from demo.people import PASSWORD
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from labs.models import LabResult
 from regimens import schedule
 from regimens.models import Regimen
+from symptoms import wearoff
+from symptoms.models import SymptomEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +50,7 @@ def test_the_stored_schedule_of_every_patient_is_what_a_replay_gives():
     assert summary.patients == len(regimens) == 40
     for regimen in regimens:
         assert stored(regimen) == replayed(regimen), regimen.patient.email
-        assert regimen.symptoms_return_early == regimen.wear_off().symptoms_return
+        assert regimen.symptoms_return_early == wearoff.for_regimen(regimen).symptoms_return
         membership = CareTeamMembership.objects.get(patient=regimen.patient)
         active = regimen.status == Regimen.Status.ACTIVE
         assert membership.next_due == (regimen.next_due if active else None)

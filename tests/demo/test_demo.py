@@ -9,10 +9,11 @@ from django.urls import reverse
 
 from accounts.models import CareTeamMembership, User
 from demo.people import ACCOUNTS, PASSWORD
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from labs.models import LabResult
 from regimens.models import Regimen
 from sharing.models import ShareCode
+from symptoms.models import SymptomEntry
 from tests.sharing.helpers import read
 
 pytestmark = pytest.mark.django_db

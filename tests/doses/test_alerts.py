@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from accounts.models import CareTeamMembership
 from doses import actions, alerts
-from doses.models import Alert, DoseLog, SymptomEntry
+from doses.models import Alert, DoseLog
+from symptoms.models import SymptomEntry
 from tests import factories, pages
 from tests.clock import frozen
 

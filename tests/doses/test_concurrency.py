@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from doses import actions
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from regimens.models import Regimen
+from symptoms.models import SymptomEntry
 from tests import factories
 
 pytestmark = [

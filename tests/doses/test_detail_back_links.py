@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from doses import actions
-from doses.models import SymptomEntry
+from symptoms.models import SymptomEntry
 from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")

@@ -14,10 +14,11 @@ from django.urls import reverse
 
 from accounts.models import CareTeamMembership
 from doses import actions, freshness
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from regimens import actions as regimen_actions
 from regimens.models import Phase
 from supplies import stock as supplies
+from symptoms.models import SymptomEntry
 from tests import factories
 from tests.clock import frozen
 from tests.doses.test_home import START, by_testid, home, one

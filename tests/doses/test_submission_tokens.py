@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 
 from doses import actions
-from doses.models import ClinicalNote, DoseLog, SymptomEntry
+from doses.models import ClinicalNote, DoseLog
+from symptoms.models import SymptomEntry
 from tests import factories
 
 NEW_YORK = ZoneInfo("America/New_York")

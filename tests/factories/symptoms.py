@@ -3,7 +3,7 @@
 import factory
 
 from doses import actions
-from doses.models import SymptomEntry
+from symptoms.models import SymptomEntry
 
 from .accounts import PatientFactory
 

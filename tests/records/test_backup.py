@@ -11,13 +11,14 @@ from django.urls import reverse
 
 from accounts.models import RecordView, User
 from doses import actions
-from doses.models import DoseLog, SymptomEntry
+from doses.models import DoseLog
 from labs import actions as lab_actions
 from labs.models import LabResult
 from records.backup import export_patient, import_patient, wipe_patient
 from regimens import actions as regimen_actions
 from reminders.feed import build_calendar
 from supplies import stock as supplies
+from symptoms.models import SymptomEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,7 @@ def test_it_exports_wipes_imports_and_gets_back_everything(full_record):
         "regimens.regimenchange",
         "doses.doselog",
         "doses.doselogversion",
-        "doses.symptomentry",
+        "symptoms.symptomentry",
         "labs.labresult",
         "doses.clinicalnote",
         "accounts.recordview",
@@ -111,12 +112,13 @@ def test_it_exports_wipes_imports_and_gets_back_everything(full_record):
     assert (str(lab.value), lab.unit, str(lab.value_canonical)) == ("148.000", "pmol/L", "200.540")
 
 
-def test_an_export_made_before_supplies_and_labs_had_their_own_apps_still_imports(full_record):
+def test_an_export_made_before_supplies_labs_and_check_ins_had_apps_still_imports(full_record):
     before = export_patient(full_record)
     old_labels = {
         "supplies.supply": "doses.supply",
         "supplies.supplyversion": "doses.supplyversion",
         "labs.labresult": "doses.labresult",
+        "symptoms.symptomentry": "doses.symptomentry",
         "labs.labresultversion": "doses.labresultversion",
     }
     older = {

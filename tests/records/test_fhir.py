@@ -13,10 +13,10 @@ from fhir.resources.R4B.bundle import Bundle
 
 from accounts.models import RecordView
 from doses import actions
-from doses.models import SymptomEntry
 from labs.models import LabRange
 from records.fhir import full_url, patient_bundle
 from regimens import actions as regimen_actions
+from symptoms.models import SymptomEntry
 from tests import factories
 from tests.clock import frozen
 

@@ -22,11 +22,12 @@ from django.urls import reverse
 
 from accounts.models import CareTeamMembership
 from doses import alerts
-from doses.models import Alert, SymptomEntry
+from doses.models import Alert
 from regimens.models import Regimen
 from reminders.digest import send_digests
 from reminders.models import DigestSent, DigestSettings
 from reminders.sending import send_due_reminders
+from symptoms.models import SymptomEntry
 from tests import factories, pages
 from tests.clock import frozen
 

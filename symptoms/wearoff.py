@@ -16,6 +16,13 @@ from datetime import date, datetime, time
 from statistics import mean
 from typing import NamedTuple
 
+from django.db.models import OuterRef, Subquery
+
+from regimens import schedule
+from regimens.models import PhaseKind
+
+from .models import SymptomEntry
+
 FIRST_HALF = 0.5
 LAST_QUARTER = 0.75
 WORSE_BY = 2.0
@@ -96,14 +103,8 @@ def analyse(injections, checkins, symptoms) -> WearOff:
 def for_regimen(regimen, inputs=None) -> WearOff:
     """The wear-off analysis of a regimen's maintenance injections and the patient's
     check-ins. Queries: the schedule inputs (phases, doses, changes; unless given) and the
-    check-ins."""
-    from django.db.models import OuterRef, Subquery
-
-    from regimens import schedule
-    from regimens.models import PhaseKind
-
-    from .models import DoseLog, SymptomEntry
-
+    check-ins. The injections are read through the regimen (its `doses`), as everything below
+    the doses app does."""
     phases = regimen.ordered_phases
     initial, events = inputs or regimen.schedule_inputs()
     rows, _state, _rules = schedule.annotate(regimen.start_date, initial, events)
@@ -121,10 +122,10 @@ def for_regimen(regimen, inputs=None) -> WearOff:
     since = datetime.combine(injections[0][0], time(), tzinfo=zone)
     # Each check-in with the time of the last injection given at or before it (in the same
     # query): one made on an injection day before the shot follows the earlier injection.
+    doses = regimen.doses
     last_given = (
-        DoseLog.objects.filter(
-            regimen_id=regimen.pk,
-            status=DoseLog.Status.GIVEN,
+        doses.filter(
+            status=doses.model.Status.GIVEN,
             deleted_at__isnull=True,
             administered_at__lte=OuterRef("recorded_at"),
         )
@@ -147,3 +148,16 @@ def for_regimen(regimen, inputs=None) -> WearOff:
         if given is not None  # no injection before it at all
     ]
     return analyse(injections, checkins, symptoms)
+
+
+def refresh(regimen, inputs=None) -> bool:
+    """Store whether symptoms return early on the regimen, for the clinician's list; call it in
+    the transaction of every injection event and check-in (doses/actions.py). A plan change
+    needs no call: it takes effect from now on, and each past injection keeps the interval in
+    force when it was given. Writes only when the flag changes. Returns the flag before."""
+    before = regimen.symptoms_return_early
+    flag = for_regimen(regimen, inputs).symptoms_return
+    if flag != before:
+        regimen.symptoms_return_early = flag
+        regimen.save(update_fields=["symptoms_return_early"])
+    return before

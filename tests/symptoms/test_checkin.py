@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from doses import actions
-from doses.models import SymptomEntry
+from symptoms.models import SymptomEntry
 from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")

@@ -1,6 +1,6 @@
 """The wear-off view: in maintenance, do symptoms come back before the next injection?
 
-First the pure analysis (doses/wearoff.py) on synthetic data with a known answer: each check-in
+First the pure analysis (symptoms/wearoff.py) on synthetic data with a known answer: each check-in
 is placed at the fraction of its injection's prescribed interval; per symptom the mean score in
 the last quarter (0.75 to 1) is compared with the first half (under 0.5), and a symptom is
 flagged when it is at least 2 points worse over at least 3 intervals with check-ins in both.
@@ -17,9 +17,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from doses import actions, wearoff
+from doses import actions
 from doses.models import DoseLog
 from regimens.models import Regimen
+from symptoms import wearoff
 from tests import factories, pages
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -350,7 +351,7 @@ def test_symptoms_returning_late_in_maintenance_are_flagged_for_patient_and_clin
     check_in_each_interval(patient, MAINTENANCE, early=2, late=6)
 
     assert stored_flag(regimen) is True
-    analysis = Regimen.objects.get(pk=regimen.pk).wear_off()
+    analysis = wearoff.for_regimen(Regimen.objects.get(pk=regimen.pk))
     assert analysis.intervals_compared == 4
     assert analysis.flagged == ["fatigue", "tingling"]
     assert analysis.difference["fatigue"] == 4.0
@@ -375,7 +376,7 @@ def test_flat_scores_in_maintenance_show_no_message_and_no_flag(patient, clinici
     check_in_each_interval(patient, MAINTENANCE, early=4, late=4)
 
     assert stored_flag(regimen) is False
-    assert Regimen.objects.get(pk=regimen.pk).wear_off().intervals_compared == 4
+    assert wearoff.for_regimen(Regimen.objects.get(pk=regimen.pk)).intervals_compared == 4
 
     home = signed_in(client, patient).get(reverse("home"))
     assert "wear-off-message" not in by_testid(home)
@@ -461,7 +462,7 @@ def test_check_ins_before_maintenance_do_not_count(patient):
         check_in(patient, day + timedelta(days=5), 9)
 
     regimen.refresh_from_db()
-    assert regimen.wear_off().points == []
+    assert wearoff.for_regimen(regimen).points == []
     assert stored_flag(regimen) is False
 
 
@@ -484,9 +485,9 @@ def test_the_analysis_does_not_depend_on_the_active_time_zone():
         check_in(person, day + timedelta(days=24), 6, hour=8)
 
     with timezone.override(ZoneInfo("Asia/Tokyo")):
-        in_patients_zone = Regimen.objects.get(pk=regimen.pk).wear_off()
+        in_patients_zone = wearoff.for_regimen(Regimen.objects.get(pk=regimen.pk))
     with timezone.override(ZoneInfo("UTC")):
-        in_utc = Regimen.objects.get(pk=regimen.pk).wear_off()
+        in_utc = wearoff.for_regimen(Regimen.objects.get(pk=regimen.pk))
 
     assert in_patients_zone.intervals_compared == 3
     assert in_patients_zone.flagged == ["fatigue", "tingling"]
@@ -504,7 +505,7 @@ def test_a_check_in_on_an_injection_day_is_placed_by_its_time_against_the_shot(p
     check_in(patient, date(2026, 5, 31), 3, hour=18)  # after it: the start of interval 1
     check_in(patient, date(2026, 5, 3), 5, hour=8)  # before the first maintenance shot
 
-    points = Regimen.objects.get(pk=regimen.pk).wear_off().points
+    points = wearoff.for_regimen(Regimen.objects.get(pk=regimen.pk)).points
 
     assert [(p.interval, p.days, p.fraction, p.scores["fatigue"]) for p in points] == [
         (0, 28, 1.0, 7),
@@ -520,7 +521,7 @@ def test_the_wear_off_chart_places_maintenance_check_ins_by_days_since_the_injec
     in_maintenance(patient)
     check_in_each_interval(patient, MAINTENANCE, early=2, late=6)
 
-    points = Regimen.objects.get(patient=patient).wear_off().points
+    points = wearoff.for_regimen(Regimen.objects.get(patient=patient)).points
 
     assert [(p.interval, p.days) for p in points] == [(i, d) for i in range(4) for d in (3, 24)]
     assert {round(p.fraction, 3) for p in points} == {round(3 / 28, 3), round(24 / 28, 3)}
