@@ -232,7 +232,7 @@ def _membership_added(sender, instance, raw=False, **kwargs):
 
 
 def connect() -> None:
-    """Called once, from ClinicConfig.ready()."""
+    """Called once, from ClinicConfig.ready(). Why a signal: docs/signals.md."""
     post_save.connect(_regimen_changed, sender=Regimen, dispatch_uid="triage-regimen-saved")
     post_delete.connect(_regimen_changed, sender=Regimen, dispatch_uid="triage-regimen-gone")
     post_save.connect(_user_saved, sender=User, dispatch_uid="triage-user-saved")

@@ -68,7 +68,7 @@ def watch(model, field: str = "patient_id") -> None:
 
 
 def connect() -> None:
-    """Called once, from DosesConfig.ready()."""
+    """Called once, from DosesConfig.ready(). Why a signal: docs/signals.md."""
     for model, field in list(BY_PATIENT.items()):
         watch(model, field)
     post_save.connect(_phase_changed, sender=Phase, dispatch_uid="fresh-phase")

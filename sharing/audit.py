@@ -106,7 +106,7 @@ def _share_code_changed(sender, instance, raw=False, **kwargs):
 
 
 def connect() -> None:
-    """Called once, from SharingConfig.ready()."""
+    """Called once, from SharingConfig.ready(). Why a signal: docs/signals.md."""
     pre_save.connect(_before_save, sender=CareTeamMembership, dispatch_uid="audit-before")
     post_save.connect(_saved, sender=CareTeamMembership, dispatch_uid="audit-saved")
     post_delete.connect(_deleted, sender=CareTeamMembership, dispatch_uid="audit-deleted")
