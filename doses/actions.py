@@ -28,9 +28,10 @@ def _locked(regimen: Regimen) -> Regimen:
     return Regimen.objects.select_for_update().select_related("patient").get(pk=regimen.pk)
 
 
-def _refresh(regimen: Regimen) -> bool:
-    """After an injection event: the regimen's stored schedule state and its wear-off flag,
-    from one read of the events. Returns whether the flag was on before."""
+def refresh_regimen(regimen: Regimen) -> bool:
+    """After an injection event (or rows written in bulk): the regimen's stored schedule
+    state and its wear-off flag, from one read of the events. Returns whether the flag was on
+    before."""
     inputs = regimen.schedule_inputs()
     regimen.refresh_schedule(inputs)
     return wearoff.refresh(regimen, inputs)
@@ -102,7 +103,7 @@ def log_dose(
             dose.confirmed_second = check.second
             dose.due_when_logged = check.due
         dose.save()
-        was_flagged = _refresh(regimen)
+        was_flagged = refresh_regimen(regimen)
         alerts.for_dose(dose)
         alerts.for_wear_off(regimen, was_flagged)
     return dose, True
@@ -135,7 +136,7 @@ def backfill_doses(regimen: Regimen, recorded_by, doses: list[dict]) -> list[Dos
             )
             records.append(dose)
         DoseLog.objects.bulk_create(records)
-        _refresh(regimen)
+        refresh_regimen(regimen)
         alerts.for_wear_off(regimen, was_flagged)
     return records
 
@@ -179,7 +180,7 @@ def skip_dose(
             dose.submission_token = token
         dose.full_clean()
         dose.save()
-        _refresh(regimen)
+        refresh_regimen(regimen)
     return dose, True
 
 
@@ -200,7 +201,7 @@ def correct_dose(dose: DoseLog, user, reason: str = "", **values) -> DoseLog:
         dose.updated_at = timezone.now()
         dose.full_clean()
         dose.save()
-        _refresh(regimen)
+        refresh_regimen(regimen)
         alerts.for_dose(dose)  # a reaction ticked on correction is raised too
     return dose
 
@@ -214,7 +215,7 @@ def delete_dose(dose: DoseLog, user, reason: str = "") -> DoseLog:
             _keep_version(dose, DoseLogVersion.Change.DELETED, user, reason)
             dose.deleted_at = timezone.now()
             dose.save(update_fields=["deleted_at"])
-            _refresh(regimen)
+            refresh_regimen(regimen)
     return dose
 
 
@@ -226,7 +227,7 @@ def restore_dose(dose: DoseLog, user) -> DoseLog:
             _keep_version(dose, DoseLogVersion.Change.RESTORED, user)
             dose.deleted_at = None
             dose.save(update_fields=["deleted_at"])
-            _refresh(regimen)
+            refresh_regimen(regimen)
     return dose
 
 

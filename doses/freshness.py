@@ -4,7 +4,7 @@ Building the home's body takes a handful of queries and most of a request's time
 patient opens it far more often than anything on it changes. Each patient has a
 `record_version`; every committed change to a row the home is built from (injections,
 check-ins, labs, the regimen and its phases, supplies, the care team) raises it, through the
-model signals below. The body is a `{% cache %}` fragment (templates/doses/home.html),
+model signals below. The body is a `{% cache %}` fragment (templates/home/home.html),
 and the whole page is stored too (home/views.py), under keys that name the version, the
 patient's time zone, the request's language, the hour in that zone (the page says "in 3 days"
 and "not checked in this week") and the templates' generation; the page's key adds what the

@@ -28,7 +28,7 @@ def patient_home(request):
     speedups.py, docs/performance.md): drawing the page around the cached body takes 1.7 times
     as long (2.09 against 1.19 ms of server CPU time, 10 of 10 rounds).
 
-    The body is a `{% cache %}` fragment (templates/doses/home.html) under the patient's
+    The body is a `{% cache %}` fragment (templates/home/home.html) under the patient's
     record version (doses/freshness.py); the dashboard's queries run only when it is drawn.
     The page around it is stored under page_key(), drawn with a stand-in for the form token
     that each request replaces with its own. A page with a message on it (after logging an
@@ -40,12 +40,12 @@ def patient_home(request):
         "cache_seconds": freshness.HOME_SECONDS,
     }
     if get_messages(request):
-        return render(request, "doses/home.html", context)
+        return render(request, "home/home.html", context)
     key = freshness.page_key(patient)
     page = cache.get(key)
     if page is None:
         context["csrf_token"] = CSRF_STANDIN  # read by {% csrf_token %}
-        page = render_to_string("doses/home.html", context, request=request)
+        page = render_to_string("home/home.html", context, request=request)
         cache.set(key, page, freshness.HOME_SECONDS)
     return HttpResponse(page.replace(CSRF_STANDIN, get_token(request)))
 
@@ -68,4 +68,4 @@ def log_dose(request):
         warn_of_allergy_signs(request, dose)
         messages.success(request, with_undo(request, logged_message(dose), dose))
         return redirect("home")
-    return render(request, "doses/log_dose.html", {"form": form, "regimen": regimen})
+    return render(request, "home/log_dose.html", {"form": form, "regimen": regimen})

@@ -103,7 +103,7 @@ def _csv_page(request, patient, *, by_clinician: bool):
     # not worth a "Bad Request" warning in the server's log.
     return render(
         request,
-        "doses/export.html",
+        "records/export.html",
         {"form": form, "patient": patient, "by_clinician": by_clinician},
     )
 
@@ -138,4 +138,4 @@ def delete_account_view(request):
         delete_account(user)
         logout(request)
         return redirect("account_deleted")
-    return render(request, "accounts/delete.html", {"form": form})
+    return render(request, "records/delete.html", {"form": form})

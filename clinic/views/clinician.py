@@ -45,7 +45,7 @@ def triage(request):
     query.pop("page", None)
     return render(
         request,
-        "doses/triage.html",
+        "clinic/triage.html",
         {
             "page": page,
             "form": form,
@@ -119,7 +119,7 @@ def patient_record(request, patient_id):
     ]
     # A patient's events are dated in the patient's own zone (schedule rule 1): show them so.
     with timezone.override(patient.zone):
-        return render(request, "doses/record.html", context)
+        return render(request, "clinic/record.html", context)
 
 
 @login_required
@@ -148,7 +148,7 @@ def clinic_dose(request, patient_id):
         return redirect("patient_record", patient_id=patient.pk)
     return render(
         request,
-        "doses/clinic_dose.html",
+        "clinic/clinic_dose.html",
         {
             "form": form,
             "regimen": regimen,

@@ -25,7 +25,7 @@ def report(request, patient_id):
         report = build_report(patient, first, last, request.user)
         return render(
             request,
-            "doses/report.html",
+            "clinic/report.html",
             {
                 "report": report,
                 "patient": patient,

@@ -22,6 +22,7 @@ from bs4 import XMLParsedAsHTMLWarning
 from django.test import Client
 from django.urls import reverse
 
+from doses import actions
 from doses.models import DoseLog
 from regimens.models import Regimen
 from symptoms.models import SymptomEntry
@@ -463,7 +464,7 @@ def maintenance_history(patient, intervals: int) -> Regimen:
         ),
     )
     factories.LabResultFactory(patient=patient, taken_on=start + timedelta(days=90), value="450")
-    regimen.refresh_schedule()
+    actions.refresh_regimen(regimen)  # the schedule state and the wear-off flag
     Regimen.objects.filter(pk=regimen.pk).update(next_lab_review=date(2026, 9, 1))
     return Regimen.objects.get(pk=regimen.pk)
 

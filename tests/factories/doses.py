@@ -62,4 +62,4 @@ def add_injections(regimen, count: int, first_day: date) -> None:
             for n in range(count)
         ),
     )
-    regimen.refresh_schedule()
+    actions.refresh_regimen(regimen)
