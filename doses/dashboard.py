@@ -96,7 +96,7 @@ class Dashboard:
     checkin_due: bool = True
     care_team: list = field(default_factory=list)
     last_checkin: SymptomEntry | None = None
-    supplies: object = None  # the supplies' outlook (supplies.stock), added by the home view
+    supplies: object = None  # the supplies' outlook (supplies.forecast), added by the home view
     plan_notices: list = field(default_factory=list)
 
     @property
@@ -112,7 +112,7 @@ class Dashboard:
 def build_dashboard(patient) -> Dashboard:
     """Queries: regimen with its current phase; the care team; the last dose; the last
     check-in; the plan changes to tell of; its phases; sites' last use: seven, whatever the
-    history's size. The home view adds the supplies (supplies.stock.outlook: one query, and
+    history's size. The home view adds the supplies (supplies.forecast.outlook: one query, and
     once any supply is recorded, the injections since it is in use)."""
     board = Dashboard(today=patient.today())
     board.regimen = regimen = current_regimen(patient)

@@ -17,7 +17,7 @@ from doses import freshness
 from doses.dashboard import build_dashboard
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from doses.views.patient import logged_message, regimen_or_404, with_undo
-from supplies import stock
+from supplies import forecast
 
 # What {% csrf_token %} writes in a stored page, in place of a request's own token.
 CSRF_STANDIN = "csrf-token-of-this-request"
@@ -53,7 +53,7 @@ def patient_home(request):
 def _board(patient):
     board = build_dashboard(patient)
     if board.regimen is not None:  # its phases were loaded by the dashboard's upcoming()
-        board.supplies = stock.outlook(patient, board.regimen)
+        board.supplies = forecast.outlook(patient, board.regimen)
     return board
 
 
@@ -62,7 +62,9 @@ def log_dose(request):
     patient = require_patient(request.user)
     regimen = regimen_or_404(patient)
     # One tap from the home: the form opens with the lot of the supply in use filled in too.
-    initial = {} if request.method == "POST" else {"lot_number": stock.lot_in_use(patient, regimen)}
+    initial = (
+        {} if request.method == "POST" else {"lot_number": forecast.lot_in_use(patient, regimen)}
+    )
     form, dose = dose_form_submission(request, regimen, **initial)
     if dose is not None:
         warn_of_allergy_signs(request, dose)

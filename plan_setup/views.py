@@ -23,8 +23,9 @@ from regimens.models import Medication, Regimen, RegimenTemplate, Route
 from regimens.reference import site_name
 from regimens.wording import describe_phase
 
-from .forms import PhaseStep, PhaseSteps, ProductStep, ReviewStep, StartedStep, TemplateStep
+from .forms import PhaseStep, PhaseSteps, ProductStep, ReviewStep, TemplateStep
 from .plan import already_saved, plan_start, save_setup
+from .started_forms import StartedStep
 
 SESSION_KEY = "regimen_setup"
 STEPS = ("template", "phases", "product", "started", "review")

@@ -1,4 +1,4 @@
-"""Read-only views of the patients' supplies; changes go through the app (supplies/stock.py),
+"""Read-only views of the patients' supplies; changes go through the app (supplies/actions.py),
 which keeps versions. Each list or record an admin opens is logged for its patients
 (accounts/admin_base.py)."""
 

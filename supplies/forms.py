@@ -1,5 +1,5 @@
 """The supply form: a box of ampoules or vials, added or corrected. The bounds come from the
-model's validators; the rules across fields from supplies.stock.supply_problems."""
+model's validators; the rules across fields from supplies.actions.supply_problems."""
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import TokenMixin
 
+from .actions import supply_problems
 from .models import Supply
-from .stock import supply_problems
 
 
 def _limits(model, name: str) -> tuple:
@@ -42,7 +42,7 @@ def _bounded(field_class, model, name: str, message, **kwargs):
 
 class SupplyForm(TokenMixin, forms.ModelForm):
     """A box of ampoules or vials. The rules across fields (not expired, not in use from a
-    future day) are supplies.stock.supply_problems, which the actions apply too."""
+    future day) are supplies.actions.supply_problems, which the actions apply too."""
 
     concentration_mcg_per_ml = _bounded(
         forms.IntegerField,

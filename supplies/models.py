@@ -2,7 +2,7 @@
 
 These models were made in the doses app: their tables keep the doses_ names (Meta.db_table),
 so moving them here moved no data (supplies/migrations/0001_initial.py). Change them only
-through supplies/stock.py, which keeps a version before each correction, removal or restore.
+through supplies/actions.py, which keeps a version before each correction, removal or restore.
 """
 
 import uuid

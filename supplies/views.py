@@ -1,6 +1,7 @@
 """The patient's supplies: the list with what is left and when it runs out, and adding,
-correcting, removing and restoring a supply (supplies/stock.py does the arithmetic and the
-changes). Only the patient has these pages; anyone else, or another patient's supply, is a 404.
+correcting, removing and restoring a supply (supplies/forecast.py says what is left and when it
+runs out, supplies/actions.py makes the changes). Only the patient has these pages; anyone
+else, or another patient's supply, is a 404.
 """
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from doses.forms import DeleteForm
 from regimens import reference
 from regimens.models import current_regimen
 
-from . import stock
+from . import actions, forecast, wording
 from .access import supply_or_404
 from .forms import CorrectSupplyForm, SupplyForm
 
@@ -30,7 +31,7 @@ def container_sizes() -> list:
 def supplies(request):
     patient = require_patient(request.user)
     regimen = current_regimen(patient)
-    outlook = stock.outlook(patient, regimen, removed=True, versions=True)
+    outlook = forecast.outlook(patient, regimen, removed=True, versions=True)
     return render(
         request,
         "supplies/supplies.html",
@@ -52,7 +53,7 @@ def supply_new(request):
     form = SupplyForm(request.POST or None, patient=patient, regimen=current_regimen(patient))
     if request.method == "POST" and form.is_valid():
         try:
-            supply, _created = stock.add_supply(
+            supply, _created = actions.add_supply(
                 patient,
                 request.user,
                 token=form.cleaned_data["submission_token"],
@@ -62,7 +63,7 @@ def supply_new(request):
             form.add_error(None, exc)
         else:
             messages.success(
-                request, _("Supply added: %(supply)s.") % {"supply": stock.describe(supply)}
+                request, _("Supply added: %(supply)s.") % {"supply": wording.describe(supply)}
             )
             return redirect("supplies")
     return _form_page(request, form)
@@ -77,7 +78,7 @@ def supply_correct(request, pk):
     form = CorrectSupplyForm(request.POST or None, instance=supply, patient=supply.patient)
     if request.method == "POST" and form.is_valid():
         try:
-            _supply, changed = stock.correct_supply(
+            _supply, changed = actions.correct_supply(
                 supply, request.user, form.cleaned_data["reason"], **form.supply_values()
             )
         except ValidationError as exc:
@@ -97,11 +98,11 @@ def supply_delete(request, pk):
     supply = supply_or_404(request.user, pk)
     form = DeleteForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    stock.delete_supply(supply, request.user, reason)
+    actions.delete_supply(supply, request.user, reason)
     messages.warning(
         request,
         _("Supply removed: %(supply)s. Use “Undo” below to bring it back.")
-        % {"supply": stock.describe(supply)},
+        % {"supply": wording.describe(supply)},
     )
     return redirect("supplies")
 
@@ -110,8 +111,8 @@ def supply_delete(request, pk):
 @require_POST
 def supply_restore(request, pk):
     supply = supply_or_404(request.user, pk)
-    stock.restore_supply(supply, request.user)
+    actions.restore_supply(supply, request.user)
     messages.success(
-        request, _("Supply restored: %(supply)s.") % {"supply": stock.describe(supply)}
+        request, _("Supply restored: %(supply)s.") % {"supply": wording.describe(supply)}
     )
     return redirect("supplies")

@@ -23,7 +23,7 @@ from accounts import dates
 from doses.models import DoseLog
 from labs import actions as lab_actions
 from labs.models import LabResult
-from plan_setup.forms import EarlierInjection
+from plan_setup.started_forms import EarlierInjection
 from records import backup
 from regimens.forms import LabReviewForm, PrescribeForm
 from regimens.models import Regimen, RegimenChange

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
-from supplies.stock import day_text
+from supplies.wording import day_text
 from tests import factories
 from tests.pages import form_values, soup, texts
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import BoundedDates
 
-from .. import template_rules
+from .. import phase_labels, template_rules
 from .fields import Medication, PhaseFields, Route
 
 
@@ -133,7 +133,7 @@ class PhaseTemplate(BoundedDates, PhaseFields):
         label must not contradict it, and a dose outside the usual range must be intended."""
         super().clean()
         if not self.label:
-            self.label = template_rules.default_label(self.phase_values())
+            self.label = phase_labels.default_label(self.phase_values())
         problems = template_rules.check_phase(
             self.phase_values(), medication=self._medication(), dose_intended=self.dose_intended
         )

@@ -46,7 +46,7 @@ from regimens.models import Phase, Regimen, RegimenChange, RegimenTemplate
 from reminders.models import CalendarFeed, DigestSettings, ReminderSettings
 from sharing import actions as sharing_actions
 from sharing.models import CareTeamEvent, ShareCode
-from supplies import stock as supply_actions
+from supplies import actions as supply_actions
 from supplies.models import Supply, SupplyVersion
 from symptoms.models import SymptomEntry
 from tests import factories

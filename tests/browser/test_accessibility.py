@@ -23,7 +23,7 @@ from doses.models import DoseLog
 from labs import actions as lab_actions
 from regimens import actions as regimen_actions
 from regimens.models import Regimen, RegimenTemplate
-from supplies import stock as supply_actions
+from supplies import actions as supply_actions
 from supplies.models import Supply
 from symptoms.models import SymptomEntry
 from tests import factories

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from supplies import stock as supplies
+from supplies import actions as supplies
 from tests import factories
 from tests.browser.conftest import login
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from doses.models import DoseLog
 from regimens import reference
-from supplies import stock as supplies
+from supplies import actions as supplies
 from tests import factories
 from tests.browser.conftest import login
 

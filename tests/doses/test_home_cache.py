@@ -17,7 +17,7 @@ from doses import actions, freshness
 from doses.models import DoseLog
 from regimens import actions as regimen_actions
 from regimens.models import Phase
-from supplies import stock as supplies
+from supplies import actions as supplies
 from symptoms.models import SymptomEntry
 from tests import factories
 from tests.clock import frozen

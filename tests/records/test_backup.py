@@ -17,7 +17,8 @@ from labs.models import LabResult
 from records.backup import export_patient, import_patient, wipe_patient
 from regimens import actions as regimen_actions
 from reminders.feed import build_calendar
-from supplies import stock as supplies
+from supplies import actions as supplies
+from supplies import forecast
 from symptoms.models import SymptomEntry
 from tests import factories
 
@@ -133,7 +134,7 @@ def test_an_export_made_before_supplies_labs_and_check_ins_had_apps_still_import
     restored = import_patient(json.loads(json.dumps(older)))
 
     assert objects(export_patient(restored)) == objects(before)
-    box = supplies.outlook(restored, None).current[0].supply
+    box = forecast.outlook(restored, None).current[0].supply
     assert (box.lot_number, box.versions.count()) == ("V-9", 1)
 
 

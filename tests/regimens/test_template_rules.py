@@ -8,13 +8,8 @@ import pytest
 
 from regimens import reference, template_rules
 from regimens.models import PhaseTemplate
-from regimens.template_rules import (
-    check_phase,
-    check_template,
-    default_label,
-    label_problems,
-    preview,
-)
+from regimens.phase_labels import default_label
+from regimens.template_rules import check_phase, check_template, label_problems, preview
 
 REFERENCE = reference.regimens()["templates"]
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import RecordView
-from supplies import stock
+from supplies import actions
 
 pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 3, 20, 12, tzinfo=UTC))]
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.frozen(datetime(2026, 3, 20, 12
 def test_an_admin_reads_a_supply_with_its_versions_and_the_reading_is_logged(
     client, admin_user, patient
 ):
-    supply, _ = stock.add_supply(
+    supply, _ = actions.add_supply(
         patient,
         patient,
         medication="cyanocobalamin",
@@ -27,7 +27,7 @@ def test_an_admin_reads_a_supply_with_its_versions_and_the_reading_is_logged(
         received_on=date(2026, 3, 2),
         lot_number="LOT-42",
     )
-    stock.correct_supply(supply, patient, "counted again", count=9)
+    actions.correct_supply(supply, patient, "counted again", count=9)
     client.force_login(admin_user)
 
     listing = client.get(reverse("admin:supplies_supply_changelist"))

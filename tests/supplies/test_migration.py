@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 
-from supplies import stock
+from supplies import wording
 from supplies.models import Supply, SupplyVersion
 from tests import factories, migrating
 
@@ -60,7 +60,7 @@ def test_a_supply_recorded_before_the_move_is_the_same_supply_after_it(migrated_
 
     supply = Supply.objects.get(pk=old.pk)
     assert (supply.patient, supply.lot_number, supply.count) == (patient, "H-77", 5)
-    assert stock.describe(supply) == "5 × 1 mL hydroxocobalamin 1000 mcg/mL"
+    assert wording.describe(supply) == "5 × 1 mL hydroxocobalamin 1000 mcg/mL"
     assert list(SupplyVersion.objects.filter(supply=supply).values_list("previous", flat=True)) == [
         {"count": 4}
     ]

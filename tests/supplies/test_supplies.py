@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from doses import actions
 from regimens.models import Phase
-from supplies import stock as supplies
+from supplies import actions as supplies
 from supplies.models import Supply, SupplyVersion
 from tests import factories
 from tests.clock import frozen
