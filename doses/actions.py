@@ -180,7 +180,7 @@ def skip_dose(
             dose.submission_token = token
         dose.full_clean()
         dose.save()
-        refresh_regimen(regimen)
+        alerts.for_wear_off(regimen, refresh_regimen(regimen))
     return dose, True
 
 
@@ -201,8 +201,9 @@ def correct_dose(dose: DoseLog, user, reason: str = "", **values) -> DoseLog:
         dose.updated_at = timezone.now()
         dose.full_clean()
         dose.save()
-        refresh_regimen(regimen)
+        was_flagged = refresh_regimen(regimen)
         alerts.for_dose(dose)  # a reaction ticked on correction is raised too
+        alerts.for_wear_off(regimen, was_flagged)
     return dose
 
 
@@ -215,7 +216,7 @@ def delete_dose(dose: DoseLog, user, reason: str = "") -> DoseLog:
             _keep_version(dose, DoseLogVersion.Change.DELETED, user, reason)
             dose.deleted_at = timezone.now()
             dose.save(update_fields=["deleted_at"])
-            refresh_regimen(regimen)
+            alerts.for_wear_off(regimen, refresh_regimen(regimen))
     return dose
 
 
@@ -227,7 +228,7 @@ def restore_dose(dose: DoseLog, user) -> DoseLog:
             _keep_version(dose, DoseLogVersion.Change.RESTORED, user)
             dose.deleted_at = None
             dose.save(update_fields=["deleted_at"])
-            refresh_regimen(regimen)
+            alerts.for_wear_off(regimen, refresh_regimen(regimen))
     return dose
 
 

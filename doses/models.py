@@ -262,7 +262,14 @@ class DoseLogVersion(KeptVersion):
                     str(Medication(prev["medication"]).label) if prev.get("medication") else "–",
                 ),
                 (gettext("Route"), str(Route(prev["route"]).label)),
-                (gettext("Site"), reference.site_name(prev["site"])),
+                (
+                    gettext("Site"),
+                    reference.site_name(prev["site"])
+                    if prev.get("site")
+                    else gettext("Not recorded")
+                    if prev.get("site_not_recorded")
+                    else "–",
+                ),
             ]
             if prev.get("lot_number"):
                 rows.append((gettext("Lot"), prev["lot_number"]))

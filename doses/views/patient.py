@@ -139,6 +139,8 @@ def correct_dose(request, pk):
         values = form.dose_values()
         values["status"] = "given"
         values["skip_reason"] = ""
+        # A site chosen now is recorded; left empty, a set-up injection stays "not recorded".
+        values["site_not_recorded"] = dose.site_not_recorded and not values["site"]
         try:
             actions.correct_dose(dose, request.user, form.cleaned_data["reason"], **values)
         except ValidationError as exc:

@@ -21,6 +21,7 @@ from accounts.models import CareTeamMembership, User
 from doses import actions
 from doses.models import DoseLog
 from labs import actions as lab_actions
+from labs.models import LabResult
 from regimens import actions as regimen_actions
 from regimens.models import Regimen, RegimenTemplate
 from supplies import actions as supply_actions
@@ -36,7 +37,8 @@ VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, 
 @dataclass
 class Seed:
     """A patient with a realistic record (regimen, injections, a skip and a correction,
-    check-ins, labs, a supply, a note, a lab review), their care-team clinician, who also has a
+    check-ins, labs, a supply, a note, a lab review, a phase changed by the clinician, which
+    the patient's home tells of), their care-team clinician, who also has a
     patient with nothing recorded (on their first run), a clinician with no patients yet, and
     an admin."""
 
@@ -49,6 +51,7 @@ class Seed:
     dose: DoseLog
     checkin: SymptomEntry
     supply: Supply
+    lab: LabResult
 
     @property
     def patient_id(self) -> list:
@@ -68,7 +71,7 @@ def build_seed(patient, clinician, admin) -> Seed:
             patient, patient, note="Less tired", **dict.fromkeys(SymptomEntry.SYMPTOMS, score)
         )
     for days, value in ((45, "148"), (5, "420")):
-        lab_actions.record_lab(
+        lab, _ = lab_actions.record_lab(
             patient,
             clinician,
             analyte="b12",
@@ -89,6 +92,10 @@ def build_seed(patient, clinician, admin) -> Seed:
     )
     actions.add_note(patient, clinician, "Discussed injection technique.")
     regimen.refresh_from_db()
+    regimen_actions.change_phase(
+        regimen.current_phase, clinician, "Symptoms return early", dose_mcg=1500
+    )
+    regimen.refresh_from_db()
     regimen = regimen_actions.set_lab_review(
         regimen, clinician, today + timedelta(days=30), "Check levels"
     )
@@ -100,7 +107,7 @@ def build_seed(patient, clinician, admin) -> Seed:
     new_clinician = factories.ClinicianFactory(name="Dr New", email="new@example.org")
     regimen.refresh_from_db()
     return Seed(
-        patient, clinician, admin, new_patient, new_clinician, regimen, dose, checkin, supply
+        patient, clinician, admin, new_patient, new_clinician, regimen, dose, checkin, supply, lab
     )
 
 
@@ -161,6 +168,8 @@ PAGES: dict[str, list[Visit]] = {
         Visit("checkin_detail", lambda seed: [seed.checkin.pk]),
         Visit("labs"),
         Visit("lab_new"),
+        Visit("lab_detail", lambda seed: [seed.lab.pk]),
+        Visit("lab_correct", lambda seed: [seed.lab.pk]),
         Visit("history"),
         Visit("supplies"),
         Visit("supply_new"),
@@ -190,6 +199,8 @@ PAGES: dict[str, list[Visit]] = {
         Visit("checkin_detail", lambda seed: [seed.checkin.pk]),
         Visit("clinic_dose", lambda seed: seed.patient_id),
         Visit("clinic_lab", lambda seed: seed.patient_id),
+        Visit("lab_detail", lambda seed: [seed.lab.pk]),
+        Visit("lab_correct", lambda seed: [seed.lab.pk]),
         Visit("prescribe", lambda seed: seed.patient_id),
         Visit("prescribe", lambda seed: seed.patient_id, query=_choose_template),
         Visit("prescribe", lambda seed: [seed.new_patient.pk]),
@@ -318,4 +329,36 @@ def test_every_field_a_person_fills_in_has_a_label(page, live_server, seed, role
 
     assert not found, "fields without a label:\n" + "\n".join(
         f"{where}: {', '.join(fields)}" for where, fields in found.items()
+    )
+
+
+def sideways(page, strict: bool) -> list[str]:
+    """Why the page would scroll sideways on a phone: the page's width, and what sticks out
+    past the window's right edge. Unless `strict`, a wide table may scroll inside its own box
+    (.table-responsive); for a clinician nothing may stick out at all (issue 15: every action
+    reachable, nothing cut off)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    cut_off = page.evaluate(
+        """(strict) => [...document.querySelectorAll('body *')]
+            .filter(el => el.getClientRects().length)
+            .filter(el => strict || !el.closest('.table-responsive'))
+            .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map(el => el.tagName + ' ' + (el.textContent || '').trim().slice(0, 40))""",
+        strict,
+    )
+    problems = [f"page {width} px wide"] if width > VIEWPORTS["phone"]["width"] else []
+    return problems + cut_off[:5]
+
+
+# The admin is Django's own, drawn for desktops; every other role's pages are the app's.
+@pytest.mark.parametrize("role", [role for role in PAGES if role != "admin"])
+def test_every_page_fits_a_phone_without_sideways_scrolling(page, live_server, seed, role):
+    page.set_viewport_size(VIEWPORTS["phone"])
+    sign_in(page, live_server, role, seed)
+    strict = "clinician" in role  # a patient's wide table may scroll in its box
+
+    found = visit_all(page, live_server, role, seed, lambda page, visit: sideways(page, strict))
+
+    assert not found, "wider than a 360 px phone:\n" + "\n".join(
+        f"{where}: {', '.join(problems)}" for where, problems in found.items()
     )

@@ -144,6 +144,62 @@ def test_it_keeps_every_version_newest_first(patient_client, last):
     assert "Dose 1500 mcg" in values_text(page)
 
 
+@pytest.fixture
+def site_unknown(patient, regimen, first):
+    """An earlier injection entered at set-up without its site (marked "not recorded")."""
+    dose, _ = actions.log_dose(
+        regimen,
+        patient,
+        administered_at=factories.at(patient, date(2026, 3, 3), 9),
+        dose_mcg=1000,
+        route="IM",
+        site="",
+        site_not_recorded=True,
+    )
+    return dose
+
+
+def test_a_site_remembered_later_is_recorded_and_the_earlier_not_recorded_is_kept(
+    patient_client, site_unknown
+):
+    data = correction(site_unknown, site="RD", reason="Remembered the site")
+
+    page = patient_client.post(reverse("correct_dose", args=[site_unknown.pk]), data, follow=True)
+
+    assert "Site Right deltoid" in values_text(page)
+    [shown] = versions_text(page)
+    assert "Site Not recorded" in shown
+    site_unknown.refresh_from_db()
+    assert (site_unknown.site, site_unknown.site_not_recorded) == ("RD", False)
+    [version] = site_unknown.versions.all()
+    assert (version.previous["site"], version.previous["site_not_recorded"]) == ("", True)
+
+
+def test_a_correction_that_leaves_the_site_empty_keeps_it_not_recorded(
+    patient_client, site_unknown
+):
+    data = correction(site_unknown, lot_number="B7")
+
+    page = patient_client.post(reverse("correct_dose", args=[site_unknown.pk]), data, follow=True)
+
+    assert "Site Not recorded" in values_text(page)
+    site_unknown.refresh_from_db()
+    assert (site_unknown.site, site_unknown.site_not_recorded, site_unknown.lot_number) == (
+        "",
+        True,
+        "B7",
+    )
+
+
+def test_a_not_recorded_site_is_put_back_by_undoing_the_delete(patient, site_unknown):
+    actions.delete_dose(site_unknown, patient)
+    actions.restore_dose(site_unknown, patient)
+
+    site_unknown.refresh_from_db()
+    assert (site_unknown.site, site_unknown.site_not_recorded) == ("", True)
+    assert [v.previous["site_not_recorded"] for v in site_unknown.versions.all()] == [True, True]
+
+
 def test_it_shows_the_time_before_a_correction_in_the_patients_zone(patient_client, last):
     patient_client.post(
         reverse("correct_dose", args=[last.pk]),

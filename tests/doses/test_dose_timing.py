@@ -158,6 +158,24 @@ def test_a_second_dose_the_same_day_is_asked_about(patient, patient_client, main
     assert second.confirmed_second
 
 
+def test_a_confirmed_second_dose_is_shown_and_flags_the_patient(
+    patient, clinician, patient_client, client, maintenance
+):
+    with frozen(DUE, 20):
+        log(patient_client, datetime(2026, 12, 24, 8))
+        _page, data = log(patient_client, datetime(2026, 12, 24, 19))
+        patient_client.post(reverse("log_dose"), {**data, "confirm_timing": "yes"})
+        history = soup(patient_client.get(reverse("history")))
+        client.force_login(clinician)
+        triage = soup(client.get(reverse("home")))
+        record = soup(client.get(reverse("patient_record", args=[patient.pk])))
+
+    first = history.find(attrs={"data-testid": "timeline"}).find("li")
+    assert "confirmed second dose that day" in words(first)
+    assert "Second injection on one day · injection of 24 Dec 2026" in words(triage.find("table"))
+    assert "Second injection on one day" in pages.texts(record, "[data-testid=alert-title]")
+
+
 def test_the_same_day_is_the_patients_own_day(patient, patient_client, maintenance):
     # 23:30 on the 23rd in New York is the 24th in UTC: a different day for the patient.
     with frozen(DUE, 20):

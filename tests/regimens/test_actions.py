@@ -877,3 +877,62 @@ def test_the_page_refuses_an_invalid_schedule_and_saves_nothing(
     assert phase(regimen, 2).schedule_every == 4
     assert fresh(regimen).next_due == date(2026, 5, 31)
     assert changes(regimen, RegimenChange.Kind.PHASE_CHANGED) == []
+
+
+def preview_rows(response) -> list[list[str]]:
+    table = soup(response).select_one('[data-testid="change-preview"] table')
+    return [texts(row, "td") for row in table.select("tbody tr")]
+
+
+def test_the_preview_shows_the_next_five_dates_as_now_and_after_and_saves_nothing(
+    patient, clinician, clinician_client
+):
+    regimen = in_maintenance(patient, clinician)
+    url = reverse("change_phase", args=[patient.pk, phase(regimen, 2).pk])
+
+    with frozen(date(2026, 5, 10), 10):
+        data = parse(clinician_client.get(url)).values
+        data.pop("csrfmiddlewaretoken", None)
+        data.update(schedule_every="2", reason="Symptoms return in week 3")
+        response = clinician_client.post(url, data)
+
+    # Every 4 weeks from the injection of Sunday 3 May, and every 2 weeks from it (rule 7).
+    assert preview_rows(response) == [
+        ["Sun 31 May 2026", "Sun 17 May 2026"],
+        ["Sun 28 Jun 2026", "Sun 31 May 2026"],
+        ["Sun 26 Jul 2026", "Sun 14 Jun 2026"],
+        ["Sun 23 Aug 2026", "Sun 28 Jun 2026"],
+        ["Sun 20 Sep 2026", "Sun 12 Jul 2026"],
+    ]
+    assert "Nothing is saved yet." in response.content.decode()
+    assert changes(regimen, RegimenChange.Kind.PHASE_CHANGED) == []
+    assert (phase(regimen, 2).schedule_every, fresh(regimen).next_due) == (4, date(2026, 5, 31))
+
+
+def test_a_weekday_schedule_is_ticked_on_the_change_form_and_previewed_on_those_days(
+    patient, clinician, clinician_client
+):
+    regimen = in_maintenance(patient, clinician)
+    url = reverse("change_phase", args=[patient.pk, phase(regimen, 2).pk])
+
+    with frozen(date(2026, 5, 10), 10):
+        form = clinician_client.get(url)
+        boxes = soup(form).select("input[name='schedule_weekdays']")
+        data = parse(form).values
+        data.pop("csrfmiddlewaretoken", None)
+        data.update(
+            schedule_unit="weekdays",
+            schedule_every="",
+            schedule_weekdays=["MO", "TH"],
+            reason="Clinic days",
+        )
+        preview = clinician_client.post(url, data)
+        saved = clinician_client.post(url, {**data, "confirm": "yes"})
+
+    # Seven boxes, one per weekday; no field to type "MO,WE,FR" into.
+    assert [(box["type"], box["value"]) for box in boxes] == [
+        ("checkbox", day) for day in ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+    ]
+    assert {after.split()[0] for _before, after in preview_rows(preview)} == {"Mon", "Thu"}
+    assert saved.status_code == 302
+    assert phase(regimen, 2).schedule_weekdays == "MO,TH"

@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from doses import actions
-from doses.models import DoseLog
+from doses.models import Alert, DoseLog
 from regimens.models import Regimen
 from symptoms import wearoff
 from tests import factories, pages
+from tests.clock import frozen
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 3, 2)
@@ -448,6 +449,39 @@ def test_logging_and_deleting_injections_refreshes_the_stored_flag(patient):
     third = DoseLog.objects.get(patient=patient, administered_at__date=MAINTENANCE[2])
     actions.delete_dose(third, patient)
     assert stored_flag(regimen) is False
+
+
+def wear_off_alerts(patient) -> list:
+    return list(
+        Alert.objects.filter(patient=patient, kind=Alert.Kind.WEAR_OFF)
+        .order_by("raised_at")
+        .values_list("raised_at", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_the_flag_turning_on_raises_one_alert_also_when_an_injection_comes_back(patient):
+    """The flag turning on is an alert for the clinician, once while it stays on; undoing the
+    deletion of an injection that turns it on again is a new one, like logging it."""
+    with frozen(NOW - timedelta(days=1)):
+        regimen = in_maintenance(patient, maintenance=0)
+        check_in_each_interval(patient, MAINTENANCE[:3], early=2, late=7)
+        for day in MAINTENANCE[:3]:
+            factories.give(regimen, day)
+        check_in(patient, MAINTENANCE[2] + timedelta(days=25), 8)  # still on
+    assert stored_flag(regimen) is True
+    assert wear_off_alerts(patient) == [NOW - timedelta(days=1)]
+
+    third = DoseLog.objects.get(patient=patient, administered_at__date=MAINTENANCE[2])
+    with frozen(NOW):
+        actions.delete_dose(third, patient)
+        assert stored_flag(regimen) is False
+        Alert.objects.update(acknowledged_at=NOW)  # seen by the clinician meanwhile
+        actions.restore_dose(third, patient)
+
+    assert stored_flag(regimen) is True
+    assert wear_off_alerts(patient) == [NOW - timedelta(days=1), NOW]
+    assert Alert.objects.open().filter(patient=patient).count() == 1
 
 
 @pytest.mark.django_db
