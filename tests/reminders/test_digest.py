@@ -9,6 +9,7 @@ Tokyo, the patients live in New York, and the day is Wednesday 2 December 2026 (
 
 import re
 import smtplib
+import threading
 from datetime import date, datetime, time, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from bs4 import BeautifulSoup
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
+from django.db import close_old_connections, connection
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership
@@ -533,3 +535,54 @@ def test_a_digest_takes_the_same_queries_for_one_patient_or_ten(
 
     [message] = mail.outbox
     assert len(listed(message)) == patients
+
+
+# --- two runs at once (PostgreSQL) -------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL (run by CI's second pass)"
+)
+def test_two_runs_at_once_send_each_clinician_exactly_one_digest():
+    """Two servers' cron run `send_digest` at the same moment: both find every period
+    unsent, the unique ledger row lets one claim each, and each clinician gets one email.
+    Each care team also has a patient overdue by more than an interval, so that both runs
+    race to raise the same overdue alerts first."""
+    doctors = []
+    for n in range(6):
+        doctor = factories.ClinicianFactory(name=f"Dr {n}", time_zone="Asia/Tokyo")
+        factories.DigestSettingsFactory(user=doctor, send_hour=8)
+        open_alert(cared_for(doctor, f"Alert Patient {n}"))
+        regimen_due(cared_for(doctor, f"Overdue Patient {n}"), DAY - timedelta(days=120))
+        doctors.append(doctor)
+    barrier = threading.Barrier(2)
+    outcomes = [None, None]
+
+    def cron(i):
+        try:
+            barrier.wait()
+            call_command("send_digest", stdout=StringIO())
+            outcomes[i] = "ok"
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            outcomes[i] = exc
+        finally:
+            close_old_connections()
+
+    # The clock stands still for both threads (it is the process's clock).
+    with frozen(at(DAY, 9)):
+        threads = [threading.Thread(target=cron, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+
+    assert outcomes == ["ok", "ok"]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(d.email for d in doctors)
+    for message in mail.outbox:
+        assert message.subject == "Your daily B12 digest: 2 patients to look at"
+    assert set(DigestSent.objects.values_list("user_id", "period", "status")) == {
+        (d.pk, "2026-12-02", "sent") for d in doctors
+    }
+    assert DigestSent.objects.count() == len(doctors)
+    assert Alert.objects.open().filter(kind=Alert.Kind.OVERDUE).count() == len(doctors)
