@@ -153,8 +153,12 @@ def for_regimen(regimen, inputs=None) -> WearOff:
 def refresh(regimen, inputs=None) -> bool:
     """Store whether symptoms return early on the regimen, for the clinician's list; call it in
     the transaction of every injection event and check-in (doses/actions.py). A plan change
-    needs no call: it takes effect from now on, and each past injection keeps the interval in
-    force when it was given. Writes only when the flag changes. Returns the flag before."""
+    (from now on, advance, end; regimens/actions.py) needs no call: each injection keeps the
+    interval and phase in force when it was given, and none lies after a change when it is
+    made (a given dose is at most the 5 minutes of FUTURE_TOLERANCE ahead, and a check-in
+    after it then falls in the first half of any interval), so the analysis is the same
+    before and after (tests/symptoms/test_wearoff.py, tests/regimens/
+    test_plan_history_replay.py). Writes only when the flag changes. Returns the flag before."""
     before = regimen.symptoms_return_early
     flag = for_regimen(regimen, inputs).symptoms_return
     if flag != before:

@@ -564,3 +564,113 @@ def test_the_wear_off_chart_places_maintenance_check_ins_by_days_since_the_injec
     )
     assert response.status_code == 200
     assert "days since the injection" in response.content.decode()
+
+
+# --- a clinician's plan change ---------------------------------------------------------------
+#
+# The flag is refreshed by the injection and check-in actions only (doses/actions.py). A change
+# of plan from now on, an advance or an end needs no refresh: the analysis places each check-in
+# against the interval in force when the injection before it was given, and no injection lies
+# after a change when it is made (a given dose is never in the future, beyond the 5 minutes a
+# device clock may be ahead, and a check-in 5 minutes after a shot is in the first half of any
+# interval). The tests below show it on the pages, and that the flag follows a new interval
+# from the first injection and check-in recorded under it.
+
+
+def change_on_the_page(client, patient, regimen, **values):
+    """The clinician changes the maintenance phase from now on, through its form (preview,
+    then confirm)."""
+    phase = regimen.ordered_phases[-1]
+    url = reverse("change_phase", args=[patient.pk, phase.pk])
+    data = {
+        "dose_mcg": phase.dose_mcg,
+        "schedule_unit": phase.schedule_unit,
+        "schedule_every": phase.schedule_every,
+        "reason": "Symptoms before the next injection",
+        **values,
+    }
+    assert 'data-testid="change-preview"' in client.post(url, data).content.decode()
+    response = client.post(url, {**data, "confirm": "yes"})
+    assert response.status_code == 302
+
+
+def record_flag(client, patient) -> list[str]:
+    return by_testid(client.get(reverse("patient_record", args=[patient.pk]))).get(
+        "wear-off-flag", []
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.frozen(NOW)
+@pytest.mark.parametrize("every", [2, 3, 8])
+def test_a_change_from_now_on_leaves_the_flag_and_its_analysis_as_they_were(
+    patient, clinician, client, every
+):
+    regimen = in_maintenance(patient)
+    check_in_each_interval(patient, MAINTENANCE, early=2, late=6)
+    before = wearoff.for_regimen(Regimen.objects.get(pk=regimen.pk))
+    browser = signed_in(client, clinician)
+    assert record_flag(browser, patient)
+
+    change_on_the_page(browser, patient, regimen, schedule_every=every)
+
+    # The four intervals were prescribed every 4 weeks when they were given: a check-in 24
+    # days after an injection stays in the last quarter of its interval, whatever the
+    # interval is from now on.
+    after = wearoff.for_regimen(Regimen.objects.get(pk=regimen.pk))
+    assert (after.points, after.difference, after.flagged) == (
+        before.points,
+        before.difference,
+        before.flagged,
+    )
+    assert stored_flag(regimen) is True
+    (flag,) = record_flag(browser, patient)
+    assert "over 4 intervals" in flag and "fatigue +4" in flag
+    assert FLAG in triage_flags(browser, "Pat Patient")
+
+
+@pytest.mark.django_db
+@pytest.mark.frozen(NOW)
+def test_ending_the_regimen_leaves_the_flag_as_it_was(patient, clinician, client):
+    regimen = in_maintenance(patient)
+    check_in_each_interval(patient, MAINTENANCE, early=2, late=6)
+    browser = signed_in(client, clinician)
+
+    response = browser.post(reverse("end_regimen", args=[patient.pk]), {"reason": "Moved away"})
+
+    assert response.status_code == 302
+    ended = Regimen.objects.get(pk=regimen.pk)
+    assert ended.status == Regimen.Status.ENDED
+    assert ended.symptoms_return_early is wearoff.for_regimen(ended).symptoms_return is True
+
+
+@pytest.mark.django_db
+@pytest.mark.frozen(NOW)
+def test_after_a_shorter_interval_the_flag_follows_the_new_interval(patient, clinician, client):
+    """Check-ins 18 days after each 4-weekly injection are in neither half (0.64 of the
+    interval): no flag. Shortened to every 3 weeks, the same day is late in the interval
+    (0.86), but only for injections given under the new schedule: the flag comes on with the
+    first check-in that completes a third such interval, and not before."""
+    regimen = in_maintenance(patient)
+    for day in MAINTENANCE:
+        check_in(patient, day + timedelta(days=3), 1)
+        check_in(patient, day + timedelta(days=18), 7)
+    browser = signed_in(client, clinician)
+    assert stored_flag(regimen) is False
+    assert wearoff.for_regimen(Regimen.objects.get(pk=regimen.pk)).intervals_compared == 0
+
+    change_on_the_page(browser, patient, regimen, schedule_every=3)
+    assert stored_flag(regimen) is False  # the earlier intervals keep their 4 weeks
+
+    new_schedule = [date(2026, 8, 20), date(2026, 9, 10), date(2026, 10, 1)]
+    for number, day in enumerate(new_schedule, start=1):
+        with frozen(day, 14):  # the first one after the change, made at noon
+            factories.give(regimen, day, 14)
+        with frozen(day + timedelta(days=3), 19):
+            check_in(patient, day + timedelta(days=3), 1)
+        with frozen(day + timedelta(days=18), 19):
+            check_in(patient, day + timedelta(days=18), 7)
+            assert stored_flag(regimen) is (number == 3)
+    with frozen(date(2026, 10, 19), 20):
+        (flag,) = record_flag(browser, patient)
+    assert "over 3 intervals" in flag and "fatigue +6" in flag
