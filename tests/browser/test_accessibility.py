@@ -1,5 +1,6 @@
 """Every page each role can reach passes axe-core with no serious or critical violation, at a
-phone's width and at a desktop's, and every field a person fills in has a label.
+phone's width and at a desktop's; on a phone every field a person fills in has a label and
+nothing makes the page scroll sideways. The phone's three checks share one visit of each page.
 
 PAGES lists the pages by URL name, per role: adding a page is adding one line to it.
 """
@@ -299,10 +300,11 @@ def seed(patient, clinician, admin_user):
     return build_seed(patient, clinician, admin_user)
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
 @pytest.mark.parametrize("role", PAGES.keys())
-def test_every_page_has_no_serious_accessibility_violation(page, live_server, seed, role, viewport):
-    page.set_viewport_size(viewport)
+def test_every_page_at_a_desktops_width_has_no_serious_accessibility_violation(
+    page, live_server, seed, role
+):
+    page.set_viewport_size(VIEWPORTS["desktop"])
     sign_in(page, live_server, role, seed)
 
     found = visit_all(
@@ -311,24 +313,6 @@ def test_every_page_has_no_serious_accessibility_violation(page, live_server, se
 
     assert not found, "axe-core found serious or critical violations:\n" + "\n".join(
         f"{where}:\n{describe_violations(violations)}" for where, violations in found.items()
-    )
-
-
-@pytest.mark.parametrize("role", PAGES.keys())
-def test_every_field_a_person_fills_in_has_a_label(page, live_server, seed, role):
-    page.set_viewport_size(VIEWPORTS["phone"])
-    sign_in(page, live_server, role, seed)
-
-    found = visit_all(
-        page,
-        live_server,
-        role,
-        seed,
-        lambda page, visit: unlabelled_fields(page, visit.labels_exempt),
-    )
-
-    assert not found, "fields without a label:\n" + "\n".join(
-        f"{where}: {', '.join(fields)}" for where, fields in found.items()
     )
 
 
@@ -350,15 +334,37 @@ def sideways(page, strict: bool) -> list[str]:
     return problems + cut_off[:5]
 
 
-# The admin is Django's own, drawn for desktops; every other role's pages are the app's.
-@pytest.mark.parametrize("role", [role for role in PAGES if role != "admin"])
-def test_every_page_fits_a_phone_without_sideways_scrolling(page, live_server, seed, role):
+def on_a_phone(page, visit, role: str) -> list[str]:
+    """What is wrong with the page on a phone: axe-core's serious and critical violations, the
+    fields without a label, and (but in the admin, which is Django's own, drawn for desktops)
+    what makes it scroll sideways. A patient's wide table may scroll in its own box."""
+    problems = []
+    violations = axe_violations(page, visit.skip_rules)
+    if violations:
+        problems.append("axe-core found serious or critical violations:")
+        problems.append(describe_violations(violations))
+    unlabelled = unlabelled_fields(page, visit.labels_exempt)
+    if unlabelled:
+        problems.append(f"fields without a label: {', '.join(unlabelled)}")
+    if role != "admin":
+        too_wide = sideways(page, strict="clinician" in role)
+        if too_wide:
+            problems.append(f"wider than a 360 px phone: {', '.join(too_wide)}")
+    return problems
+
+
+@pytest.mark.parametrize("role", PAGES.keys())
+def test_every_page_on_a_phone_passes_axe_labels_every_field_and_fits_the_width(
+    page, live_server, seed, role
+):
+    """One visit of each page at 360 px for three checks; each names what it found."""
     page.set_viewport_size(VIEWPORTS["phone"])
     sign_in(page, live_server, role, seed)
-    strict = "clinician" in role  # a patient's wide table may scroll in its box
 
-    found = visit_all(page, live_server, role, seed, lambda page, visit: sideways(page, strict))
+    found = visit_all(
+        page, live_server, role, seed, lambda page, visit: on_a_phone(page, visit, role)
+    )
 
-    assert not found, "wider than a 360 px phone:\n" + "\n".join(
-        f"{where}: {', '.join(problems)}" for where, problems in found.items()
+    assert not found, "\n".join(
+        f"{where}:\n" + "\n".join(problems) for where, problems in found.items()
     )
