@@ -36,7 +36,7 @@ from .models import DoseLog
 
 HOME_SECONDS = 60 * 60
 # Models whose rows carry the patient's id, and the field that holds it. Apps above doses add
-# theirs with watch() from their AppConfig.ready() (supplies does).
+# theirs with watch() from their AppConfig.ready() (supplies and labs do).
 BY_PATIENT = {
     DoseLog: "patient_id",
     SymptomEntry: "patient_id",

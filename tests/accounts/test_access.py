@@ -493,7 +493,7 @@ def phase_changed(client, record, whose) -> bool:
 
 def entered_by_owner(record) -> dict:
     """No form fields: the owner's regimen is marked as entered by the owner (as "Set up my
-    injections" saves it, plan_setup/setup.py), so that there is something to confirm."""
+    injections" saves it, plan_setup/plan.py), so that there is something to confirm."""
     Regimen.objects.filter(pk=record.regimen.pk).update(entered_by=record.owner)
     return {}
 
