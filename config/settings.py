@@ -223,6 +223,13 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="B12 log <b12@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the app is reached from outside, for absolute links in emails (no trailing slash).
 SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Web Push reminders (reminders/push.py): the VAPID key pair (`manage.py vapid_keys` makes one)
+# and a contact for the push services (mailto: or https:). Without both keys, notifications
+# are off and the settings page says so; reminders go by email.
+VAPID_PUBLIC_KEY = env.str("DJANGO_VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env.str("DJANGO_VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env.str("DJANGO_VAPID_SUBJECT", default="mailto:b12@localhost")
 # The number the emergency banner's tap-to-call link dials (check-ins with signs of a severe
 # allergic reaction). 112 reaches emergency services across Europe and from most mobile phones
 # elsewhere; set the local number (911, 999, 000...) where the app is used.

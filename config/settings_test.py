@@ -9,6 +9,13 @@ os.environ.setdefault("DJANGO_SECURE", "false")
 # email backend for its in-memory one: neither is the silent degradation production refuses.
 os.environ.setdefault("DJANGO_ALLOW_SQLITE", "true")
 os.environ.setdefault("DJANGO_ALLOW_CONSOLE_EMAIL", "true")
+# Notifications are on, as on a site that set them up: a pair made for the tests only
+# (`manage.py vapid_keys`). Tests of a site without them set these to "".
+os.environ.setdefault(
+    "DJANGO_VAPID_PUBLIC_KEY",
+    "BEYoA_YxhKGzILLOuwvgQZHV4UE4cSnKUJS3Nh80_ojUs77FUoi8p6ah5JfyWucV64fVqfWJRSUVO2LxlacKHLc",
+)
+os.environ.setdefault("DJANGO_VAPID_PRIVATE_KEY", "QRIBzyRnHb1qK4a1xKQ6RbzYuMC-f7NrnwYQNW_hUXc")  # noqa: S105 - a test key
 
 from config.settings import *  # noqa: E402,F403
 

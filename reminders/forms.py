@@ -35,8 +35,11 @@ class ReminderSettingsForm(SavedPerUser, forms.ModelForm):
             "lab_review",
             "plan_changes",
             "send_hour",
+            "delivery",
+            "push_details",
         ]
         widgets = {
+            "delivery": forms.RadioSelect,
             "lead_days": forms.NumberInput(attrs={"min": 1, "max": 7, "step": 1}),
             "send_hour": forms.NumberInput(attrs={"min": 0, "max": 23, "step": 1}),
         }
@@ -45,6 +48,14 @@ class ReminderSettingsForm(SavedPerUser, forms.ModelForm):
             "lead_days": {"min_value": LEAD_DAYS_MESSAGE, "max_value": LEAD_DAYS_MESSAGE},
             "send_hour": {"min_value": SEND_HOUR_MESSAGE, "max_value": SEND_HOUR_MESSAGE},
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A form from before the choice existed (or a script) leaves it out: email, as before.
+        self.fields["delivery"].required = False
+
+    def clean_delivery(self):
+        return self.cleaned_data.get("delivery") or ReminderSettings.Delivery.EMAIL
 
 
 class DigestSettingsForm(SavedPerUser, forms.ModelForm):

@@ -57,6 +57,29 @@ class ReminderSettings(BoundedDates, models.Model):
         validators=[MaxValueValidator(23)],
         help_text=_("Reminders go out from this hour of the day, in your time zone."),
     )
+
+    class Delivery(models.TextChoices):
+        EMAIL = "email", _("By email")
+        PUSH = "push", _("As a notification on my devices")
+        BOTH = "both", _("Both: email and a notification")
+
+    delivery = models.CharField(
+        _("how reminders reach you"),
+        max_length=8,
+        choices=Delivery.choices,
+        default=Delivery.EMAIL,
+        help_text=_(
+            "Notifications go to the devices listed below. With none, reminders come by email."
+        ),
+    )
+    push_details = models.BooleanField(
+        _("show what a notification is about on the lock screen"),
+        default=False,
+        help_text=_(
+            'Off: a notification only says "B12 injection due" (or "B12 log reminder"). '
+            "On: it says what is due and when, where anyone who sees your screen can read it."
+        ),
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -64,6 +87,14 @@ class ReminderSettings(BoundedDates, models.Model):
 
     def __str__(self):
         return f"Reminder settings of {self.user}"
+
+    @property
+    def by_email(self) -> bool:
+        return self.delivery in (self.Delivery.EMAIL, self.Delivery.BOTH)
+
+    @property
+    def by_push(self) -> bool:
+        return self.delivery in (self.Delivery.PUSH, self.Delivery.BOTH)
 
     @classmethod
     def of(cls, user) -> "ReminderSettings":
@@ -91,14 +122,24 @@ class ReminderSent(BoundedDates, models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PUSH = "push", _("Notification")
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders_sent"
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     key = models.CharField(max_length=40)
+    # Each channel has its own row: an email and a notification of one occasion go (and are
+    # retried) independently, each at most once.
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.CLAIMED)
     claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A notification the patient snoozed: sent again by the first run from then, if the
+    # reminder is still due (the row is claimed anew, once).
+    snoozed_until = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -107,7 +148,7 @@ class ReminderSent(BoundedDates, models.Model):
         verbose_name_plural = _("reminders sent")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "kind", "key"], name="one_reminder_per_occasion"
+                fields=["user", "kind", "key", "channel"], name="one_reminder_per_occasion"
             )
         ]
 
@@ -230,6 +271,36 @@ class DigestSent(BoundedDates, models.Model):
 
     def __str__(self):
         return f"Digest {self.period} for {self.user}"
+
+
+class PushDevice(BoundedDates, models.Model):
+    """A browser (on a phone or a computer) that a patient turned notifications on in: its
+    Web Push subscription. The push service's address (`endpoint`) names it; `p256dh` and
+    `auth` are the keys a notification is encrypted with. Removed by the patient, or when the
+    push service answers that the subscription is gone (404 or 410)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_devices"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    name = models.CharField(max_length=80, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("notification device")
+        verbose_name_plural = _("notification devices")
+
+    def __str__(self):
+        return f"{self.name or 'Device'} of {self.user}"
+
+    @property
+    def subscription(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
 
 
 def new_feed_token() -> str:

@@ -15,6 +15,13 @@ within a quarter of an hour), then works in three steps:
 3. Send: one email per patient listing what this run claimed for them; then the rows are
    marked sent, or failed with the error, to be claimed again by a later run.
 
+Each reminder goes by email, as a notification (Web Push, reminders/push.py) to the patient's
+devices, or both, as the patient chose (ReminderSettings.delivery); each channel has its own
+ledger row, claimed and sent as above. A patient who chose notifications but has no device
+(or a site without VAPID keys) gets the email instead. A notification the patient snoozed is
+claimed once more (sent -> claimed, in one UPDATE) by the first run after its snooze ends, if
+the reminder is still due then.
+
 A row left "claimed" by a run that died mid-way is never sent again: the email may have gone
 out, and a reminder is never sent twice. It is counted as stuck in the summary.
 """
@@ -36,13 +43,15 @@ from doses.dashboard import CHECKIN_EVERY, plan_change_text
 from regimens.models import Regimen, RegimenChange
 from symptoms.models import SymptomEntry
 
+from . import push
 from .emails import compose
-from .models import ReminderSent, ReminderSettings
+from .models import PushDevice, ReminderSent, ReminderSettings
 
 logger = logging.getLogger(__name__)
 
 Kind = ReminderSent.Kind
 Status = ReminderSent.Status
+Channel = ReminderSent.Channel
 
 # The order reminders are listed in an email; the first names its subject.
 PRIORITY = [
@@ -82,7 +91,10 @@ class Batch:
     regimen: Regimen
     today: date
     reminders: list[Reminder]
-    retry: dict[Reminder, int] = field(default_factory=dict)  # failed before: ledger pk
+    # Failed before, or a snoozed notification: the ledger pk and the status it is taken from.
+    retry: dict[Reminder, tuple[int, str]] = field(default_factory=dict)
+    channel: str = Channel.EMAIL
+    devices: list[PushDevice] = field(default_factory=list)  # a notification's
 
     @property
     def patient(self) -> User:
@@ -240,9 +252,43 @@ def raise_overdue_alerts(now: datetime, result: RunTotals) -> None:
         result.lines.append(f"Raised {result.alerts_raised} overdue alerts")
 
 
+def channels(prefs: ReminderSettings, devices: list[PushDevice]) -> list[str]:
+    """How this patient's reminders go: as they chose, by email when no notification can."""
+    chosen = []
+    if prefs.by_email:
+        chosen.append(Channel.EMAIL)
+    if prefs.by_push and devices:
+        chosen.append(Channel.PUSH)
+    return chosen or [Channel.EMAIL]
+
+
+def by_channel(batches: list[Batch]) -> list[Batch]:
+    """Each patient's batch once per channel they get reminders on. One query for the devices
+    of those who chose notifications, none when nobody did or push is off."""
+    wanting = [b.patient.pk for b in batches if ReminderSettings.of(b.patient).by_push]
+    devices: dict[int, list[PushDevice]] = {}
+    if wanting and push.enabled():
+        for device in PushDevice.objects.filter(user_id__in=wanting):
+            devices.setdefault(device.user_id, []).append(device)
+    split = []
+    for batch in batches:
+        own = devices.get(batch.patient.pk, [])
+        for channel in channels(ReminderSettings.of(batch.patient), own):
+            split.append(
+                Batch(
+                    batch.regimen,
+                    batch.today,
+                    list(batch.reminders),
+                    channel=channel,
+                    devices=own if channel == Channel.PUSH else [],
+                )
+            )
+    return split
+
+
 def find_due(now: datetime, result: RunResult) -> list[Batch]:
     """Three queries: the candidates, their recent plan changes, then the ledger rows of their
-    due reminders."""
+    due reminders (and a fourth for the devices of patients who chose notifications)."""
     batches = []
     candidates = one_per_patient(candidate_regimens(now))
     changes: dict[int, list] = {}
@@ -262,23 +308,31 @@ def find_due(now: datetime, result: RunResult) -> list[Batch]:
             batches.append(Batch(regimen, today, found))
     if not batches:
         return []
+    batches = by_channel(batches)
     ledger = {
-        (row.user_id, row.kind, row.key): row
+        (row.user_id, row.kind, row.key, row.channel): row
         for row in ReminderSent.objects.filter(
             user_id__in=[b.patient.pk for b in batches],
             key__in={r.key for b in batches for r in b.reminders},
-        ).only("pk", "user_id", "kind", "key", "status", "claimed_at")
+        ).only("pk", "user_id", "kind", "key", "channel", "status", "claimed_at", "snoozed_until")
     }
     pending = []
     for batch in batches:
         todo = []
         for reminder in batch.reminders:
-            row = ledger.get((batch.patient.pk, reminder.kind, reminder.key))
+            row = ledger.get((batch.patient.pk, reminder.kind, reminder.key, batch.channel))
             if row is None:
                 todo.append(reminder)
             elif row.status == Status.FAILED:
                 todo.append(reminder)
-                batch.retry[reminder] = row.pk
+                batch.retry[reminder] = (row.pk, Status.FAILED)
+            elif (
+                row.status == Status.SENT
+                and row.snoozed_until is not None
+                and row.snoozed_until <= now
+            ):
+                todo.append(reminder)
+                batch.retry[reminder] = (row.pk, Status.SENT)
             elif row.status == Status.CLAIMED and row.claimed_at < now - STUCK_AFTER:
                 result.stuck += 1
             else:
@@ -292,18 +346,24 @@ def find_due(now: datetime, result: RunResult) -> list[Batch]:
 def claim(batch: Batch, reminder: Reminder) -> int | None:
     """Claim one reminder in its own transaction; its ledger pk, or None if another run has
     it. Two runs may both read "not sent yet"; the unique constraint lets one insert win, and
-    the failed -> claimed UPDATE changes the row for one of them only."""
+    the failed -> claimed (or snoozed sent -> claimed) UPDATE changes the row for one of them
+    only."""
     now = timezone.now()
     if reminder in batch.retry:
-        pk = batch.retry[reminder]
-        taken = ReminderSent.objects.filter(pk=pk, status=Status.FAILED).update(
-            status=Status.CLAIMED, claimed_at=now, error=""
-        )
+        pk, status = batch.retry[reminder]
+        rows = ReminderSent.objects.filter(pk=pk, status=status)
+        if status == Status.SENT:
+            rows = rows.filter(snoozed_until__isnull=False)
+        taken = rows.update(status=Status.CLAIMED, claimed_at=now, error="", snoozed_until=None)
         return pk if taken else None
     try:
         with transaction.atomic():
             row = ReminderSent.objects.create(
-                user=batch.patient, kind=reminder.kind, key=reminder.key, claimed_at=now
+                user=batch.patient,
+                kind=reminder.kind,
+                key=reminder.key,
+                channel=batch.channel,
+                claimed_at=now,
             )
     except IntegrityError:
         return None
@@ -323,19 +383,24 @@ def send_due_reminders(*, now: datetime | None = None, dry_run: bool = False) ->
     if dry_run:
         for batch in batches:
             described = ", ".join(f"{r.kind} {r.key}" for r in batch.reminders)
-            result.lines.append(f"Would email {batch.patient.email}: {described}")
+            if batch.channel == Channel.PUSH:
+                result.lines.append(f"Would notify {batch.patient.email}: {described}")
+            else:
+                result.lines.append(f"Would email {batch.patient.email}: {described}")
             result.sent += len(batch.reminders)
             result.patients += 1
         return result
     # Opened once for the run (an unreachable server stops it here, before any claim).
     with get_connection() as connection:
         for batch in batches:
-            send_batch(connection, batch, result)
+            if batch.channel == Channel.PUSH:
+                send_push_batch(batch, result)
+            else:
+                send_batch(connection, batch, result)
     return result
 
 
-def send_batch(connection, batch: Batch, result: RunResult) -> None:
-    """Claim this patient's reminders, send one email listing those claimed, record it."""
+def claim_all(batch: Batch, result: RunResult) -> dict[Reminder, int]:
     claimed = {}
     for reminder in batch.reminders:
         pk = claim(batch, reminder)
@@ -343,6 +408,46 @@ def send_batch(connection, batch: Batch, result: RunResult) -> None:
             result.already += 1
         else:
             claimed[reminder] = pk
+    return claimed
+
+
+def send_push_batch(batch: Batch, result: RunResult) -> None:
+    """Claim this patient's reminders, send one notification to each of their devices. Sent
+    if any device took it (a retry would send it twice to that one); failed otherwise."""
+    claimed = claim_all(batch, result)
+    if not claimed:
+        return
+    reminders = list(claimed)
+    described = ", ".join(f"{r.kind} {r.key}" for r in reminders)
+    prefs = ReminderSettings.of(batch.patient)
+    with batch.patient.in_own_language():
+        data = push.payload(batch, reminders, list(claimed.values()), prefs.push_details)
+    delivery = push.send(batch.devices, data)
+    rows = ReminderSent.objects.filter(pk__in=list(claimed.values()), status=Status.CLAIMED)
+    if delivery.delivered:
+        rows.update(status=Status.SENT, sent_at=timezone.now(), error="")
+        result.sent += len(reminders)
+        result.patients += 1
+        result.lines.append(
+            f"Notified {batch.patient.email} on {delivery.delivered} devices: {described}"
+        )
+        return
+    if not delivery.errors:  # every device's subscription had ended: none is left
+        rows.update(status=Status.FAILED, error="no device left: every subscription had ended")
+        result.lines.append(
+            f"No device left to notify {batch.patient.email}: {described} (email from now on)"
+        )
+        return
+    error = "; ".join(delivery.errors)
+    rows.update(status=Status.FAILED, error=error[:300])
+    result.failed += len(reminders)
+    result.lines.append(f"Failed to notify {batch.patient.email}: {described}: {error}")
+    logger.warning("Reminder notification to user %s failed: %s", batch.patient.pk, error)
+
+
+def send_batch(connection, batch: Batch, result: RunResult) -> None:
+    """Claim this patient's reminders, send one email listing those claimed, record it."""
+    claimed = claim_all(batch, result)
     if not claimed:
         return
     reminders = list(claimed)

@@ -5,13 +5,18 @@ The feed is fetched by calendar apps, which have no session: its secret address 
 credential, so it takes no login and sets no cookie.
 """
 
+import base64
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import require_clinician, require_patient
@@ -19,9 +24,19 @@ from accounts.forms import AccountSettingsForm, time_zone_names
 from accounts.middleware import NO_STORE
 from accounts.models import User
 
+from . import push
 from .feed import build_calendar
 from .forms import DigestSettingsForm, ReminderSettingsForm
-from .models import CalendarFeed, DigestSettings, ReminderSettings, new_feed_token
+from .models import (
+    CalendarFeed,
+    DigestSettings,
+    PushDevice,
+    ReminderSent,
+    ReminderSettings,
+    new_feed_token,
+)
+
+SNOOZE = timedelta(hours=1)
 
 # Calendar apps poll every few hours (REFRESH-INTERVAL); no cache keeps a copy, since the feed
 # is the patient's data and its address is a secret.
@@ -49,7 +64,14 @@ def reminder_settings(request):
         messages.success(request, _("Reminder settings saved."))
         return redirect("reminder_settings")
     feed = CalendarFeed.objects.filter(user=patient).first()
-    context = {"form": form, "feed": feed, **_feed_addresses(request, feed)}
+    context = {
+        "form": form,
+        "feed": feed,
+        **_feed_addresses(request, feed),
+        "push_enabled": push.enabled(),
+        "vapid_public_key": settings.VAPID_PUBLIC_KEY,
+        "devices": list(PushDevice.objects.filter(user=patient)),
+    }
     return render(request, "reminders/settings.html", context)
 
 
@@ -129,3 +151,87 @@ def calendar_feed(request, token):
     response["Content-Disposition"] = 'inline; filename="b12-injections.ics"'
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+# Notifications (Web Push, reminders/push.py) ----------------------------------------------
+
+
+@require_safe
+def service_worker(request):
+    """The service worker, from the site's root so that its scope is the whole site. It shows
+    the reminders pushed to this browser and handles their actions (Taken, Snooze)."""
+    response = render(request, "reminders/sw.js", content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _b64url_bytes(text: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError):
+        return None
+
+
+@login_required
+@require_POST
+def push_subscribe(request):
+    """Save this browser's push subscription (posted by static/js/push.js). The same endpoint
+    again, from whoever is signed in now, replaces the old row: a shared browser notifies only
+    its latest user. A subscription that is not one is a 400; nothing is saved."""
+    patient = require_patient(request.user)
+    if not push.enabled():
+        return HttpResponseBadRequest(_("Notifications are not set up on this site."))
+    endpoint = request.POST.get("endpoint", "").strip()
+    p256dh = request.POST.get("p256dh", "").strip()
+    auth = request.POST.get("auth", "").strip()
+    key, secret = _b64url_bytes(p256dh), _b64url_bytes(auth)
+    valid = (
+        endpoint.startswith("https://")
+        and len(endpoint) <= 1000
+        and key is not None
+        and len(key) == 65
+        and key[0] == 4
+        and secret is not None
+        and len(secret) == 16
+    )
+    if not valid:
+        return HttpResponseBadRequest(_("This browser sent a subscription we cannot use."))
+    user_agent = request.headers.get("User-Agent", "")[:300]
+    PushDevice.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={
+            "user": patient,
+            "p256dh": p256dh,
+            "auth": auth,
+            "user_agent": user_agent,
+            "name": push.device_name(user_agent)[:80],
+            "created_at": timezone.now(),
+            "last_success_at": None,
+        },
+    )
+    messages.success(request, _("Notifications are on for this device."))
+    return redirect(_settings_url() + "#push")
+
+
+@login_required
+@require_POST
+def push_device_remove(request, pk):
+    patient = require_patient(request.user)
+    get_object_or_404(PushDevice, pk=pk, user=patient).delete()
+    messages.success(request, _("That device no longer gets notifications."))
+    return redirect(_settings_url() + "#push")
+
+
+@csrf_exempt  # posted by the service worker, which has no CSRF token: the signed address is
+@require_POST  # the credential (it names the notification's ledger rows, for a week)
+def push_snooze(request, token):
+    """Snooze a notification: its reminders are sent again from an hour from now, if they are
+    still due then (reminders/sending.py). Only notifications already sent can be snoozed."""
+    rows = push.snoozed_rows(token)
+    if rows is None:
+        raise Http404
+    ReminderSent.objects.filter(
+        pk__in=rows, channel=ReminderSent.Channel.PUSH, status=ReminderSent.Status.SENT
+    ).update(snoozed_until=timezone.now() + SNOOZE)
+    return HttpResponse(status=204)

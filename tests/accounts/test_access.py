@@ -45,7 +45,7 @@ from doses.models import Alert, ClinicalNote, DoseLog, DoseLogVersion
 from labs import actions as lab_actions
 from labs.models import LabResult, LabResultVersion
 from regimens.models import Phase, Regimen, RegimenChange, RegimenTemplate
-from reminders.models import CalendarFeed, DigestSettings, ReminderSettings
+from reminders.models import CalendarFeed, DigestSettings, PushDevice, ReminderSettings
 from sharing import actions as sharing_actions
 from sharing.models import CareTeamEvent, ShareCode
 from supplies import actions as supply_actions
@@ -97,6 +97,7 @@ class Record:
     checkin: SymptomEntry
     supply: Supply
     feed: CalendarFeed
+    device: PushDevice
 
     @property
     def phase(self) -> Phase:
@@ -139,8 +140,15 @@ def build_record(
     if supply_deleted:
         supply = supply_actions.delete_supply(supply, patient, "Never had it")
     feed = factories.CalendarFeedFactory(user=patient)
+    device = PushDevice.objects.create(
+        user=patient,
+        endpoint=f"https://push.example.org/{first_name.lower()}-phone",
+        p256dh=PUSH_KEY,
+        auth=PUSH_AUTH,
+        name="Chrome on Android",
+    )
     regimen.refresh_from_db()
-    return Record(patient, regimen, dose, entry, supply, feed)
+    return Record(patient, regimen, dose, entry, supply, feed, device)
 
 
 TABLES = {
@@ -157,6 +165,7 @@ TABLES = {
     SupplyVersion: "supply__patient",
     ReminderSettings: "user",
     CalendarFeed: "user",
+    PushDevice: "user",
     CareTeamMembership: "patient",
     CareTeamEvent: "patient",
     ShareCode: "patient",
@@ -366,6 +375,16 @@ DIGEST_FORM = {"frequency": "daily", "send_hour": 7, "weekday": 1}
 
 def digest_chosen(client, record, whose) -> bool:
     return DigestSettings.objects.filter(user=whose, frequency="daily", send_hour=7).exists()
+
+
+# A browser's subscription keys: a P-256 point (65 bytes) and a 16-byte secret, base64url.
+PUSH_KEY = "BP" + "A" * 85
+PUSH_AUTH = "A" * 22
+NEW_ENDPOINT = "https://push.example.org/new-browser"
+
+
+def device_subscribed(client, record, whose) -> bool:
+    return PushDevice.objects.filter(user=whose, endpoint=NEW_ENDPOINT).exists()
 
 
 def feed_revoked(client, record, whose) -> bool:
@@ -947,6 +966,32 @@ MATRIX: dict[str, Page] = {
         get=POST_ONLY,
         post=only(owner=CHANGES, other_patient=OWN),
     ),
+    # Notifications: the service worker is for any browser; each patient subscribes their own
+    # devices and removes them; a snooze address is its own credential (a forged one: 404).
+    "service_worker": Page(
+        shows=lambda record: ["notificationclick"],
+        get=everyone(PUBLIC),
+        post=everyone(NOT_ALLOWED),
+    ),
+    "push_subscribe": Page(
+        data=lambda record: {"endpoint": NEW_ENDPOINT, "p256dh": PUSH_KEY, "auth": PUSH_AUTH},
+        did=device_subscribed,
+        get=POST_ONLY,
+        post=only(owner=CHANGES, other_patient=OWN),
+    ),
+    "push_device_remove": Page(
+        args=lambda record: [record.device.pk],
+        did=lambda client, record, whose: (
+            not PushDevice.objects.filter(pk=record.device.pk).exists()
+        ),
+        get=POST_ONLY,
+        post=only(owner=CHANGES),
+    ),
+    "push_snooze": Page(
+        args=lambda record: ["not-a-valid-token"],
+        get=everyone(NOT_ALLOWED),
+        post=everyone(NOT_FOUND),
+    ),
     # A clinician's email digest, chosen on their account page: each clinician their own.
     "digest_settings": Page(
         data=lambda record: dict(DIGEST_FORM),
@@ -1163,7 +1208,13 @@ def test_another_clinician_is_refused_every_page_of_the_record():
     and check-in pages) is a 404 for a clinician off the care team, or a 405 for everyone."""
     # (A password-reset link and the calendar feed carry a token, not a record id.)
     with_id = {name for name, takes_id in url_patterns() if takes_id}
-    with_id -= {"password_reset_confirm", "calendar_feed", "verify_email", "invitation"}
+    with_id -= {
+        "password_reset_confirm",
+        "calendar_feed",
+        "verify_email",
+        "invitation",
+        "push_snooze",
+    }
     assert {"patient_record", "change_phase", "dose_detail", "checkin_detail"} <= with_id
     for name in with_id:
         for method in METHODS:

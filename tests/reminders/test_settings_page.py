@@ -96,6 +96,8 @@ def test_saving_stores_the_choices_and_says_so(patient_client, patient):
         "lab_review": False,
         "plan_changes": False,
         "send_hour": 19,
+        "delivery": "email",  # not posted: email, as before the choice existed
+        "push_details": False,
     }
 
 
@@ -326,8 +328,9 @@ def test_the_page_takes_a_fixed_number_of_queries(
         factories.ReminderSettingsFactory(user=patient)
         factories.CalendarFeedFactory(user=patient)
 
-    # 1 the session; 2 the signed-in user; 3 their reminder settings; 4 their calendar feed.
-    with django_assert_num_queries(4):
+    # 1 the session; 2 the signed-in user; 3 their reminder settings; 4 their calendar feed;
+    # 5 their notification devices.
+    with django_assert_num_queries(5):
         shown = page(patient_client.get(SETTINGS))
 
     assert ("feed" in shown.testids) is saved
