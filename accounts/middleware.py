@@ -7,6 +7,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone, translation
 
+from . import devices
+
 
 class UserTimeZoneMiddleware:
     def __init__(self, get_response):
@@ -61,8 +63,10 @@ class IdleSessionMiddleware:
 
 @receiver(user_logged_in)
 def stamp_new_session(sender, request, user, **kwargs):
+    """The new session's renewal stamp, and its row in the user's signed-in devices."""
     if request is not None and hasattr(request, "session"):
         _stamp(request.session)
+        devices.record_sign_in(request, user)
 
 
 NO_STORE = "private, no-store"

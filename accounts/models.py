@@ -290,3 +290,23 @@ class SignupAttempt(BoundedDates, models.Model):
 
     def __str__(self):
         return f"Sign-up attempt from {self.client} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class SignedInDevice(models.Model):
+    """One signed-in session, as the user sees it under "Signed-in devices": which browser
+    (from its user agent), since when, and whether it was kept signed in. Keyed on the session
+    key; when it was last used is read from the session's own expiry (accounts/devices.py), so
+    that no request writes here. A row whose session has ended is dropped when the list is
+    read."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_devices")
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    signed_in_at = models.DateTimeField(default=timezone.now)
+    remembered = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-signed_in_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} signed in at {self.signed_in_at:%Y-%m-%d %H:%M}"

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import (
+    device_views,
     invitation_views,
     password_views,
     second_factor_views,
@@ -10,7 +11,7 @@ from . import (
 )
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", device_views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("two-factor/", second_factor_views.verify, name="two_factor_verify"),
     path("two-factor/setup/", second_factor_views.setup, name="two_factor_setup"),
@@ -28,6 +29,13 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", invitation_views.invitation, name="invitation"),
     path("settings/", settings_views.account_settings, name="account_settings"),
+    path("devices/", device_views.signed_in_devices, name="signed_in_devices"),
+    path(
+        "devices/sign-out-others/",
+        device_views.sign_out_everywhere_else,
+        name="sign_out_everywhere_else",
+    ),
+    path("devices/<int:pk>/sign-out/", device_views.sign_out_device, name="sign_out_device"),
     path("deleted/", settings_views.account_deleted, name="account_deleted"),
     path("password/", password_views.PasswordChangeView.as_view(), name="password_change"),
     path(

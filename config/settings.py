@@ -273,6 +273,9 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 # Idle sessions end: activity pushes the expiry on (accounts.middleware.IdleSessionMiddleware),
 # so this is a time of inactivity.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_MINUTES", default=30) * 60
+# A patient who ticks "Keep me signed in on this device" stays signed in on that browser for
+# this many days after their last visit (accounts/devices.py); clinicians and admins never do.
+REMEMBER_DAYS = env.int("DJANGO_REMEMBER_DAYS", default=90)
 
 # Content-Security-Policy: everything from this host only; no inline script or style.
 CONTENT_SECURITY_POLICY = {

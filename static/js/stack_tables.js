@@ -1,6 +1,7 @@
 // On a phone, a table marked .table-stack shows each row as a card (static/css/app.css): each
-// cell shows its column's heading before it. The headings are read here from the table's own
-// header row, so a template writes them once; a cell that names its label already keeps it.
+// cell shows its column's heading before it, from its data-label. The templates write each
+// cell's data-label, so the cards work without script; this only fills in a label a template
+// left out, from the table's own header row. A cell that names its label already keeps it.
 (function () {
   "use strict";
   document.querySelectorAll("table.table-stack").forEach(function (table) {

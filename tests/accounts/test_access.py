@@ -33,13 +33,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import dateformat, timezone
 
 from accounts import invitations
-from accounts.models import CareTeamMembership, Invitation, User
+from accounts.models import CareTeamMembership, Invitation, SignedInDevice, User
 from doses import actions as dose_actions
 from doses.models import Alert, ClinicalNote, DoseLog, DoseLogVersion
 from labs import actions as lab_actions
@@ -529,6 +530,23 @@ def signed_in(client, record, whose) -> bool:
 
 def signed_out(client, record, whose) -> bool:
     return "_auth_user_id" not in client.session
+
+
+OTHER_PHONE = "Mozilla/5.0 (Linux; Android 14) Gecko/124.0 Firefox/124.0"
+
+
+def owners_other_device(record):
+    """The owner signed in on a second device too (a session of theirs, not the client's)."""
+    other = SessionStore()
+    other.create()
+    device = SignedInDevice.objects.create(
+        user=record.owner, session_key=other.session_key, user_agent=OTHER_PHONE
+    )
+    return [device.pk]
+
+
+def other_device_signed_out(client, record, whose) -> bool:
+    return not SignedInDevice.objects.filter(user=whose, user_agent=OTHER_PHONE).exists()
 
 
 SIGNUP_FORM = {
@@ -1105,6 +1123,21 @@ MATRIX: dict[str, Page] = {
         did=lambda client, record, whose: User.objects.filter(pk=whose.pk, name=RENAMED).exists(),
         get=everyone(OWN, anonymous=LOGIN),
         post=everyone(OWN, anonymous=LOGIN),
+    ),
+    # Signed-in devices (tests/accounts/test_devices.py): each user's own sessions.
+    "signed_in_devices": Page(
+        get=everyone(OWN, anonymous=LOGIN), post=everyone(NOT_ALLOWED, anonymous=LOGIN)
+    ),
+    "sign_out_everywhere_else": Page(
+        did=signed_in,  # the session asking stays signed in
+        get=POST_ONLY,
+        post=everyone(OWN, anonymous=LOGIN),
+    ),
+    "sign_out_device": Page(
+        args=owners_other_device,
+        did=other_device_signed_out,
+        get=POST_ONLY,
+        post=only(owner=OWN),
     ),
     "delete_account": Page(
         data=lambda record: {"password": factories.PASSWORD},

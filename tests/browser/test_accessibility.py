@@ -316,19 +316,16 @@ def test_every_page_at_a_desktops_width_has_no_serious_accessibility_violation(
     )
 
 
-def sideways(page, strict: bool) -> list[str]:
+def sideways(page) -> list[str]:
     """Why the page would scroll sideways on a phone: the page's width, and what sticks out
-    past the window's right edge. Unless `strict`, a wide table may scroll inside its own box
-    (.table-responsive); for a clinician nothing may stick out at all (issue 15: every action
-    reachable, nothing cut off)."""
+    past the window's right edge, inside a table's own scrolling box too. Nothing may, for
+    any role (issue 15: every action reachable; issue 18: patients' tables stack as cards)."""
     width = page.evaluate("document.documentElement.scrollWidth")
     cut_off = page.evaluate(
-        """(strict) => [...document.querySelectorAll('body *')]
+        """() => [...document.querySelectorAll('body *')]
             .filter(el => el.getClientRects().length)
-            .filter(el => strict || !el.closest('.table-responsive'))
             .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
-            .map(el => el.tagName + ' ' + (el.textContent || '').trim().slice(0, 40))""",
-        strict,
+            .map(el => el.tagName + ' ' + (el.textContent || '').trim().slice(0, 40))"""
     )
     problems = [f"page {width} px wide"] if width > VIEWPORTS["phone"]["width"] else []
     return problems + cut_off[:5]
@@ -337,7 +334,7 @@ def sideways(page, strict: bool) -> list[str]:
 def on_a_phone(page, visit, role: str) -> list[str]:
     """What is wrong with the page on a phone: axe-core's serious and critical violations, the
     fields without a label, and (but in the admin, which is Django's own, drawn for desktops)
-    what makes it scroll sideways. A patient's wide table may scroll in its own box."""
+    what makes it scroll sideways or cuts anything off."""
     problems = []
     violations = axe_violations(page, visit.skip_rules)
     if violations:
@@ -347,7 +344,7 @@ def on_a_phone(page, visit, role: str) -> list[str]:
     if unlabelled:
         problems.append(f"fields without a label: {', '.join(unlabelled)}")
     if role != "admin":
-        too_wide = sideways(page, strict="clinician" in role)
+        too_wide = sideways(page)
         if too_wide:
             problems.append(f"wider than a 360 px phone: {', '.join(too_wide)}")
     return problems
