@@ -1,5 +1,5 @@
-"""Draws the app's home-screen icons (static/icons/*.png) with Pillow, which matplotlib
-already brings. Run again only to change them:
+"""Draws the app's home-screen icons (static/icons/*.png) with Pillow (a dev
+dependency). Run again only to change them:
 
     .venv/bin/python scripts/make_icons.py
 """

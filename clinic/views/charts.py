@@ -1,18 +1,24 @@
 """The charts of a patient's record as SVG images, for the owner and their clinicians.
 
 `?first=&last=` (days in the patient's zone, as the report's range) limit a chart to those
-days; `?compact=1` draws the small version for the home page."""
+days; `?compact=1` draws the small version for the home page.
 
+Each answer carries an ETag derived from the SVG itself and `Cache-Control: private, no-cache`:
+the browser may keep its copy but asks again each time, and a request naming the ETag it holds
+(If-None-Match) is answered 304 with no body while nothing drawn has changed. Every request,
+304 or not, is an access to the record and is logged as one."""
+
+import hashlib
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
 from accounts import dates
 from accounts.access import log_view, patient_or_404
 from accounts.dates import day_bounds
-from accounts.middleware import NO_STORE
 from doses.models import DoseLog
 from labs.models import LabRange, LabResult
 from regimens import reference, schedule
@@ -24,6 +30,7 @@ from .. import charts
 from ..forms import RangeForm
 
 COMPACT_DAYS = 180
+CACHE_CONTROL = "private, no-cache"
 
 
 def _symptoms(patient, compact, first=None, last=None):
@@ -98,7 +105,7 @@ def _lab(patient, analyte, compact, first=None, last=None):
         results = results.filter(taken_on__gte=first)
     if last:
         results = results.filter(taken_on__lte=last)
-    # A date stored out of bounds is drawn at the bound (matplotlib fails near year 1).
+    # A date stored out of bounds is drawn at the bound.
     results = [
         (dates.clamp(day), value)
         for day, value in results.values_list("taken_on", "value_canonical")
@@ -128,5 +135,9 @@ def chart(request, patient_id, name):
         raise Http404("No such chart")
     log_view(request, patient, "charts")
     response = HttpResponse(svg, content_type="image/svg+xml")
-    response["Cache-Control"] = NO_STORE  # health data: no cache keeps a copy
-    return response
+    # Health data: private to this browser, and revalidated on every use (the ETag makes that
+    # cheap) rather than never stored; NoStoreMiddleware leaves a view's own Cache-Control.
+    response["Cache-Control"] = CACHE_CONTROL
+    etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+    response["ETag"] = etag
+    return get_conditional_response(request, etag=etag, response=response)

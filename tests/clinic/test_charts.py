@@ -2,9 +2,9 @@
 scores over time with injections and phase bands, each lab analyte with its typical range, the
 actual days between injections against the prescribed interval, and the wear-off scatter.
 
-Each series is a group with an id (matplotlib's gid): a line with markers draws one <use> per
-point; a scatter (PathCollection) draws one <use> per point when it has several, or a <path>
-when it has one; vertical injection lines (a LineCollection) draw one <path> each.
+Each series is a group with an id: a line with markers draws one <use> per point; a scatter
+draws one <use> per point; vertical injection lines draw one <path> each. Each chart is an
+image with a title and a text description of its data, and is revalidated by its ETag.
 
 The story: the cyanocobalamin US template (daily x7, weekly x4, then every 4 weeks) started on
 Monday 2 March 2026 and given on time, with maintenance injections on 3 May, 31 May, 28 June
@@ -22,6 +22,8 @@ from bs4 import XMLParsedAsHTMLWarning
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import RecordView
+from clinic import charts
 from doses import actions
 from doses.models import DoseLog
 from regimens.models import Regimen
@@ -177,7 +179,7 @@ def test_the_symptoms_chart_has_a_point_per_check_in_a_line_per_injection_and_ph
     ]
     assert "Symptoms (0 none – 10 worst)" in text(root)
     assert has_legend(root)
-    assert response["Cache-Control"] == "private, no-store"
+    assert response["Cache-Control"] == "private, no-cache"
 
 
 def test_the_intervals_chart_has_a_point_per_interval_and_the_prescribed_line(
@@ -548,3 +550,116 @@ def test_the_record_without_the_flag_makes_the_same_number_of_queries(
 
     assert "wear-off-flag" not in record.testids
     assert len(record.images["chart-lab"]) == 1
+
+
+# --- valid XML, a text alternative, and revalidation -----------------------------------------
+
+
+def description(root) -> str:
+    return root.find(f"{SVG}desc").text
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["full", "compact"])
+@pytest.mark.parametrize("history", ["empty", "story"])
+def test_every_chart_is_an_image_with_a_title_and_a_description(
+    patient, patient_browser, request, history, compact
+):
+    if history == "story":
+        request.getfixturevalue("story")
+    for name in (*CHARTS, "lab-folate", "lab-homocysteine", "lab-active_b12"):
+        _response, root = chart(patient_browser, patient, name, compact)  # parsed as XML
+        assert root.get("role") == "img", name
+        assert root.find(f"{SVG}title").text, name
+        assert description(root), name
+
+
+def test_the_descriptions_summarise_the_data(patient, story, patient_browser):
+    described = {name: description(chart(patient_browser, patient, name)[1]) for name in CHARTS}
+
+    assert described["symptoms"].startswith("10 check-ins from 20 Mar 2026 to 19 Aug 2026;")
+    assert (
+        "latest scores: Tiredness / fatigue 6, Pins and needles / tingling 1,"
+        in (described["symptoms"])
+    )
+    assert described["symptoms"].endswith("15 injections.")
+    assert described["intervals"].startswith(
+        "14 intervals between injections from 3 Mar 2026 to 26 Jul 2026; the latest 28 days"
+    )
+    assert described["wearoff"].startswith("8 check-ins in maintenance, from 3 to 24 days")
+    assert described["lab-b12"].startswith("3 results from 20 Feb 2026 to 10 Aug 2026; latest 480")
+
+
+def test_labels_are_escaped_and_the_chart_stays_valid_xml():
+    hostile = 'Phase <b>"one"</b> & <script>alert(1)</script>'
+    svg = charts.symptoms_chart(
+        [(date(2026, 3, 3), {"fatigue": 4})],
+        [date(2026, 3, 2)],
+        [("repletion", hostile, date(2026, 3, 2), date(2026, 3, 9))],
+        [("fatigue", "Tired & <low>")],
+    )
+
+    root = parse_svg(svg.encode())
+    assert hostile in text(root)
+    assert "Tired & <low>" in text(root)
+    assert active(svg) == []
+
+
+def test_a_few_days_of_data_show_about_a_month_with_a_few_dated_ticks():
+    root = parse_svg(charts.lab_chart("B12", "pg/mL", [(date(2026, 3, 3), 400)], None).encode())
+
+    ticks = [t.text.split() for t in root.iter(f"{SVG}text") if t.text and t.text[0].isdigit()]
+    dated = [t for t in ticks if len(t) > 1 and t[1] in ("Feb", "Mar")]
+    assert 2 <= len(dated) <= 6
+    assert dated[0][1:] == ["Feb", "2026"]  # the first names the year
+    assert dated[-1][1] == "Mar"
+
+
+def test_three_years_get_a_few_ticks_too():
+    days = [date(2023, 1, 1) + timedelta(days=n) for n in range(0, 3 * 365, 30)]
+    root = parse_svg(charts.lab_chart("B12", "pg/mL", [(d, 400) for d in days], None).encode())
+
+    years = [t.text for t in root.iter(f"{SVG}text") if t.text in ("2023", "2024", "2025")]
+    assert years == ["2023", "2024", "2025"]
+
+
+def conditional(browser, patient, name, etag):
+    url = reverse("patient_chart", args=[patient.pk, name])
+    return browser.get(url, headers={"if-none-match": etag})
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_a_chart_the_browser_already_has_is_answered_not_modified(
+    patient, story, patient_browser, name
+):
+    first, _root = chart(patient_browser, patient, name)
+    assert first["ETag"]
+
+    again = conditional(patient_browser, patient, name, first["ETag"])
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+    assert again["Cache-Control"] == "private, no-cache"
+
+
+def test_a_new_check_in_changes_the_symptoms_charts_etag(patient, story, patient_browser):
+    before, _root = chart(patient_browser, patient, "symptoms")
+    check_in(patient, date(2026, 8, 19), 9)
+
+    after = conditional(patient_browser, patient, "symptoms", before["ETag"])
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert markers(parse_svg(after.content), "symptom-fatigue") == 11
+
+
+def test_a_not_modified_chart_is_still_a_logged_view(patient, story, clinician, clinician_browser):
+    held, _root = chart(browser_for(patient), patient, "symptoms")  # the same drawing
+    assert not RecordView.objects.filter(patient=patient).exists()  # the owner is not logged
+
+    response = conditional(clinician_browser, patient, "symptoms", held["ETag"])
+
+    assert response.status_code == 304
+    assert list(RecordView.objects.filter(patient=patient).values_list("viewer", "what")) == [
+        (clinician.pk, "charts")
+    ]
