@@ -24,11 +24,13 @@ from django.urls import reverse
 
 from accounts.models import RecordView
 from clinic import charts
+from clinic.views import charts as chart_views
 from doses import actions
 from doses.models import DoseLog
+from labs.models import LabRange
 from regimens.models import Regimen
 from symptoms.models import SymptomEntry
-from tests import factories
+from tests import clock, factories
 from tests.pages import by_testid, soup
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -663,3 +665,61 @@ def test_a_not_modified_chart_is_still_a_logged_view(patient, story, clinician, 
     assert list(RecordView.objects.filter(patient=patient).values_list("viewer", "what")) == [
         (clinician.pk, "charts")
     ]
+
+
+def refuse_to_draw(monkeypatch):
+    def fail(*args):
+        raise AssertionError("the chart was drawn again")
+
+    monkeypatch.setattr(chart_views, "_draw", fail)
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_not_modified_is_answered_without_drawing(
+    patient, story, patient_browser, monkeypatch, name
+):
+    first, _root = chart(patient_browser, patient, name)
+    refuse_to_draw(monkeypatch)
+
+    again = conditional(patient_browser, patient, name, first["ETag"])
+
+    assert again.status_code == 304
+
+
+def test_another_browser_gets_the_kept_drawing(patient, story, patient_browser, monkeypatch):
+    first, _root = chart(patient_browser, patient, "symptoms")
+    refuse_to_draw(monkeypatch)
+
+    other, _root = chart(browser_for(patient), patient, "symptoms")
+
+    assert other.status_code == 200
+    assert other.content == first.content
+    assert other["ETag"] == first["ETag"]
+
+
+def test_a_new_typical_range_changes_the_lab_charts_etag(patient, story, patient_browser):
+    before, _root = chart(patient_browser, patient, "lab-b12")
+    LabRange.objects.update_or_create(analyte="b12", defaults={"low": 300, "high": 950})
+
+    after = conditional(patient_browser, patient, "lab-b12", before["ETag"])
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+
+
+def test_the_next_day_draws_the_chart_again(patient, story, patient_browser):
+    """The last phase's band runs to today, so yesterday's drawing is out of date."""
+    before, _root = chart(patient_browser, patient, "symptoms")
+
+    with clock.frozen(NOW + timedelta(days=1)):
+        after = conditional(patient_browser, patient, "symptoms", before["ETag"])
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+
+
+def test_an_unknown_chart_is_not_found_and_not_logged(patient, story, clinician, clinician_browser):
+    for name in ("nonsense", "lab-nonsense"):
+        url = reverse("patient_chart", args=[patient.pk, name])
+        assert clinician_browser.get(url).status_code == 404
+    assert not RecordView.objects.filter(patient=patient).exists()
