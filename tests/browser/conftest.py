@@ -7,10 +7,13 @@ browser must fail the run instead of passing it quietly.
 
 import os
 import re
+import threading
 import warnings
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
@@ -31,6 +34,27 @@ VIEWPORT = {"width": 1280, "height": 900}
 # workers: long enough for that, short enough not to hang.
 TIMEOUT_MS = 15_000
 STEP_MS = 10
+
+
+class OneRequestAtATime(ThreadedWSGIServer):
+    """The live server, answering one request at a time. On SQLite the tests' database lives in
+    memory and every server thread shares the test's one connection, so two requests at once
+    (a double click, a chart still loading as the next page opens) would interleave their
+    transactions on it and fail in ways no deployment can: on PostgreSQL each request has its
+    own connection, and tests/doses/test_concurrency.py sends identical requests at once there.
+    Connections are still accepted in threads; only the application is entered in turn."""
+
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def in_turn(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(in_turn)
+
+
+LiveServerThread.server_class = OneRequestAtATime
 
 
 @pytest.hookimpl(tryfirst=True)
