@@ -39,6 +39,12 @@ def subject_for(reminder: Reminder, today: date) -> str:
         return _("B12 injection due %(when)s") % {"when": when}
     if reminder.kind == Kind.OVERDUE:
         return _("Your B12 injection was due on %(day)s") % {"day": day_text(reminder.on, today)}
+    if reminder.kind == Kind.RUNNING_OUT:
+        if reminder.on < today:
+            return _("Your B12 supplies did not cover your injection due on %(day)s") % {
+                "day": day_text(reminder.on, today)
+            }
+        return _("Your B12 supplies will not last to your injection due %(when)s") % {"when": when}
     if reminder.kind == Kind.LAB_REVIEW:
         if reminder.on < today:
             return _("Your blood test was due on %(day)s") % {"day": day_text(reminder.on, today)}
@@ -80,6 +86,7 @@ def compose(batch: Batch, reminders: list[Reminder]) -> EmailMessage:
         "home_url": absolute("home"),
         "checkin_url": absolute("checkin"),
         "labs_url": absolute("labs"),
+        "supplies_url": absolute("supplies"),
         "settings_url": absolute("reminder_settings"),
     }
     body = render_to_string("reminders/email/reminder.txt", context)

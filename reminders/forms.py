@@ -34,6 +34,7 @@ class ReminderSettingsForm(SavedPerUser, forms.ModelForm):
             "checkin",
             "lab_review",
             "plan_changes",
+            "running_out",
             "send_hour",
             "delivery",
             "push_details",

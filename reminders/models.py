@@ -51,6 +51,14 @@ class ReminderSettings(BoundedDates, models.Model):
         default=True,
         help_text=_("Also shown on your home page until you dismiss it."),
     )
+    running_out = models.BooleanField(
+        _("supplies running out"),
+        default=True,
+        help_text=_(
+            "When the supplies you recorded will not cover the injections due in the next "
+            "two weeks."
+        ),
+    )
     send_hour = models.PositiveSmallIntegerField(
         _("send from (hour)"),
         default=8,
@@ -116,6 +124,7 @@ class ReminderSent(BoundedDates, models.Model):
         CHECKIN = "checkin", _("Weekly check-in")
         LAB_REVIEW = "lab_review", _("Lab review due")
         PLAN_CHANGED = "plan_changed", _("Plan changed")
+        RUNNING_OUT = "running_out", _("Supplies running out")
 
     class Status(models.TextChoices):
         CLAIMED = "claimed", _("Being sent")

@@ -5,10 +5,10 @@ DJANGO_VAPID_SUBJECT; `manage.py vapid_keys` makes a pair). Without them push is
 is sent and the settings page says so.
 
 A notification says no more than "B12 injection due" (or "B12 log reminder" for a check-in,
-a blood test or a plan change) unless the patient chose to show what it is about. The service
-worker (templates/reminders/sw.js) shows it with two actions: Taken opens the log form, Snooze
-posts to the snooze address in the payload, which marks the ledger rows to be sent again an
-hour later (reminders/sending.py).
+a blood test, a plan change or supplies running out) unless the patient chose to show what it
+is about. The service worker (templates/reminders/sw.js) shows it with two actions: Taken
+opens the log form, Snooze posts to the snooze address in the payload, which marks the ledger
+rows to be sent again an hour later (reminders/sending.py).
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ def payload(batch: Batch, reminders: list[Reminder], rows: list[int], details: b
         url = absolute("checkin")
     elif first.kind == Kind.LAB_REVIEW:
         url = absolute("labs")
+    elif first.kind == Kind.RUNNING_OUT:
+        url = absolute("supplies")
     else:
         url = absolute("home")
     actions = []

@@ -15,6 +15,10 @@ within a quarter of an hour), then works in three steps:
 3. Send: one email per patient listing what this run claimed for them; then the rows are
    marked sent, or failed with the error, to be claimed again by a later run.
 
+Supplies running out is told from the supplies' forecast (supplies/forecast.py), once per
+run-out date, to patients who recorded supplies: a new supply that moves the date makes a new
+occasion. Three more queries read the supplies of all who may run out at once.
+
 Each reminder goes by email, as a notification (Web Push, reminders/push.py) to the patient's
 devices, or both, as the patient chose (ReminderSettings.delivery); each channel has its own
 ledger row, claimed and sent as above. A patient who chose notifications but has no device
@@ -41,6 +45,8 @@ from accounts.models import User
 from doses.alerts import raise_overdue
 from doses.dashboard import CHECKIN_EVERY, plan_change_text
 from regimens.models import Regimen, RegimenChange
+from supplies import forecast
+from supplies.models import Supply
 from symptoms.models import SymptomEntry
 
 from . import push
@@ -59,11 +65,16 @@ PRIORITY = [
     Kind.OVERDUE,
     Kind.DUE_TODAY,
     Kind.DUE_SOON,
+    Kind.RUNNING_OUT,
     Kind.LAB_REVIEW,
     Kind.CHECKIN,
 ]
 PLAN_CHANGE_DAYS = 7  # a change to the plan is emailed within this many days of it
 MAX_LEAD_DAYS = 7
+# A patient is told their supplies are running out when those they recorded will not cover
+# the injections due within this many days (the run-out date, supplies/forecast.py). A fixed
+# two weeks: time to get a prescription filled; the settings' help text says so.
+RUN_OUT_DAYS = 14
 STUCK_AFTER = timedelta(hours=1)
 
 
@@ -141,11 +152,12 @@ class RunResult(RunTotals):
 
 
 def due_reminders(
-    regimen: Regimen, prefs: ReminderSettings, now: datetime, plan_changes=()
+    regimen: Regimen, prefs: ReminderSettings, now: datetime, plan_changes=(), supplies=None
 ) -> list[Reminder]:
     """The rules: what is due for this regimen's patient at `now` (aware), before the ledger.
     `regimen.last_checkin` is the time of the patient's last check-in, or None;
-    `plan_changes` the recent changes to their plan made by someone else."""
+    `plan_changes` the recent changes to their plan made by someone else; `supplies` the
+    outlook of their supplies (supplies/forecast.py), or None when it was not looked at."""
     patient = regimen.patient
     local_now = now.astimezone(patient.zone)
     if local_now.hour < prefs.send_hour:
@@ -169,6 +181,11 @@ def due_reminders(
             found.append(Reminder(Kind.DUE_TODAY, due))
         elif prefs.overdue and due < today:
             found.append(Reminder(Kind.OVERDUE, due))
+    if prefs.running_out and supplies is not None and supplies.recorded:
+        # Named by the run-out date: a new supply that moves it makes a new occasion.
+        runs_out = supplies.runs_out_on
+        if runs_out is not None and runs_out <= today + timedelta(days=RUN_OUT_DAYS):
+            found.append(Reminder(Kind.RUNNING_OUT, runs_out, what=supplies.running_out_text))
     review = regimen.next_lab_review
     if prefs.lab_review and review is not None and review <= today + lead:
         found.append(Reminder(Kind.LAB_REVIEW, review))
@@ -191,6 +208,7 @@ def candidate_regimens(now: datetime):
     the only regimen is news too). The filter only narrows (any zone's date is at most a day
     after UTC's); the rules decide, and `find_due` keeps one regimen per patient."""
     horizon = now.astimezone(UTC).date() + timedelta(days=1 + MAX_LEAD_DAYS)
+    run_out_horizon = now.astimezone(UTC).date() + timedelta(days=1 + RUN_OUT_DAYS)
     last_checkin = (
         SymptomEntry.objects.filter(patient=OuterRef("patient"))
         .order_by("-recorded_at")
@@ -203,6 +221,11 @@ def candidate_regimens(now: datetime):
         .annotate(
             plan_changed=Exists(_recent_plan_changes(now).filter(patient=OuterRef("patient")))
         )
+        .annotate(
+            has_supplies=Exists(
+                Supply.objects.filter(patient=OuterRef("patient"), deleted_at__isnull=True)
+            )
+        )
         .filter(
             Q(plan_changed=True)
             | Q(status=Regimen.Status.ACTIVE)
@@ -211,6 +234,7 @@ def candidate_regimens(now: datetime):
                 | Q(next_lab_review__lte=horizon)
                 | Q(last_checkin__isnull=True)
                 | Q(last_checkin__lt=now - CHECKIN_EVERY)
+                | Q(has_supplies=True, next_due__lte=run_out_horizon)
             )
         )
         .select_related("patient", "patient__reminder_settings", "current_phase")
@@ -286,11 +310,32 @@ def by_channel(batches: list[Batch]) -> list[Batch]:
     return split
 
 
+def supplies_of(candidates: list[Regimen], now: datetime) -> dict:
+    """The supplies' outlook (by patient id) of the patients who may run out soon: an active
+    regimen, supplies recorded, the reminder on and an injection due within RUN_OUT_DAYS.
+    Three queries for them all (supplies/forecast.py's outlooks()), none when there are none."""
+    watched = []
+    for regimen in candidates:
+        patient = regimen.patient
+        soon = now.astimezone(patient.zone).date() + timedelta(days=RUN_OUT_DAYS)
+        if (
+            regimen.is_active
+            and regimen.has_supplies
+            and ReminderSettings.of(patient).running_out
+            and regimen.next_due is not None
+            and regimen.next_due <= soon
+        ):
+            watched.append(regimen)
+    return forecast.outlooks(watched, lambda patient: now.astimezone(patient.zone).date())
+
+
 def find_due(now: datetime, result: RunResult) -> list[Batch]:
     """Three queries: the candidates, their recent plan changes, then the ledger rows of their
-    due reminders (and a fourth for the devices of patients who chose notifications)."""
+    due reminders (and a fourth for the devices of patients who chose notifications, three
+    more for the supplies of those who may run out)."""
     batches = []
     candidates = one_per_patient(candidate_regimens(now))
+    supplies = supplies_of(candidates, now)
     changes: dict[int, list] = {}
     flagged = [regimen.patient_id for regimen in candidates if regimen.plan_changed]
     if flagged:
@@ -299,9 +344,13 @@ def find_due(now: datetime, result: RunResult) -> list[Batch]:
             changes.setdefault(change.patient_id, []).append(change)
     for regimen in candidates:
         patient = regimen.patient
-        with patient.in_own_language():  # the plan-change lines are worded here
+        with patient.in_own_language():  # the plan-change and supplies lines are worded here
             found = due_reminders(
-                regimen, ReminderSettings.of(patient), now, changes.get(patient.pk, ())
+                regimen,
+                ReminderSettings.of(patient),
+                now,
+                changes.get(patient.pk, ()),
+                supplies.get(patient.pk),
             )
         if found:
             today = now.astimezone(patient.zone).date()

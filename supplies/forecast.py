@@ -4,7 +4,8 @@ After the given injections are deducted (supplies/stock.py), the projection walk
 next due dates (each assumed on time, at that phase's dose and the regimen's strength) the same
 way, from the supplies matching the regimen's product and strength. The first date that cannot
 be covered is the run-out date. The walk stops after MAX_DATES dates or HORIZON, and then says
-"lasts beyond". Two queries in all: the supplies, then the given injections.
+"lasts beyond". Two queries in all: the supplies, then the given injections (three for many
+patients at once, outlooks(): their phases too).
 """
 
 from dataclasses import dataclass, field
@@ -14,8 +15,10 @@ from fractions import Fraction
 from django.db.models import Prefetch
 from django.utils.translation import gettext, ngettext
 
+from regimens.models import Phase
+
 from .models import Supply, SupplyVersion
-from .stock import SupplyStock, deduct_given, draw, product_of
+from .stock import SupplyStock, deduct_given, draw, given_of_many, product_of, replay
 from .wording import day_text, ml_text, product_text
 
 MAX_DATES = 400
@@ -86,6 +89,17 @@ class SupplyOutlook:
             ) % {"n": n}
         return ""
 
+    @property
+    def running_out_text(self) -> str:
+        """How far the supplies go and, when they run out, for which injection more are
+        needed: the home page's words (templates/supplies/supply_summary.html)."""
+        text = self.summary
+        if self.runs_out_on and self.covered:
+            text += " " + gettext("More are needed for the injection due %(day)s.") % {
+                "day": day_text(self.runs_out_on)
+            }
+        return text
+
 
 def outlook(patient, regimen, *, removed=False, versions=False) -> SupplyOutlook:
     """The patient's supplies and how far they go. Queries: the supplies (+ their versions if
@@ -99,9 +113,15 @@ def outlook(patient, regimen, *, removed=False, versions=False) -> SupplyOutlook
         supplies = supplies.prefetch_related(
             Prefetch("versions", queryset=SupplyVersion.objects.select_related("changed_by"))
         )
+    return _outlook_from(patient, regimen, today, supplies.order_by("expires_on", "pk"))
+
+
+def _outlook_from(patient, regimen, today: date, supplies, given=None) -> SupplyOutlook:
+    """The outlook from the supplies (earliest expiry first) and, when given, the injections
+    given since they are in use (rows of stock.given_since); else they are read."""
     result = SupplyOutlook(today=today, regimen=regimen)
     dose_mcg = regimen.current_phase.dose_mcg if regimen and regimen.current_phase else None
-    for supply in supplies.order_by("expires_on", "pk"):
+    for supply in supplies:
         stock = SupplyStock(supply, today, dose_mcg=dose_mcg)
         stock.matches = regimen is not None and product_of(supply) == (
             regimen.medication,
@@ -110,11 +130,48 @@ def outlook(patient, regimen, *, removed=False, versions=False) -> SupplyOutlook
         result.stocks.append(stock)
     if not result.current:
         return result
-    result.uncovered_given = deduct_given(patient, result.current)
+    if given is None:
+        result.uncovered_given = deduct_given(patient, result.current)
+    else:
+        result.uncovered_given = replay(patient, result.current, given)
     if regimen is not None:
         _project(result, regimen)
     _warn(result)
     return result
+
+
+def outlooks(regimens, today_of) -> dict[int, SupplyOutlook]:
+    """The outlook of each regimen's patient (by patient id), for many at once, as outlook()
+    makes it for one (its current supplies); `today_of(patient)` is their date. Three
+    queries whatever their number: the regimens' phases, the supplies, the given injections.
+    A patient without supplies gets an outlook with none recorded."""
+    regimens = list(regimens)
+    if not regimens:
+        return {}
+    phases: dict[int, list[Phase]] = {}
+    for phase in Phase.objects.filter(regimen__in=regimens).order_by("regimen_id", "order"):
+        phases.setdefault(phase.regimen_id, []).append(phase)
+    for regimen in regimens:
+        regimen.ordered_phases = phases.get(regimen.pk, [])  # what upcoming() walks
+    supplies: dict[int, list[Supply]] = {}
+    held = Supply.objects.filter(
+        patient_id__in=[r.patient_id for r in regimens], deleted_at__isnull=True
+    )
+    for supply in held.order_by("patient_id", "expires_on", "pk"):
+        supplies.setdefault(supply.patient_id, []).append(supply)
+    today = {r.patient_id: today_of(r.patient) for r in regimens}
+    first_in_use = {pid: min(s.received_on for s in own) for pid, own in supplies.items()}
+    given = given_of_many(first_in_use)
+    return {
+        r.patient_id: _outlook_from(
+            r.patient,
+            r,
+            today[r.patient_id],
+            supplies.get(r.patient_id, []),
+            given.get(r.patient_id, []),
+        )
+        for r in regimens
+    }
 
 
 def lot_in_use(patient, regimen) -> str:

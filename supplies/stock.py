@@ -110,31 +110,58 @@ def draw(stocks: list[SupplyStock], volume: Fraction, on: date) -> bool:
 def deduct_given(patient, stocks: list[SupplyStock]) -> int:
     """Deduct every given injection from the stocks; returns how many none could cover."""
     first_in_use = min(s.supply.received_on for s in stocks)
-    # A day early in UTC covers that day's start in any zone; the local date decides below.
-    since = timezone.make_aware(datetime.combine(first_in_use - timedelta(days=1), time.min))
-    doses = (
-        DoseLog.objects.filter(
-            patient=patient,
-            status=DoseLog.Status.GIVEN,
-            deleted_at__isnull=True,
-            dose_mcg__isnull=False,
-            administered_at__gte=since,
-        )
-        .order_by("administered_at", "pk")
-        .values_list(
-            "administered_at",
-            "dose_mcg",
-            "medication",
-            "concentration_mcg_per_ml",
-            "regimen__medication",
-            "regimen__concentration_mcg_per_ml",
-        )
+    doses = given_since(DoseLog.objects.filter(patient=patient), _since(first_in_use)).order_by(
+        "administered_at", "pk"
     )
+    return replay(patient, stocks, doses)
+
+
+def _since(first_in_use: date) -> datetime:
+    # A day early in UTC covers that day's start in any zone; the local date decides in replay.
+    return timezone.make_aware(datetime.combine(first_in_use - timedelta(days=1), time.min))
+
+
+def given_since(doses, since: datetime):
+    """The given injections (of `doses`) from `since`, as replay() reads them."""
+    return doses.filter(
+        status=DoseLog.Status.GIVEN,
+        deleted_at__isnull=True,
+        dose_mcg__isnull=False,
+        administered_at__gte=since,
+    ).values_list(
+        "administered_at",
+        "dose_mcg",
+        "medication",
+        "concentration_mcg_per_ml",
+        "regimen__medication",
+        "regimen__concentration_mcg_per_ml",
+        "patient_id",
+    )
+
+
+def given_of_many(first_in_use: dict[int, date]) -> dict[int, list[tuple]]:
+    """The given injections of many patients (by patient id, each with the earliest "in use
+    from" day of their supplies), in time order, by patient id. One query, from the earliest
+    day of all: replay() skips the ones before each patient's own."""
+    if not first_in_use:
+        return {}
+    since = _since(min(first_in_use.values()))
+    doses = given_since(DoseLog.objects.filter(patient_id__in=list(first_in_use)), since)
+    found: dict[int, list[tuple]] = {}
+    for row in doses.order_by("patient_id", "administered_at", "pk"):
+        found.setdefault(row[-1], []).append(row)
+    return found
+
+
+def replay(patient, stocks: list[SupplyStock], doses) -> int:
+    """Deduct the given injections (rows of given_since, in time order) from the stocks;
+    returns how many none could cover."""
+    first_in_use = min(s.supply.received_on for s in stocks)
     by_product: dict[tuple, list[SupplyStock]] = {}
     for stock in stocks:
         by_product.setdefault(product_of(stock.supply), []).append(stock)
     uncovered = 0
-    for at, dose_mcg, medication, strength, regimen_med, regimen_strength in doses:
+    for at, dose_mcg, medication, strength, regimen_med, regimen_strength, _patient in doses:
         on = schedule.local_date(at, patient.zone)
         if on < first_in_use:
             continue

@@ -290,3 +290,25 @@ def test_the_command_makes_a_key_pair_a_browser_and_pywebpush_accept():
     assert len(public) == 65 and public[0] == 4  # an uncompressed P-256 point
     assert len(unb64url(lines["DJANGO_VAPID_PRIVATE_KEY"])) == 32
     assert ReminderSent.objects.count() == 0
+
+
+def test_supplies_running_out_reach_the_phone_without_health_data(patient, service, vapid):
+    due_on(patient, template=factories.US_TEMPLATE, delivery="push", due_soon=False)
+    with frozen(at(DUE - timedelta(days=30))):
+        factories.add_supply(
+            patient, count=3, received_on=DUE - timedelta(days=30), expires_on=DUE + timedelta(365)
+        )
+    phone = Browser(patient, service)
+
+    run(at(DUE - timedelta(days=11)))
+    run(at(DUE - timedelta(days=10)))
+
+    [(_path, _headers, body)] = service.requests
+    shown = phone.read(body)
+    assert shown["title"] == "B12 log reminder"
+    assert shown["body"] == "Open the app to see more."
+    assert "Nov" not in json.dumps(shown)  # not when they run out, on the lock screen
+    assert shown["url"] == "https://b12.example.org/supplies/"
+    assert [a["action"] for a in shown["actions"]] == ["snooze"]
+    assert mail.outbox == []
+    assert push_ledger(patient) == {("running_out", "sent")}

@@ -422,6 +422,27 @@ def test_finding_reminders_takes_the_same_queries_for_one_patient_or_ten(patient
     assert len(mail.outbox) == patients
 
 
+@pytest.mark.parametrize("patients", [1, 10])
+def test_supplies_add_three_queries_for_one_patient_or_ten(patients):
+    for _ in range(patients):
+        person = factories.PatientFactory()
+        due_on(person, template=factories.US_TEMPLATE)
+        with frozen(at(DUE - timedelta(days=30))):
+            factories.add_supply(
+                person, count=3, received_on=DUE - timedelta(days=30), expires_on=date(2028, 1, 1)
+            )
+
+    counts = statements_of_a_run(at(DUE))
+
+    # As above, and for all the patients with supplies at once: their regimens' phases, their
+    # supplies, the injections given since (supplies/forecast.py's outlooks()).
+    assert counts["other"] == 3 + 3
+    # Due today and supplies running out: two reminders each, in one email.
+    assert counts["claim"] == 2 * patients
+    assert counts["mark"] == patients
+    assert len(mail.outbox) == patients
+
+
 # --- two runs at once (PostgreSQL) -------------------------------------------------------
 
 

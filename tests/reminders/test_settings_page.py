@@ -74,6 +74,7 @@ def test_a_new_patient_sees_the_default_choices(patient_client):
         "checkin",
         "lab_review",
         "plan_changes",
+        "running_out",
     }
 
 
@@ -95,6 +96,7 @@ def test_saving_stores_the_choices_and_says_so(patient_client, patient):
         "checkin": True,
         "lab_review": False,
         "plan_changes": False,
+        "running_out": False,
         "send_hour": 19,
         "delivery": "email",  # not posted: email, as before the choice existed
         "push_details": False,
