@@ -2,12 +2,11 @@
 two, and the stored schedule stays equal to a replay. Real concurrency needs a real server
 database: these run in the PostgreSQL pass of CI (SQLite serialises whole-database writes)."""
 
-import threading
 import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -16,6 +15,7 @@ from doses.models import DoseLog
 from regimens.models import Regimen
 from symptoms.models import SymptomEntry
 from tests import factories
+from tests.concurrently import at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -23,28 +23,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="needs PostgreSQL (run by CI's second pass)"
     ),
 ]
-
-
-def at_once(count, work):
-    """Run `work(i)` in `count` threads released together; return results or exceptions."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[i] = exc
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def dose_values(regimen, patient, day):

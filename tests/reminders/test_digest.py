@@ -9,7 +9,6 @@ Tokyo, the patients live in New York, and the day is Wednesday 2 December 2026 (
 
 import re
 import smtplib
-import threading
 from datetime import date, datetime, time, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -19,7 +18,7 @@ from bs4 import BeautifulSoup
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership
@@ -32,6 +31,7 @@ from reminders.sending import send_due_reminders
 from symptoms.models import SymptomEntry
 from tests import factories, pages
 from tests.clock import frozen
+from tests.concurrently import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -556,26 +556,14 @@ def test_two_runs_at_once_send_each_clinician_exactly_one_digest():
         open_alert(cared_for(doctor, f"Alert Patient {n}"))
         regimen_due(cared_for(doctor, f"Overdue Patient {n}"), DAY - timedelta(days=120))
         doctors.append(doctor)
-    barrier = threading.Barrier(2)
-    outcomes = [None, None]
 
     def cron(i):
-        try:
-            barrier.wait()
-            call_command("send_digest", stdout=StringIO())
-            outcomes[i] = "ok"
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            outcomes[i] = exc
-        finally:
-            close_old_connections()
+        call_command("send_digest", stdout=StringIO())
+        return "ok"
 
     # The clock stands still for both threads (it is the process's clock).
     with frozen(at(DAY, 9)):
-        threads = [threading.Thread(target=cron, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        outcomes = at_once(2, cron)
 
     assert outcomes == ["ok", "ok"]
     assert sorted(m.to[0] for m in mail.outbox) == sorted(d.email for d in doctors)

@@ -5,7 +5,6 @@ injection is due on Tuesday 24 November 2026 on the prophylaxis template (every 
 
 import re
 import smtplib
-import threading
 from datetime import date, datetime, time, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +23,7 @@ from reminders.models import ReminderSent
 from reminders.sending import send_due_reminders
 from tests import factories
 from tests.clock import frozen
+from tests.concurrently import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -455,24 +455,12 @@ def test_two_runs_at_once_send_each_reminder_exactly_once():
     for person in patients:
         # Three days late whatever the hour, so the test needs no frozen clock across threads.
         due_on(person, person.today() - timedelta(days=3), send_hour=0)
-    barrier = threading.Barrier(2)
-    outcomes = [None, None]
 
     def cron(i):
-        try:
-            barrier.wait()
-            call_command("send_reminders", stdout=StringIO())
-            outcomes[i] = "ok"
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            outcomes[i] = exc
-        finally:
-            close_old_connections()
+        call_command("send_reminders", stdout=StringIO())
+        return "ok"
 
-    threads = [threading.Thread(target=cron, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    outcomes = at_once(2, cron)
 
     assert outcomes == ["ok", "ok"]
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in patients)
