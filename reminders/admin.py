@@ -20,7 +20,17 @@ from .models import (
 
 @admin.register(ReminderSettings)
 class ReminderSettingsAdmin(ReadOnlyAdmin):
-    list_display = ["user", "due_soon", "lead_days", "due_today", "overdue", "send_hour"]
+    list_display = [
+        "user",
+        "due_soon",
+        "lead_days",
+        "due_today",
+        "overdue",
+        "running_out",
+        "delivery",
+        "snooze_minutes",
+        "send_hour",
+    ]
     search_fields = ["user__email", "user__name"]
     list_select_related = ["user"]
 

@@ -38,6 +38,7 @@ class ReminderSettingsForm(SavedPerUser, forms.ModelForm):
             "send_hour",
             "delivery",
             "push_details",
+            "snooze_minutes",
         ]
         widgets = {
             "delivery": forms.RadioSelect,
@@ -54,6 +55,10 @@ class ReminderSettingsForm(SavedPerUser, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # A form from before the choice existed (or a script) leaves it out: email, as before.
         self.fields["delivery"].required = False
+        self.fields["snooze_minutes"].required = False
+
+    def clean_snooze_minutes(self):
+        return self.cleaned_data.get("snooze_minutes") or ReminderSettings.Snooze.HOUR
 
     def clean_delivery(self):
         return self.cleaned_data.get("delivery") or ReminderSettings.Delivery.EMAIL

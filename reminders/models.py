@@ -88,6 +88,20 @@ class ReminderSettings(BoundedDates, models.Model):
             "On: it says what is due and when, where anyone who sees your screen can read it."
         ),
     )
+
+    class Snooze(models.IntegerChoices):
+        QUARTER = 15, _("15 minutes")
+        HALF = 30, _("30 minutes")
+        HOUR = 60, _("1 hour")
+        TWO_HOURS = 120, _("2 hours")
+        FOUR_HOURS = 240, _("4 hours")
+
+    snooze_minutes = models.PositiveSmallIntegerField(
+        _("snooze for"),
+        choices=Snooze.choices,
+        default=Snooze.HOUR,
+        help_text=_("A notification's Snooze button asks again after this long."),
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -30,7 +30,7 @@ from pywebpush import WebPushException, webpush
 from accounts.models import one_line
 
 from .emails import absolute, subject_for
-from .models import PushDevice, ReminderSent
+from .models import PushDevice, ReminderSent, ReminderSettings
 
 if TYPE_CHECKING:
     from .sending import Batch, Reminder
@@ -63,22 +63,33 @@ def new_key_pair() -> tuple[str, str]:
     return _b64url(public), _b64url(private)
 
 
-def snooze_token(rows: list[int]) -> str:
-    return signing.dumps(sorted(rows), salt=SNOOZE_SALT)
+def snooze_token(rows: list[int], minutes: int = 60) -> str:
+    """The signed address's token: the notification's ledger rows and how long to snooze."""
+    return signing.dumps({"rows": sorted(rows), "minutes": minutes}, salt=SNOOZE_SALT)
 
 
-def snoozed_rows(token: str) -> list[int] | None:
-    """The ledger rows a snooze address names, or None for a forged or stale one."""
+def snoozed_rows(token: str) -> tuple[list[int], int] | None:
+    """The ledger rows a snooze address names and the snooze in minutes, or None for a forged
+    or stale one. A token from before the length was chosen (a bare list) snoozes an hour."""
     try:
-        rows = signing.loads(token, salt=SNOOZE_SALT, max_age=SNOOZE_VALID_FOR)
+        value = signing.loads(token, salt=SNOOZE_SALT, max_age=SNOOZE_VALID_FOR)
     except signing.BadSignature:
         return None
+    if isinstance(value, list):
+        value = {"rows": value, "minutes": 60}
+    if not isinstance(value, dict):
+        return None
+    rows, minutes = value.get("rows"), value.get("minutes")
     if not isinstance(rows, list) or not all(isinstance(pk, int) for pk in rows):
         return None
-    return rows
+    if minutes not in ReminderSettings.Snooze.values:
+        return None
+    return rows, minutes
 
 
-def payload(batch: Batch, reminders: list[Reminder], rows: list[int], details: bool) -> dict:
+def payload(
+    batch: Batch, reminders: list[Reminder], rows: list[int], details: bool, snooze: int = 60
+) -> dict:
     """What the service worker shows: the title, a body, where a tap goes, and the actions."""
     dose = any(r.kind in DOSE_KINDS for r in reminders)
     first = reminders[0]
@@ -101,14 +112,15 @@ def payload(batch: Batch, reminders: list[Reminder], rows: list[int], details: b
     actions = []
     if dose:
         actions.append({"action": "taken", "title": _("Taken"), "url": absolute("log_dose")})
-    actions.append({"action": "snooze", "title": _("Snooze 1 hour")})
+    length = ReminderSettings.Snooze(snooze).label
+    actions.append({"action": "snooze", "title": _("Snooze %(length)s") % {"length": length}})
     return {
         "title": title,
         "body": body,
         "tag": "b12-reminder",
         "url": url,
         "actions": actions,
-        "snooze_url": absolute("push_snooze", snooze_token(rows)),
+        "snooze_url": absolute("push_snooze", snooze_token(rows, snooze)),
     }
 
 

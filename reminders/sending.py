@@ -470,7 +470,9 @@ def send_push_batch(batch: Batch, result: RunResult) -> None:
     described = ", ".join(f"{r.kind} {r.key}" for r in reminders)
     prefs = ReminderSettings.of(batch.patient)
     with batch.patient.in_own_language():
-        data = push.payload(batch, reminders, list(claimed.values()), prefs.push_details)
+        data = push.payload(
+            batch, reminders, list(claimed.values()), prefs.push_details, prefs.snooze_minutes
+        )
     delivery = push.send(batch.devices, data)
     rows = ReminderSent.objects.filter(pk__in=list(claimed.values()), status=Status.CLAIMED)
     if delivery.delivered:

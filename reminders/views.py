@@ -36,8 +36,6 @@ from .models import (
     new_feed_token,
 )
 
-SNOOZE = timedelta(hours=1)
-
 # Calendar apps poll every few hours (REFRESH-INTERVAL); no cache keeps a copy, since the feed
 # is the patient's data and its address is a secret.
 
@@ -226,12 +224,14 @@ def push_device_remove(request, pk):
 @csrf_exempt  # posted by the service worker, which has no CSRF token: the signed address is
 @require_POST  # the credential (it names the notification's ledger rows, for a week)
 def push_snooze(request, token):
-    """Snooze a notification: its reminders are sent again from an hour from now, if they are
-    still due then (reminders/sending.py). Only notifications already sent can be snoozed."""
-    rows = push.snoozed_rows(token)
-    if rows is None:
+    """Snooze a notification: its reminders are sent again after the patient's snooze length
+    (an hour unless they chose another), if they are still due then (reminders/sending.py).
+    Only notifications already sent can be snoozed."""
+    snoozed = push.snoozed_rows(token)
+    if snoozed is None:
         raise Http404
+    rows, minutes = snoozed
     ReminderSent.objects.filter(
         pk__in=rows, channel=ReminderSent.Channel.PUSH, status=ReminderSent.Status.SENT
-    ).update(snoozed_until=timezone.now() + SNOOZE)
+    ).update(snoozed_until=timezone.now() + timedelta(minutes=minutes))
     return HttpResponse(status=204)

@@ -22,7 +22,6 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from reminders.models import PushDevice, ReminderSent
-from reminders.push import new_key_pair
 from tests import factories
 from tests.clock import frozen
 from tests.reminders.test_send_reminders import DUE, at, due_on, run
@@ -70,23 +69,6 @@ class PushService:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
-
-
-@pytest.fixture
-def service():
-    running = PushService()
-    yield running
-    running.close()
-
-
-@pytest.fixture
-def vapid(settings):
-    public, private = new_key_pair()
-    settings.VAPID_PUBLIC_KEY = public
-    settings.VAPID_PRIVATE_KEY = private
-    settings.VAPID_SUBJECT = SUBJECT
-    settings.SITE_URL = "https://b12.example.org"
-    return public
 
 
 class Browser:

@@ -100,6 +100,7 @@ def test_saving_stores_the_choices_and_says_so(patient_client, patient):
         "send_hour": 19,
         "delivery": "email",  # not posted: email, as before the choice existed
         "push_details": False,
+        "snooze_minutes": 60,  # not posted: an hour, as before the choice existed
     }
 
 
