@@ -1,11 +1,13 @@
 """Signing in with "Keep me signed in on this device", and the signed-in devices page with
 "Sign out everywhere else" and signing out one device (accounts/devices.py)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +24,14 @@ class SignInView(auth_views.LoginView):
         response = super().form_valid(form)
         if form.cleaned_data.get("remember"):
             devices.remember(self.request)
+        # A language chosen on the sign-in page becomes the account's, unless it has one:
+        # then the emails sent to them are in it too.
+        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        user = form.get_user()
+        if not user.language and chosen in dict(settings.LANGUAGES):
+            user.language = chosen
+            user.save(update_fields=["language"])
+            translation.activate(chosen)
         return response
 
 

@@ -2,16 +2,31 @@
 and the page shown once the account is deleted (the deletion itself is records/views.py, since a
 patient's account goes with their record)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from . import second_factor
 from .forms import AccountSettingsForm, time_zone_names
 
 ACCOUNT_FIELDS = ["name", "time_zone", "language"]
+
+
+@require_POST
+def choose_language(request):
+    """The language switcher of the sign-in and sign-up pages (and anyone's footer): Django's
+    own view sets the language cookie and goes back to `next` (a page of this site only); a
+    signed-in user's choice is also saved on their account, so their emails follow it."""
+    response = set_language(request)
+    code = request.POST.get("language", "")
+    if request.user.is_authenticated and code in dict(settings.LANGUAGES):
+        request.user.language = code
+        request.user.save(update_fields=["language"])
+    return response
 
 
 @login_required

@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", invitation_views.invitation, name="invitation"),
     path("settings/", settings_views.account_settings, name="account_settings"),
+    path("language/", settings_views.choose_language, name="choose_language"),
     path("devices/", device_views.signed_in_devices, name="signed_in_devices"),
     path(
         "devices/sign-out-others/",

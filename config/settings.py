@@ -147,10 +147,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-# Every user-facing string is marked for gettext; English is the one catalogue shipped
-# (locale/en/LC_MESSAGES/django.po, made with `manage.py makemessages -l en`).
-# Users may choose one of these on My account (User.language): their pages and emails follow it.
-LANGUAGES = [("en", gettext_lazy("English"))]
+# Every user-facing string is marked for gettext; English and Spanish catalogues are shipped
+# (locale/<code>/LC_MESSAGES/django.po, made with `manage.py makemessages -l en -l es`).
+# Users choose one at sign-in or on My account (User.language): their pages and emails follow it;
+# otherwise the browser's Accept-Language picks one.
+LANGUAGES = [("en", gettext_lazy("English")), ("es", gettext_lazy("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # Messages are shown as Bootstrap alerts: their tag is the alert's colour.

@@ -32,7 +32,7 @@ class SiteSelect(forms.Select):
 def side_effects_field(label) -> forms.MultipleChoiceField:
     """Side effects ticked from the reference list (a check-in's, an injection's)."""
     return forms.MultipleChoiceField(
-        choices=[(item, item) for item in reference.side_effects()],
+        choices=[(item, _(item)) for item in reference.side_effects()],  # terms.py marks them
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label=label,

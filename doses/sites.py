@@ -120,7 +120,7 @@ def site_chart(patient) -> SiteChart:
         chart.options.append(
             SiteOption(
                 code=code,
-                name=site["name"],
+                name=reference.site_name(code),
                 routes=tuple(site["routes"]),
                 last_used=last,
                 last_used_text=ago_text(day, today),

@@ -29,6 +29,18 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def english_to_begin_with():
+    """Each test starts in the site's default language: a request by a Spanish reader leaves
+    Spanish active in the thread that served it, which is the test's own."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def frozen(request):
     """For a test (or module, through pytestmark) marked `frozen(moment)`, the clock stands
     still at that moment from before the test's own fixtures are built until it ends. Tests

@@ -67,6 +67,12 @@ def emergency_banner():
 
 
 @register.filter
+def effect_names(stored) -> str:
+    """Ticked side effects (stored in English), in the reader's language."""
+    return ", ".join(reference.side_effect_name(item) for item in stored or [])
+
+
+@register.filter
 def sign_names(keys) -> str:
     """Ticked allergy signs, by name, in the list's order."""
     return ", ".join(checkin_alerts.sign_names(keys or []))

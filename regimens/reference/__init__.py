@@ -1,9 +1,17 @@
 """Sourced reference data (copied from shared/reference): example templates, products, routes,
-injection sites, symptoms, side effects, lab analytes and the urgent warnings."""
+injection sites, symptoms, side effects, lab analytes and the urgent warnings.
+
+The names a page shows are in English here and come out in the reader's language: each is
+marked in terms.py, so that it is in the catalogues, and translated when it is read (lazily in
+the choices that models and forms build at import). Side effects
+are stored as their English names (a check-in keeps what was ticked): `side_effect_name` words
+one for a page."""
 
 import json
 from functools import cache
 from pathlib import Path
+
+from django.utils.translation import gettext, gettext_lazy
 
 HERE = Path(__file__).resolve().parent
 
@@ -19,11 +27,11 @@ def regimens() -> dict:
 
 
 def route_choices() -> list[tuple[str, str]]:
-    return [(code, info["name"]) for code, info in clinical()["routes"].items()]
+    return [(code, gettext_lazy(info["name"])) for code, info in clinical()["routes"].items()]
 
 
 def site_choices() -> list[tuple[str, str]]:
-    return [(site["code"], site["name"]) for site in clinical()["sites"]]
+    return [(site["code"], gettext_lazy(site["name"])) for site in clinical()["sites"]]
 
 
 def sites_for_route(route: str) -> list[str]:
@@ -31,19 +39,24 @@ def sites_for_route(route: str) -> list[str]:
 
 
 def site_name(code: str) -> str:
-    return dict(site_choices()).get(code, code)
+    return str(dict(site_choices()).get(code, code))
 
 
 def symptoms() -> list[dict]:
-    return clinical()["symptoms"]
+    return [{**item, "name": gettext(item["name"])} for item in clinical()["symptoms"]]
 
 
 def side_effects() -> list[str]:
+    """The side effects' English names: the values a check-in stores."""
     return clinical()["side_effects"]
 
 
+def side_effect_name(stored: str) -> str:
+    return gettext(stored)
+
+
 def urgent(kind: str) -> str:
-    return clinical()["urgent"][kind]
+    return gettext(clinical()["urgent"][kind])
 
 
 def product_concentration(medication: str) -> int | None:
@@ -54,11 +67,12 @@ def product_concentration(medication: str) -> int | None:
 
 
 def lab(key: str) -> dict:
-    return next(item for item in clinical()["labs"] if item["key"] == key)
+    item = next(item for item in clinical()["labs"] if item["key"] == key)
+    return {**item, "name": gettext(item["name"])}
 
 
 def lab_choices() -> list[tuple[str, str]]:
-    return [(item["key"], item["name"]) for item in clinical()["labs"]]
+    return [(item["key"], gettext_lazy(item["name"])) for item in clinical()["labs"]]
 
 
 def dose_range(medication: str) -> tuple[int, int] | None:

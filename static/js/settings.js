@@ -1,5 +1,6 @@
 // Settings page: a "Copy address" button for the calendar feed. Without script (or without
 // clipboard access) the button stays hidden and the read-only field can be copied by hand.
+// Its messages come translated in the button's data attributes.
 (function () {
   "use strict";
   var button = document.getElementById("copy-feed-url");
@@ -11,10 +12,10 @@
   field.addEventListener("focus", function () { field.select(); });
   button.addEventListener("click", function () {
     navigator.clipboard.writeText(field.value).then(
-      function () { if (status) { status.textContent = "Address copied."; } },
+      function () { if (status) { status.textContent = button.getAttribute("data-copied"); } },
       function () {
         field.select();
-        if (status) { status.textContent = "Could not copy: press Ctrl+C (or Cmd+C) instead."; }
+        if (status) { status.textContent = button.getAttribute("data-failed"); }
       }
     );
   });

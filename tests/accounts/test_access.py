@@ -33,6 +33,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
 from django.db import transaction
@@ -386,6 +387,14 @@ NEW_ENDPOINT = "https://push.example.org/new-browser"
 
 def device_subscribed(client, record, whose) -> bool:
     return PushDevice.objects.filter(user=whose, endpoint=NEW_ENDPOINT).exists()
+
+
+def language_chosen(client, record, whose) -> bool:
+    """The language cookie says Spanish; a signed-in user's account says so too."""
+    if client.cookies[settings.LANGUAGE_COOKIE_NAME].value != "es":
+        return False
+    signed_in_as = client.session.get("_auth_user_id")
+    return signed_in_as is None or User.objects.get(pk=signed_in_as).language == "es"
 
 
 def feed_revoked(client, record, whose) -> bool:
@@ -1033,6 +1042,13 @@ MATRIX: dict[str, Page] = {
         did=signed_in,
         get=everyone(TO_HOME, anonymous=PUBLIC),
         post=everyone(TO_HOME, anonymous=PUBLIC),
+    ),
+    # The language switcher of the sign-in and sign-up pages: anyone; a signed-in user's own.
+    "choose_language": Page(
+        data=lambda record: {"language": "es", "next": "/"},
+        did=language_chosen,
+        get=everyone(NOT_ALLOWED),
+        post=everyone(OWN, anonymous=PUBLIC),
     ),
     "logout": Page(
         did=signed_out,
