@@ -93,8 +93,6 @@ def explain(request) -> dict:
     return plans
 
 
-
-
 class Browser:
     """A signed-in test Client that, like a browser, keeps each image's ETag and asks again
     with If-None-Match (the charts are sent `Cache-Control: private, no-cache`)."""
@@ -251,7 +249,7 @@ def run(requests: int, mix: dict[str, float]) -> dict:
     }
 
 
-def sessions(count: int) -> list[str]:
+def sessions(count: int) -> list[tuple[int, str]]:
     """Session cookies of `count` patients (the first by id), each signed in once: the
     uncached home's throughput sends each request as another patient (bench/perf.py)."""
     patients = User.objects.filter(role=User.Role.PATIENT, is_active=True).order_by("pk")
@@ -259,5 +257,5 @@ def sessions(count: int) -> list[str]:
     for patient in patients[:count]:
         client = Client()
         client.force_login(patient)
-        cookies.append(client.cookies["sessionid"].value)
+        cookies.append((patient.pk, client.cookies["sessionid"].value))
     return cookies
