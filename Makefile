@@ -48,9 +48,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-# Page speed at 100 and 10,000 patients on PostgreSQL (docs/performance.md). Needs wrk.
+# Page speed at 100 and 10,000 patients on PostgreSQL, with throughput under gunicorn
+# (docs/performance.md). Needs PostgreSQL, Redis and wrk. Seeds the two databases when they are
+# missing (about 2.5 minutes) and reuses them after; options go in BENCH_ARGS, e.g. the large
+# run `make bench BENCH_ARGS="--requests 200 --wrk-seconds 10"` (bench/perf.py --help).
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python bench/perf.py
+	$(BIN)/python bench/perf.py --reuse $(BENCH_ARGS)
 
 # The load test (docs/load.md): 40 Locust users (bench/locustfile.py) for 60 s against gunicorn
 # and PostgreSQL on 127.0.0.1, then every acknowledged injection and check-in checked against the

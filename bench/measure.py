@@ -1,13 +1,14 @@
 """One data set's measurements, run by bench/perf.py in a process whose DATABASE_URL points at
-that data set: server-side time and SQL queries of each page, and PostgreSQL's plans for the
-triage list's and the record's queries. Prints nothing itself; perf.py prints the JSON."""
+that data set: server-side time and SQL queries of each page, alone and with the images it
+shows, and PostgreSQL's plans for the triage list's and the record's queries. Prints nothing
+itself; perf.py prints the JSON. The requests themselves are in bench/pages.py."""
 
 from __future__ import annotations
 
 import re
 import sys
-import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,17 +19,20 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.cache import cache  # noqa: E402
+from django.core.cache.utils import make_template_fragment_key  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from load import percentile  # noqa: E402
+from django.utils import timezone, translation  # noqa: E402
+from sampling import CHANGE, HIT, HOUR, images, schedule, summary, timed  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from doses import freshness  # noqa: E402
 from doses.models import DoseLog  # noqa: E402
 from regimens.models import Regimen  # noqa: E402
+from reminders.models import CalendarFeed  # noqa: E402
 
 WARM_UP = 10
 
@@ -69,28 +73,6 @@ def dose_form(patient: User, regimen: Regimen) -> dict:
     }
 
 
-def timed(request, count: int, expect: int, before=None) -> tuple[list[float], int]:
-    """`count` timed requests after a warm-up, and the queries of one of them; `before`
-    runs untimed ahead of each request."""
-    before = before or (lambda: None)
-    for _ in range(WARM_UP):
-        before()
-        request()
-    before()
-    with CaptureQueriesContext(connection) as queries:
-        status = request().status_code
-    count = len(queries)  # read now: the next request clears the connection's query log
-    if status != expect:
-        raise RuntimeError(f"expected {expect}, got {status}")
-    times = []
-    for _ in range(count):
-        before()
-        began = time.perf_counter()
-        request()
-        times.append((time.perf_counter() - began) * 1000)
-    return times, count
-
-
 def explain(request) -> dict:
     """EXPLAIN each SELECT the page makes; which indexes the plans use."""
     with CaptureQueriesContext(connection) as captured:
@@ -111,37 +93,143 @@ def explain(request) -> dict:
     return plans
 
 
-def run(requests: int) -> dict:
+class Browser:
+    """A signed-in test Client that, like a browser, keeps each image's ETag and asks again
+    with If-None-Match (the charts are sent `Cache-Control: private, no-cache`)."""
+
+    def __init__(self, user: User | None):
+        self.client = Client()
+        if user is not None:
+            self.client.force_login(user)
+        self.etags: dict[str, str] = {}
+        self.language = None
+
+    def get(self, url: str, expect=(200,), revalidate: bool = True):
+        headers = {"If-None-Match": self.etags[url]} if revalidate and url in self.etags else {}
+        response = self.client.get(url, headers=headers)
+        if response.status_code not in expect:
+            raise RuntimeError(f"{url}: expected {expect}, got {response.status_code}")
+        if response.has_header("ETag"):
+            self.etags[url] = response["ETag"]
+        self.language = response.get("Content-Language", self.language)
+        return response
+
+    def page(self, url: str, prefix: str, revalidate: bool = True) -> int:
+        """The page and every chart its HTML shows, one after the other, as a browser fetches
+        them (304 for an image whose ETag still holds). Returns how many requests it took."""
+        html = self.get(url).content.decode()
+        charts = images(html, prefix)
+        if not charts:
+            raise RuntimeError(f"{url} shows no chart under {prefix}")
+        for src in charts:
+            self.get(src, expect=(200, 304), revalidate=revalidate)
+        return 1 + len(charts)
+
+
+def measure(request, samples: int, plan=None, act=None) -> dict:
+    """`samples` timed requests after a warm-up, and the queries of one more. `plan` (from
+    sampling.schedule) says what precedes each: HIT nothing, else act[event]() untimed. The
+    queries are those of a request preceded by the plan's first event other than HIT, if
+    any (the miss, what the mix adds), and of a hit as well."""
+    plan = plan or [HIT] * samples
+    act = act or {}
+    for _ in range(WARM_UP):
+        request()
+    counts = {}
+    for event in dict.fromkeys([HIT, *plan]):
+        if event != HIT:
+            act[event]()
+        with CaptureQueriesContext(connection) as captured:
+            request()
+        counts[event] = len(captured)  # read now: the next request clears the query log
+    misses = [event for event in counts if event != HIT]
+    out = summary(timed(request, samples, lambda i: act[plan[i]]() if plan[i] != HIT else None))
+    out["queries"] = counts[misses[0]] if misses and set(plan) == {misses[0]} else counts[HIT]
+    if misses:
+        out["queries_by_event"] = counts
+        out["mix"] = dict(Counter(plan))
+    return out
+
+
+def run(requests: int, mix: dict[str, float]) -> dict:
     clinician, patient = people()
     regimen = Regimen.objects.select_related("current_phase").get(
         patient=patient, status=Regimen.Status.ACTIVE
     )
-    as_patient, as_clinician = Client(), Client()
-    as_patient.force_login(patient)
-    as_clinician.force_login(clinician)
+    as_patient, as_clinician, anonymous = Browser(patient), Browser(clinician), Browser(None)
     record_url = reverse("patient_record", args=[patient.pk])
+    charts_under = reverse("patient_chart", args=[patient.pk, "symptoms"]).rsplit("/", 1)[0]
+    feed, new_feed = CalendarFeed.objects.get_or_create(user=patient)
+
+    def change():
+        """What a change to the record does to every cache: the patient's version raised."""
+        freshness.bump(pk=patient.pk)
+
+    def turn_hour():
+        """The hour's turn: the home's keys name the hour, so the next view finds neither the
+        page nor its body. The keys of this hour are removed (sessions and charts stay)."""
+        patient.refresh_from_db(fields=["record_version"])
+        with translation.override(as_patient.language):
+            body = make_template_fragment_key("home", [freshness.home_key(patient)])
+            cache.delete_many([freshness.page_key(patient), body])
+
+    act = {CHANGE: change, HOUR: turn_hour}
+    mixed = schedule(requests, mix)
+    uncached = [CHANGE] * requests
+    as_patient.get("/")  # the language its pages are drawn in, for turn_hour
     pages = {
-        "home": (lambda: as_patient.get("/"), 200),
-        # The same page built from nothing (the cache emptied before each request): what the
-        # first view after a change costs.
-        "home_uncached": (lambda: as_patient.get("/"), 200, cache.clear),
-        "history": (lambda: as_patient.get(reverse("history")), 200),
-        "log": (lambda: as_patient.post(reverse("log_dose"), dose_form(patient, regimen)), 302),
-        "list": (lambda: as_clinician.get("/"), 200),
-        "record": (lambda: as_clinician.get(record_url), 200),
+        # The patient's home: a hit, after a change or at the hour's turn (the mix), and the
+        # same page always after a change (the cache of no use).
+        "home": (lambda: as_patient.get("/"), mixed),
+        "home_uncached": (lambda: as_patient.get("/"), uncached),
+        "home_with_chart": (lambda: as_patient.page("/", charts_under), mixed),
+        "home_with_chart_uncached": (lambda: as_patient.page("/", charts_under), uncached),
+        "history": (lambda: as_patient.get(reverse("history")), None),
+        "log": (
+            lambda: as_patient.client.post(reverse("log_dose"), dose_form(patient, regimen)),
+            None,
+        ),
+        "list": (lambda: as_clinician.get("/"), None),
+        "record": (lambda: as_clinician.get(record_url), None),
+        "record_with_charts": (lambda: as_clinician.page(record_url, charts_under), mixed),
+        "record_with_charts_uncached": (
+            lambda: as_clinician.page(record_url, charts_under),
+            uncached,
+        ),
+        "fhir": (lambda: as_patient.get(reverse("export_fhir")), None),
+        "calendar": (lambda: anonymous.get(reverse("calendar_feed", args=[feed.token])), None),
     }
     out = {}
-    for name, (request, expect, *before) in pages.items():
-        times, queries = timed(request, requests, expect, *before)
-        out[name] = {
-            "p50_ms": round(percentile(times, 0.5), 1),
-            "p95_ms": round(percentile(times, 0.95), 1),
-            "queries": queries,
-        }
-    # The injections logged above are not part of the data set.
+    for name, (request, plan) in pages.items():
+        if name == "log":
+            status = request().status_code
+            if status != 302:
+                raise RuntimeError(f"log: expected 302, got {status}")
+        out[name] = measure(request, requests, plan, act)
+        out[name]["requests_each"] = request() if "_with_" in name else 1
+        if name.endswith("_uncached"):
+            out[name]["mix"] = {CHANGE: requests}
+    # Each chart alone: drawn (after a change, no ETag sent) and revalidated (304).
+    home_html = as_patient.get("/").content.decode()
+    record_html = as_clinician.get(record_url).content.decode()
+    shown = [(as_patient, src, "compact") for src in images(home_html, charts_under)]
+    shown += [(as_clinician, src, "") for src in images(record_html, charts_under)]
+    for browser, src, kind in shown:
+        name = "chart_" + src.rsplit("/", 1)[1].split(".")[0] + (f"_{kind}" if kind else "")
+        draw = lambda browser=browser, src=src: browser.get(src, revalidate=False)  # noqa: E731
+        out[name] = measure(draw, requests, uncached, act) | {"url": src}
+        browser.get(src, revalidate=False)
+        again = lambda browser=browser, src=src: browser.get(src, expect=(304,))  # noqa: E731
+        out[f"{name}_304"] = measure(again, requests) | {"url": src}
+    # The injections logged above are not part of the data set, nor is a feed made here.
     DoseLog.objects.filter(patient=patient, lot_number="BENCH").delete()
     regimen.refresh_schedule()
-    plans = {"list": explain(pages["list"][0]), "record": explain(pages["record"][0])}
+    if new_feed:
+        feed.delete()
+    plans = {
+        "list": explain(lambda: as_clinician.get("/")),
+        "record": explain(lambda: as_clinician.get(record_url)),
+    }
     big_tables = ("regimens_regimen", "doses_doselog", "doses_symptomentry", "doses_labresult")
     scans = [
         plan
@@ -149,10 +237,9 @@ def run(requests: int) -> dict:
         for plan in page
         if any(f'"{table}"' in plan["sql"] for table in big_tables)
     ]
-    session = as_patient.cookies["sessionid"].value
     return {
         "pages": out,
-        "session": session,
+        "session": as_patient.client.cookies["sessionid"].value,
         "patients_in_list": User.objects.filter(care_team__clinician=clinician).count(),
         "patient_doses": DoseLog.objects.filter(patient=patient).count(),
         "explain": {
@@ -160,3 +247,15 @@ def run(requests: int) -> dict:
             "all_use_indexes": all(plan["indexes"] for plan in scans),
         },
     }
+
+
+def sessions(count: int) -> list[tuple[int, str]]:
+    """Session cookies of `count` patients (the first by id), each signed in once: the
+    uncached home's throughput sends each request as another patient (bench/perf.py)."""
+    patients = User.objects.filter(role=User.Role.PATIENT, is_active=True).order_by("pk")
+    cookies = []
+    for patient in patients[:count]:
+        client = Client()
+        client.force_login(patient)
+        cookies.append((patient.pk, client.cookies["sessionid"].value))
+    return cookies

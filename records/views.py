@@ -48,7 +48,9 @@ def export(request):
 
 
 def _fhir_download(patient) -> HttpResponse:
-    body = json.dumps(patient_bundle(patient), indent=1, ensure_ascii=False)
+    # Without indentation: indent=1 took 120 of the 167 ms of three years' export (issue 20);
+    # a FHIR client parses it, and a person can pretty-print it.
+    body = json.dumps(patient_bundle(patient), separators=(",", ":"), ensure_ascii=False)
     # fhirVersion names the FHIR release, as FHIR's http page says: R4B is 4.3.
     response = HttpResponse(
         body, content_type=f"{FHIR_CONTENT_TYPE}; fhirVersion=4.3; charset=utf-8"
