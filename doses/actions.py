@@ -24,8 +24,19 @@ from .models import ClinicalNote, DoseLog, DoseLogVersion
 
 
 def _locked(regimen: Regimen) -> Regimen:
+    """The regimen, re-read under lock (the patient's row locked first), with its patient and
+    current phase (only the regimen's row is locked by this read)."""
     User.objects.lock(regimen.patient_id)
-    return Regimen.objects.select_for_update().select_related("patient").get(pk=regimen.pk)
+    return (
+        Regimen.objects.select_for_update(of=("self",))
+        .select_related("patient", "current_phase")
+        .get(pk=regimen.pk)
+    )
+
+
+# A new dose's related rows are the ones just locked and read, and its token was checked
+# under the lock (_replayed; the column is unique too): the model's checks need not read them.
+KNOWN = ["patient", "regimen", "phase", "recorded_by", "submission_token"]
 
 
 def refresh_regimen(regimen: Regimen) -> bool:
@@ -93,7 +104,7 @@ def log_dose(
         )
         if token:
             dose.submission_token = token
-        dose.full_clean()
+        dose.full_clean(exclude=KNOWN)
         if confirmed is not None:
             # Checked under the regimen's lock: a dose recorded meanwhile is counted.
             check = timing.check_dose(regimen, dose.administered_at)
@@ -130,10 +141,7 @@ def backfill_doses(regimen: Regimen, recorded_by, doses: list[dict]) -> list[Dos
                 **values,
             )
             # The related rows are the ones just locked and given; the token is a fresh one.
-            dose.full_clean(
-                exclude=["patient", "regimen", "phase", "recorded_by", "submission_token"],
-                validate_unique=False,
-            )
+            dose.full_clean(exclude=KNOWN, validate_unique=False)
             records.append(dose)
         DoseLog.objects.bulk_create(records)
         refresh_regimen(regimen)
@@ -178,7 +186,7 @@ def skip_dose(
         )
         if token:
             dose.submission_token = token
-        dose.full_clean()
+        dose.full_clean(exclude=KNOWN)
         dose.save()
         alerts.for_wear_off(regimen, refresh_regimen(regimen))
     return dose, True
