@@ -37,6 +37,7 @@ class Point:
     days: int  # days since that injection
     fraction: float  # days / prescribed interval
     scores: dict
+    on: date | None = None  # the check-in's day, for the chart's table
 
 
 @dataclass
@@ -75,7 +76,7 @@ def place(injections: list[tuple[date, float]], checkins):
         given_on, interval = injections[index]
         days = (on - given_on).days
         if days <= 1.5 * interval:
-            points.append(Point(index, days, days / interval, scores))
+            points.append(Point(index, days, days / interval, scores, on))
     return points
 
 
