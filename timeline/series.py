@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import DateTimeField, Value
 from django.utils import dateformat, formats
 from django.utils.translation import gettext
 
@@ -80,6 +81,7 @@ class SymptomsData:
     given: list  # [(date, phase kind, phase label)] of each injection given
     today: date  # the last phase runs to this day
     symptoms: list  # [(key, name)]
+    timed: list = field(default_factory=list)  # wearoff.Checkin of each, with a regimen
 
     @property
     def injections(self) -> list[date]:
@@ -103,9 +105,11 @@ class SymptomsData:
         return [scores, injections]
 
 
-def symptoms_data(patient, *, compact=False, first=None, last=None) -> SymptomsData:
+def symptoms_data(patient, *, compact=False, first=None, last=None, regimen=None) -> SymptomsData:
     """Two queries: the check-ins and the injections given (with their phases); `compact`
-    keeps the last COMPACT_DAYS, `first` and `last` (days in the patient's zone) those days."""
+    keeps the last COMPACT_DAYS, `first` and `last` (days in the patient's zone) those days.
+    With a `regimen`, each check-in also carries the day of the last of its injections given
+    before it (in the same query; `timed`), for the wear-off analysis (symptoms/wearoff.py)."""
     keys = SymptomEntry.SYMPTOMS
     entries = SymptomEntry.objects.filter(patient=patient).order_by("recorded_at")
     doses = DoseLog.objects.filter(
@@ -121,16 +125,22 @@ def symptoms_data(patient, *, compact=False, first=None, last=None) -> SymptomsD
         entries = entries.filter(recorded_at__lt=until)
         doses = doses.filter(administered_at__lt=until)
     zone = patient.zone
-    checkins = [
-        (dates.clamp(at).astimezone(zone).date(), dict(zip(keys, scores, strict=True)))
-        for at, *scores in entries.values_list("recorded_at", *keys)
-    ]
+    if regimen is not None:
+        entries = entries.annotate(last_given=wearoff.last_given_before(regimen.doses))
+    else:
+        entries = entries.annotate(last_given=Value(None, output_field=DateTimeField()))
+    checkins, timed = [], []
+    for at, given, *scores in entries.values_list("recorded_at", "last_given", *keys):
+        day, values = dates.clamp(at).astimezone(zone).date(), dict(zip(keys, scores, strict=True))
+        checkins.append((day, values))
+        after = dates.clamp(given).astimezone(zone).date() if given else None
+        timed.append(wearoff.Checkin(day, values, after))
     given = [
         (dates.clamp(at).astimezone(zone).date(), kind or "", label or "")
         for at, kind, label in doses.values_list("administered_at", "phase__kind", "phase__label")
     ]
     today = min(patient.today(), last) if last else patient.today()
-    return SymptomsData(checkins, given, today, _symptom_names())
+    return SymptomsData(checkins, given, today, _symptom_names(), timed)
 
 
 # --- days between injections -----------------------------------------------------------------
