@@ -19,7 +19,7 @@
     }
     event.preventDefault();
     var shown = link.querySelector("img");
-    image.src = link.href;
+    image.src = link.getAttribute("href");
     image.alt = shown ? shown.alt : "";
     var figure = link.closest("figure");
     var caption = figure ? figure.querySelector("figcaption") : null;
