@@ -6,7 +6,7 @@ days; `?compact=1` draws the small version for the home page.
 Each answer carries `Cache-Control: private, no-cache` and an ETag named from what the chart is
 drawn from, known before drawing: the patient's record version (raised by every change to a row
 a chart shows, doses/freshness.py), their day and zone, the language, the chart and its range,
-a lab's typical range, and this code. The browser may keep its copy but asks again each time;
+a lab's typical range, and the code that reads and draws it (DRAWN_BY). The browser may keep its copy but asks again each time;
 a request naming the ETag it holds (If-None-Match) is answered 304 with no body and nothing
 drawn, and a drawing is kept in the cache under its ETag for other browsers. Every request, 304
 or not, is an access to the record and is logged as one."""
@@ -34,13 +34,16 @@ CACHE_CONTROL = "private, no-cache"
 CHARTS = ("symptoms", "intervals", "wearoff")
 KEPT_SECONDS = 60 * 60 * 24
 typical_range = series.typical_range
+# The modules a chart's drawing depends on, hashed into its ETag: a release that changes any of
+# them draws every chart anew rather than serving (or answering 304 for) an old drawing.
+DRAWN_BY = (sys.modules[__name__], series, charts, chart_drawing)
 
 
 @functools.cache
 def drawing_code() -> str:
     """This module, the data's and the drawing's, as deployed: a new release draws anew."""
     stamp = hashlib.blake2b(digest_size=8)
-    for module in (sys.modules[__name__], series, charts, chart_drawing):
+    for module in DRAWN_BY:
         path = Path(module.__file__)
         stamp.update(path.read_bytes())
     return stamp.hexdigest()

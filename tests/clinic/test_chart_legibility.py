@@ -201,3 +201,14 @@ def test_a_long_title_wraps_inside_the_chart_and_keeps_its_words():
 
     assert len(heading) > 1
     assert " ".join(heading) == title
+
+
+def test_the_charts_etag_hashes_the_data_and_the_drawing_code():
+    """Old cached drawings (before the legend and the larger type, say) are never served: the
+    ETag names a hash of every module the drawing depends on."""
+    from clinic.views import charts as chart_views
+
+    hashed = {module.__name__ for module in chart_views.DRAWN_BY}
+
+    assert {"clinic.charts", "clinic.chart_drawing", "timeline.series"} <= hashed
+    assert "clinic.views.charts" in hashed
