@@ -6,10 +6,11 @@ days; `?compact=1` draws the small version for the home page.
 Each answer carries `Cache-Control: private, no-cache` and an ETag named from what the chart is
 drawn from, known before drawing: the patient's record version (raised by every change to a row
 a chart shows, doses/freshness.py), their day and zone, the language, the chart and its range,
-a lab's typical range, and the code that reads and draws it (DRAWN_BY). The browser may keep its copy but asks again each time;
-a request naming the ETag it holds (If-None-Match) is answered 304 with no body and nothing
-drawn, and a drawing is kept in the cache under its ETag for other browsers. Every request, 304
-or not, is an access to the record and is logged as one."""
+a lab's typical range, and the code that reads and draws it (DRAWN_BY). The browser may keep
+its copy but asks again each time; a request naming the ETag it holds (If-None-Match) is
+answered 304 with no body and nothing drawn, and a drawing is kept in the cache under its ETag
+for other browsers. Every request, 304 or not, is an access to the record and is logged as one.
+"""
 
 import functools
 import hashlib
