@@ -18,6 +18,7 @@ from doses.dashboard import build_dashboard
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from doses.views.patient import logged_message, regimen_or_404, with_undo
 from supplies import forecast
+from timeline import series
 
 # What {% csrf_token %} writes in a stored page, in place of a request's own token.
 CSRF_STANDIN = "csrf-token-of-this-request"
@@ -36,6 +37,11 @@ def patient_home(request):
     patient = require_patient(request.user)
     context = {
         "board": SimpleLazyObject(lambda: _board(patient)),
+        # The small chart's data as tables beside it, read only when the chart is drawn (two
+        # queries: the last six months' check-ins and injections).
+        "chart_tables": SimpleLazyObject(
+            lambda: series.symptoms_data(patient, compact=True).tables()
+        ),
         "home_key": freshness.home_key(patient),
         "cache_seconds": freshness.HOME_SECONDS,
     }

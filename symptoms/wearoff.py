@@ -37,6 +37,7 @@ class Point:
     days: int  # days since that injection
     fraction: float  # days / prescribed interval
     scores: dict
+    on: date | None = None  # the check-in's day, for the chart's table
 
 
 @dataclass
@@ -75,7 +76,7 @@ def place(injections: list[tuple[date, float]], checkins):
         given_on, interval = injections[index]
         days = (on - given_on).days
         if days <= 1.5 * interval:
-            points.append(Point(index, days, days / interval, scores))
+            points.append(Point(index, days, days / interval, scores, on))
     return points
 
 
@@ -100,11 +101,13 @@ def analyse(injections, checkins, symptoms) -> WearOff:
     return result
 
 
-def for_regimen(regimen, inputs=None) -> WearOff:
+def for_regimen(regimen, inputs=None, checkins=None) -> WearOff:
     """The wear-off analysis of a regimen's maintenance injections and the patient's
     check-ins. Queries: the schedule inputs (phases, doses, changes; unless given) and the
-    check-ins. The injections are read through the regimen (its `doses`), as everything below
-    the doses app does."""
+    check-ins, unless given: `checkins`, the patient's Checkin tuples in time order, each with
+    the day of the last injection of this regimen given at or before it in time (as
+    timeline/series.py reads them for the record page's charts). The injections are read
+    through the regimen (its `doses`), as everything below the doses app does."""
     phases = regimen.ordered_phases
     initial, events = inputs or regimen.schedule_inputs()
     rows, _state, _rules = schedule.annotate(regimen.start_date, initial, events)
@@ -115,26 +118,19 @@ def for_regimen(regimen, inputs=None) -> WearOff:
     ]
     if not injections:
         return WearOff()
-    zone = regimen.patient.zone
     symptoms = SymptomEntry.SYMPTOMS
+    if checkins is not None:
+        # From the first maintenance injection's day in the patient's zone, as below.
+        first = injections[0][0]
+        found = [c for c in checkins if c[0] >= first and c[2] is not None]
+        return analyse(injections, found, symptoms)
+    zone = regimen.patient.zone
     # From the start of the first maintenance injection's day in the patient's zone (not in
     # whatever zone happens to be active).
     since = datetime.combine(injections[0][0], time(), tzinfo=zone)
-    # Each check-in with the time of the last injection given at or before it (in the same
-    # query): one made on an injection day before the shot follows the earlier injection.
-    doses = regimen.doses
-    last_given = (
-        doses.filter(
-            status=doses.model.Status.GIVEN,
-            deleted_at__isnull=True,
-            administered_at__lte=OuterRef("recorded_at"),
-        )
-        .order_by("-administered_at")
-        .values("administered_at")[:1]
-    )
     entries = (
         SymptomEntry.objects.filter(patient_id=regimen.patient_id, recorded_at__gte=since)
-        .annotate(last_given=Subquery(last_given))
+        .annotate(last_given=last_given_before(regimen.doses))
         .order_by("recorded_at")
         .values_list("recorded_at", "last_given", *symptoms)
     )
@@ -148,6 +144,20 @@ def for_regimen(regimen, inputs=None) -> WearOff:
         if given is not None  # no injection before it at all
     ]
     return analyse(injections, checkins, symptoms)
+
+
+def last_given_before(doses):
+    """A check-in's annotation: the time of the last of `doses` given at or before it (in the
+    same query). One made on an injection day before the shot follows the earlier injection."""
+    return Subquery(
+        doses.filter(
+            status=doses.model.Status.GIVEN,
+            deleted_at__isnull=True,
+            administered_at__lte=OuterRef("recorded_at"),
+        )
+        .order_by("-administered_at")
+        .values("administered_at")[:1]
+    )
 
 
 def refresh(regimen, inputs=None) -> bool:

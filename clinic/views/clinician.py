@@ -23,6 +23,7 @@ from regimens import adherence, reference, schedule
 from regimens.history import label_adherence
 from regimens.models import Regimen, current_regimen
 from symptoms import wearoff
+from timeline import series
 from timeline.page import PATIENT_KINDS, RECORD_KINDS, timeline_page
 
 from ..forms import AcknowledgeForm, NoteForm, RangeForm, TriageFilterForm
@@ -107,15 +108,25 @@ def patient_record(request, patient_id):
         context["open_alerts"] = alerts.open_for([patient.pk]).get(patient.pk, [])
         context["acknowledge_form"] = AcknowledgeForm()
     context["lab_rows"] = lab_rows(patient)
-    context["lab_analytes"] = sorted({row.lab.analyte for row in context["lab_rows"]})
-    regimen = context["regimen"]
-    wear_off = None
-    if regimen and regimen.symptoms_return_early:
-        wear_off = wearoff.for_regimen(regimen, context["schedule_inputs"])
+    regimen, inputs = context["regimen"], context["schedule_inputs"]
+    # Each chart's data, as tables beside it: two queries for the symptoms chart's check-ins
+    # (each with the last injection before it) and injections, which the wear-off analysis
+    # (behind the flag and the wear-off chart's table) reuses; the rest the page has loaded.
+    symptoms = series.symptoms_data(patient, regimen=regimen)
+    wear_off = wearoff.for_regimen(regimen, inputs, symptoms.timed) if regimen else None
     context["wear_off"] = wear_off
+    context["chart_tables"] = {
+        "symptoms": symptoms.tables(),
+        "intervals": series.intervals_data(patient, regimen=regimen, inputs=inputs).tables(),
+        "wearoff": series.wear_off_data(
+            patient, regimen=regimen, inputs=inputs, analysis=wear_off
+        ).tables(),
+    }
+    context["lab_charts"] = series.labs_from_rows(context["lab_rows"])
     names = {item["key"]: item["name"] for item in reference.symptoms()}
     context["wear_off_flagged"] = [
-        (names[key], wear_off.difference[key]) for key in (wear_off.flagged if wear_off else [])
+        (names[key], wear_off.difference[key])
+        for key in (wear_off.flagged if wear_off and regimen.symptoms_return_early else [])
     ]
     # A patient's events are dated in the patient's own zone (schedule rule 1): show them so.
     with timezone.override(patient.zone):

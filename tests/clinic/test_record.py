@@ -376,12 +376,14 @@ def test_the_record_makes_the_same_number_of_queries_for_10_or_1000_injections(
         # and 7 its phase changes and advances (the events, for adherence); 8 the timeline's
         # count and 9 its page of (kind, id, time) rows; 10 the page's injections, 11 its
         # check-in and 12 its note with the author; 13 the prescriber, for the regimen card; the
-        # lab results card: 14 the labs, 15 the typical ranges, 16 the injection dates;
-        # 17 the audit of this view by someone other than the patient; and 18 the open alerts
-        # shown above everything, with their check-ins and injections; 19 the changes of the
-        # phases shown (each entry's phase as prescribed then); 20 the regimen's phase
-        # changes, for the adherence table's labels.
-        with django_assert_num_queries(20):
+        # lab results card: 14 the labs, 15 the typical ranges, 16 the injection dates (the
+        # lab charts' tables reuse them); the charts' tables: 17 the check-ins, each with the
+        # last injection before it (the wear-off analysis reuses them), and 18 the injections
+        # with their phases; 19 the audit of this view by someone other than the patient; and
+        # 20 the open alerts shown above everything, with their check-ins and injections; 21 the
+        # changes of the phases shown (each entry's phase as prescribed then); 22 the
+        # regimen's phase changes, for the adherence table's labels.
+        with django_assert_num_queries(22):
             page = record(clinician_client, patient)
 
     assert [kind for kind, _ in page.timeline[:3]] == ["note", "checkin", "given"]
