@@ -105,7 +105,7 @@
         row.className = "d-flex flex-wrap align-items-center gap-2 py-1";
         row.dataset.testid = "outbox-item";
         var what = document.createElement("span");
-        what.textContent = (item.kind === "checkin" ? text.checkin : text.dose) + " · " + text.saved.replace("%(time)s", timeText(item.saved));
+        what.textContent = (item.kind === "checkin" ? text.checkin : text.dose) + " · " + text.saved.replace("{time}", timeText(item.saved));
         var state = document.createElement("strong");
         state.dataset.testid = "outbox-state";
         state.textContent = text[item.state];
@@ -294,7 +294,7 @@
   }
 
   if (text.keptAt) {
-    note.textContent = text.shownAsOf.replace("%(time)s", timeText(Number(text.keptAt)));
+    note.textContent = text.shownAsOf.replace("{time}", timeText(Number(text.keptAt)));
     note.hidden = false;
     // The messages of the visit it was kept from are not news now.
     Array.prototype.forEach.call(document.querySelectorAll("[data-message]"), function (message) {

@@ -59,7 +59,7 @@ def test_every_patient_page_loads_the_offline_script(patient_client, regimen):
     assert "js/offline.js" in html
     # Where the worker writes the time a copy was kept: empty on a page from the server.
     assert 'data-kept-at=""' in html
-    assert "Offline: shown as of %(time)s" in html
+    assert "Offline: shown as of {time}" in html
     assert "waiting to send" in html
 
 
