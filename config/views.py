@@ -4,11 +4,13 @@ app, because it chooses between them."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from accounts.offline import offline_copy
 from clinic.views.clinician import triage
 from home.views import patient_home
 
 
 @login_required
+@offline_copy  # the patient's home only: mark_offline_copy checks the role
 def home(request):
     user = request.user
     if user.is_patient:

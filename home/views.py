@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 
 from accounts.access import require_patient
+from accounts.offline import offline_copy
 from doses import freshness
 from doses.dashboard import build_dashboard
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
@@ -64,6 +65,7 @@ def _board(patient):
 
 
 @login_required
+@offline_copy
 def log_dose(request):
     patient = require_patient(request.user)
     regimen = regimen_or_404(patient)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("settings/calendar/", views.calendar_feed_token, name="calendar_feed_token"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("sw.js", views.service_worker, name="service_worker"),
+    path("offline/token/", views.offline_token, name="offline_token"),
     path("settings/notifications/", views.push_subscribe, name="push_subscribe"),
     path(
         "settings/notifications/<int:pk>/remove/",

@@ -11,7 +11,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -162,6 +163,16 @@ def service_worker(request):
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"
     return response
+
+
+@login_required
+@require_safe
+def offline_token(request):
+    """For the injections and check-ins a patient logged offline (static/js/offline.js), just
+    before they are sent: a fresh CSRF token to send them with, and who is signed in now, so
+    that what one patient left on a device is never sent in another's name."""
+    patient = require_patient(request.user)
+    return JsonResponse({"csrf": get_token(request), "user": patient.pk})
 
 
 def _b64url_bytes(text: str) -> bytes | None:

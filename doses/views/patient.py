@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import log_view, require_patient
+from accounts.offline import offline_copy
 from doses import actions, freshness
 from doses.access import checkin_or_404, dose_or_404
 from doses.dashboard import skipped_next_due
@@ -200,6 +201,7 @@ def _emergency_context() -> dict:
 
 
 @login_required
+@offline_copy
 def checkin(request):
     """The weekly check-in. The page compares numbness and balance with the last check-in as
     they are scored (static/js/checkin_alerts.js), and names the ticked allergy signs."""

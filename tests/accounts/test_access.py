@@ -1000,6 +1000,12 @@ MATRIX: dict[str, Page] = {
         get=everyone(PUBLIC),
         post=everyone(NOT_ALLOWED),
     ),
+    # The fresh form token for sending what a patient logged offline: their own.
+    "offline_token": Page(
+        shows=lambda record: ['"csrf"', f'"user": {record.owner.pk}'],
+        get=PATIENTS_OWN,
+        post=everyone(NOT_ALLOWED, anonymous=LOGIN),
+    ),
     "push_subscribe": Page(
         data=lambda record: {"endpoint": NEW_ENDPOINT, "p256dh": PUSH_KEY, "auth": PUSH_AUTH},
         did=device_subscribed,
