@@ -3,11 +3,31 @@ shapes are checked here; what a value may be (ranges, choices, dates) is checked
 forms and model clean() as the pages (api/submit.py)."""
 
 from datetime import date, datetime
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
 
+from doses.models import DoseLog
+from labs.forms import unit_choices
+from regimens import reference
+from regimens.models.fields import MAX_DOSE_MCG, Medication, Route
+
 TEXT = 2000  # no text field of the records is longer
+
+
+def one_of(choices) -> object:
+    """A string that is one of these choices' values (the schema lists them)."""
+    return Literal[tuple(value for value, _label in choices)]
+
+
+MedicationCode = one_of(Medication.choices)
+RouteCode = one_of(Route.choices)
+SiteCode = one_of(reference.site_choices())
+AdministeredBy = one_of(DoseLog.AdministeredBy.choices)
+SkipReason = one_of(DoseLog.SkipReason.choices)
+Analyte = one_of(reference.lab_choices())
+Unit = one_of(unit_choices())
 
 
 class ErrorOut(Schema):
@@ -105,13 +125,13 @@ class DoseIn(Schema):
     an offset is in the user's time zone."""
 
     administered_at: datetime
-    dose_mcg: int | None = Field(None, ge=-(2**31), le=2**31 - 1)
-    medication: str = Field("", max_length=40)
-    concentration_mcg_per_ml: int | None = Field(None, ge=-(2**31), le=2**31 - 1)
-    route: str = Field("", max_length=10)
-    site: str = Field("", max_length=10)
-    lot_number: str = Field("", max_length=100)
-    administered_by: str | None = Field(None, max_length=20)
+    dose_mcg: int | None = Field(None, ge=1, le=MAX_DOSE_MCG)
+    medication: MedicationCode | None = None
+    concentration_mcg_per_ml: int | None = Field(None, ge=1, le=100_000)
+    route: RouteCode | None = None
+    site: SiteCode
+    lot_number: str = Field("", max_length=40)
+    administered_by: AdministeredBy | None = None
     side_effects: list[str] = Field([], max_length=50)
     allergy_signs: list[str] = Field([], max_length=50)
     reaction_notes: str = Field("", max_length=TEXT)
@@ -120,7 +140,7 @@ class DoseIn(Schema):
 
 
 class SkipIn(Schema):
-    reason_kind: str = Field(max_length=40)
+    reason_kind: SkipReason
     reason: str = Field("", max_length=300)
 
 
@@ -140,12 +160,12 @@ class CheckinOut(Schema):
 
 
 class CheckinIn(Schema):
-    fatigue: int = Field(ge=-(2**15), le=2**15)
-    tingling: int = Field(ge=-(2**15), le=2**15)
-    numbness: int = Field(ge=-(2**15), le=2**15)
-    balance: int = Field(ge=-(2**15), le=2**15)
-    memory: int = Field(ge=-(2**15), le=2**15)
-    mood: int = Field(ge=-(2**15), le=2**15)
+    fatigue: int = Field(ge=0, le=10)
+    tingling: int = Field(ge=0, le=10)
+    numbness: int = Field(ge=0, le=10)
+    balance: int = Field(ge=0, le=10)
+    memory: int = Field(ge=0, le=10)
+    mood: int = Field(ge=0, le=10)
     side_effects: list[str] = Field([], max_length=50)
     allergy_signs: list[str] = Field([], max_length=50)
     note: str = Field("", max_length=TEXT)
@@ -162,10 +182,10 @@ class LabOut(Schema):
 
 
 class LabIn(Schema):
-    analyte: str = Field(max_length=40)
+    analyte: Analyte
     taken_on: date
-    value: str = Field(max_length=20)
-    unit: str = Field(max_length=20)
+    value: str = Field(max_length=20, examples=["310"])
+    unit: Unit
     note: str = Field("", max_length=TEXT)
 
 
@@ -182,10 +202,10 @@ class SupplyOut(Schema):
 
 
 class SupplyIn(Schema):
-    medication: str = Field(max_length=40)
-    concentration_mcg_per_ml: int = Field(ge=-(2**31), le=2**31 - 1)
-    container_ml: str = Field(max_length=20)
-    count: int = Field(ge=-(2**31), le=2**31 - 1)
+    medication: MedicationCode
+    concentration_mcg_per_ml: int = Field(ge=1, le=100_000)
+    container_ml: str = Field(max_length=20, examples=["1"])
+    count: int = Field(ge=1, le=500)
     expires_on: date
     lot_number: str = Field("", max_length=100)
     received_on: date

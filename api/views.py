@@ -134,6 +134,7 @@ def log_dose(request, body: DoseIn, patient_id: int = PatientId, key: str = Idem
     if data["dose_mcg"] is None and phase is not None:
         data["dose_mcg"] = phase.dose_mcg
     data["route"] = data["route"] or regimen.route
+    data["medication"] = data["medication"] or ""
     if data["administered_by"] is None:
         by_clinic = request.user.is_clinician
         data["administered_by"] = (
