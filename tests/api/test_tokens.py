@@ -27,7 +27,8 @@ def test_a_token_is_made_shown_once_and_stored_as_a_hash(client, patient):
     # The list shows the token's name and start, never the token again.
     listed = client.get(reverse("api_tokens")).content.decode()
     assert "My phone" in listed and row.prefix in listed and token not in listed
-    assert get(client, "/me", token).json()["patients"] == [{"id": patient.pk, "name": patient.name}]
+    me = get(client, "/me", token).json()
+    assert me["patients"] == [{"id": patient.pk, "name": patient.name}]
 
 
 def test_a_token_needs_a_name_and_a_scope(client, patient):
