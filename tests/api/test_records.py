@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from accounts.models import RecordView
 from doses.models import DoseLog
@@ -189,3 +190,27 @@ def test_a_clinician_records_a_dose_given_in_clinic(client, patient, clinician, 
     dose = DoseLog.objects.get(pk=response.json()["id"])
     assert dose.administered_by == DoseLog.AdministeredBy.CLINIC
     assert dose.recorded_by == clinician
+
+
+def test_a_bearer_token_needs_no_csrf_token_and_a_session_is_not_enough(patient, regimen):
+    browser = Client(enforce_csrf_checks=True)
+    token = token_for(patient)
+    body = {**dict.fromkeys(SymptomEntry.SYMPTOMS, 1)}
+    with frozen(TODAY):
+        assert post(browser, f"/patients/{patient.pk}/checkins", token, body).status_code == 201
+        # Signed in on the site, without a token: the API does not take the session cookie.
+        browser.force_login(patient)
+        assert get(browser, f"/patients/{patient.pk}/doses", None).status_code == 401
+        refused = post(browser, f"/patients/{patient.pk}/checkins", None, body)
+    assert refused.status_code == 401
+    assert SymptomEntry.objects.filter(patient=patient).count() == 1
+
+
+def test_an_idempotency_key_too_long_is_refused(client, patient, regimen):
+    token = token_for(patient)
+    body = {**dict.fromkeys(SymptomEntry.SYMPTOMS, 1)}
+    with frozen(TODAY):
+        response = post(client, f"/patients/{patient.pk}/checkins", token, body, key="k" * 256)
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json()["errors"]
+    assert not SymptomEntry.objects.exists()
