@@ -10,7 +10,9 @@ from datetime import timedelta
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -41,7 +43,19 @@ schema.app = get_wsgi_application()
 
 
 @pytest.fixture
-def holder(db, monkeypatch):
+def one_connection():
+    """Requests through the WSGI application keep the test's database connection, as through
+    Django's test client: the end of a request would otherwise close it (on PostgreSQL, in
+    the middle of the test's transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def holder(db, monkeypatch, one_connection):
     """A patient with an active regimen, one injection and a token that may write, not
     throttled (tests/api/test_tokens.py tests the throttle)."""
     monkeypatch.setattr(auth, "RATE_PER_MINUTE", 10**6)
