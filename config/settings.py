@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "home",
     "timeline",
     "plan_setup",
+    "api",
     "demo",
 ]
 

@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("", include("sharing.urls")),
     path("", include("records.urls")),
+    path("", include("api.urls")),
 ]

@@ -358,6 +358,7 @@ APPS = (
     "records",
     "clinic",
     "home",
+    "api",
     "demo",
     "config",
 )

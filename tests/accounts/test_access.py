@@ -42,6 +42,8 @@ from django.utils import dateformat, timezone
 
 from accounts import invitations
 from accounts.models import CareTeamMembership, Invitation, SignedInDevice, User
+from api import tokens as api_tokens
+from api.models import ApiToken
 from doses import actions as dose_actions
 from doses.models import Alert, ClinicalNote, DoseLog, DoseLogVersion
 from labs import actions as lab_actions
@@ -172,9 +174,10 @@ TABLES = {
     CareTeamEvent: "patient",
     ShareCode: "patient",
     Alert: "patient",
+    ApiToken: "user",
 }
 # Bookkeeping that reading changes: when a calendar app last fetched the feed.
-NOT_COMPARED = {CalendarFeed: {"last_fetched_at"}}
+NOT_COMPARED = {CalendarFeed: {"last_fetched_at"}, ApiToken: {"last_used_at"}}
 
 
 def snapshot(patient=None) -> dict:
@@ -556,6 +559,15 @@ def owners_other_device(record):
 
 def other_device_signed_out(client, record, whose) -> bool:
     return not SignedInDevice.objects.filter(user=whose, user_agent=OTHER_PHONE).exists()
+
+
+def owners_api_token(record):
+    """An API token of the owner's, for a phone app."""
+    return [api_tokens.create(record.owner, "Phone app", ApiToken.Scope.READ)[0].pk]
+
+
+def api_token_revoked(client, record, whose) -> bool:
+    return ApiToken.objects.filter(user=whose, revoked_at__isnull=False).exists()
 
 
 SIGNUP_FORM = {
@@ -1155,6 +1167,19 @@ MATRIX: dict[str, Page] = {
         get=POST_ONLY,
         post=everyone(OWN, anonymous=LOGIN),
     ),
+    # API tokens (tests/api/test_tokens.py): each user's own. A new token is shown on the
+    # page that made it (200), once: there is no redirect to a page that could show it again.
+    "api_tokens": Page(
+        data=lambda record: {"name": "Home automation", "scope": "read"},
+        get=everyone(OWN, anonymous=LOGIN),
+        post=everyone(OWN, anonymous=LOGIN),
+    ),
+    "revoke_api_token": Page(
+        args=owners_api_token,
+        did=api_token_revoked,
+        get=POST_ONLY,
+        post=only(owner=OWN),
+    ),
     "sign_out_device": Page(
         args=owners_other_device,
         did=other_device_signed_out,
@@ -1244,8 +1269,14 @@ def url_patterns(patterns=None, namespace=""):
             yield f"{namespace}{item.name}", bool(item.pattern.regex.groupindex)
 
 
+def page_patterns():
+    """(name, takes an id) for every page: the JSON API's routes (namespace "api") have a
+    matrix of their own, tests/api/test_access.py, as they answer 401 rather than redirect."""
+    return [(name, takes_id) for name, takes_id in url_patterns() if not name.startswith("api:")]
+
+
 def test_every_url_is_in_the_matrix():
-    names = {name for name, _ in url_patterns()}
+    names = {name for name, _ in page_patterns()}
     assert not names - set(MATRIX), "URLs with no row in MATRIX"
     assert not set(MATRIX) - names, "rows in MATRIX for URLs that do not exist"
 
@@ -1262,7 +1293,7 @@ def test_another_clinician_is_refused_every_page_of_the_record():
     """Every URL that takes an id (record, report, regimen actions, clinic dose, notes, dose
     and check-in pages) is a 404 for a clinician off the care team, or a 405 for everyone."""
     # (A password-reset link and the calendar feed carry a token, not a record id.)
-    with_id = {name for name, takes_id in url_patterns() if takes_id}
+    with_id = {name for name, takes_id in page_patterns() if takes_id}
     with_id -= {
         "password_reset_confirm",
         "calendar_feed",
