@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import clinician_patient_or_404, log_view
 from regimens.models import current_regimen
@@ -39,8 +39,9 @@ def prescription(regimen) -> dict | None:
 @login_required
 def supply_label(request, pk):
     supply = supply_or_404(request.user, pk)
-    form = LabelPhotoForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = LabelPhotoForm(request.POST, request.FILES) if posted else LabelPhotoForm()
+    if posted and form.is_valid():
         try:
             labels.attach_photo(supply, request.user, form.cleaned_data["photo"])
         except PhotoRefused as exc:
@@ -67,6 +68,7 @@ def supply_label(request, pk):
 
 
 @login_required
+@require_GET
 @never_cache
 def label_photo(request, pk):
     photo = label_photo_or_404(request.user, pk)
@@ -111,6 +113,7 @@ def _labels_page(request, patient, forms=None, status=200):
 
 
 @login_required
+@require_GET
 def patient_labels(request, patient_id):
     patient = clinician_patient_or_404(request.user, patient_id)
     log_view(request, patient, "vial labels")

@@ -17,7 +17,9 @@ from .wording import describe
 
 def current_photos(supplies) -> dict[int, LabelPhoto]:
     """The photo shown for each supply, by supply id (one query)."""
-    photos = LabelPhoto.objects.filter(supply__in=list(supplies), replaced_at__isnull=True)
+    photos = LabelPhoto.objects.filter(
+        supply__in=list(supplies), replaced_at__isnull=True
+    ).select_related("verdict_by")
     return {photo.supply_id: photo for photo in photos}
 
 
