@@ -108,6 +108,32 @@ def clean_photo(upload) -> CleanPhoto:
     return _encoded(image, kind)
 
 
+def is_bare(data: bytes) -> bool:
+    """Whether a picture that clean_photo takes holds nothing but its pixels (no EXIF, XMP,
+    comment or text): what this app's own encoding makes, so a restore can keep it as is."""
+    with Image.open(io.BytesIO(data)) as image:
+        return not image.getexif() and set(image.info) <= ENCODING_INFO
+
+
+# What Pillow reports of a picture's encoding alone: anything else (EXIF, XMP, comments, text
+# chunks, colour profiles) is metadata a kept picture does not hold.
+ENCODING_INFO = {
+    "jfif",
+    "jfif_version",
+    "jfif_unit",
+    "jfif_density",
+    "dpi",
+    "progressive",
+    "progression",
+    "gamma",
+    "srgb",
+    "loop",
+    "background",
+    "duration",
+    "transparency",
+}
+
+
 def _too_big():
     return PhotoRefused(
         _("This picture is too large to open (more than %(pixels)s million pixels).")

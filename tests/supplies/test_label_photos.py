@@ -338,3 +338,11 @@ def test_only_the_care_team_gives_a_verdict(client, patient_client, other_patien
     assert client.get(reverse("patient_labels", args=[photo.patient_id])).status_code == 404
     photo.refresh_from_db()
     assert photo.verdict == LabelPhoto.Verdict.PENDING
+
+
+def test_only_a_picture_without_metadata_counts_as_bare():
+    kept = photos.clean_photo(images.jpeg_with_location()).content.read()
+
+    assert photos.is_bare(kept)
+    assert not photos.is_bare(images.picture("JPEG", exif=True))
+    assert not photos.is_bare(images.markup_in_comment().read())
