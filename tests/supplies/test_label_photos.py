@@ -346,3 +346,18 @@ def test_only_a_picture_without_metadata_counts_as_bare():
     assert photos.is_bare(kept)
     assert not photos.is_bare(images.picture("JPEG", exif=True))
     assert not photos.is_bare(images.markup_in_comment().read())
+
+
+def test_the_photos_are_deleted_with_the_account(
+    patient, photo, django_capture_on_commit_callbacks
+):
+    from records.deletion import delete_account
+
+    storage = LabelPhoto._meta.get_field("image").storage
+    assert storage.exists(photo.image.name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(patient)
+
+    assert not LabelPhoto.objects.exists()
+    assert not storage.exists(photo.image.name)
