@@ -23,6 +23,18 @@ def current_photos(supplies) -> dict[int, LabelPhoto]:
     return {photo.supply_id: photo for photo in photos}
 
 
+def checked(supplies) -> list[tuple[str, LabelPhoto]]:
+    """(the supply in words, its photo) for each supply whose shown label photo has a verdict,
+    for the home's supplies card (one query)."""
+    supplies = list(supplies)
+    photos = current_photos(supplies)
+    return [
+        (describe(supply), photos[supply.pk])
+        for supply in supplies
+        if supply.pk in photos and photos[supply.pk].checked
+    ]
+
+
 def attach_photo(supply: Supply, by, upload) -> LabelPhoto:
     """Keep a cleaned copy of `upload` as the supply's label photo. Raises PhotoRefused (and
     saves nothing) for anything that is not a photo this app keeps."""

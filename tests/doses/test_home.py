@@ -406,7 +406,7 @@ def test_it_warns_on_the_home_page(patient, patient_client):
 
 
 @pytest.mark.parametrize(
-    ("injections", "boxes", "queries"), [(10, 0, 11), (1000, 0, 11), (10, 1, 12), (1000, 25, 12)]
+    ("injections", "boxes", "queries"), [(10, 0, 11), (1000, 0, 11), (10, 1, 13), (1000, 25, 13)]
 )
 def test_it_makes_the_same_number_of_queries_whatever_the_history(
     patient, patient_client, django_assert_num_queries, injections, boxes, queries
@@ -427,7 +427,8 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
         # 4 the care team; 5 the clinicians' share requests waiting for the patient; 6 the last
         # injection; 7 the last check-in; 8 the plan changes to tell the patient of; 9 the
         # regimen's phases (for the upcoming dates); 10 when each site was last used; 11 the
-        # supplies; 12 once there are any, the injections given since they are in use.
+        # supplies; 12 once there are any, the injections given since they are in use, and 13
+        # the photos of their labels (for the care team's verdicts).
         with django_assert_num_queries(queries):
             page = home(patient_client)
         # Opened again with nothing changed: the cached body, after the session and the user.

@@ -361,3 +361,15 @@ def test_the_photos_are_deleted_with_the_account(
 
     assert not LabelPhoto.objects.exists()
     assert not storage.exists(photo.image.name)
+
+
+def test_the_home_shows_the_verdict_once_given(patient_client, clinician_client, photo):
+    home = reverse("home")
+    assert "home-label-check" not in by_testid(patient_client.get(home))  # cached now
+
+    verdict(clinician_client, photo, "mismatch", "Label says 100 mcg/mL.")
+
+    assert by_testid(patient_client.get(home))["home-label-check"] == [
+        "Does not match the prescription label of 10 × 1 mL cyanocobalamin 1000 mcg/mL: "
+        "“Label says 100 mcg/mL.”"
+    ]
