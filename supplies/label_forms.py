@@ -11,9 +11,8 @@ class LabelPhotoForm(forms.Form):
     photo = forms.FileField(
         label=_("Photo of the label"),
         help_text=_("A JPEG, PNG or WebP picture where the product name and strength can be read."),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}
-        ),
+        # No `capture`: a phone then offers its camera and the photos already taken.
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         error_messages={
             "required": _("Choose a photo of the label."),
             "empty": _("This file is empty: choose a photo of the label."),

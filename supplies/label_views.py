@@ -41,6 +41,9 @@ def supply_label(request, pk):
     supply = supply_or_404(request.user, pk)
     posted = request.method == "POST"
     form = LabelPhotoForm(request.POST, request.FILES) if posted else LabelPhotoForm()
+    if posted and supply.deleted_at is not None:
+        messages.error(request, _("Restore this supply before sending a photo of its label."))
+        return redirect("supplies")
     if posted and form.is_valid():
         try:
             labels.attach_photo(supply, request.user, form.cleaned_data["photo"])

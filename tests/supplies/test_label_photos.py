@@ -373,3 +373,17 @@ def test_the_home_shows_the_verdict_once_given(patient_client, clinician_client,
         "Does not match the prescription label of 10 × 1 mL cyanocobalamin 1000 mcg/mL: "
         "“Label says 100 mcg/mL.”"
     ]
+
+
+def test_a_removed_supply_takes_no_photo(patient, patient_client, supply):
+    from supplies import actions
+
+    actions.delete_supply(supply, patient)
+
+    response = send(patient_client, supply, images.png())
+
+    assert response.status_code == 302
+    assert not LabelPhoto.objects.exists()
+    assert "Restore this supply before sending a photo of its label." in texts(
+        patient_client.get(response["Location"]), '[role="status"], .alert'
+    )
