@@ -171,7 +171,13 @@ STORAGES = {
     "labels": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         # No base_url: nothing in this storage has a public address.
-        "OPTIONS": {"location": LABELS_ROOT, "base_url": None},
+        # Readable by the app's own user only.
+        "OPTIONS": {
+            "location": LABELS_ROOT,
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     },
     "staticfiles": {
         "BACKEND": (

@@ -387,3 +387,11 @@ def test_a_removed_supply_takes_no_photo(patient, patient_client, supply):
     assert "Restore this supply before sending a photo of its label." in texts(
         patient_client.get(response["Location"]), '[role="status"], .alert'
     )
+
+
+def test_the_file_is_readable_by_the_apps_user_only(photo):
+    import os
+    import stat
+
+    path = photo.image.path
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
