@@ -164,8 +164,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Photos of vial labels are health data: kept in their own storage, outside the static files
+# and any publicly served directory, and served only by supplies/label_views.py after an access
+# check. DJANGO_LABELS_ROOT moves them; an S3-compatible bucket is set up in the README.
+LABELS_ROOT = env.str("DJANGO_LABELS_ROOT", default=str(BASE_DIR / "private" / "labels"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "labels": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # No base_url: nothing in this storage has a public address.
+        # Readable by the app's own user only.
+        "OPTIONS": {
+            "location": LABELS_ROOT,
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

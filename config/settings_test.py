@@ -2,6 +2,7 @@
 plain static storage (the manifest storage needs collectstatic) and a fast password hasher."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-any-deployment")
 os.environ.setdefault("DJANGO_SECURE", "false")
@@ -20,6 +21,10 @@ os.environ.setdefault("DJANGO_VAPID_PRIVATE_KEY", "QRIBzyRnHb1qK4a1xKQ6RbzYuMC-f
 from config.settings import *  # noqa: E402,F403
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Label photos saved by the tests go to a throwaway directory, never the project's.
+STORAGES["labels"]["OPTIONS"]["location"] = os.environ.get(  # noqa: F405
+    "DJANGO_TEST_LABELS_ROOT", os.path.join(tempfile.gettempdir(), "b12-test-labels")
+)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Many tests sign in at one frozen time and look at the pages at another; the idle timeout
 # has its own test (tests/accounts/test_security.py), which sets it back to 30 minutes.

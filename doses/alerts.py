@@ -5,6 +5,7 @@ Raised from what is recorded, never from a guess:
 - a check-in whose numbness or balance score rose (the same-day signs, symptoms/checkin_alerts.py);
 - an injection the patient confirmed as early or as a second one that day (doses/timing.py);
 - the wear-off flag turning on (symptoms/wearoff.py);
+- a clinician finding that a photo of a vial label does not match the prescription;
 - a dose overdue by more than one interval of its phase (found by `raise_overdue`, which the
   `send_reminders` and `send_digest` commands run).
 
@@ -158,6 +159,16 @@ def for_wear_off(regimen: Regimen, was_flagged: bool) -> None:
         sync_attention(regimen.patient_id)
 
 
+def for_label_mismatch(patient_id, photo_id, at, *, supply: str, note: str) -> None:
+    """An alert when a clinician finds a vial label photo does not match the prescription
+    (supplies/labels.py): one per photo, however often the verdict is given."""
+    details = {"supply": supply, "note": note}
+    if _raise(
+        patient_id, Alert.Kind.LABEL_MISMATCH, f"label-{photo_id}-mismatch", at=at, details=details
+    ):
+        sync_attention(patient_id)
+
+
 def overdue_since(regimen: Regimen, today) -> bool:
     """Whether the regimen's next dose is overdue by more than one interval of its phase."""
     phase = regimen.current_phase
@@ -248,6 +259,11 @@ def describe(alert: Alert) -> Shown:
     elif alert.kind in (kind.EARLY_DOSE, kind.OVERDUE) and details.get("due"):
         due = date_format(datetime.fromisoformat(details["due"]).date(), "j M Y")
         text = _("it was due %(day)s") % {"day": due}
+    elif alert.kind == kind.LABEL_MISMATCH:
+        text = _("%(supply)s: %(note)s") % {
+            "supply": details.get("supply", ""),
+            "note": details.get("note", ""),
+        }
     note = ""
     if alert.checkin_id and alert.checkin is not None:
         note = alert.checkin.note

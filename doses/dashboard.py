@@ -97,6 +97,7 @@ class Dashboard:
     care_team: list = field(default_factory=list)
     last_checkin: SymptomEntry | None = None
     supplies: object = None  # the supplies' outlook (supplies.forecast), added by the home view
+    label_checks: list = field(default_factory=list)  # checked label photos, ditto
     plan_notices: list = field(default_factory=list)
 
     @property

@@ -319,6 +319,7 @@ class Alert(BoundedDates, models.Model):
         SECOND_DOSE = "second_dose", _("Second injection on one day")
         OVERDUE = "overdue", _("Overdue by more than one interval")
         WEAR_OFF = "wear_off", _("Symptoms return before the next injection")
+        LABEL_MISMATCH = "label_mismatch", _("Vial label does not match the prescription")
 
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts"

@@ -18,7 +18,7 @@ from doses import freshness
 from doses.dashboard import build_dashboard
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from doses.views.patient import logged_message, regimen_or_404, with_undo
-from supplies import forecast
+from supplies import forecast, labels
 from timeline import series
 
 # What {% csrf_token %} writes in a stored page, in place of a request's own token.
@@ -61,6 +61,8 @@ def _board(patient):
     board = build_dashboard(patient)
     if board.regimen is not None:  # its phases were loaded by the dashboard's upcoming()
         board.supplies = forecast.outlook(patient, board.regimen)
+        if board.supplies.recorded:  # the care team's verdicts on their labels (one query)
+            board.label_checks = labels.checked(item.supply for item in board.supplies.current)
     return board
 
 

@@ -22,7 +22,8 @@ from doses.models import ClinicalNote, DoseLog, DoseLogVersion
 from labs.models import LabResult, LabResultVersion
 from regimens.models import Phase, Regimen, RegimenChange
 from reminders.models import CalendarEntry, CalendarFeed, ReminderSent, ReminderSettings
-from supplies.models import Supply, SupplyVersion
+from supplies import label_backup, labels
+from supplies.models import LabelPhoto, Supply, SupplyVersion
 from symptoms.models import SymptomEntry
 
 FORMAT = "b12-log-patient/1"
@@ -64,6 +65,7 @@ def _querysets(patient):
         RecordView.objects.filter(patient=patient),
         Supply.objects.filter(patient=patient),
         SupplyVersion.objects.filter(supply__patient=patient),
+        LabelPhoto.objects.filter(patient=patient),
         ReminderSettings.objects.filter(user=patient),
         ReminderSent.objects.filter(user=patient),
         CalendarFeed.objects.filter(user=patient),
@@ -93,6 +95,7 @@ def export_patient(patient, *, for_the_patient: bool = False) -> dict:
             queryset = _patients_copy(queryset)
         rows = serializers.serialize("python", queryset.order_by("pk"))
         objects += json.loads(json.dumps(rows, cls=_ExactEncoder))
+    label_backup.add_pictures(objects)  # the photos of vial labels, as base64
     if for_the_patient:
         for row in objects:
             for name in SECRET_FIELDS.get(row["model"], ()):
@@ -112,6 +115,7 @@ def import_patient(data: dict) -> User:
         raise ValueError(f"not a {FORMAT} export")
     try:
         objects = [_relabelled(row) for row in data["objects"]]
+        pictures = label_backup.take_pictures(objects)
         rows = list(serializers.deserialize("json", json.dumps(objects)))
     except DeserializationError as exc:
         raise ValueError(f"the file has a value that cannot be read: {exc}") from exc
@@ -122,17 +126,29 @@ def import_patient(data: dict) -> User:
                 f"{row.object._meta.label_lower} {row.object.pk}: {', '.join(wrong)} "
                 f"must be between {dates.EARLIEST} and {dates.LATEST}; nothing was imported"
             )
-    with transaction.atomic():
-        # A regimen points at its current phase and the phase at its regimen: check the
-        # references once everything is in.
-        with connection.constraint_checks_disabled():
-            saved = [row.save() or row.object for row in rows]
-        connection.check_constraints()
+    photos = [row.object for row in rows if isinstance(row.object, LabelPhoto)]
+    if {photo.pk for photo in photos} != set(pictures):
+        raise ValueError("a label photo's row and picture do not match; nothing was imported")
+    written = []
+    try:
+        with transaction.atomic():
+            written = label_backup.write_pictures(photos, pictures)
+            # A regimen points at its current phase and the phase at its regimen: check the
+            # references once everything is in.
+            with connection.constraint_checks_disabled():
+                saved = [row.save() or row.object for row in rows]
+            connection.check_constraints()
+    except BaseException:
+        for name in written:  # no picture without its row
+            LabelPhoto._meta.get_field("image").storage.delete(name)
+        raise
     return next(obj for obj in saved if isinstance(obj, User))
 
 
 def wipe_patient(patient) -> None:
     """Delete the patient and every row of their record, children first."""
     with transaction.atomic():
+        # The photos' files go once the rows have (labels.delete_files waits for the commit).
+        labels.delete_files(LabelPhoto.objects.filter(patient=patient).only("image"))
         for queryset in reversed(_querysets(patient)):
             queryset.delete()

@@ -2,11 +2,12 @@
 
 Patient; one MedicationRequest per regimen with one dosageInstruction per phase; one
 MedicationAdministration per recorded injection or skip (soft-deleted ones left out); one
-Observation per lab result and one per symptom check-in. Each resource's fullUrl is a urn:uuid
+Observation per lab result and one per symptom check-in; one DocumentReference per photo of a
+vial label (records/fhir_labels.py). Each resource's fullUrl is a urn:uuid
 derived from its table and primary key, so an export of the same record names the same things
 the same way and references resolve inside the bundle. Codes come only from clinical.json
 (SNOMED routes and sites, HL7 v3 ActSite site codes, LOINC per unit): none is invented.
-Six queries, whatever the size of the record.
+Eight queries, whatever the size of the record.
 """
 
 import uuid
@@ -24,6 +25,8 @@ from regimens.history import attach_phases_then
 from regimens.models import Medication, Phase, Regimen, ScheduleUnit
 from regimens.schedule import AFTER_DAYS, AFTER_DOSES, parse_weekdays
 from symptoms.models import SymptomEntry
+
+from .fhir_labels import label_resources
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:b12-log:fhir")
 PATIENT_SYSTEM = "urn:b12-log:patient"
@@ -348,6 +351,10 @@ def patient_bundle(patient) -> dict:
     for entry in checkins:
         resource = _checkin(entry, urls["patient"], zone)
         entries.append(_entry(full_url("checkin", entry.pk), resource))
+    for (kind, pk), resource in label_resources(
+        patient, regimens, urls, lambda value: _moment(value, zone)
+    ):
+        entries.append(_entry(full_url(kind, pk), resource))
     return {
         "resourceType": "Bundle",
         "type": "collection",

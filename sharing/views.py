@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import view_names
 from accounts.access import require_clinician, require_patient
 from accounts.models import CareTeamMembership, RecordView
 
@@ -228,6 +229,9 @@ def record_views(request):
     patient = require_patient(request.user)
     views = RecordView.objects.filter(patient=patient).select_related("viewer")
     page = Paginator(views, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for view in page.object_list:  # stored in English, read in the patient's language
+        view.what_worded = view_names.worded(view.what)
     return render(
         request,
         "accounts/record_views.html",

@@ -9,6 +9,7 @@ class SuppliesConfig(AppConfig):
     def ready(self):
         from doses import freshness
 
-        from .models import Supply
+        from .models import LabelPhoto, Supply
 
         freshness.watch(Supply)  # the home's supplies card is cached like the rest of it
+        freshness.watch(LabelPhoto)  # it shows the verdicts on the labels too

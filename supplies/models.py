@@ -7,8 +7,11 @@ through supplies/actions.py, which keeps a version before each correction, remov
 
 import uuid
 from decimal import Decimal
+from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -106,3 +109,73 @@ class SupplyVersion(KeptVersion):
 
     class Meta(KeptVersion.Meta):
         db_table = "doses_supplyversion"
+
+
+def label_storage():
+    """The private storage of label photos (settings.STORAGES["labels"]): never served as
+    files, only through the view that checks who asks (supplies/label_views.py)."""
+    return storages["labels"]
+
+
+def label_path(photo, filename: str) -> str:
+    # A random name: the address of a file says nothing about whose it is.
+    return f"{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
+
+
+class LabelPhoto(models.Model):
+    """A photo of a supply's vial label, as the patient took it (decoded, stripped of its EXIF
+    data and re-encoded on upload: supplies/photos.py), and a care-team clinician's verdict on
+    it. A new photo replaces the shown one and keeps it (`replaced_at`), as corrections do."""
+
+    class Verdict(models.TextChoices):
+        PENDING = "pending", _("Not checked yet")
+        VERIFIED = "verified", _("Verified against the prescription")
+        MISMATCH = "mismatch", _("Does not match the prescription")
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="label_photos"
+    )
+    supply = models.ForeignKey(Supply, on_delete=models.CASCADE, related_name="label_photos")
+    image = models.FileField(storage=label_storage, upload_to=label_path, max_length=100)
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    verdict = models.CharField(
+        _("verdict"), max_length=10, choices=Verdict.choices, default=Verdict.PENDING
+    )
+    verdict_note = models.CharField(_("note"), max_length=500, blank=True)
+    verdict_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verdict_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["supply", "replaced_at"], name="label_supply_current")]
+
+    def __str__(self):
+        return f"label photo {self.pk} of supply {self.supply_id}"
+
+    BADGES = {Verdict.VERIFIED: "success", Verdict.MISMATCH: "danger"}
+
+    @property
+    def badge(self) -> str:
+        """The verdict's colour: green verified, red mismatch, grey not checked yet."""
+        return self.BADGES.get(self.verdict, "secondary")
+
+    @property
+    def checked(self) -> bool:
+        return self.verdict != self.Verdict.PENDING
+
+    def clean(self):
+        if self.verdict == self.Verdict.MISMATCH and not self.verdict_note.strip():
+            raise ValidationError({"verdict_note": _("Say what does not match.")})

@@ -16,7 +16,7 @@ from doses.forms import DeleteForm
 from regimens import reference
 from regimens.models import current_regimen
 
-from . import actions, forecast, wording
+from . import actions, forecast, labels, wording
 from .access import supply_or_404
 from .forms import CorrectSupplyForm, SupplyForm
 
@@ -32,6 +32,9 @@ def supplies(request):
     patient = require_patient(request.user)
     regimen = current_regimen(patient)
     outlook = forecast.outlook(patient, regimen, removed=True, versions=True)
+    photos = labels.current_photos(item.supply for item in outlook.current)  # one query
+    for item in outlook.current:
+        item.supply.label = photos.get(item.supply.pk)
     return render(
         request,
         "supplies/supplies.html",

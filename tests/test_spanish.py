@@ -168,3 +168,24 @@ def test_the_clinicians_printable_report_is_in_spanish_for_a_spanish_clinician(
         page = client.get(reverse("patient_report", args=[spanish_patient.pk]))
     assert '<html lang="es">' in page.content.decode()
     assert "Hemoglobina" in soup(page).text
+
+
+def test_every_name_a_look_is_logged_under_is_marked_and_read_in_spanish():
+    """Each literal given to log_view in the code is in accounts/view_names.py, and the
+    patient's list words what was looked at in their language."""
+    import re
+
+    from django.utils import translation
+
+    from accounts.view_names import NAMES, worded
+
+    literals = set()
+    for path in Path(settings.BASE_DIR).glob("*/**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts:
+            continue
+        literals |= set(re.findall(r'log_view\([^,]+, [^,]+, "([^"]+)"\)', path.read_text()))
+    assert literals and literals - set(NAMES) == set()
+    with translation.override("es"):
+        assert worded("record") != "record"
+        assert worded("CSV export of injections").startswith("Exportación CSV")
+        assert worded("admin list of doses") == "admin list of doses"

@@ -53,9 +53,11 @@ from reminders.models import CalendarFeed, DigestSettings, PushDevice, ReminderS
 from sharing import actions as sharing_actions
 from sharing.models import CareTeamEvent, ShareCode
 from supplies import actions as supply_actions
-from supplies.models import Supply, SupplyVersion
+from supplies import labels as supply_labels
+from supplies.models import LabelPhoto, Supply, SupplyVersion
 from symptoms.models import SymptomEntry
 from tests import factories
+from tests.supplies import images
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +169,7 @@ TABLES = {
     LabResultVersion: "lab__patient",
     Supply: "patient",
     SupplyVersion: "supply__patient",
+    LabelPhoto: "patient",
     ReminderSettings: "user",
     CalendarFeed: "user",
     PushDevice: "user",
@@ -361,6 +364,28 @@ def supply_corrected(client, record, whose) -> bool:
 
 def supply_id(record):
     return [record.supply.pk]
+
+
+def label_photo_id(record):
+    """A photo of the owner's supply's label, as the owner sent it."""
+    return [supply_labels.attach_photo(record.supply, record.owner, images.png()).pk]
+
+
+def label_verdict_ids(record):
+    return [record.owner.pk, *label_photo_id(record)]
+
+
+def label_verdict_form(record) -> dict:
+    prefix = f"label-{record.supply.pk}"
+    return {f"{prefix}-verdict": "verified", f"{prefix}-note": "Matches"}
+
+
+def label_sent(client, record, whose) -> bool:
+    return LabelPhoto.objects.filter(supply__patient=whose).exists()
+
+
+def label_verified(client, record, whose) -> bool:
+    return LabelPhoto.objects.filter(patient=whose, verdict=LabelPhoto.Verdict.VERIFIED).exists()
 
 
 REMINDER_FORM = {
@@ -991,6 +1016,35 @@ MATRIX: dict[str, Page] = {
         did=lambda client, record, whose: _supply(record).deleted_at is None,
         get=POST_ONLY,
         post=only(owner=CHANGES),
+    ),
+    # Vial label photos: the owner sends them; the owner and their clinicians see them (the
+    # photo is an image: nothing to read in it); their clinicians give the verdict.
+    "supply_label": Page(
+        args=supply_id,
+        data=lambda record: {"photo": images.png()},
+        did=label_sent,
+        shows=lambda record: [record.supply.lot_number],
+        get=only(owner=READS),
+        post=only(owner=CHANGES),
+    ),
+    "label_photo": Page(
+        args=label_photo_id,
+        shows=lambda record: [],
+        get=CARE_READS,
+        post=POST_ONLY,
+    ),
+    "patient_labels": Page(
+        args=owner_id,
+        shows=lambda record: [record.owner.name, record.supply.lot_number],
+        get=only(care_clinician=READS),
+        post=POST_ONLY,
+    ),
+    "label_verdict": Page(
+        args=label_verdict_ids,
+        data=label_verdict_form,
+        did=label_verified,
+        get=POST_ONLY,
+        post=only(care_clinician=CHANGES),
     ),
     # Reminders and the calendar feed: the patient's own settings.
     "reminder_settings": Page(

@@ -406,7 +406,7 @@ def test_it_warns_on_the_home_page(patient, patient_client):
 
 
 @pytest.mark.parametrize(
-    ("injections", "boxes", "queries"), [(10, 0, 13), (1000, 0, 13), (10, 1, 14), (1000, 25, 14)]
+    ("injections", "boxes", "queries"), [(10, 0, 13), (1000, 0, 13), (10, 1, 15), (1000, 25, 15)]
 )
 def test_it_makes_the_same_number_of_queries_whatever_the_history(
     patient, patient_client, django_assert_num_queries, injections, boxes, queries
@@ -429,7 +429,7 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
         # regimen's phases (for the upcoming dates); 10 when each site was last used; the small
         # chart's data shown as tables beside it: 11 the last six months' check-ins and 12 their
         # injections; 13 the supplies; 14 once there are any, the injections given since they
-        # are in use.
+        # are in use, and 15 the photos of their labels (for the care team's verdicts).
         with django_assert_num_queries(queries):
             page = home(patient_client)
         # Opened again with nothing changed: the cached body, after the session and the user.

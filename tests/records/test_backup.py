@@ -1,6 +1,8 @@
 """A patient's whole record exports to JSON and imports back without losing anything."""
 
+import base64
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
@@ -18,9 +20,11 @@ from records.backup import export_patient, import_patient, wipe_patient
 from regimens import actions as regimen_actions
 from reminders.feed import build_calendar
 from supplies import actions as supplies
-from supplies import forecast
+from supplies import forecast, labels
+from supplies.models import LabelPhoto
 from symptoms.models import SymptomEntry
 from tests import factories
+from tests.supplies import images
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +70,10 @@ def full_record(patient, clinician):
         received_on=today - timedelta(days=20),
     )
     supplies.correct_supply(box, patient, "lot was missing", lot_number="V-9")
+    old_photo = labels.attach_photo(box, patient, images.png())
+    photo = labels.attach_photo(box, patient, images.webp())
+    labels.give_verdict(photo, clinician, "mismatch", "Label says 100 mcg/mL")
+    assert old_photo.pk < photo.pk
     factories.ReminderSettingsFactory(user=patient, lead_days=2, send_hour=7)
     factories.ReminderSentFactory(user=patient, kind="due_today", key=today.isoformat())
     feed = factories.CalendarFeedFactory(user=patient)
@@ -77,7 +85,9 @@ def objects(export):
     return sorted(export["objects"], key=lambda row: (row["model"], row["pk"]))
 
 
-def test_it_exports_wipes_imports_and_gets_back_everything(full_record):
+def test_it_exports_wipes_imports_and_gets_back_everything(
+    full_record, django_capture_on_commit_callbacks
+):
     before = export_patient(full_record)
     models = {row["model"] for row in before["objects"]}
     assert models == {
@@ -94,15 +104,21 @@ def test_it_exports_wipes_imports_and_gets_back_everything(full_record):
         "accounts.recordview",
         "supplies.supply",
         "supplies.supplyversion",
+        "supplies.labelphoto",
         "reminders.remindersettings",
         "reminders.remindersent",
         "reminders.calendarfeed",
         "reminders.calendarentry",
     }
 
-    wipe_patient(full_record)
+    files = [photo.image.name for photo in LabelPhoto.objects.all()]
+    storage = LabelPhoto._meta.get_field("image").storage
+    with django_capture_on_commit_callbacks(execute=True):
+        wipe_patient(full_record)
     assert not User.objects.filter(pk=full_record.pk).exists()
     assert not DoseLog.objects.exists()
+    assert len(files) == 2
+    assert not any(storage.exists(name) for name in files)  # the photos went with the rows
 
     restored = import_patient(json.loads(json.dumps(before)))
 
@@ -111,9 +127,15 @@ def test_it_exports_wipes_imports_and_gets_back_everything(full_record):
     assert restored.check_password(factories.PASSWORD)
     lab = LabResult.objects.get()
     assert (str(lab.value), lab.unit, str(lab.value_canonical)) == ("148.000", "pmol/L", "200.540")
+    photo = LabelPhoto.objects.get(replaced_at__isnull=True)
+    assert (photo.verdict, photo.verdict_note) == ("mismatch", "Label says 100 mcg/mL")
+    with photo.image.open("rb") as handle:
+        assert handle.read().startswith(b"RIFF")
 
 
-def test_an_export_made_before_supplies_labs_and_check_ins_had_apps_still_imports(full_record):
+def test_an_export_made_before_supplies_labs_and_check_ins_had_apps_still_imports(
+    full_record, django_capture_on_commit_callbacks
+):
     before = export_patient(full_record)
     old_labels = {
         "supplies.supply": "doses.supply",
@@ -129,7 +151,8 @@ def test_an_export_made_before_supplies_labs_and_check_ins_had_apps_still_import
             for row in before["objects"]
         ],
     }
-    wipe_patient(full_record)
+    with django_capture_on_commit_callbacks(execute=True):  # the photos' files go too
+        wipe_patient(full_record)
 
     restored = import_patient(json.loads(json.dumps(older)))
 
@@ -138,13 +161,16 @@ def test_an_export_made_before_supplies_labs_and_check_ins_had_apps_still_import
     assert (box.lot_number, box.versions.count()) == ("V-9", 1)
 
 
-def test_the_commands_write_and_read_the_same_export(full_record, tmp_path):
+def test_the_commands_write_and_read_the_same_export(
+    full_record, tmp_path, django_capture_on_commit_callbacks
+):
     out = StringIO()
     call_command("export_patient", full_record.email, stdout=out)
     path = tmp_path / "record.json"
     path.write_text(out.getvalue())
     before = json.loads(out.getvalue())
-    wipe_patient(full_record)
+    with django_capture_on_commit_callbacks(execute=True):  # the photos' files go too
+        wipe_patient(full_record)
 
     call_command("import_patient", str(path), stdout=StringIO())
 
@@ -205,3 +231,31 @@ def test_times_keep_every_microsecond_through_a_round_trip(patient, clinician):
     import_patient(data)
 
     assert RecordView.objects.get(pk=view.pk).at == at
+
+
+def test_a_label_photo_in_a_backup_must_be_a_clean_picture(full_record):
+    before = export_patient(full_record)
+    wipe_patient(full_record)
+    for row in before["objects"]:
+        if row["model"] == "supplies.labelphoto":
+            row["content_base64"] = base64.b64encode(images.polyglot().read()).decode()
+            row["fields"]["image"] = "../../settings.py"
+
+    with pytest.raises(ValueError, match="holds more than a picture, so it is not kept"):
+        import_patient(json.loads(json.dumps(before)))
+
+    assert not User.objects.filter(pk=full_record.pk).exists()
+
+
+def test_a_restored_photo_gets_a_name_of_its_own(full_record):
+    before = export_patient(full_record)
+    wipe_patient(full_record)  # its files stay until a commit that never comes in a test
+    for row in before["objects"]:
+        if row["model"] == "supplies.labelphoto":
+            row["fields"]["image"] = "../../settings.py"
+
+    import_patient(json.loads(json.dumps(before)))
+
+    names = [photo.image.name for photo in LabelPhoto.objects.all()]
+    assert len(names) == 2
+    assert all(re.fullmatch(r"[0-9a-f]{32}\.(png|webp)", name) for name in names)

@@ -2,6 +2,7 @@
 prescribed phases, injections, labs and check-ins mapped to the right codes and units; only the
 patient and their care team may download it; the query count does not grow with the record."""
 
+import base64
 import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -16,9 +17,11 @@ from doses import actions
 from labs.models import LabRange
 from records.fhir import full_url, patient_bundle
 from regimens import actions as regimen_actions
+from supplies import labels
 from symptoms.models import SymptomEntry
 from tests import factories
 from tests.clock import frozen
+from tests.supplies import images
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +30,11 @@ UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 ACT_SITE = "http://terminology.hl7.org/CodeSystem/v3-ActSite"
-# The bundle's seven: the patient's regimens with their phases, their phase changes (each dose
+# The bundle's eight: the patient's regimens with their phases, their phase changes (each dose
 # shows its phase as prescribed then), injections, lab ranges, labs, check-ins...
-PATIENT_QUERIES = 9  # session, user, then the bundle's seven
-CLINICIAN_QUERIES = 11  # session, user, the care-team check, the audit row, the bundle's seven
+# ...and the photos of vial labels with their supplies and who checked them.
+PATIENT_QUERIES = 10  # session, user, then the bundle's eight
+CLINICIAN_QUERIES = 12  # session, user, the care-team check, the audit row, the bundle's eight
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +94,14 @@ def record(patient, clinician):
         allergy_signs=["hives"],
         note="Tired by evening",
     )
-    return {"uk": uk, "us": us, "deleted": mistake}
+    with frozen(datetime(2024, 3, 12, 18, tzinfo=NEW_YORK)):
+        box = factories.add_supply(
+            patient, expires_on=date(2025, 1, 31), received_on=date(2024, 3, 11)
+        )
+        labels.attach_photo(box, patient, images.png())
+        photo = labels.attach_photo(box, patient, images.webp())  # the first is kept, replaced
+        labels.give_verdict(photo, clinician, "mismatch", "Label says 100 mcg/mL")
+    return {"uk": uk, "us": us, "deleted": mistake, "photo": photo}
 
 
 def _download(client, user, url) -> dict:
@@ -138,6 +149,7 @@ def test_it_holds_one_resource_per_regimen_injection_lab_and_checkin(bundle, rec
         "MedicationRequest": 2,
         "MedicationAdministration": 5,  # 4 given (one deleted is left out), 1 skipped
         "Observation": 5,  # 4 labs, 1 check-in
+        "DocumentReference": 1,  # the photo of a vial label now shown (not the one it replaced)
     }
     deleted = full_url("dose", record["deleted"].pk)
     assert deleted not in [entry["fullUrl"] for entry in bundle["entry"]]
@@ -375,6 +387,11 @@ def _grow(patient, clinician, record) -> None:
             patient, date(2024, 3, day), "130", by=patient, analyte="hemoglobin", unit="g/L"
         )
         factories.check_in(patient, score=2)
+    with frozen(datetime(2024, 3, 19, 9, tzinfo=NEW_YORK)):
+        box = factories.add_supply(
+            patient, expires_on=date(2025, 6, 30), received_on=date(2024, 3, 18)
+        )
+        labels.attach_photo(box, patient, images.png())
 
 
 def _count(client, user, url, django_assert_num_queries, expected) -> dict:
@@ -394,8 +411,25 @@ def test_the_query_count_stays_the_same_for_a_bigger_record(
     _grow(patient, clinician, record)
     big = _count(client, patient, own, django_assert_num_queries, PATIENT_QUERIES)
     _count(client, clinician, theirs, django_assert_num_queries, CLINICIAN_QUERIES)
-    # 1 regimen, 7 injections, 6 labs, 3 check-ins more
-    assert len(big["entry"]) == len(small["entry"]) + 17
+    # 1 regimen, 7 injections, 6 labs, 3 check-ins, 1 label photo more
+    assert len(big["entry"]) == len(small["entry"]) + 18
     Bundle.model_validate(big)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         patient_bundle(patient)
+
+
+def test_a_label_photo_is_a_document_linked_to_the_prescription_of_its_day(bundle, record):
+    (document,) = resources(bundle, "DocumentReference")
+    us = full_url("regimen", record["us"].pk)
+    assert document["context"] == {"related": [{"reference": us}]}
+    assert document["type"] == {"text": "Photo of a vial label"}
+    assert document["date"] == "2024-03-12T18:00:00-04:00"
+    assert document["description"] == (
+        "10 × 1 mL cyanocobalamin 1000 mcg/mL. Does not match the prescription on 2024-03-12: "
+        "Label says 100 mcg/mL."
+    )
+    assert document["authenticator"] == {"display": "Dr Care"}
+    attachment = document["content"][0]["attachment"]
+    assert attachment["contentType"] == "image/webp"
+    with record["photo"].image.open("rb") as handle:
+        assert base64.b64decode(attachment["data"]) == handle.read()

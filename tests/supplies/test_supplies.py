@@ -125,7 +125,8 @@ def test_an_injection_takes_its_volume_from_the_supply(patient, patient_client, 
     page = supplies_page(patient_client)
 
     assert page.all("supply-row") == [
-        "2 × 1 mL cyanocobalamin 1000 mcg/mL 1 mL of 2 mL 1 dose at 1000 mcg "
+        "2 × 1 mL cyanocobalamin 1000 mcg/mL Add a photo of the label "
+        "1 mL of 2 mL 1 dose at 1000 mcg "
         "31 Jan 2027 in 11 months 2 Mar 2026 Correct Reason for removing (optional) Remove"
     ]
 
@@ -158,11 +159,14 @@ def test_the_supply_that_expires_first_is_used_first(patient, patient_client, re
         page = supplies_page(patient_client)
 
     assert [row.split(" Correct")[0] for row in page.all("supply-row")] == [
-        "2 × 1 mL cyanocobalamin 1000 mcg/mL · lot SOON 0 mL of 2 mL Used up "
+        "2 × 1 mL cyanocobalamin 1000 mcg/mL · lot SOON Add a photo of the label "
+        "0 mL of 2 mL Used up "
         "31 Dec 2026 in 10 months 2 Mar 2026",
-        "2 × 1 mL cyanocobalamin 1000 mcg/mL · lot TWIN 1 mL of 2 mL 1 dose at 1000 mcg "
+        "2 × 1 mL cyanocobalamin 1000 mcg/mL · lot TWIN Add a photo of the label "
+        "1 mL of 2 mL 1 dose at 1000 mcg "
         "31 Dec 2026 in 10 months 2 Mar 2026",
-        "2 × 1 mL cyanocobalamin 1000 mcg/mL · lot LATE 2 mL of 2 mL 2 doses at 1000 mcg "
+        "2 × 1 mL cyanocobalamin 1000 mcg/mL · lot LATE Add a photo of the label "
+        "2 mL of 2 mL 2 doses at 1000 mcg "
         "30 Jun 2027 in 1 year 2 Mar 2026",
     ]
     assert sooner.pk < twin.pk and later.pk < sooner.pk
@@ -177,8 +181,9 @@ def test_an_expired_supply_is_not_used_and_is_marked(patient, patient_client, re
 
         found = rows(patient_client)
 
-    assert "lot OLD 4 mL of 5 mL 3 Mar 2026 Expired" in found[0]
-    assert "lot NEW 4 mL of 5 mL 4 doses at 1000 mcg 3 Mar 2027" in found[1]
+    assert "lot OLD Add a photo of the label 4 mL of 5 mL 3 Mar 2026 Expired" in found[0]
+    new = "lot NEW Add a photo of the label 4 mL of 5 mL 4 doses at 1000 mcg 3 Mar 2027"
+    assert new in found[1]
 
 
 def test_a_deleted_or_corrected_injection_changes_the_stock_at_once(
@@ -603,8 +608,8 @@ def test_the_page_makes_the_same_number_of_queries_whatever_the_data(
 
     # 1 the session; 2 the signed-in user; 3 the regimen with its current phase; 4 the
     # supplies; 5 their versions with who made them; 6 the injections since the first supply
-    # is in use; 7 the regimen's phases (for the due dates).
-    with django_assert_num_queries(7):
+    # is in use; 7 the regimen's phases (for the due dates); 8 the photos of their labels.
+    with django_assert_num_queries(8):
         page = supplies_page(patient_client)
 
     assert len(page.all("supply-row")) == boxes - 1

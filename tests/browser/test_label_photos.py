@@ -1,0 +1,82 @@
+"""A photo of a vial label in a real browser: the patient sends one from the supplies page
+and sees it beside what the plan says (and a file that is not a photo refused with a message);
+a care-team clinician opens the patient's labels from the record, marks the label as not
+matching with a note (and is asked for the note first), and the alert is on the record; the
+patient then sees the verdict on the supply."""
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from supplies.models import LabelPhoto
+from tests import factories
+from tests.browser.conftest import login
+from tests.supplies import images
+
+
+def test_a_label_photo_is_sent_checked_and_the_verdict_seen(page, live_server, patient, clinician):
+    today = patient.today()
+    factories.regimen_for(patient, today)
+    factories.add_supply(
+        patient, expires_on=today + timedelta(days=300), received_on=today, lot_number="V-12"
+    )
+
+    login(page, live_server, patient.email)
+    page.goto(f"{live_server.url}/supplies/")
+    page.get_by_role("link", name="Add a photo of the label").click()
+    expect(page.get_by_test_id("label-plan")).to_contain_text("Volume to draw")
+    expect(page.get_by_test_id("label-none")).to_be_visible()
+
+    page.get_by_label("Photo of the label").set_input_files(
+        {"name": "label.svg", "mimeType": "image/svg+xml", "buffer": images.svg().read()}
+    )
+    page.get_by_role("button", name="Send the photo").click()
+    expect(page.locator(".invalid-feedback")).to_have_text(
+        "This file is not a photo: choose a JPEG, PNG or WebP picture of the label."
+    )
+    assert not LabelPhoto.objects.exists()
+
+    page.get_by_label("Photo of the label").set_input_files(
+        {"name": "label.jpg", "mimeType": "image/jpeg", "buffer": images.picture("JPEG", exif=True)}
+    )
+    page.get_by_role("button", name="Send the photo").click()
+    expect(page.locator("main > [role=status]")).to_contain_text("Photo saved.")
+    photo = page.get_by_test_id("label-photo")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.complete && img.naturalWidth") == 64  # it really loads
+    expect(page.get_by_test_id("label-verdict")).to_have_text("Not checked yet")
+
+    page.context.clear_cookies()
+    login(page, live_server, clinician.email)
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    page.get_by_role("link", name="Vial labels").click()
+    row = page.get_by_test_id("label-row")
+    expect(row).to_contain_text("lot V-12")
+    expect(row.get_by_test_id("label-photo")).to_be_visible()
+    row.get_by_label("Does not match").check()
+    row.get_by_role("button", name="Save verdict").click()
+    expect(page.locator(".invalid-feedback")).to_have_text("Say what does not match.")
+    row = page.get_by_test_id("label-row")
+    row.get_by_label("Does not match").check()
+    row.get_by_label("Note").fill("The label says 100 mcg/mL")
+    row.get_by_role("button", name="Save verdict").click()
+    expect(page.locator("main > [role=status]")).to_contain_text("Verdict saved")
+    expect(page.get_by_test_id("label-verdict")).to_contain_text("Does not match the prescription")
+
+    page.get_by_role("link", name="Back to the record").click()
+    expect(page.get_by_test_id("alert-title")).to_have_text(
+        "Vial label does not match the prescription"
+    )
+    expect(page.get_by_test_id("alert-text")).to_contain_text("The label says 100 mcg/mL")
+
+    page.context.clear_cookies()
+    login(page, live_server, patient.email)
+    page.goto(f"{live_server.url}/supplies/")
+    expect(page.get_by_test_id("supply-label")).to_contain_text(
+        "Does not match the prescription “The label says 100 mcg/mL”"
+    )
+    page.get_by_role("link", name="Label photo").click()
+    expect(page.get_by_test_id("label-verdict")).to_contain_text(
+        "Does not match the prescription by Dr Care"
+    )
+    expect(page.get_by_test_id("label-verdict-note")).to_have_text("“The label says 100 mcg/mL”")
