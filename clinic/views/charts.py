@@ -17,9 +17,9 @@ nothing, only confirms that the copy the browser was sent (and that was logged t
 current. The ETag names the reader (`_viewers`), so a 304 goes only to a reader who was sent
 that drawing and logged then, not to one holding an ETag got elsewhere; and the record page that
 shows the charts logs its own view each time. The access check stays in front of both: a 304
-goes only to someone who may read the record now. What the 304 path costs is what it needs: the session, the signed-in user, the patient through the access
-check (not read again when it is the signed-in patient's own chart), a lab's typical range, and
-the ETag's hash.
+goes only to someone who may read the record now. What the 304 path costs is what it needs:
+the session, the signed-in user, the patient through the access check (not read again when it
+is the signed-in patient's own chart), a lab's typical range, and the ETag's hash.
 """
 
 import functools
