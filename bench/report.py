@@ -42,11 +42,13 @@ NAMES = {
     "history": "History",
     "log": "Log an injection (POST)",
     "list": "Triage list",
-    "record": "Patient record (HTML)",
+    "record": "Patient record (HTML, cache mix)",
+    "record_uncached": "Patient record (HTML), after a change",
     "record_with_charts": "Record with its charts (cache mix)",
     "record_with_charts_uncached": "Record with its charts, after a change",
     "fhir": "FHIR export (patient's own)",
-    "calendar": "Calendar feed",
+    "calendar": "Calendar feed (cache mix)",
+    "calendar_uncached": "Calendar feed, after a change",
 }
 
 

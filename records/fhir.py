@@ -10,6 +10,7 @@ the same way and references resolve inside the bundle. Codes come only from clin
 Eight queries, whatever the size of the record.
 """
 
+import functools
 import uuid
 from decimal import Decimal
 
@@ -84,14 +85,26 @@ def _medication(medication: str, strength: int) -> dict:
 
 
 def _route(route: str) -> dict:
+    return _concept(*_route_parts(route))
+
+
+@functools.cache
+def _route_parts(route: str) -> tuple:
+    """A route's text and coding, looked up once per process (the reference data is fixed)."""
     info = reference.clinical()["routes"][route]
-    return _concept(info["name"], (SNOMED, info["snomed"]))
+    return info["name"], (SNOMED, info["snomed"])
 
 
 def _site(code: str) -> dict:
+    return _concept(*_site_parts(code))
+
+
+@functools.cache
+def _site_parts(code: str) -> tuple:
+    """A site's text and codings, looked up once per process (the reference data is fixed)."""
     site = next((s for s in reference.clinical()["sites"] if s["code"] == code), {"name": code})
     codings = [(SNOMED, site["snomed"])] if site.get("snomed") else []
-    return _concept(site["name"], *codings, (ACT_SITE, code))
+    return site["name"], *codings, (ACT_SITE, code)
 
 
 def _dose(mcg: int) -> dict:

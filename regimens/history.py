@@ -13,6 +13,7 @@ through schedule.annotate).
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 
@@ -52,7 +53,7 @@ class PhaseThen:
     def window_days(self) -> int:
         return adherence.tolerance_days(schedule.interval_days(self.phase.rule.schedule))
 
-    @property
+    @cached_property  # PhaseHistory.at hands out one PhaseThen for each phase and state
     def summary(self) -> str:
         """ "Every 4 weeks · 1000 mcg · on time ±3 days": the label names the schedule (a
         change relabels the phase, regimens/actions.py)."""
@@ -74,6 +75,10 @@ class PhaseHistory:
         self._changes: dict[int, list[tuple[datetime, dict]]] = {}
         for phase_id, at, old in rows:
             self._changes.setdefault(phase_id, []).append((at, old))
+        self._times = {pk: [at for at, _old in rows] for pk, rows in self._changes.items()}
+        # One PhaseThen for each phase and each of its states (how many of its changes are in
+        # force): an export or a page asks for the same few states hundreds of times.
+        self._then: dict[tuple[int, int], PhaseThen] = {}
 
     @classmethod
     def for_regimens(cls, regimen_ids) -> "PhaseHistory":
@@ -92,10 +97,16 @@ class PhaseHistory:
     def at(self, phase: Phase | None, moment: datetime) -> PhaseThen | None:
         if phase is None:
             return None
+        in_force = bisect_right(self._times.get(phase.pk, []), moment)
+        known = self._then.get((phase.pk, in_force))
+        if known is not None:
+            return known
         changes = self._changes.get(phase.pk, [])
         then = values_at(phase.phase_values(), changes, moment)
         copy = Phase(pk=phase.pk, regimen_id=phase.regimen_id, **then)
-        return PhaseThen(copy, changed_since=bool(changes) and changes[-1][0] > moment)
+        known = PhaseThen(copy, changed_since=bool(changes) and changes[-1][0] > moment)
+        self._then[(phase.pk, in_force)] = known
+        return known
 
     def label_for(self, phase: Phase, rule: schedule.PhaseRule) -> str:
         """The label the phase had while `rule` was its schedule (the newest such), or its

@@ -9,9 +9,13 @@ remembers the date last published for each number, and SEQUENCE rises whenever i
 The feed carries no name or email: whoever holds the address sees dates and doses only.
 """
 
+import functools
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
+from django.core.cache import cache
 from django.db.models import Case, Count, DateField, F, Q, Value, When
 from django.utils import timezone
 from icalendar import Alarm, Calendar, Event, vDuration
@@ -190,3 +194,35 @@ def build_calendar(patient, *, log_url: str) -> Calendar:
             event(injection, today=today, alarm_hour=hour, zone=patient.zone, log_url=log_url)
         )
     return calendar
+
+
+KEPT_SECONDS = 60 * 60 * 24
+
+
+@functools.cache
+def feed_code() -> str:
+    """This module as deployed: a release that changes the feed makes new keys."""
+    return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
+
+
+def feed_key(patient, *, log_url: str) -> str:
+    """What the feed is made from, named: the patient's record version (raised by every change
+    to the regimen, its phases and doses: doses/freshness.py), their zone and the hour in it (the
+    day says which injection is overdue, the hour which alarms are past), their reminder hour,
+    the address to log a dose and this code. The dose numbers' published dates (CalendarEntry)
+    follow from these; so does the whole feed."""
+    hour = patient.local_now().strftime("%Y-%m-%dT%H")
+    send_hour = ReminderSettings.of(patient).send_hour
+    parts = [patient.pk, patient.record_version, patient.time_zone, hour, send_hour, log_url]
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"calendar:{digest}:{feed_code()}"
+
+
+def feed_ical(patient, key: str, *, log_url: str) -> bytes:
+    """The feed as iCalendar bytes, kept under `key` (feed_key): built (and its dates
+    published) once per change, hour or reminder setting, not on every fetch."""
+    body = cache.get(key)
+    if body is None:
+        body = build_calendar(patient, log_url=log_url).to_ical()
+        cache.set(key, body, KEPT_SECONDS)
+    return body

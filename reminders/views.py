@@ -16,6 +16,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -26,7 +27,7 @@ from accounts.middleware import NO_STORE
 from accounts.models import User
 
 from . import push
-from .feed import build_calendar
+from .feed import feed_ical, feed_key
 from .forms import DigestSettingsForm, ReminderSettingsForm
 from .models import (
     CalendarFeed,
@@ -133,19 +134,33 @@ def calendar_feed_token(request):
     return redirect(_settings_url() + "#calendar")
 
 
+FETCH_TIME_STEP = timedelta(minutes=1)
+
+
 @require_safe
 def calendar_feed(request, token):
-    """Queries: the feed with its patient and their reminder settings; the fetch time; then
-    the calendar's own (reminders/feed.py). A revoked, regenerated or unknown token is a 404."""
+    """Queries: the feed with its patient and their reminder settings; the fetch time (at most
+    once a minute: the settings page shows it to the minute); then, unless the feed is kept
+    (reminders/feed.py: under the record version, the hour and the reminder hour), the
+    calendar's own. The ETag names the same, so a calendar app asking again with it is answered
+    304 before anything is built. A revoked, regenerated or unknown token is a 404."""
     feed = get_object_or_404(
         CalendarFeed.objects.select_related("user__reminder_settings"),
         token=token,
         user__role=User.Role.PATIENT,
         user__is_active=True,
     )
-    CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=timezone.now())
-    calendar = build_calendar(feed.user, log_url=request.build_absolute_uri(reverse("log_dose")))
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    now = timezone.now()
+    if feed.last_fetched_at is None or now - feed.last_fetched_at >= FETCH_TIME_STEP:
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=now)
+    log_url = request.build_absolute_uri(reverse("log_dose"))
+    key = feed_key(feed.user, log_url=log_url)
+    etag = f'"{key.removeprefix("calendar:")}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        body = feed_ical(feed.user, key, log_url=log_url)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["ETag"] = etag
     response["Cache-Control"] = NO_STORE
     response["Content-Disposition"] = 'inline; filename="b12-injections.ics"'
     response["X-Robots-Tag"] = "noindex, nofollow"

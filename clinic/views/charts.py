@@ -9,7 +9,17 @@ a chart shows, doses/freshness.py), their day and zone, the language, the chart 
 a lab's typical range, and the code that reads and draws it (DRAWN_BY). The browser may keep
 its copy but asks again each time; a request naming the ETag it holds (If-None-Match) is
 answered 304 with no body and nothing drawn, and a drawing is kept in the cache under its ETag
-for other browsers. Every request, 304 or not, is an access to the record and is logged as one.
+for other browsers.
+
+A chart sent (200) is an access to the record and is logged as one (accounts/access.py, one
+row per viewer, kind of page and patient within five minutes). A 304 is not logged: it sends
+nothing, only confirms that the copy the browser was sent (and that was logged then) is still
+current. The ETag names the reader (`_viewers`), so a 304 goes only to a reader who was sent
+that drawing and logged then, not to one holding an ETag got elsewhere; and the record page that
+shows the charts logs its own view each time. The access check stays in front of both: a 304
+goes only to someone who may read the record now. What the 304 path costs is what it needs:
+the session, the signed-in user, the patient through the access check (not read again when it
+is the signed-in patient's own chart), a lab's typical range, and the ETag's hash.
 """
 
 import functools
@@ -67,6 +77,14 @@ def _etag(patient, name, compact, first, last, typical) -> str:
     return '"' + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest() + '"'
 
 
+def _viewers(drawing: str, viewer) -> str:
+    """The ETag sent to `viewer`: the drawing's, made theirs, so that a 304 goes only to a
+    reader who was sent this drawing (and logged then), never on an ETag got elsewhere."""
+    return (
+        '"' + hashlib.blake2b(f"{drawing}:{viewer.pk}".encode(), digest_size=16).hexdigest() + '"'
+    )
+
+
 def _draw(patient, name, compact, first, last, typical) -> str:
     if name == "symptoms":
         data = series.symptoms_data(patient, compact=compact, first=first, last=last)
@@ -100,23 +118,34 @@ def _known(name: str) -> bool:
     return True
 
 
+def _patient(user, patient_id):
+    """The patient whose chart is asked for, if `user` may read it: the signed-in patient's own
+    without reading them again (they were read, active, with this request's session), else
+    through the access check (accounts/access.py)."""
+    if user.is_patient and user.is_active and str(user.pk) == str(patient_id):
+        return user
+    return patient_or_404(user, patient_id)
+
+
 @login_required
 @require_GET
 def chart(request, patient_id, name):
-    patient = patient_or_404(request.user, patient_id)
+    patient = _patient(request.user, patient_id)
     if not _known(name):
         raise Http404("No such chart")
     compact = request.GET.get("compact") == "1"
-    days = RangeForm(request.GET)
-    first, last = (
-        (days.cleaned_data["first"], days.cleaned_data["last"]) if days.is_valid() else (None, None)
-    )
-    log_view(request, patient, "charts")
+    first = last = None
+    if "first" in request.GET or "last" in request.GET:
+        days = RangeForm(request.GET)
+        if days.is_valid():
+            first, last = days.cleaned_data["first"], days.cleaned_data["last"]
     typical = typical_range(name.removeprefix("lab-")) if name.startswith("lab-") else None
-    etag = _etag(patient, name, compact, first, last, typical)
+    drawing = _etag(patient, name, compact, first, last, typical)
+    etag = _viewers(drawing, request.user)
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        key = f"chart:{etag}"
+        log_view(request, patient, "charts")  # a 304 is not: see the module's docstring
+        key = f"chart:{drawing}"
         svg = cache.get(key)
         if svg is None:
             svg = _draw(patient, name, compact, first, last, typical)

@@ -2,8 +2,6 @@
 (the printable report is clinic/views/report.py). Patients may read their own record, with only
 the clinical notes shared with them."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,13 +17,12 @@ from doses.dashboard import phase_progress
 from doses.models import Alert, DoseLog
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from labs.rows import lab_rows
-from regimens import adherence, reference, schedule
-from regimens.history import label_adherence
+from regimens import schedule
 from regimens.models import Regimen, current_regimen
-from symptoms import wearoff
 from timeline import series
 from timeline.page import PATIENT_KINDS, RECORD_KINDS, timeline_page
 
+from .. import record_history
 from ..forms import AcknowledgeForm, NoteForm, RangeForm, TriageFilterForm
 from ..triage import triage_page
 
@@ -55,18 +52,8 @@ def triage(request):
     )
 
 
-def _adherence(regimen: Regimen | None, today: date, inputs):
-    if regimen is None:
-        return None
-    initial, events = inputs
-    result = adherence.adherence(regimen.start_date, initial, events, today)
-    label_adherence(regimen, result)
-    return result
-
-
 def _record_context(user, patient, range_form):
     regimen = current_regimen(patient)
-    inputs = regimen.schedule_inputs() if regimen else None  # replayed once, used twice
     today = patient.today()
     first = last = None
     if range_form.is_valid():
@@ -74,11 +61,9 @@ def _record_context(user, patient, range_form):
     return {
         "patient": patient,
         "regimen": regimen,
+        "today": today,
         "progress": phase_progress(regimen, today) if regimen else None,
         "status": schedule.status(regimen.next_due if regimen else None, today),
-        "adherence": _adherence(regimen, today, inputs),
-        "schedule_inputs": inputs,
-        "tolerance_share": int(adherence.TOLERANCE_SHARE * 100),
         "range_form": range_form,
         "first": first,
         "last": last,
@@ -108,28 +93,14 @@ def patient_record(request, patient_id):
         context["open_alerts"] = alerts.open_for([patient.pk]).get(patient.pk, [])
         context["acknowledge_form"] = AcknowledgeForm()
     context["lab_rows"] = lab_rows(patient)
-    regimen, inputs = context["regimen"], context["schedule_inputs"]
-    # Each chart's data, as tables beside it: two queries for the symptoms chart's check-ins
-    # (each with the last injection before it) and injections, which the wear-off analysis
-    # (behind the flag and the wear-off chart's table) reuses; the rest the page has loaded.
-    symptoms = series.symptoms_data(patient, regimen=regimen)
-    wear_off = wearoff.for_regimen(regimen, inputs, symptoms.timed) if regimen else None
-    context["wear_off"] = wear_off
-    context["chart_tables"] = {
-        "symptoms": symptoms.tables(),
-        "intervals": series.intervals_data(patient, regimen=regimen, inputs=inputs).tables(),
-        "wearoff": series.wear_off_data(
-            patient, regimen=regimen, inputs=inputs, analysis=wear_off
-        ).tables(),
-    }
     context["lab_charts"] = series.labs_from_rows(context["lab_rows"])
-    names = {item["key"]: item["name"] for item in reference.symptoms()}
-    context["wear_off_flagged"] = [
-        (names[key], wear_off.difference[key])
-        for key in (wear_off.flagged if wear_off and regimen.symptoms_return_early else [])
-    ]
     # A patient's events are dated in the patient's own zone (schedule rule 1): show them so.
     with timezone.override(patient.zone):
+        # What replays the whole history (adherence, the wear-off flag, the history's charts
+        # and their tables): kept under the record's version and the patient's day.
+        context["history"] = record_history.parts(
+            patient, context["regimen"], context["today"], request.user.is_clinician
+        )
         return render(request, "clinic/record.html", context)
 
 

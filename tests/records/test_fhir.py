@@ -15,8 +15,11 @@ from fhir.resources.R4B.bundle import Bundle
 from accounts.models import RecordView
 from doses import actions
 from labs.models import LabRange
+from records import fhir
 from records.fhir import full_url, patient_bundle
 from regimens import actions as regimen_actions
+from regimens.history import PhaseHistory, PhaseThen, values_at
+from regimens.models import Phase, current_regimen
 from supplies import labels
 from symptoms.models import SymptomEntry
 from tests import factories
@@ -433,3 +436,43 @@ def test_a_label_photo_is_a_document_linked_to_the_prescription_of_its_day(bundl
     assert attachment["contentType"] == "image/webp"
     with record["photo"].image.open("rb") as handle:
         assert base64.b64decode(attachment["data"]) == handle.read()
+
+
+def _reference_at(self, phase, moment):
+    """PhaseHistory.at as it was before each phase's states were kept (regimens/history.py):
+    a new PhaseThen for every question."""
+    if phase is None:
+        return None
+    changes = self._changes.get(phase.pk, [])
+    then = values_at(phase.phase_values(), changes, moment)
+    copy = Phase(pk=phase.pk, regimen_id=phase.regimen_id, **then)
+    return PhaseThen(copy, changed_since=bool(changes) and changes[-1][0] > moment)
+
+
+def test_the_bundle_is_the_same_as_built_without_the_kept_lookups(
+    patient, clinician, record, monkeypatch
+):
+    """The export keeps each site's and route's codes and each phase's states as it goes
+    (records/fhir.py, regimens/history.py): the same bundle as looking each up anew."""
+    _grow(patient, clinician, record)
+    third = current_regimen(patient)  # _grow's, daily in its first phase
+    regimen_actions.change_phase(third.current_phase, clinician, "slower", dose_mcg=500)
+    with frozen(datetime(2024, 3, 20, 14, tzinfo=NEW_YORK)):
+        factories.give(third, date(2024, 3, 20), hour=13, site="LVL")
+        kept = fhir.patient_bundle(patient)
+
+    monkeypatch.setattr(PhaseHistory, "at", _reference_at)
+    monkeypatch.setattr(fhir, "_site_parts", fhir._site_parts.__wrapped__)
+    monkeypatch.setattr(fhir, "_route_parts", fhir._route_parts.__wrapped__)
+    with frozen(datetime(2024, 3, 20, 14, tzinfo=NEW_YORK)):
+        anew = fhir.patient_bundle(patient)
+
+    assert json.dumps(kept, sort_keys=True) == json.dumps(anew, sort_keys=True)
+    texts = {
+        entry["resource"]["dosage"].get("text")
+        for entry in kept["entry"]
+        if entry["resource"]["resourceType"] == "MedicationAdministration"
+        and "dosage" in entry["resource"]
+    }
+    assert any("500 mcg" in text for text in texts if text)  # the phase as changed
+    assert any("1000 mcg" in text for text in texts if text)  # and before

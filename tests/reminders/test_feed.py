@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
@@ -366,6 +367,7 @@ def test_a_fetch_that_read_before_another_wrote_does_not_raise_the_sequence_agai
         stale = feed_module.stored_entries(regimen, range(2, 14))
         fetch(client, patient)
         reads, read_now = [stale], feed_module.stored_entries
+        cache.clear()  # the two fetches built the feed at once: neither found it kept
         monkeypatch.setattr(
             feed_module, "stored_entries", lambda *args: reads.pop() if reads else read_now(*args)
         )
@@ -448,16 +450,63 @@ def test_the_feed_takes_a_fixed_number_of_queries(
     factories.add_injections(regimen, injections, date(2025, 1, 1))
     url = reverse("calendar_feed", args=[factories.CalendarFeedFactory(user=patient).token])
 
-    # 1 the feed with its patient and their reminder settings; 2 UPDATE the fetch time; 3 the
-    # active regimen with its count of recorded doses; 4 its phases; 5 the published entries;
-    # the first time only: 6 INSERT the new entries; 7 read them back.
-    with django_assert_num_queries(7):
-        first = client.get(url)
-    with django_assert_num_queries(5):
-        again = client.get(url)
+    with frozen(date(2026, 3, 2), 9):
+        # 1 the feed with its patient and their reminder settings; 2 UPDATE the fetch time; 3
+        # the active regimen with its count of recorded doses; 4 its phases; 5 the published
+        # entries; the first time only: 6 INSERT the new entries; 7 read them back.
+        with django_assert_num_queries(7):
+            first = client.get(url)
+        # The same hour, nothing changed: the feed is kept (reminders/feed.py), and the fetch
+        # time is written at most once a minute. 1 the feed with its patient and settings.
+        with frozen(date(2026, 3, 2), 9, 0, 30), django_assert_num_queries(1):
+            again = client.get(url)
+        # A minute on, the fetch time is written again; the feed still kept.
+        with frozen(date(2026, 3, 2), 9, 1, 30), django_assert_num_queries(2):
+            client.get(url)
+        # The next hour (an alarm may be past): built again, its dates unmoved. 1 the feed; 2
+        # UPDATE the fetch time; 3 the regimen; 4 its phases; 5 the published entries.
+        with frozen(date(2026, 3, 2), 10), django_assert_num_queries(5):
+            later = client.get(url)
 
-    assert len(events(first)) == len(events(again)) == 12
+    assert again.content == first.content
+    assert len(events(first)) == len(events(later)) == 12
     assert dose(events(again)[0]["uid"]) == injections + 1
+
+
+def test_a_kept_feed_shows_a_new_dose_at_once(client, patient):
+    regimen = factories.regimen_for(patient, START)
+    with frozen(date(2026, 3, 2), 8):
+        before = events(fetch(client, patient))
+        events(fetch(client, patient))  # kept
+        factories.give(regimen, date(2026, 3, 2), 7)
+        after = events(fetch(client, patient))
+
+    assert dose(before[0]["uid"]) == 1
+    assert dose(after[0]["uid"]) == 2
+    assert after[0]["start"] > before[0]["start"]
+
+
+def test_a_calendar_app_holding_the_feed_is_answered_not_modified(client, patient):
+    regimen = factories.regimen_for(patient, START)
+    url = reverse("calendar_feed", args=[factories.CalendarFeedFactory(user=patient).token])
+    with frozen(date(2026, 3, 2), 8):
+        first = client.get(url)
+        again = client.get(url, headers={"if-none-match": first["ETag"]})
+        factories.give(regimen, date(2026, 3, 2), 7)
+        changed = client.get(url, headers={"if-none-match": first["ETag"]})
+
+    assert again.status_code == 304 and again.content == b""
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+    assert dose(events(changed)[0]["uid"]) == 2
+
+
+def test_a_revoked_address_gets_no_kept_feed(client, patient_client, patient):
+    factories.regimen_for(patient, START)
+    token = factories.CalendarFeedFactory(user=patient).token
+    with frozen(date(2026, 3, 2), 8):
+        assert client.get(reverse("calendar_feed", args=[token])).status_code == 200
+        patient_client.post(reverse("calendar_feed_token"), {"action": "revoke"})
+        assert client.get(reverse("calendar_feed", args=[token])).status_code == 404
 
 
 # --- real concurrency (PostgreSQL only: SQLite serialises whole-database writes) --------------

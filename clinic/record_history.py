@@ -1,0 +1,109 @@
+"""The parts of a patient's record drawn from their whole history, kept until the record changes.
+
+The record page (clinic/views/clinician.py) shows, beside what it reads for itself (the regimen
+card, the labs, a page of the timeline, the open alerts), three parts that replay every event of
+the current regimen: the adherence card, the wear-off flag, and the symptoms, intervals and
+wear-off charts with their data tables. Working them out reads the regimen's doses and changes,
+every check-in and injection, and the phase changes behind the adherence labels (five queries),
+replays the schedule and renders tables of hundreds of rows: most of the page's time.
+
+They are rendered once and kept in the cache under a key naming what they are drawn from: the
+patient's record version (raised by every change to a row they show, doses/freshness.py), the
+patient's day and zone (the last interval runs to today; dates are shown in that zone), the
+language, whether the reader is a clinician, the templates' generation and the code that works
+them out (HISTORY_CODE). A repeat view reads none of the history; any change to the record, a
+new day, another language or a release makes a new key, so nothing stale is ever shown. The
+version is the one read with the patient at the start of the request: parts worked out while a
+change commits are stored under the old version, which nothing asks for again.
+"""
+
+import functools
+import hashlib
+import sys
+from pathlib import Path
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from doses.freshness import template_generation
+from regimens import adherence, history, reference
+from symptoms import wearoff
+from timeline import series
+
+KEPT_SECONDS = 60 * 60 * 24
+TEMPLATES = {
+    "adherence": "clinic/_adherence.html",
+    "flag": "clinic/_wear_off_flag.html",
+    "charts": "clinic/_history_charts.html",
+}
+# The modules that work the parts out: a release that changes any of them makes new keys.
+HISTORY_CODE = (sys.modules[__name__], adherence, history, wearoff, series)
+
+
+@functools.cache
+def code_generation() -> str:
+    stamp = hashlib.blake2b(digest_size=8)
+    for module in HISTORY_CODE:
+        stamp.update(Path(module.__file__).read_bytes())
+    return stamp.hexdigest()
+
+
+def key(patient, today, is_clinician: bool) -> str:
+    return (
+        f"record-history:{patient.pk}:{patient.record_version}:{patient.time_zone}:{today}"
+        f":{translation.get_language()}:{int(is_clinician)}:{template_generation()}"
+        f":{code_generation()}"
+    )
+
+
+def _adherence(regimen, today, inputs):
+    if regimen is None:
+        return None
+    initial, events = inputs
+    result = adherence.adherence(regimen.start_date, initial, events, today)
+    history.label_adherence(regimen, result)
+    return result
+
+
+def work_out(patient, regimen, today) -> dict:
+    """The parts' context: the whole history read and replayed (five queries with a regimen:
+    its doses and changes, the check-ins and injections, the phase changes for the labels)."""
+    inputs = regimen.schedule_inputs() if regimen else None  # replayed once, used thrice
+    # The symptoms chart's check-ins (each with the last injection before it) and injections,
+    # which the wear-off analysis (behind the flag and the wear-off chart's table) reuses.
+    symptoms = series.symptoms_data(patient, regimen=regimen)
+    wear_off = wearoff.for_regimen(regimen, inputs, symptoms.timed) if regimen else None
+    names = {item["key"]: item["name"] for item in reference.symptoms()}
+    return {
+        "patient": patient,
+        "regimen": regimen,
+        "adherence": _adherence(regimen, today, inputs),
+        "tolerance_share": int(adherence.TOLERANCE_SHARE * 100),
+        "wear_off": wear_off,
+        "wear_off_flagged": [
+            (names[key], wear_off.difference[key])
+            for key in (wear_off.flagged if wear_off and regimen.symptoms_return_early else [])
+        ],
+        "chart_tables": {
+            "symptoms": symptoms.tables(),
+            "intervals": series.intervals_data(patient, regimen=regimen, inputs=inputs).tables(),
+            "wearoff": series.wear_off_data(
+                patient, regimen=regimen, inputs=inputs, analysis=wear_off
+            ).tables(),
+        },
+    }
+
+
+def parts(patient, regimen, today, is_clinician: bool) -> dict[str, str]:
+    """The adherence card, the wear-off flag and the history's charts as HTML ("adherence",
+    "flag", "charts"), from the cache or worked out and stored. Call inside the patient's
+    zone (timezone.override), as the page is drawn."""
+    kept = key(patient, today, is_clinician)
+    stored = cache.get(kept)
+    if stored is None:
+        context = work_out(patient, regimen, today)
+        stored = {part: render_to_string(name, context) for part, name in TEMPLATES.items()}
+        cache.set(kept, stored, KEPT_SECONDS)
+    return {part: mark_safe(text) for part, text in stored.items()}  # noqa: S308 - our templates

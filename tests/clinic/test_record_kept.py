@@ -1,0 +1,136 @@
+"""The record's parts drawn from the whole history (the adherence card, the wear-off flag, the
+symptoms, intervals and wear-off charts with their data tables) are kept until the record
+changes (clinic/record_history.py): a repeat view reads none of the history and shows the same
+page; an injection, a check-in or the next day shows at once.
+
+The story (New York): a patient on the US cyanocobalamin template since 1 January 2026, with
+forty daily injections and a check-in; their clinician reads the record on 1 June 2026.
+"""
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from symptoms.models import SymptomEntry
+from tests import factories
+from tests.clock import frozen
+from tests.pages import by_testid, soup
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = ZoneInfo("America/New_York")
+START = date(2026, 1, 1)
+NOON = datetime(2026, 6, 1, 12, tzinfo=NEW_YORK)
+# Each form's tokens are new on every page (the CSRF token is masked afresh, the note form's
+# submission token is random): everything else must be the same.
+TOKENS = re.compile(r'(name="(?:csrfmiddlewaretoken|submission_token)" value=")[^"]*"')
+
+
+@pytest.fixture
+def clinician_client(clinician):
+    browser = Client()
+    browser.force_login(clinician)
+    return browser
+
+
+@pytest.fixture
+def history(patient, clinician):
+    with frozen(NOON - timedelta(days=1)):
+        regimen = factories.regimen_for(patient, START, prescriber=clinician)
+        factories.add_injections(regimen, 40, START)
+        factories.check_in(patient, score=3)
+    return regimen
+
+
+def view(client, patient):
+    response = client.get(reverse("patient_record", args=[patient.pk]))
+    assert response.status_code == 200
+    return response
+
+
+def without_tokens(response) -> str:
+    return TOKENS.sub(r'\1"', response.content.decode())
+
+
+def rows(response, testid: str) -> int:
+    """The rows of a chart's data tables."""
+    return len(soup(response).select(f'[data-testid="{testid}-data"] tbody tr'))
+
+
+def test_a_repeat_view_reads_no_history_and_shows_the_same_page(
+    history, patient, clinician_client, django_assert_num_queries
+):
+    with frozen(NOON):
+        # The first view reads the whole history: 21 queries (tests/clinic/test_record.py
+        # says which; no note here).
+        with django_assert_num_queries(21):
+            first = view(clinician_client, patient)
+        # Again: not the regimen's doses and changes, the charts' check-ins and injections,
+        # nor the phase changes behind the adherence labels (five fewer).
+        with django_assert_num_queries(16):
+            second = view(clinician_client, patient)
+
+    assert without_tokens(second) == without_tokens(first)
+    assert by_testid(soup(second))["on-time"] == by_testid(soup(first))["on-time"]
+    assert rows(second, "chart-intervals") == rows(first, "chart-intervals") > 0
+
+
+def test_an_injection_shows_at_once(history, patient, clinician_client):
+    with frozen(NOON):
+        before = view(clinician_client, patient)
+        view(clinician_client, patient)  # kept
+        factories.give(history, date(2026, 6, 1), hour=10)
+        after = view(clinician_client, patient)
+
+    given = lambda page: by_testid(soup(page))["on-time"][0].split(" of ")[1]  # noqa: E731
+    assert given(before).startswith("40 ")
+    assert given(after).startswith("41 ")
+    assert rows(after, "chart-intervals") == rows(before, "chart-intervals") + 1
+
+
+def test_a_check_in_shows_at_once(history, patient, clinician_client):
+    with frozen(NOON):
+        before = view(clinician_client, patient)
+        factories.check_in(patient, score=1, **{SymptomEntry.SYMPTOMS[0]: 4})
+        after = view(clinician_client, patient)
+
+    assert rows(after, "chart-symptoms") == rows(before, "chart-symptoms") + 1
+
+
+def test_the_next_day_is_worked_out_anew(history, patient, clinician_client):
+    """Nothing changed, but the days since the last injection did: a missed dose counts."""
+    with frozen(NOON):
+        today = by_testid(soup(view(clinician_client, patient)))["missed"]
+    with frozen(NOON + timedelta(days=60)):
+        later = by_testid(soup(view(clinician_client, patient)))["missed"]
+
+    assert int(later[0]) > int(today[0])
+
+
+def test_the_patient_and_the_clinician_each_read_their_own_page(
+    history, patient, clinician_client, patient_client
+):
+    with frozen(NOON):
+        clinician_page = view(clinician_client, patient)
+        patients_page = view(patient_client, patient)
+
+    # The same history, kept apart: neither is served the other's page.
+    assert "note-heading" in clinician_page.content.decode()
+    assert "note-heading" not in patients_page.content.decode()
+    assert by_testid(soup(patients_page))["on-time"] == by_testid(soup(clinician_page))["on-time"]
+
+
+def test_each_language_is_kept_apart(history, patient, clinician_client):
+    url = reverse("patient_record", args=[patient.pk])
+    with frozen(NOON):
+        english = clinician_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        spanish = clinician_client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        again = clinician_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Show the data as a table" in english and "Adherence" in english
+    assert "Mostrar los datos en una tabla" in spanish and "Adherencia" in spanish
+    assert "Show the data as a table" in again and "Mostrar" not in again
