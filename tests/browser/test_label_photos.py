@@ -43,7 +43,8 @@ def test_a_label_photo_is_sent_checked_and_the_verdict_seen(page, live_server, p
     expect(page.locator("main > [role=status]")).to_contain_text("Photo saved.")
     photo = page.get_by_test_id("label-photo")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 64  # it really loads
+    # It really loads: decode() settles once the picture has arrived (and fails if it cannot).
+    assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 64
     expect(page.get_by_test_id("label-verdict")).to_have_text("Not checked yet")
 
     page.context.clear_cookies()

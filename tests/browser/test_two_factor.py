@@ -35,7 +35,7 @@ def test_a_clinician_adds_an_app_then_signs_in_with_its_code(
     # The QR code is drawn: the CSP lets the data: image load.
     qr = page.get_by_test_id("qr-code")
     expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert qr.evaluate("img => img.decode().then(() => img.naturalWidth > 0)")
     violations = axe_violations(page)
     assert not violations, describe_violations(violations)
 
