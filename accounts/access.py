@@ -4,6 +4,7 @@
 from datetime import timedelta
 
 from django.db import connection
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,6 +21,64 @@ def visible_patients(user):
     if user.is_clinician:
         return patients.filter(care_team__clinician=user)
     return patients.none()
+
+
+def team_patients(user):
+    """The patients whose care team `user` is on, whatever their role there: what a pharmacist
+    or a carer may see of them is narrower than a clinician's (pharmacy_patients, cared_for)."""
+    patients = User.objects.filter(role=User.Role.PATIENT, is_active=True)
+    if not (user.is_authenticated and user.joins_care_teams):
+        return patients.none()
+    return patients.filter(care_team__clinician=user)
+
+
+def pharmacy_patients(user):
+    """The patients a pharmacist looks after: their plan, supplies, labels and injections."""
+    if not (user.is_authenticated and user.is_pharmacist):
+        return User.objects.none()
+    return team_patients(user)
+
+
+def cared_for(user):
+    """The people a carer gives injections to, in the order the switch lists them."""
+    if not (user.is_authenticated and user.is_carer):
+        return User.objects.none()
+    return team_patients(user).order_by("name", "pk")
+
+
+def pharmacy_patient_or_404(user, patient_id) -> User:
+    try:
+        return pharmacy_patients(user).get(pk=patient_id)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such patient") from None
+
+
+# The session key naming which of a carer's people the patient's pages are about.
+CARING_FOR = "caring_for"
+
+
+def acting_patient(request) -> User:
+    """Whose pages these are: the signed-in patient's own, or, for a carer, the person they
+    last switched to (the first of their people until they switch). One query for a carer,
+    none for a patient; 404 for anyone else, and for a carer nobody has granted access yet."""
+    user = request.user
+    if user.is_authenticated and user.is_patient:
+        return user
+    chosen = request.session.get(CARING_FOR)
+    first_chosen = Case(
+        When(pk=chosen if isinstance(chosen, int) else None, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    patient = cared_for(user).order_by(first_chosen, "name", "pk").first()
+    if patient is None:
+        raise Http404("Only patients and their carers have this page")
+    return patient
+
+
+def carer_of(user, patient) -> bool:
+    """Whether `user` is acting for `patient` as their carer (not the patient themselves)."""
+    return user.is_authenticated and user.pk != patient.pk and user.is_carer
 
 
 def patient_or_404(user, patient_id) -> User:
@@ -43,6 +102,13 @@ def require_clinician(user) -> User:
     return user
 
 
+def require_team_member(user) -> User:
+    """A signed-in clinician, pharmacist or carer: those who ask to join a care team."""
+    if not (user.is_authenticated and user.joins_care_teams):
+        raise Http404("Only clinicians, pharmacists and carers have this page")
+    return user
+
+
 def clinician_patient_or_404(user, patient_id) -> User:
     """A care-team patient, for pages and actions that only their clinicians have."""
     if not (user.is_authenticated and user.is_clinician):
@@ -51,7 +117,8 @@ def clinician_patient_or_404(user, patient_id) -> User:
 
 
 def care_team(patient):
-    """The clinicians who may see this patient's record, for the patient to see."""
+    """The clinicians, pharmacists and carers the patient has given access, for the patient
+    to see."""
     return User.objects.filter(patients_cared__patient=patient, is_active=True).order_by("name")
 
 

@@ -95,6 +95,12 @@ class User(OneLineName, BoundedDates, AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
         PATIENT = "patient", _("Patient")
         CLINICIAN = "clinician", _("Clinician")
+        # On a patient's care team like a clinician: sees the plan, supplies, labels and
+        # injections and verifies labels; no clinical notes, no regimen changes.
+        PHARMACIST = "pharmacist", _("Pharmacist")
+        # Gives the injections of the people who granted them access (a family member, a
+        # parent): logs for them, sees their home; nothing clinical beyond it.
+        CARER = "carer", _("Carer")
         ADMIN = "admin", _("Admin")
 
     email = models.EmailField(unique=True)
@@ -156,6 +162,19 @@ class User(OneLineName, BoundedDates, AbstractBaseUser, PermissionsMixin):
     def is_clinician(self) -> bool:
         return self.role == self.Role.CLINICIAN
 
+    @property
+    def is_pharmacist(self) -> bool:
+        return self.role == self.Role.PHARMACIST
+
+    @property
+    def is_carer(self) -> bool:
+        return self.role == self.Role.CARER
+
+    @property
+    def joins_care_teams(self) -> bool:
+        """Clinicians, pharmacists and carers: the roles a patient's care team holds."""
+        return self.role in TEAM_ROLES
+
     @cached_property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
@@ -173,8 +192,13 @@ class User(OneLineName, BoundedDates, AbstractBaseUser, PermissionsMixin):
         return self.local_now().date()
 
 
+TEAM_ROLES = (User.Role.CLINICIAN, User.Role.PHARMACIST, User.Role.CARER)
+
+
 class CareTeamMembership(BoundedDates, models.Model):
-    """A clinician's access to one patient's record. A clinician reaches a patient only here."""
+    """A clinician's, pharmacist's or carer's access to one patient. They reach a patient only
+    here; what each role sees there is decided by accounts/access.py. (The member's column is
+    called `clinician` from when only clinicians joined.)"""
 
     class Source(models.TextChoices):
         ADMIN = "admin", _("Granted by an admin")
@@ -214,8 +238,10 @@ class CareTeamMembership(BoundedDates, models.Model):
     def clean(self):
         if self.patient_id and self.patient.role != User.Role.PATIENT:
             raise ValidationError({"patient": gettext("Only patients have care teams.")})
-        if self.clinician_id and self.clinician.role != User.Role.CLINICIAN:
-            raise ValidationError({"clinician": gettext("Only clinicians join care teams.")})
+        if self.clinician_id and self.clinician.role not in TEAM_ROLES:
+            raise ValidationError(
+                {"clinician": gettext("Only clinicians, pharmacists and carers join care teams.")}
+            )
 
 
 class RecordView(BoundedDates, models.Model):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import view_names
-from accounts.access import require_clinician, require_patient
+from accounts.access import require_patient, require_team_member
 from accounts.models import CareTeamMembership, RecordView
 
 from . import actions, codes
@@ -180,7 +180,7 @@ def care_team_remove(request, pk):
 
 @login_required
 def share_code_enter(request):
-    clinician = require_clinician(request.user)
+    clinician = require_team_member(request.user)
     form = EnterCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         entry = actions.enter_code(clinician, form.cleaned_data["code"])
@@ -202,17 +202,27 @@ def share_code_enter(request):
                 ),
             )
         else:
-            messages.success(request, _entry_message(entry))
+            messages.success(request, _entry_message(entry, clinician))
             return redirect("share_code_enter")
     return render(request, "sharing/enter_code.html", {"form": form})
 
 
-def _entry_message(entry) -> str:
+def _entry_message(entry, member) -> str:
     name = {"name": entry.code.patient.name}
     if entry.outcome == actions.ALREADY_ON_TEAM:
+        if member.is_carer:
+            return _("You already give %(name)s their injections: the code was not needed.") % name
         return _("%(name)s is already on your patient list: the code was not needed.") % name
     if entry.outcome == actions.ALREADY_REQUESTED:
         return _("Your request to %(name)s is already waiting for their approval.") % name
+    if member.is_carer:
+        return (
+            _(
+                "Request sent. %(name)s must approve it on their care-team page; you can then "
+                "log their injections and see their home."
+            )
+            % name
+        )
     return (
         _(
             "Request sent. %(name)s must approve it on their care-team page before you can "
