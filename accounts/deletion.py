@@ -5,12 +5,12 @@ here imports from the apps above (accounts is the bottom layer).
 For a patient, the account side is the invitations sent to their address
 (`forget_invitations_to`); their account row and care team go with the record's wipe.
 
-A clinician leaves every care team and their invitations go. If nothing in any patient's record
-names them, their account row goes too. Otherwise (an injection they logged at the clinic, a
-note, a regimen change, their views of a record in the patient's "who looked" list) those
-entries belong to the patients' records and stay, under the clinician's name: the account is
-then emptied instead: no email address, no password, switched off, so it can never sign in
-again, and it is on no care team.
+A clinician (and a pharmacist or a carer, who leave the same way) leaves every care team
+and their invitations go. If nothing in any patient's record names them, their account row
+goes too. Otherwise (an injection they logged at the clinic, a note, a regimen change, their
+views of a record in the patient's "who looked" list) those entries belong to the patients'
+records and stay, under the clinician's name: the account is then emptied instead: no email
+address, no password, switched off, so it can never sign in again, and it is on no care team.
 """
 
 import logging

@@ -34,10 +34,10 @@ logger = logging.getLogger(__name__)
 def delete_account(user) -> None:
     if user.is_patient:
         delete_patient(user)
-    elif user.is_clinician:
+    elif user.joins_care_teams:  # clinicians, pharmacists and carers leave the same way
         deletion.delete_clinician(user)
     else:
-        raise ValueError("Only patients and clinicians delete their own accounts here")
+        raise ValueError("Only patients and care-team members delete their own accounts here")
 
 
 def delete_patient(patient) -> None:

@@ -131,7 +131,7 @@ def delete_account_view(request):
     The view is here, not in accounts, because a patient's account goes with their record, whose
     tables accounts (the bottom layer) does not know (records/deletion.py)."""
     user = request.user
-    if not (user.is_patient or user.is_clinician):
+    if not (user.is_patient or user.joins_care_teams):
         raise Http404("Admins' accounts are managed in the admin")
     form = DeleteAccountForm(
         request.POST if request.method == "POST" else None, user=user, request=request

@@ -7,6 +7,9 @@ The roles, all around one patient's record (the owner's):
     other_patient    another patient, with a record of their own
     care_clinician   a clinician on the owner's care team
     other_clinician  a clinician on the other patient's care team, not on the owner's
+    care_pharmacist  a pharmacist on the owner's care team
+    carer            a carer the owner granted access (who cares for no one else)
+    other_carer      a carer of the other patient only
     admin            staff; the Django admin is their place
 
 What each request may do (the outcomes):
@@ -41,7 +44,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import dateformat, timezone
 
 from accounts import invitations
-from accounts.models import CareTeamMembership, Invitation, SignedInDevice, User
+from accounts.models import TEAM_ROLES, CareTeamMembership, Invitation, SignedInDevice, User
 from api import tokens as api_tokens
 from api.models import ApiToken
 from doses import actions as dose_actions
@@ -84,8 +87,19 @@ PUBLIC = "public"
 TO_HOME = "sent home"
 TO_ADMIN = "sent to the admin"
 
-SIGNED_IN = ("owner", "other_patient", "care_clinician", "other_clinician", "admin")
+SIGNED_IN = (
+    "owner",
+    "other_patient",
+    "care_clinician",
+    "other_clinician",
+    "care_pharmacist",
+    "carer",
+    "other_carer",
+    "admin",
+)
 ROLES = ("anonymous", *SIGNED_IN)
+# Those who may ask to join a patient's care team with a share code.
+TEAM_MEMBERS = ("care_clinician", "other_clinician", "care_pharmacist", "carer", "other_carer")
 METHODS = ("GET", "POST")
 
 
@@ -608,7 +622,7 @@ RENAMED = "Renamed Person"
 
 def care_clinicians_invitation(record) -> list:
     """A pending invitation sent by the owner's care clinician."""
-    clinician = record.owner.care_team.get().clinician
+    clinician = record.owner.care_team.get(clinician__role=User.Role.CLINICIAN).clinician
     return [invitations.invite(clinician, name="Ivy Invited", email="ivy@example.org").pk]
 
 
@@ -618,7 +632,11 @@ def account_gone(client, record, whose) -> bool:
     if not signed_out(client, record, whose):
         return False
     if User.objects.filter(pk=whose.pk, is_active=True).exists():
-        return whose.is_patient and not CareTeamMembership.objects.filter(patient=whose).exists()
+        # The owner's team holds one member of each team role; the one who left is missing.
+        roles = CareTeamMembership.objects.filter(patient=whose).values_list(
+            "clinician__role", flat=True
+        )
+        return whose.is_patient and len(set(roles)) < len(TEAM_ROLES)
     return True
 
 
@@ -650,11 +668,11 @@ def share_request(record) -> list:
 
 
 def care_membership(record) -> list:
-    return [record.owner.care_team.get().pk]
+    return [record.owner.care_team.get(clinician__role=User.Role.CLINICIAN).pk]
 
 
 def team_member_name(record) -> list:
-    return [record.owner.care_team.get().clinician.name]
+    return [record.owner.care_team.get(clinician__role=User.Role.CLINICIAN).clinician.name]
 
 
 def _codes(whose, **lookup) -> bool:
@@ -669,7 +687,7 @@ def newcomer_joined(client, record, whose) -> bool:
 
 def care_clinician_removed(client, record, whose) -> bool:
     return (
-        not whose.care_team.exists()
+        not whose.care_team.filter(clinician__role=User.Role.CLINICIAN).exists()
         and CareTeamEvent.objects.filter(
             patient=whose, kind=CareTeamEvent.Kind.REMOVED, actor=whose
         ).exists()
@@ -765,6 +783,9 @@ HOMES = only(
     other_patient=OWN,  # their own dashboard
     care_clinician=READS,  # the triage list, with the owner on it
     other_clinician=OWN,  # their own triage list, without the owner
+    care_pharmacist=READS,  # their patient list, with the owner on it
+    carer=READS,  # the home of the person they care for: the owner
+    other_carer=OWN,  # the home of the other patient, whom they care for
     admin=TO_ADMIN,
 )
 
@@ -1245,7 +1266,14 @@ MATRIX: dict[str, Page] = {
         did=account_gone,
         get=everyone(OWN, anonymous=LOGIN, admin=NOT_FOUND),
         # The owner's clinician leaving changes the owner's care team.
-        post=everyone(OWN, anonymous=LOGIN, admin=NOT_FOUND, care_clinician=CHANGES),
+        post=everyone(
+            OWN,
+            anonymous=LOGIN,
+            admin=NOT_FOUND,
+            care_clinician=CHANGES,
+            care_pharmacist=CHANGES,
+            carer=CHANGES,
+        ),
     ),
     # Two-step sign-in (tests/accounts/test_second_factor.py), here with no role requiring it:
     # without an app, the code page sends everyone on; each user adds or turns off their own.
@@ -1302,8 +1330,8 @@ MATRIX: dict[str, Page] = {
     "share_code_enter": Page(
         data=owners_code,
         did=lambda client, record, whose: _codes(whose, entered_at__isnull=False),
-        get=only(care_clinician=OWN, other_clinician=OWN),
-        post=only(care_clinician=CHANGES, other_clinician=CHANGES),
+        get=only(**dict.fromkeys(TEAM_MEMBERS, OWN)),
+        post=only(**dict.fromkeys(TEAM_MEMBERS, CHANGES)),
     ),
 }
 
@@ -1375,12 +1403,21 @@ def make_people() -> dict:
     factories.CareTeamFactory(patient=owner, clinician=clinician)
     elsewhere = factories.ClinicianFactory(name="Dr Elsewhere", email="elsewhere@example.org")
     factories.CareTeamFactory(patient=other_patient, clinician=elsewhere)
+    pharmacist = factories.PharmacistFactory(name="Phil Pharmacist", email="phil@example.org")
+    factories.CareTeamFactory(patient=owner, clinician=pharmacist)
+    carer = factories.CarerFactory(name="Cara Carer", email="cara@example.org")
+    factories.CareTeamFactory(patient=owner, clinician=carer)
+    other_carer = factories.CarerFactory(name="Otto Carer", email="otto@example.org")
+    factories.CareTeamFactory(patient=other_patient, clinician=other_carer)
     return {
         "anonymous": None,
         "owner": owner,
         "other_patient": other_patient,
         "care_clinician": clinician,
         "other_clinician": elsewhere,
+        "care_pharmacist": pharmacist,
+        "carer": carer,
+        "other_carer": other_carer,
         "admin": factories.AdminFactory(name="Ada Admin", email="ada@example.org"),
     }
 

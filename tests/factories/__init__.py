@@ -4,10 +4,12 @@ example templates, as in the product. `from tests import factories` reaches them
 from .accounts import (
     PASSWORD,
     AdminFactory,
+    CarerFactory,
     CareTeamFactory,
     ClinicianFactory,
     InvitationFactory,
     PatientFactory,
+    PharmacistFactory,
     RecordViewFactory,
     UserFactory,
 )
@@ -35,7 +37,9 @@ __all__ = [
     "CalendarFeedFactory",
     "CareTeamFactory",
     "ClinicalNoteFactory",
+    "CarerFactory",
     "ClinicianFactory",
+    "PharmacistFactory",
     "DigestSettingsFactory",
     "DoseLogFactory",
     "InvitationFactory",

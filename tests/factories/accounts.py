@@ -35,6 +35,14 @@ class ClinicianFactory(UserFactory):
     role = User.Role.CLINICIAN
 
 
+class PharmacistFactory(UserFactory):
+    role = User.Role.PHARMACIST
+
+
+class CarerFactory(UserFactory):
+    role = User.Role.CARER
+
+
 class AdminFactory(UserFactory):
     role = User.Role.ADMIN
     is_staff = True
