@@ -76,9 +76,22 @@ def acting_patient(request) -> User:
     return patient
 
 
-def carer_of(user, patient) -> bool:
-    """Whether `user` is acting for `patient` as their carer (not the patient themselves)."""
-    return user.is_authenticated and user.pk != patient.pk and user.is_carer
+def readable_patients(user):
+    """The patients whose entries (an injection, a check-in, a lab result, a supply) `user`
+    may open by id: a carer's people, or the patients whose record `user` may read."""
+    if user.is_authenticated and user.is_carer:
+        return cared_for(user)
+    return visible_patients(user)
+
+
+def writable_patients(user):
+    """The patients whose entries `user` corrects, deletes and restores as the patient would:
+    the patient their own, a carer their people's."""
+    if user.is_authenticated and user.is_carer:
+        return cared_for(user)
+    if user.is_authenticated and user.is_patient:
+        return User.objects.filter(pk=user.pk)
+    return User.objects.none()
 
 
 def patient_or_404(user, patient_id) -> User:

@@ -107,6 +107,20 @@ def password_fields():
 
 
 class SignupForm(PasswordsMixin, forms.Form):
+    role = forms.TypedChoiceField(
+        label=_("The account is for"),
+        choices=[
+            (User.Role.PATIENT, _("Me: I have B12 injections")),
+            (
+                User.Role.CARER,
+                _("Giving someone else their injections (a family member, or my child)"),
+            ),
+        ],
+        initial=User.Role.PATIENT,
+        required=False,  # an account for oneself unless the carer's choice is made
+        empty_value=User.Role.PATIENT,
+        widget=forms.RadioSelect,
+    )
     name = forms.CharField(
         label=_("Your name"),
         max_length=150,

@@ -158,10 +158,18 @@ def _replace_pending(user, *, name: str, password: str, time_zone: str) -> None:
         user.save(update_fields=["password", "name", "time_zone"])
 
 
-def sign_up(*, name: str, email: str, password: str, time_zone: str, may_email: bool = True):
-    """Make a new patient account awaiting verification and email its link; for an address
-    awaiting confirmation, replace its password (and name and zone) and email a new link; for
-    an address with an account, email what fits it. Returns the new user, or None when the
+def sign_up(
+    *,
+    name: str,
+    email: str,
+    password: str,
+    time_zone: str,
+    role: str = User.Role.PATIENT,
+    may_email: bool = True,
+):
+    """Make a new patient (or carer) account awaiting verification and email its link; for an
+    address awaiting confirmation, replace its password (and name and zone) and email a new
+    link; for an address with an account, email what fits it. Returns the new user, or None when the
     address was taken (the caller shows the same page either way, and every path hashes the
     password once, so the time taken tells nothing either)."""
     email = normalise(email)
@@ -174,7 +182,7 @@ def sign_up(*, name: str, email: str, password: str, time_zone: str, may_email: 
                     password,
                     name=name,
                     time_zone=time_zone,
-                    role=User.Role.PATIENT,
+                    role=User.Role.CARER if role == User.Role.CARER else User.Role.PATIENT,
                     is_active=False,
                     awaiting_verification=True,
                 )

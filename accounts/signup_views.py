@@ -38,6 +38,7 @@ def signup_form(request):
             email=data["email"],
             password=data["password1"],
             time_zone=data["time_zone"],
+            role=data["role"],
             may_email=may_email,
         )
         return redirect("signup_sent")

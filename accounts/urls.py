@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import (
+    carer_views,
     device_views,
     invitation_views,
     password_views,
@@ -13,6 +14,7 @@ from . import (
 urlpatterns = [
     path("login/", device_views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("caring-for/", carer_views.switch_person, name="switch_person"),
     path("two-factor/", second_factor_views.verify, name="two_factor_verify"),
     path("two-factor/setup/", second_factor_views.setup, name="two_factor_setup"),
     path("two-factor/off/", second_factor_views.turn_off, name="two_factor_off"),

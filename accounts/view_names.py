@@ -23,6 +23,9 @@ NAMES = (
     gettext_noop("CSV download page"),
     gettext_noop("vial labels"),
     gettext_noop("vial label photo"),
+    # A carer's looks at the pages of the person they care for.
+    gettext_noop("home"),
+    gettext_noop("history"),
     # The parts of composed names: CSV exports and the API's reads.
     gettext_noop("injections"),
     gettext_noop("check-ins"),

@@ -4,6 +4,8 @@ app, because it chooses between them."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from accounts.access import cared_for
+from accounts.carer_views import carer_welcome
 from accounts.offline import offline_copy
 from clinic.views.clinician import triage
 from home.views import patient_home
@@ -17,6 +19,8 @@ def home(request):
         return patient_home(request)
     if user.is_clinician:
         return triage(request)
+    if user.is_carer:  # the home of the person they record for, once someone grants access
+        return patient_home(request) if cared_for(user).exists() else carer_welcome(request)
     if user.is_staff:
         return redirect("admin:index")
     return render(request, "accounts/no_role.html")

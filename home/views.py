@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 
-from accounts.access import require_patient
+from accounts.access import acting_patient, log_view
 from accounts.offline import offline_copy
 from doses import freshness
 from doses.dashboard import build_dashboard
+from doses.models import DoseLog
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from doses.views.patient import logged_message, regimen_or_404, with_undo
 from supplies import forecast, labels
@@ -35,7 +36,10 @@ def patient_home(request):
     The page around it is stored under page_key(), drawn with a stand-in for the form token
     that each request replaces with its own. A page with a message on it (after logging an
     injection, say) is drawn afresh around the cached body, and not stored."""
-    patient = require_patient(request.user)
+    patient = acting_patient(request)
+    carer = request.user.pk != patient.pk
+    if carer:
+        log_view(request, patient, "home")
     context = {
         "board": SimpleLazyObject(lambda: _board(patient)),
         # The small chart's data as tables beside it, read only when the chart is drawn (two
@@ -46,7 +50,10 @@ def patient_home(request):
         "home_key": freshness.home_key(patient),
         "cache_seconds": freshness.HOME_SECONDS,
     }
-    if get_messages(request):
+    # A carer's page is drawn around the cached body each time: the page around it names the
+    # carer and the people they switch between, which the patient's record version does not
+    # follow.
+    if carer or get_messages(request):
         return render(request, "home/home.html", context)
     key = freshness.page_key(patient)
     page = cache.get(key)
@@ -69,12 +76,14 @@ def _board(patient):
 @login_required
 @offline_copy
 def log_dose(request):
-    patient = require_patient(request.user)
+    patient = acting_patient(request)
     regimen = regimen_or_404(patient)
     # One tap from the home: the form opens with the lot of the supply in use filled in too.
     initial = (
         {} if request.method == "POST" else {"lot_number": forecast.lot_in_use(patient, regimen)}
     )
+    if request.method != "POST" and request.user.is_carer:  # the carer is giving it
+        initial["administered_by"] = DoseLog.AdministeredBy.CARER
     form, dose = dose_form_submission(request, regimen, **initial)
     if dose is not None:
         warn_of_allergy_signs(request, dose)

@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from accounts.access import visible_patients
+from accounts.access import readable_patients, visible_patients
 
 from .models import LabResult
 
@@ -15,6 +15,8 @@ def lab_or_404(user, pk, *, write: bool = False) -> LabResult:
     their page offers the undo."""
     labs = LabResult.objects.select_related("patient")
     try:
-        return labs.filter(patient__in=visible_patients(user)).get(pk=pk)
+        # A carer reads the results of the people they care for, and changes none.
+        owners = visible_patients(user) if write else readable_patients(user)
+        return labs.filter(patient__in=owners).get(pk=pk)
     except LabResult.DoesNotExist:
         raise Http404("No such lab result") from None

@@ -10,7 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import clinician_patient_or_404, log_view, require_patient
+from accounts.access import (
+    acting_patient,
+    clinician_patient_or_404,
+    log_view,
+    require_patient,
+)
 from doses.forms import DeleteForm
 from regimens import reference
 
@@ -80,7 +85,8 @@ def clinic_lab(request, patient_id):
 
 @login_required
 def labs(request):
-    patient = require_patient(request.user)
+    patient = acting_patient(request)
+    log_view(request, patient, "labs")  # a carer's look
     return render(request, "labs/labs.html", {"rows": lab_rows(patient), "patient": patient})
 
 
@@ -95,8 +101,9 @@ def lab_detail(request, pk):
             "lab": lab,
             "row": lab_row(lab),
             "versions": list(lab.versions.select_related("changed_by")),
-            # Whoever may read a result may change it (labs/access.py lab_or_404).
-            "can_edit": True,
+            # Whoever may read a result may change it (labs/access.py lab_or_404), except a
+            # carer, who reads them.
+            "can_edit": not request.user.is_carer,
             "delete_form": DeleteForm(),
             "back_url": _labs_url(request.user, lab.patient),
             "show_patient": request.user.pk != lab.patient_id,

@@ -4,16 +4,18 @@ and their care team, and checked by the care team's clinicians."""
 
 from django.http import Http404
 
-from accounts.access import require_patient, visible_patients
+from accounts.access import readable_patients, visible_patients, writable_patients
 
 from .models import LabelPhoto, Supply
 
 
 def supply_or_404(user, pk) -> Supply:
-    """A supply of the signed-in patient's own."""
+    """A supply of the signed-in patient's own, or of a person the signed-in carer cares for."""
     try:
-        return Supply.objects.select_related("patient").get(pk=pk, patient=require_patient(user))
-    except Supply.DoesNotExist:
+        return Supply.objects.select_related("patient").get(
+            pk=pk, patient__in=writable_patients(user)
+        )
+    except (Supply.DoesNotExist, ValueError, TypeError):
         raise Http404("No such supply") from None
 
 
@@ -31,7 +33,7 @@ def label_photo_or_404(user, pk) -> LabelPhoto:
     """A label photo the user may see: the patient's own, or a care-team clinician's patient's."""
     try:
         return LabelPhoto.objects.select_related("patient", "supply").get(
-            pk=pk, patient__in=visible_patients(user)
+            pk=pk, patient__in=readable_patients(user)
         )
     except (LabelPhoto.DoesNotExist, ValueError, TypeError):
         raise Http404("No such photo") from None

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import require_patient
+from accounts.access import acting_patient, log_view
 from doses.forms import DeleteForm
 from regimens import reference
 from regimens.models import current_regimen
@@ -29,7 +29,8 @@ def container_sizes() -> list:
 
 @login_required
 def supplies(request):
-    patient = require_patient(request.user)
+    patient = acting_patient(request)
+    log_view(request, patient, "supplies")  # a carer's look
     regimen = current_regimen(patient)
     outlook = forecast.outlook(patient, regimen, removed=True, versions=True)
     photos = labels.current_photos(item.supply for item in outlook.current)  # one query
@@ -52,7 +53,7 @@ def _form_page(request, form, supply=None):
 
 @login_required
 def supply_new(request):
-    patient = require_patient(request.user)
+    patient = acting_patient(request)
     form = SupplyForm(request.POST or None, patient=patient, regimen=current_regimen(patient))
     if request.method == "POST" and form.is_valid():
         try:

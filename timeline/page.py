@@ -89,11 +89,11 @@ def _rows(patient, kinds, since: datetime | None, until: datetime | None):
 
 def _loaders():
     return {
-        DOSE: DoseLog.objects.select_related("phase", "regimen").annotate(
+        DOSE: DoseLog.objects.select_related("phase", "regimen", "recorded_by").annotate(
             n_versions=Count("versions")
         ),
         CORRECTION: DoseLogVersion.objects.select_related("dose", "changed_by"),
-        CHECKIN: SymptomEntry.objects.select_related("phase"),
+        CHECKIN: SymptomEntry.objects.select_related("phase", "recorded_by"),
         # Deleted results stay in the history, marked, as deleted doses do.
         LAB: LabResult.objects.annotate(n_versions=Count("versions")),
         CHANGE: RegimenChange.objects.select_related("by", "phase"),

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import log_view, require_patient
+from accounts.access import acting_patient, log_view
 from accounts.offline import offline_copy
 from doses import actions, freshness
 from doses.access import checkin_or_404, dose_or_404
@@ -54,7 +54,7 @@ def logged_message(dose) -> str:
 def skip_dose(request):
     """Skip the next dose: one due or overdue, or a coming one planned ahead (away, no
     supplies...). It is recorded on the day it is due, so the schedule moves from that day."""
-    patient = require_patient(request.user)
+    patient = acting_patient(request)
     regimen = regimen_or_404(patient)
     form = SkipForm(request.POST or None)
     valid = form.is_bound and form.is_valid()
@@ -100,8 +100,9 @@ def skip_dose(request):
 
 def _back_to(request, patient) -> dict:
     """Where a record's page leads back to: the patient's history for the patient, the
-    patient's record for a clinician (who has no history page of their own: it would 404)."""
-    own = patient.pk == request.user.pk
+    patient's record for a clinician (who has no history page of their own: it would 404). A
+    carer goes back to the history of the person they care for, which is theirs to see."""
+    own = patient.pk == request.user.pk or request.user.is_carer
     return {
         "own": own,
         "back_url": reverse("history") if own else reverse("patient_record", args=[patient.pk]),
@@ -113,7 +114,8 @@ def dose_detail(request, pk):
     dose = dose_or_404(request.user, pk)
     log_view(request, dose.patient, "an injection")
     versions = list(dose.versions.select_related("changed_by"))
-    can_edit = dose.patient_id == request.user.pk
+    # The patient, or a carer of theirs (dose_or_404 found it among the carer's people).
+    can_edit = dose.patient_id == request.user.pk or request.user.is_carer
     attach_phases_then([dose])  # the phase as it was when the dose was given
     return render(
         request,
@@ -205,7 +207,7 @@ def _emergency_context() -> dict:
 def checkin(request):
     """The weekly check-in. The page compares numbness and balance with the last check-in as
     they are scored (static/js/checkin_alerts.js), and names the ticked allergy signs."""
-    patient = require_patient(request.user)
+    patient = acting_patient(request)
     form = CheckinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -260,7 +262,7 @@ def checkin_detail(request, pk):
 @require_POST
 def dismiss_plan_change(request, pk):
     """The patient has read the notice of a change to their plan: stop showing it."""
-    patient = require_patient(request.user)
+    patient = acting_patient(request)
     change = get_object_or_404(RegimenChange, pk=pk, patient=patient)
     if change.dismissed_at is None:
         RegimenChange.objects.filter(pk=change.pk).update(dismissed_at=timezone.now())

@@ -495,7 +495,8 @@ def _changed(whose, kind) -> bool:
 
 
 def logged(client, record, whose) -> bool:
-    return DoseLog.objects.filter(patient=whose, lot_number=NEW_LOT, recorded_by=whose).exists()
+    # By the patient or their carer (tests/accounts/test_carers.py checks who is named).
+    return DoseLog.objects.filter(patient=whose, lot_number=NEW_LOT).exists()
 
 
 def skipped(client, record, whose) -> bool:
@@ -777,7 +778,12 @@ def phase_label(record):
 
 
 PATIENTS_OWN = only(owner=READS, other_patient=OWN)  # the signed-in patient's own page
+# A page of the patient's that their carer has too, for the person they record for.
+CARERS_TOO = only(owner=READS, other_patient=OWN, carer=READS, other_carer=OWN)
+CARERS_CHANGE = only(owner=CHANGES, other_patient=OWN, carer=CHANGES, other_carer=OWN)
+OWNER_OR_CARER = only(owner=CHANGES, carer=CHANGES)
 CARE_READS = only(owner=READS, care_clinician=READS)  # the owner and their clinicians
+CARE_AND_CARER_READS = only(owner=READS, care_clinician=READS, carer=READS)
 HOMES = only(
     owner=READS,  # their dashboard
     other_patient=OWN,  # their own dashboard
@@ -801,8 +807,8 @@ MATRIX: dict[str, Page] = {
         data=dose_form,
         did=logged,
         shows=phase_label,
-        get=PATIENTS_OWN,
-        post=only(owner=CHANGES, other_patient=OWN),
+        get=CARERS_TOO,
+        post=CARERS_CHANGE,
     ),
     "skip_dose": Page(
         data=lambda record: {
@@ -812,11 +818,11 @@ MATRIX: dict[str, Page] = {
         },
         did=skipped,
         shows=lambda record: [dateformat.format(record.regimen.next_due, "l j F Y")],
-        get=PATIENTS_OWN,
-        post=only(owner=CHANGES, other_patient=OWN),
+        get=CARERS_TOO,
+        post=CARERS_CHANGE,
     ),
-    "history": Page(shows=phase_label, get=PATIENTS_OWN, post=PATIENTS_OWN),
-    "labs": Page(get=PATIENTS_OWN, post=PATIENTS_OWN),
+    "history": Page(shows=phase_label, get=CARERS_TOO, post=CARERS_TOO),
+    "labs": Page(get=CARERS_TOO, post=CARERS_TOO),
     # The patient's whole record as a JSON download: their own only; GET only.
     "export": Page(shows=lambda record: [record.owner.email], get=PATIENTS_OWN, post=POST_ONLY),
     # Who looked at the record: the patient's own list.
@@ -841,8 +847,8 @@ MATRIX: dict[str, Page] = {
     "lab_detail": Page(
         args=lab_id,
         shows=lambda record: [OWNERS_LAB_NOTE],
-        get=CARE_READS,
-        post=CARE_READS,
+        get=CARE_AND_CARER_READS,
+        post=CARE_AND_CARER_READS,
     ),
     "lab_correct": Page(
         args=lab_id,
@@ -868,46 +874,49 @@ MATRIX: dict[str, Page] = {
     "checkin": Page(
         data=checkin_form,
         did=checked_in,
-        get=PATIENTS_OWN,
-        post=only(owner=CHANGES, other_patient=OWN),
+        get=CARERS_TOO,
+        post=CARERS_CHANGE,
     ),
     # One injection or check-in: read by the owner and their clinicians, changed by the owner.
     "dose_detail": Page(
-        args=dose_id, shows=lambda record: [record.lot], get=CARE_READS, post=CARE_READS
+        args=dose_id,
+        shows=lambda record: [record.lot],
+        get=CARE_AND_CARER_READS,
+        post=CARE_AND_CARER_READS,
     ),
     "correct_dose": Page(
         args=dose_id,
         data=correction_form,
         did=corrected,
         shows=lambda record: [record.lot],
-        get=only(owner=READS),
-        post=only(owner=CHANGES),
+        get=only(owner=READS, carer=READS),
+        post=OWNER_OR_CARER,
     ),
     "delete_dose": Page(
         args=dose_id,
         data=lambda record: {"reason": "Entered twice"},
         did=deleted,
         get=POST_ONLY,
-        post=only(owner=CHANGES),
+        post=OWNER_OR_CARER,
     ),
     "dismiss_plan_change": Page(
         args=plan_change_id,
         did=plan_change_dismissed,
         get=POST_ONLY,
-        post=only(owner=CHANGES),
+        post=OWNER_OR_CARER,
     ),
     "restore_dose": Page(
         args=dose_id,
         dose_deleted=True,
         did=restored,
         get=POST_ONLY,
-        post=only(owner=CHANGES),
+        post=OWNER_OR_CARER,
     ),
     "checkin_detail": Page(
         args=lambda record: [record.checkin.pk],
         shows=lambda record: [record.note],
-        get=CARE_READS,
-        post=CARE_READS,
+        get=CARE_AND_CARER_READS,
+        post=CARE_AND_CARER_READS,
     ),
     # The patient's record and report: the owner and their clinicians.
     "patient_record": Page(
@@ -1006,37 +1015,44 @@ MATRIX: dict[str, Page] = {
     ),
     "export_csv": Page(get=PATIENTS_OWN, post=POST_ONLY),
     "patient_export_csv": Page(args=owner_id, get=only(care_clinician=READS), post=POST_ONLY),
-    # Supplies: the patient's own; nobody else's, clinicians' included.
+    # A carer switches between the people they care for: only to one of them.
+    "switch_person": Page(
+        data=lambda record: {"patient": record.owner.pk},
+        did=lambda client, record, whose: client.session.get("caring_for") == record.owner.pk,
+        get=POST_ONLY,
+        post=only(carer=OWN),
+    ),
+    # Supplies: the patient's own and their carer's; nobody else's, clinicians' included.
     "supplies": Page(
-        shows=lambda record: [record.supply.lot_number], get=PATIENTS_OWN, post=PATIENTS_OWN
+        shows=lambda record: [record.supply.lot_number], get=CARERS_TOO, post=CARERS_TOO
     ),
     "supply_new": Page(
         data=supply_form,
         did=supply_added,
-        get=PATIENTS_OWN,
-        post=only(owner=CHANGES, other_patient=OWN),
+        get=CARERS_TOO,
+        post=CARERS_CHANGE,
     ),
     "supply_correct": Page(
         args=supply_id,
         data=supply_correction_form,
         did=supply_corrected,
         shows=lambda record: [record.supply.lot_number],
-        get=only(owner=READS),
-        post=only(owner=CHANGES),
+        get=only(owner=READS, carer=READS),
+        post=OWNER_OR_CARER,
     ),
     "supply_delete": Page(
         args=supply_id,
         data=lambda record: {"reason": "Broken ampoule"},
         did=lambda client, record, whose: _supply(record).deleted_at is not None,
         get=POST_ONLY,
-        post=only(owner=CHANGES),
+        post=OWNER_OR_CARER,
     ),
     "supply_restore": Page(
         args=supply_id,
         supply_deleted=True,
         did=lambda client, record, whose: _supply(record).deleted_at is None,
         get=POST_ONLY,
-        post=only(owner=CHANGES),
+        post=OWNER_OR_CARER,
     ),
     # Vial label photos: the owner sends them; the owner and their clinicians see them (the
     # photo is an image: nothing to read in it); their clinicians give the verdict.
@@ -1045,13 +1061,13 @@ MATRIX: dict[str, Page] = {
         data=lambda record: {"photo": images.png()},
         did=label_sent,
         shows=lambda record: [record.supply.lot_number],
-        get=only(owner=READS),
-        post=only(owner=CHANGES),
+        get=only(owner=READS, carer=READS),
+        post=OWNER_OR_CARER,
     ),
     "label_photo": Page(
         args=label_photo_id,
         shows=lambda record: [],
-        get=CARE_READS,
+        get=CARE_AND_CARER_READS,
         post=POST_ONLY,
     ),
     "patient_labels": Page(
@@ -1567,12 +1583,19 @@ class TestTheMatrix:
         """Another patient on the patient-only pages, another clinician on their home, anyone on
         their own account: the owner's record is neither shown nor changed."""
         v = visit(client, world, name, method, role)
+        # On the pages of the person they care for, a carer's own is that person's record.
+        persons_page = role == "other_carer" and v.page.outcomes[method]["carer"] in (
+            READS,
+            CHANGES,
+        )
+        own = v.their_record.owner if persons_page else v.actor
         if method == "POST" and v.page.did:
             assert v.response.status_code == 302, v.content[:3000]
-            assert v.did(client, v.actor)
+            assert v.did(client, own)
         else:
             assert v.response.status_code == 200
-            if role == "other_patient" or name == "home":  # their own record, or patients
+            # Their own record (or their person's), or their patients
+            if role == "other_patient" or persons_page or name == "home":
                 for text in v.page.shows(v.their_record):
                     assert text in v.content
         if v.actor != v.record.owner:
