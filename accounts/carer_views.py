@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from .access import CARING_FOR, cared_for
 from .models import User
 
-
 # The pages about the person a carer records for, whoever it is now: they say whom.
 PAGES_OF_THE_PERSON = {
     "home",
