@@ -24,8 +24,8 @@ def test_the_page_lists_each_clinician_with_how_and_since_when(patient_client, p
     page = read(patient_client.get(reverse("care_team")))
 
     assert page.text("care-team-member") == [
-        f"Dr Care · care@example.org Since {joined.day} {joined:%b %Y}, through an administrator "
-        "Remove Dr Care"
+        f"Dr Care · care@example.org · Clinician Since {joined.day} {joined:%b %Y}, "
+        "through an administrator Remove Dr Care"
     ]
 
 
