@@ -30,7 +30,8 @@ def remember_seconds() -> int:
 
 
 def may_be_remembered(user) -> bool:
-    return user.is_patient
+    """A patient, or a carer giving someone's injections at home, on their own phone."""
+    return user.is_patient or user.is_carer
 
 
 def record_sign_in(request, user) -> None:
@@ -46,7 +47,7 @@ def record_sign_in(request, user) -> None:
 
 
 def remember(request) -> None:
-    """The box was ticked: a long session, for a patient only."""
+    """The box was ticked: a long session, for a patient or a carer only."""
     if not may_be_remembered(request.user):
         return
     request.session.set_expiry(remember_seconds())

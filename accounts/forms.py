@@ -298,14 +298,14 @@ class TokenMixin(forms.Form):
 
 class SignInForm(auth_forms.AuthenticationForm):
     """Django's sign-in form with "Keep me signed in on this device" (accounts/devices.py):
-    honoured for patients only."""
+    honoured for patients and carers only."""
 
     remember = forms.BooleanField(
         required=False,
         label=_("Keep me signed in on this device"),
         help_text=_(
-            "For patients, on your own phone or computer: you stay signed in here until you "
-            "sign out. Not on a shared computer. Clinicians are always signed out after a "
-            "while without use."
+            "For patients and carers, on your own phone or computer: you stay signed in here "
+            "until you sign out. Not on a shared computer. Clinicians and pharmacists are "
+            "always signed out after a while without use."
         ),
     )

@@ -279,7 +279,7 @@ BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
 # off under DJANGO_DEBUG (so `make run`'s demo logins work) unless DJANGO_TWO_FACTOR_REQUIRED
 # says otherwise.
 TWO_FACTOR_REQUIRED_ROLES = (
-    env.list("DJANGO_TWO_FACTOR_REQUIRED_ROLES", default=["clinician", "admin"])
+    env.list("DJANGO_TWO_FACTOR_REQUIRED_ROLES", default=["clinician", "pharmacist", "admin"])
     if env.bool("DJANGO_TWO_FACTOR_REQUIRED", default=not DEBUG)
     else []
 )

@@ -429,10 +429,10 @@ def _required_roles(**env) -> str:
     return out.stdout.strip()
 
 
-def test_production_requires_it_of_clinicians_and_admins_and_the_demo_of_no_one():
-    assert _required_roles() == "clinician,admin"  # DEBUG off: production
+def test_production_requires_it_of_clinicians_pharmacists_and_admins_and_the_demo_of_no_one():
+    assert _required_roles() == "clinician,pharmacist,admin"  # DEBUG off: production
     assert _required_roles(DJANGO_DEBUG="true") == ""  # make run's demo
     assert _required_roles(DJANGO_TWO_FACTOR_REQUIRED="false") == ""
     assert _required_roles(DJANGO_DEBUG="true", DJANGO_TWO_FACTOR_REQUIRED="true") == (
-        "clinician,admin"
+        "clinician,pharmacist,admin"
     )
