@@ -94,3 +94,23 @@ def test_on_a_desktop_the_patients_top_bar_is_one_row_of_one_line_links(page, li
     page.set_viewport_size({"width": 1100, "height": 800})
     expect(page.get_by_role("button", name="Menu")).to_be_visible()
     expect(links.first).to_be_hidden()
+
+
+def test_a_carers_pages_fit_a_phone(page, live_server, patient):
+    """With the banner saying whom they record for and the switch to their other person."""
+    factories.regimen_for(patient, patient.today() - timedelta(days=20))
+    other = factories.PatientFactory(name="Bartholomew Second-Person", email="bart@example.org")
+    factories.regimen_for(other, other.today() - timedelta(days=3), factories.UK_TEMPLATE)
+    carer = factories.CarerFactory(name="Cara Giver", email="cara@example.org")
+    for person in (patient, other):
+        factories.CareTeamFactory(patient=person, clinician=carer)
+    page.set_viewport_size(PHONE)
+    login(page, live_server, carer.email)
+    check(
+        page,
+        live_server,
+        ["/", "/injections/log/", "/checkins/new/", "/labs/", "/history/", "/supplies/"],
+    )
+    # Bartholomew comes first by name; the switch offers the other person.
+    expect(page.get_by_test_id("caring-for")).to_contain_text("Bartholomew Second-Person")
+    expect(page.get_by_test_id("switch-person")).to_have_count(1)
