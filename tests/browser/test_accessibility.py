@@ -53,6 +53,7 @@ class Seed:
     checkin: SymptomEntry
     supply: Supply
     lab: LabResult
+    carer: User | None = None  # the patient's carer, who records for them
 
     @property
     def patient_id(self) -> list:
@@ -107,9 +108,12 @@ def build_seed(patient, clinician, admin) -> Seed:
     factories.CareTeamFactory(patient=new_patient, clinician=clinician)
     new_clinician = factories.ClinicianFactory(name="Dr New", email="new@example.org")
     regimen.refresh_from_db()
-    return Seed(
+    seed = Seed(
         patient, clinician, admin, new_patient, new_clinician, regimen, dose, checkin, supply, lab
     )
+    seed.carer = factories.CarerFactory(name="Cara Giver", email="cara@example.org")
+    factories.CareTeamFactory(patient=patient, clinician=seed.carer)
+    return seed
 
 
 def reset_link_args(seed: Seed) -> list:
@@ -230,6 +234,19 @@ PAGES: dict[str, list[Visit]] = {
         Visit("regimen_setup"),
     ],
     "new clinician": [Visit("home")],
+    "carer": [
+        Visit("home"),
+        Visit("log_dose"),
+        Visit("skip_dose"),
+        Visit("checkin"),
+        Visit("history"),
+        Visit("labs"),
+        Visit("lab_detail", lambda seed: [seed.lab.pk]),
+        Visit("supplies"),
+        Visit("dose_detail", lambda seed: [seed.dose.pk]),
+        Visit("share_code_enter"),
+        Visit("account_settings"),
+    ],
     "admin": [
         Visit("admin:index"),
         # Django's admin templates: its breadcrumb links differ from the text around them by
@@ -263,6 +280,7 @@ def sign_in(page, live_server, role: str, seed: Seed) -> None:
         "clinician": seed.clinician,
         "new patient": seed.new_patient,
         "new clinician": seed.new_clinician,
+        "carer": seed.carer,
         "admin": seed.admin,
     }.get(role)
     if user is None:
