@@ -225,3 +225,21 @@ def test_a_carers_home_makes_the_same_number_of_queries_however_many_they_care_f
         with django_assert_num_queries(6):
             page = text(client.get(reverse("home")))
     assert page.count('data-testid="switch-person"') == people - 1
+
+
+@pytest.mark.parametrize("injections", [2, 30])
+def test_a_carers_view_of_the_history_makes_the_same_number_of_queries_however_long(
+    client, carer, ann, django_assert_num_queries, injections
+):
+    cares(carer, ann)
+    with frozen(DAY):
+        factories.add_injections(ann.regimens.get(), injections, date(2026, 3, 1))
+        client.force_login(carer)
+        client.get(reverse("history"))  # the session renewed
+        # 1 the session; 2 the carer; 3 whom they record for; 4 the look logged; 5 the count
+        # of entries, 6 the page's entries, 7 its injections (with who recorded each); 8
+        # their people, for the switch.
+        with django_assert_num_queries(8):
+            page = text(client.get(reverse("history")))
+    assert page.count("by Cara Giver") == 0  # the factory records them as Ann's own
+    assert f"{BANNER} <strong>Ann Cared</strong>" in page
