@@ -210,3 +210,48 @@ class SupplyIn(Schema):
     lot_number: str = Field("", max_length=100)
     received_on: date
     note: str = Field("", max_length=300)
+
+
+# Corrections (PATCH): the fields sent replace the record's; those left out (or null) stay as
+# they are. The reason is kept with the previous version, which is kept whatever is changed.
+
+REASON = Field("", max_length=300, description="Why it is corrected (optional).")
+
+
+class DosePatch(Schema):
+    """A given injection's values; a skipped one corrected becomes a given one, as on its
+    page."""
+
+    administered_at: datetime | None = None
+    dose_mcg: int | None = Field(None, ge=1, le=MAX_DOSE_MCG)
+    medication: MedicationCode | None = None
+    concentration_mcg_per_ml: int | None = Field(None, ge=1, le=100_000)
+    route: RouteCode | None = None
+    site: SiteCode | None = None
+    lot_number: str | None = Field(None, max_length=40)
+    administered_by: AdministeredBy | None = None
+    side_effects: list[str] | None = Field(None, max_length=50)
+    allergy_signs: list[str] | None = Field(None, max_length=50)
+    reaction_notes: str | None = Field(None, max_length=TEXT)
+    reason: str = REASON
+
+
+class LabPatch(Schema):
+    analyte: Analyte | None = None
+    taken_on: date | None = None
+    value: str | None = Field(None, max_length=20, examples=["310"])
+    unit: Unit | None = None
+    note: str | None = Field(None, max_length=TEXT)
+    reason: str = REASON
+
+
+class SupplyPatch(Schema):
+    medication: MedicationCode | None = None
+    concentration_mcg_per_ml: int | None = Field(None, ge=1, le=100_000)
+    container_ml: str | None = Field(None, max_length=20, examples=["1"])
+    count: int | None = Field(None, ge=1, le=500)
+    expires_on: date | None = None
+    lot_number: str | None = Field(None, max_length=100)
+    received_on: date | None = None
+    note: str | None = Field(None, max_length=300)
+    reason: str = REASON
