@@ -88,7 +88,7 @@ def _patient(request, patient_id, kind: str, what: str, action: str = READ):
 
 def _changes(body, record, names) -> dict:
     """The record's values with those the PATCH sends in their place."""
-    sent = body.dict(exclude_unset=True, exclude_none=True, exclude={"reason"})
+    sent = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"reason"})
     return {**{name: getattr(record, name) for name in names}, **sent}
 
 
@@ -347,7 +347,7 @@ def correct_lab(request, body: LabPatch, patient_id: int = PatientId, lab_id: in
     patient = _patient(request, patient_id, "labs", "a lab result's correction form", CHANGE)
     found = record_or_404(LabResult.objects, patient, lab_id)
     data = _changes(body, found, LabForm.Meta.fields)
-    if "value" not in body.dict(exclude_unset=True, exclude_none=True):
+    if body.value is None:
         data["value"] = f"{found.value.normalize():f}"
     form = valid_form(LabCorrectForm, data, "", instance=found)
     corrected, _changed = recorded(
