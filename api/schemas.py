@@ -5,6 +5,7 @@ forms and model clean() as the pages (api/submit.py)."""
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from django.utils.translation import gettext
 from ninja import Schema
 from pydantic import BaseModel, BeforeValidator, Field
 
@@ -214,16 +215,15 @@ class SupplyIn(Schema):
 
 # Corrections (PATCH): the fields sent replace the record's; those left out (or null) stay as
 # they are. The reason is kept with the previous version, which is kept whatever is changed.
-
-# Plain pydantic models, not ninja's Schema: that one reads attributes of anything, so a
-# body that is not a JSON object (a list, a number) would pass as "nothing sent".
-# Dates and times as text only: pydantic would read a number as seconds since 1970.
+# They are plain pydantic models, not ninja's Schema: that one reads attributes of anything,
+# so a body that is not a JSON object (a list, a number) would pass as "nothing sent".
 REASON = Field("", max_length=300, description="Why it is corrected (optional).")
 
 
 def _text(value):
+    """Dates and times as text only: pydantic would read a number as seconds since 1970."""
     if not isinstance(value, str):
-        raise ValueError("Send a date or time as ISO 8601 text.")  # noqa: TRY004 - a 422
+        raise ValueError(gettext("Send the date or time as text, for example 2026-03-10."))
     return value
 
 

@@ -210,8 +210,6 @@ def correct_dose(request, body: DosePatch, patient_id: int = PatientId, dose_id:
     patient = _patient(request, patient_id, "doses", "an injection's correction", CHANGE)
     found = record_or_404(DOSES, patient, dose_id)
     data = _changes(body, found, DoseForm.Meta.fields)
-    if found.site_not_recorded and "site" not in data:
-        data["site"] = ""
     token = submission_token(request.user, None)
     form = valid_form(CorrectDoseForm, data, token, instance=found, regimen=found.regimen)
     values = form.dose_values()

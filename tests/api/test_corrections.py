@@ -97,11 +97,14 @@ def test_a_correction_with_bad_values_is_422_with_messages_and_changes_nothing(
         future = patch(client, path, token, {"administered_at": _at(TODAY + timedelta(days=9))})
         malformed = patch(client, path, token, {"dose_mcg": "a lot"})
         not_an_object = patch(client, path, token, [1, 2])
+        a_number = patch(client, path, token, {"administered_at": 0})
     assert future.status_code == 422
     assert future.json()["errors"]
     assert malformed.status_code == 422
     assert "dose_mcg" in malformed.json()["errors"]
     assert not_an_object.status_code == 422
+    assert a_number.status_code == 422
+    assert "administered_at" in a_number.json()["errors"]
     assert not dose.versions.exists()
     assert DoseLog.objects.get(pk=dose.pk).lot_number == "LOT-OLD"
 
