@@ -3,10 +3,11 @@ shapes are checked here; what a value may be (ranges, choices, dates) is checked
 forms and model clean() as the pages (api/submit.py)."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from django.utils.translation import gettext
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from doses.models import DoseLog
 from labs.forms import unit_choices
@@ -210,3 +211,60 @@ class SupplyIn(Schema):
     lot_number: str = Field("", max_length=100)
     received_on: date
     note: str = Field("", max_length=300)
+
+
+# Corrections (PATCH): the fields sent replace the record's; those left out (or null) stay as
+# they are. The reason is kept with the previous version, which is kept whatever is changed.
+# They are plain pydantic models, not ninja's Schema: that one reads attributes of anything,
+# so a body that is not a JSON object (a list, a number) would pass as "nothing sent".
+REASON = Field("", max_length=300, description="Why it is corrected (optional).")
+
+
+def _text(value):
+    """Dates and times as text only: pydantic would read a number as seconds since 1970."""
+    if not isinstance(value, str):
+        raise ValueError(gettext("Send the date or time as text, for example 2026-03-10."))
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_text)]
+IsoDate = Annotated[date, BeforeValidator(_text)]
+
+
+class DosePatch(BaseModel):
+    """A given injection's values; a skipped one corrected becomes a given one, as on its
+    page."""
+
+    administered_at: IsoDateTime | None = None
+    dose_mcg: int | None = Field(None, ge=1, le=MAX_DOSE_MCG)
+    medication: MedicationCode | None = None
+    concentration_mcg_per_ml: int | None = Field(None, ge=1, le=100_000)
+    route: RouteCode | None = None
+    site: SiteCode | None = None
+    lot_number: str | None = Field(None, max_length=40)
+    administered_by: AdministeredBy | None = None
+    side_effects: list[str] | None = Field(None, max_length=50)
+    allergy_signs: list[str] | None = Field(None, max_length=50)
+    reaction_notes: str | None = Field(None, max_length=TEXT)
+    reason: str = REASON
+
+
+class LabPatch(BaseModel):
+    analyte: Analyte | None = None
+    taken_on: IsoDate | None = None
+    value: str | None = Field(None, max_length=20, examples=["310"])
+    unit: Unit | None = None
+    note: str | None = Field(None, max_length=TEXT)
+    reason: str = REASON
+
+
+class SupplyPatch(BaseModel):
+    medication: MedicationCode | None = None
+    concentration_mcg_per_ml: int | None = Field(None, ge=1, le=100_000)
+    container_ml: str | None = Field(None, max_length=20, examples=["1"])
+    count: int | None = Field(None, ge=1, le=500)
+    expires_on: IsoDate | None = None
+    lot_number: str | None = Field(None, max_length=100)
+    received_on: IsoDate | None = None
+    note: str | None = Field(None, max_length=300)
+    reason: str = REASON

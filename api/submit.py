@@ -48,12 +48,18 @@ def _messages(errors: dict) -> dict[str, list[str]]:
     }
 
 
-def form_values(form_class, data: dict, token: str, values_method=None, **kwargs) -> dict:
-    """The cleaned values of the page's form bound to `data`, or Invalid with its errors."""
+def valid_form(form_class, data: dict, token: str, **kwargs):
+    """The page's form bound to `data` and valid, or Invalid with its errors."""
     bound = {name: value for name, value in data.items() if value is not None}
     form = form_class({**bound, "submission_token": token}, **kwargs)
     if not form.is_valid():
         raise Invalid(_messages(form.errors))
+    return form
+
+
+def form_values(form_class, data: dict, token: str, values_method=None, **kwargs) -> dict:
+    """The cleaned values of the page's form bound to `data`, or Invalid with its errors."""
+    form = valid_form(form_class, data, token, **kwargs)
     return getattr(form, values_method)() if values_method else form.cleaned_data
 
 

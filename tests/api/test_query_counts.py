@@ -54,3 +54,32 @@ def test_a_list_costs_the_same_queries_for_two_entries_or_twenty(client, patient
     many, shown_many = queries_of(client, patient, token, what)
     assert shown_many > shown_few  # the longer history is really listed
     assert many == few
+
+
+# One record by id, however long the history: the token (1), the patient admitted (1), the
+# record (1); a team member's read adds its "Who looked at my record" row (1 statement).
+BY_ID = {"doses": 3, "checkins": 3, "labs": 3, "supplies": 3}
+
+
+def _first_ids(patient) -> dict:
+    return {
+        "doses": patient.doses.first().pk,
+        "checkins": patient.checkins.first().pk,
+        "labs": patient.labs.first().pk,
+        "supplies": patient.supplies.first().pk,
+    }
+
+
+@pytest.mark.parametrize("what", LISTS)
+def test_a_record_by_id_costs_a_fixed_number_of_queries(client, patient, what):
+    with frozen(TODAY - timedelta(days=30)):
+        regimen = factories.regimen_for(patient, TODAY - timedelta(days=30))
+    carer = factories.CarerFactory()
+    factories.CareTeamFactory(patient=patient, clinician=carer)
+    grow(patient, regimen, 3)
+    record_id = _first_ids(patient)[what]
+    own, theirs = token_for(patient), token_for(carer)
+    for token in (own, theirs):
+        queries_of(client, patient, token, "regimen")  # each token's first use is written once
+    assert queries_of(client, patient, own, f"{what}/{record_id}")[0] == BY_ID[what]
+    assert queries_of(client, patient, theirs, f"{what}/{record_id}")[0] == BY_ID[what] + 1

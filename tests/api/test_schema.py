@@ -2,8 +2,9 @@
 and Schemathesis's generated requests against it find no 500 and no answer outside it.
 
 Schemathesis runs a bounded number of examples per operation, derandomized (the same
-examples on every run), with a patient's write token and the patient's own id, so that the
-requests reach the forms and the actions rather than stopping at a 404."""
+examples on every run), with a patient's write token, the patient's own id and the ids of
+their own records, so that the requests reach the forms and the actions rather than stopping
+at a 404."""
 
 import json
 from datetime import timedelta
@@ -56,13 +57,21 @@ def one_connection():
 
 @pytest.fixture
 def holder(db, monkeypatch, one_connection):
-    """A patient with an active regimen, one injection and a token that may write, not
-    throttled (tests/api/test_tokens.py tests the throttle)."""
+    """A patient with an active regimen, one injection, check-in, lab result and supply, and a
+    token that may write, not throttled (tests/api/test_tokens.py tests the throttle)."""
     monkeypatch.setattr(auth, "RATE_PER_MINUTE", 10**6)
     patient = factories.PatientFactory(name="Sam Schema", email="sam@example.org")
-    regimen = factories.regimen_for(patient, patient.today() - timedelta(days=40))
-    factories.give(regimen, regimen.next_due)
-    return patient, token_for(patient)
+    today = patient.today()
+    regimen = factories.regimen_for(patient, today - timedelta(days=40))
+    ids = {
+        "dose_id": factories.give(regimen, regimen.next_due).pk,
+        "checkin_id": factories.check_in(patient).pk,
+        "lab_id": factories.LabResultFactory(patient=patient, taken_on=today).pk,
+        "supply_id": factories.add_supply(
+            patient, received_on=today, expires_on=today + timedelta(days=300)
+        ).pk,
+    }
+    return patient, token_for(patient), ids
 
 
 @schema.parametrize()
@@ -74,15 +83,17 @@ def holder(db, monkeypatch, one_connection):
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_keeps_to_its_schema(case, holder):
-    patient, token = holder
+    patient, token, ids = holder
     meta = case.meta
 
     def negative(where) -> bool:
         return meta is not None and meta.is_negative_at(where)
 
     # Data made invalid on purpose stays as made: it must be refused.
-    if "patient_id" in (case.path_parameters or {}) and not negative(ParameterLocation.PATH):
-        case.path_parameters["patient_id"] = patient.pk
+    if not negative(ParameterLocation.PATH):
+        for name, value in {"patient_id": patient.pk, **ids}.items():
+            if name in (case.path_parameters or {}):
+                case.path_parameters[name] = value
     headers = {} if negative(ParameterLocation.HEADER) else {"Authorization": f"Bearer {token}"}
     # A request may keep to the schema's shapes and still be refused (422) by the rules the
     # schema cannot state (a dose in the future, a supply expired already): that check is off.
