@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from accounts.offline import offline_copy
 from clinic.views.clinician import triage
+from clinic.views.pharmacy import pharmacy_home
 from home.views import patient_home
 
 
@@ -17,6 +18,8 @@ def home(request):
         return patient_home(request)
     if user.is_clinician:
         return triage(request)
+    if user.is_pharmacist:
+        return pharmacy_home(request)
     if user.is_staff:
         return redirect("admin:index")
     return render(request, "accounts/no_role.html")
