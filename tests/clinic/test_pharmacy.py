@@ -127,7 +127,8 @@ def test_the_injections_are_paged_20_at_a_time(pharmacist_client, patient, story
     total = 25
 
     first = soup(page_of(pharmacist_client, patient))
-    second = soup(pharmacist_client.get(reverse("pharmacy_patient", args=[patient.pk]), {"page": 2}))
+    url = reverse("pharmacy_patient", args=[patient.pk])
+    second = soup(pharmacist_client.get(url, {"page": 2}))
 
     assert len(first.select('[data-testid="injection-row"]')) == 20
     assert len(second.select('[data-testid="injection-row"]')) == total - 20
@@ -365,9 +366,7 @@ def test_a_carer_cannot_invite(db):
 
 def test_a_pharmacist_enters_a_share_code_and_the_patient_approves(other_patient, pharmacist):
     regimen = factories.regimen_for(other_patient, date(2026, 5, 1))
-    factories.add_supply(
-        other_patient, expires_on=date(2027, 1, 31), received_on=date(2026, 4, 30)
-    )
+    factories.add_supply(other_patient, expires_on=date(2027, 1, 31), received_on=date(2026, 4, 30))
     olga = signed_in(other_patient)
     phil = signed_in(pharmacist)
     assert page_of(phil, other_patient).status_code == 404
