@@ -384,3 +384,40 @@ def test_a_pharmacist_enters_a_share_code_and_the_patient_approves(other_patient
     assert page_of(phil, other_patient).status_code == 200
     shown, _response = rows(phil)
     assert any(row.startswith("Olga Other") for row in shown)
+
+
+# --- the admin -------------------------------------------------------------------------------
+
+
+def test_the_admin_makes_a_pharmacist_and_puts_them_on_a_care_team(admin_user, patient):
+    admin = signed_in(admin_user)
+    add_page = admin.get(reverse("admin:accounts_user_add"))
+    assert '<option value="pharmacist">Pharmacist</option>' in add_page.content.decode()
+
+    response = admin.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "rx@example.org",
+            "name": "Rae Pharmacist",
+            "role": "pharmacist",
+            "time_zone": "America/New_York",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rae = User.objects.get(email="rx@example.org")
+    assert rae.is_pharmacist
+    response = admin.post(
+        reverse("admin:accounts_careteammembership_add"),
+        {
+            "patient": patient.pk,
+            "clinician": rae.pk,
+            "source": "admin",
+            "created_at_0": "2026-05-10",
+            "created_at_1": "12:00:00",
+        },
+    )
+    assert response.status_code == 302
+    shown, _response = rows(signed_in(rae))
+    assert [row.split(" pat@")[0] for row in shown] == ["Pat Patient"]
