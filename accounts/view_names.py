@@ -23,6 +23,7 @@ NAMES = (
     gettext_noop("CSV download page"),
     gettext_noop("vial labels"),
     gettext_noop("vial label photo"),
+    gettext_noop("pharmacy page"),  # a pharmacist's page of the patient (clinic/views/pharmacy.py)
     # The parts of composed names: CSV exports and the API's reads.
     gettext_noop("injections"),
     gettext_noop("check-ins"),
