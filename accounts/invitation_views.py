@@ -1,4 +1,5 @@
-"""Clinicians invite patients by email; the patient opens the link (accounts/invitations.py)."""
+"""Clinicians and pharmacists invite patients by email; the patient opens the link
+(accounts/invitations.py)."""
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -14,16 +15,23 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import invitations
-from .access import require_clinician
 from .forms import AcceptInvitationForm, InviteForm, time_zone_names
 from .models import Invitation
 from .signup_views import BACKEND
 
 
+def require_inviter(user):
+    """A signed-in clinician or pharmacist: those who invite patients (a carer is granted
+    access with the patient's share code instead)."""
+    if not (user.is_authenticated and (user.is_clinician or user.is_pharmacist)):
+        raise Http404("Only clinicians and pharmacists invite patients")
+    return user
+
+
 def invitation_or_404(user, pk) -> Invitation:
-    """One of the signed-in clinician's own invitations."""
+    """One of the signed-in clinician's or pharmacist's own invitations."""
     try:
-        return Invitation.objects.get(pk=pk, clinician=require_clinician(user))
+        return Invitation.objects.get(pk=pk, clinician=require_inviter(user))
     except (Invitation.DoesNotExist, ValueError, TypeError):
         raise Http404("No such invitation") from None
 
@@ -31,9 +39,9 @@ def invitation_or_404(user, pk) -> Invitation:
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite_patient(request):
-    """The form, and the clinician's invitations, newest first (queries: the session, the
-    user, the form's check on a POST, the count and one page)."""
-    clinician = require_clinician(request.user)
+    """The form, and the clinician's (or pharmacist's) invitations, newest first (queries: the
+    session, the user, the form's check on a POST, the count and one page)."""
+    clinician = require_inviter(request.user)
     form = InviteForm(request.POST if request.method == "POST" else None, clinician=clinician)
     if form.is_bound and form.is_valid():
         invitation = invitations.invite(clinician, **form.cleaned_data)
@@ -133,6 +141,28 @@ def invitation(request, token):
     return _accept_new(request, found)
 
 
+def _welcome(inviter) -> str:
+    if inviter.is_pharmacist:
+        return _(
+            "Welcome. %(pharmacist)s, your pharmacist, is on your care team and can see your "
+            "plan, supplies, vial labels and injections."
+        ) % {"pharmacist": inviter.name}
+    return _("Welcome. %(clinician)s is on your care team and can see your record.") % {
+        "clinician": inviter.name
+    }
+
+
+def _joined(inviter) -> str:
+    if inviter.is_pharmacist:
+        return _(
+            "%(pharmacist)s, your pharmacist, is now on your care team and can see your plan, "
+            "supplies, vial labels and injections."
+        ) % {"pharmacist": inviter.name}
+    return _("%(clinician)s is now on your care team and can see your record.") % {
+        "clinician": inviter.name
+    }
+
+
 def _accept_new(request, found):
     form = AcceptInvitationForm(
         request.POST if request.method == "POST" else None,
@@ -148,11 +178,7 @@ def _accept_new(request, found):
         except invitations.NotPending:
             return _unusable(request, found, "used")
         login(request, patient, backend=BACKEND)
-        messages.success(
-            request,
-            _("Welcome. %(clinician)s is on your care team and can see your record.")
-            % {"clinician": found.clinician.name},
-        )
+        messages.success(request, _welcome(found.clinician))
         return redirect("home")
     return render(
         request,
@@ -169,11 +195,7 @@ def _accept_existing(request, found, account):
             invitations.accept_as_patient(found, user)
         except invitations.NotPending:
             return _unusable(request, found, "used")
-        messages.success(
-            request,
-            _("%(clinician)s is now on your care team and can see your record.")
-            % {"clinician": found.clinician.name},
-        )
+        messages.success(request, _joined(found.clinician))
         return redirect("home")
     login_url = f"{reverse('login')}?next={request.path}"
     return render(

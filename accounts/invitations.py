@@ -1,4 +1,5 @@
-"""A clinician invites a patient by email to join the clinician's care team.
+"""A clinician (or a pharmacist) invites a patient by email to join the clinician's care team;
+the email and the link's pages say which of the two is asking, and what they will see.
 
 The link carries a random token; only its SHA-256 is stored, so the table alone opens nothing.
 A link works once, for INVITATION_DAYS, until the clinician cancels it.
@@ -88,13 +89,20 @@ def invite(clinician, *, name: str, email: str, now=None) -> Invitation:
         )
     account = User.objects.filter(email__iexact=email).first()
     existing = account is not None and kind_of(account) == EXISTING
+    if clinician.is_pharmacist:
+        subject = _("%(pharmacist)s, your pharmacist, invites you to share your B12 injection log")
+        subject %= {"pharmacist": clinician.name}
+    else:
+        subject = _("%(clinician)s invites you to your B12 injection log")
+        subject %= {"clinician": clinician.name}
     send(
         email,
-        _("%(clinician)s invites you to your B12 injection log") % {"clinician": clinician.name},
+        subject,
         "accounts/email/invitation_existing.txt" if existing else "accounts/email/invitation.txt",
         {
             "name": account.name if existing else name,
             "clinician": clinician.name,
+            "pharmacist": clinician.is_pharmacist,
             "link": invitation_link(token),
             "days": INVITATION_DAYS,
             "login_url": absolute(reverse("login")),

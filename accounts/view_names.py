@@ -26,6 +26,7 @@ NAMES = (
     # A carer's looks at the pages of the person they care for.
     gettext_noop("home"),
     gettext_noop("history"),
+    gettext_noop("pharmacy page"),  # a pharmacist's page of the patient (clinic/views/pharmacy.py)
     # The parts of composed names: CSV exports and the API's reads.
     gettext_noop("injections"),
     gettext_noop("check-ins"),

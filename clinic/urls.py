@@ -1,8 +1,13 @@
 from django.urls import path
 
-from .views import charts, clinician, report
+from .views import charts, clinician, pharmacy, report
 
 urlpatterns = [
+    path(
+        "pharmacy/patients/<int:patient_id>/",
+        pharmacy.pharmacy_patient,
+        name="pharmacy_patient",
+    ),
     path("patients/<int:patient_id>/charts/<slug:name>.svg", charts.chart, name="patient_chart"),
     path("patients/<int:patient_id>/", clinician.patient_record, name="patient_record"),
     path("patients/<int:patient_id>/report/", report.report, name="patient_report"),

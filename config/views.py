@@ -8,6 +8,7 @@ from accounts.access import cared_for
 from accounts.carer_views import carer_welcome
 from accounts.offline import offline_copy
 from clinic.views.clinician import triage
+from clinic.views.pharmacy import pharmacy_home
 from home.views import patient_home
 
 
@@ -21,6 +22,8 @@ def home(request):
         return triage(request)
     if user.is_carer:  # the home of the person they record for, once someone grants access
         return patient_home(request) if cared_for(user).exists() else carer_welcome(request)
+    if user.is_pharmacist:
+        return pharmacy_home(request)
     if user.is_staff:
         return redirect("admin:index")
     return render(request, "accounts/no_role.html")

@@ -1,12 +1,15 @@
-"""The demo data set behind `make run`: five accounts and a believable history, dated relative
+"""The demo data set behind `make run`: six accounts and a believable history, dated relative
 to today so that the demo always looks current. Loading it twice adds nothing."""
 
+import io
 import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import CareTeamMembership, User
 from doses import actions, alerts
@@ -17,6 +20,8 @@ from regimens import actions as regimen_actions
 from regimens.loading import load_example_templates
 from regimens.models import Regimen, RegimenTemplate
 from sharing import actions as sharing
+from supplies import actions as supply_actions
+from supplies import labels
 
 PASSWORD = "b12-demo-pass"  # noqa: S105 - demo accounts only, printed by `make run`
 
@@ -25,6 +30,7 @@ ACCOUNTS = [
     ("patient2@example.com", "Sam Okafor", User.Role.PATIENT, "Europe/London"),
     ("clinician@example.com", "Dr Alex Rivera", User.Role.CLINICIAN, "America/New_York"),
     ("clinician2@example.com", "Dr Jo Lindqvist", User.Role.CLINICIAN, "Europe/London"),
+    ("pharmacist@example.com", "Priya Shah", User.Role.PHARMACIST, "America/New_York"),
     ("admin@example.com", "Site Admin", User.Role.ADMIN, "UTC"),
 ]
 
@@ -44,6 +50,28 @@ def _account(email, name, role, zone) -> tuple[User, bool]:
     return User.objects.create_user(
         email, PASSWORD, name=name, role=role, time_zone=zone, **extra
     ), True
+
+
+def _label_picture() -> SimpleUploadedFile:
+    """A plain picture standing in for a photo of a vial's label."""
+    out = io.BytesIO()
+    Image.new("RGB", (320, 200), (235, 235, 225)).save(out, "JPEG")
+    return SimpleUploadedFile("label.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+def _supply_with_label(patient, regimen, today) -> None:
+    supply, _ = supply_actions.add_supply(
+        patient,
+        patient,
+        medication=regimen.medication,
+        concentration_mcg_per_ml=regimen.concentration_mcg_per_ml,
+        container_ml=Decimal("1"),
+        count=10,
+        expires_on=today + timedelta(days=400),
+        lot_number="LOT-2417A",
+        received_on=today - timedelta(days=20),
+    )
+    labels.attach_photo(supply, patient, _label_picture())
 
 
 def _give_until(regimen, patient, rng, stop_before, *, late_every=4, skip_at=None):
@@ -158,7 +186,8 @@ def load_demo() -> list[tuple[str, str, bool]]:
     created = {email for email, _, was_new in report if was_new}
     pat, pat2 = users["patient@example.com"], users["patient2@example.com"]
     doc, doc2 = users["clinician@example.com"], users["clinician2@example.com"]
-    for patient, clinician in [(pat, doc), (pat2, doc2)]:
+    pharmacist = users["pharmacist@example.com"]
+    for patient, clinician in [(pat, doc), (pat2, doc2), (pat, pharmacist)]:
         CareTeamMembership.objects.get_or_create(patient=patient, clinician=clinician)
 
     if "patient@example.com" in created:
@@ -188,6 +217,8 @@ def load_demo() -> list[tuple[str, str, bool]]:
         seen_before = _at(pat, today - timedelta(days=14), 0)
         for alert in Alert.objects.open().filter(patient=pat, raised_at__lt=seen_before):
             alerts.acknowledge(alert, doc, "Reviewed at the clinic visit.")
+        # A box of ampoules, with a photo of its label for Priya Shah, the pharmacist, to check.
+        _supply_with_label(pat, regimen, today)
         # Dr Lindqvist entered a share code Pat made: Pat has a request to approve or decline.
         _, code = sharing.create_code(pat)
         sharing.enter_code(doc2, code)

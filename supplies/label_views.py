@@ -1,7 +1,8 @@
 """Photos of vial labels: the patient's page for a supply's label (the photo beside what the
 plan says, the verdict, sending a new photo), the photo itself (for the patient and their care
-team only, never cached, logged as a look at the record), and the clinicians' page that checks
-the labels against the prescription."""
+team only, never cached, logged as a look at the record), and the care team's page that checks
+the labels against the prescription (its clinicians' and pharmacists'; a pharmacist gives the
+verdict from their patient page, clinic/views/pharmacy.py, and comes back to it)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,11 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import clinician_patient_or_404, log_view
+from accounts.access import log_view
 from regimens.models import current_regimen
 
 from . import labels, wording
-from .access import can_verify_labels, label_photo_or_404, supply_or_404
+from .access import (
+    can_verify_labels,
+    label_checker_patient_or_404,
+    label_photo_or_404,
+    supply_or_404,
+)
 from .label_forms import LabelPhotoForm, VerdictForm
 from .models import LabelPhoto, Supply
 from .photos import PhotoRefused
@@ -110,15 +116,22 @@ def _labels_page(request, patient, forms=None, status=200):
             "rows": rows,
             "plan": prescription(current_regimen(patient)),
             "can_verify": can_verify_labels(request.user, patient),
+            "back": _back(request.user),
         },
         status=status,
     )
 
 
+def _back(user) -> str:
+    """The page the labels belong to: a clinician's record of the patient, a pharmacist's
+    patient page."""
+    return "pharmacy_patient" if user.is_pharmacist else "patient_record"
+
+
 @login_required
 @require_GET
 def patient_labels(request, patient_id):
-    patient = clinician_patient_or_404(request.user, patient_id)
+    patient = label_checker_patient_or_404(request.user, patient_id)
     log_view(request, patient, "vial labels")
     return _labels_page(request, patient)
 
@@ -126,7 +139,7 @@ def patient_labels(request, patient_id):
 @login_required
 @require_POST
 def label_verdict(request, patient_id, pk):
-    patient = clinician_patient_or_404(request.user, patient_id)
+    patient = label_checker_patient_or_404(request.user, patient_id)
     if not can_verify_labels(request.user, patient):
         raise Http404("Only the care team checks labels")
     try:
@@ -146,5 +159,7 @@ def label_verdict(request, patient_id, pk):
                 request,
                 _("Verdict saved for %(supply)s.") % {"supply": wording.describe(photo.supply)},
             )
+        if request.user.is_pharmacist:
+            return redirect("pharmacy_patient", patient_id=patient.pk)
         return redirect("patient_labels", patient_id=patient.pk)
     return _labels_page(request, patient, {photo.supply_id: form}, status=400)

@@ -7,7 +7,10 @@ The roles, all around one patient's record (the owner's):
     other_patient    another patient, with a record of their own
     care_clinician   a clinician on the owner's care team
     other_clinician  a clinician on the other patient's care team, not on the owner's
-    care_pharmacist  a pharmacist on the owner's care team
+    care_pharmacist  a pharmacist on the owner's care team: the plan, the supplies and their
+                     labels (which they verify), the injections and the labs, on their own
+                     pages (pharmacy_patient, the labels'); never the clinicians' record,
+                     notes, alerts or regimen actions (DESIGN's "Who sees what")
     carer            a carer the owner granted access (who cares for no one else)
     other_carer      a carer of the other patient only
     admin            staff; the Django admin is their place
@@ -1054,8 +1057,9 @@ MATRIX: dict[str, Page] = {
         get=POST_ONLY,
         post=OWNER_OR_CARER,
     ),
-    # Vial label photos: the owner sends them; the owner and their clinicians see them (the
-    # photo is an image: nothing to read in it); their clinicians give the verdict.
+    # Vial label photos: the owner sends them; the owner, their clinicians and their pharmacist
+    # see them (the photo is an image: nothing to read in it); their clinicians and their
+    # pharmacist give the verdict (DESIGN: supplies and label photos, "read, verify label").
     "supply_label": Page(
         args=supply_id,
         data=lambda record: {"photo": images.png()},
@@ -1067,13 +1071,13 @@ MATRIX: dict[str, Page] = {
     "label_photo": Page(
         args=label_photo_id,
         shows=lambda record: [],
-        get=CARE_AND_CARER_READS,
+        get=only(owner=READS, care_clinician=READS, care_pharmacist=READS, carer=READS),
         post=POST_ONLY,
     ),
     "patient_labels": Page(
         args=owner_id,
         shows=lambda record: [record.owner.name, record.supply.lot_number],
-        get=only(care_clinician=READS),
+        get=only(care_clinician=READS, care_pharmacist=READS),
         post=POST_ONLY,
     ),
     "label_verdict": Page(
@@ -1081,7 +1085,21 @@ MATRIX: dict[str, Page] = {
         data=label_verdict_form,
         did=label_verified,
         get=POST_ONLY,
-        post=only(care_clinician=CHANGES),
+        post=only(care_clinician=CHANGES, care_pharmacist=CHANGES),
+    ),
+    # The pharmacist's page of a patient (clinic/views/pharmacy.py): the plan, the supplies
+    # and their labels, the injections and the labs; their care-team pharmacist's only (the
+    # owner's clinicians have the record). GET only.
+    "pharmacy_patient": Page(
+        args=owner_id,
+        shows=lambda record: [
+            record.owner.name,
+            record.phase.label,
+            record.supply.lot_number,
+            record.lot,
+        ],
+        get=only(care_pharmacist=READS),
+        post=POST_ONLY,
     ),
     # Reminders and the calendar feed: the patient's own settings.
     "reminder_settings": Page(
@@ -1225,14 +1243,15 @@ MATRIX: dict[str, Page] = {
         get=everyone(OWN, anonymous=PUBLIC),
         post=everyone(OWN, anonymous=PUBLIC),
     ),
-    # A clinician's invitations: each clinician their own.
+    # A clinician's or pharmacist's invitations: each their own (a carer is let in with the
+    # patient's share code).
     "invite_patient": Page(
         data=lambda record: {"name": "Nia Newcomer", "email": INVITED_EMAIL},
         did=lambda client, record, whose: Invitation.objects.filter(
             clinician=whose, email=INVITED_EMAIL
         ).exists(),
-        get=only(care_clinician=OWN, other_clinician=OWN),
-        post=only(care_clinician=OWN, other_clinician=OWN),
+        get=only(care_clinician=OWN, other_clinician=OWN, care_pharmacist=OWN),
+        post=only(care_clinician=OWN, other_clinician=OWN, care_pharmacist=OWN),
     ),
     "cancel_invitation": Page(
         args=care_clinicians_invitation,

@@ -81,3 +81,13 @@ def test_the_second_patients_own_regimen_waits_for_the_clinician_to_confirm(clie
     client.logout()
     triage = read(signed_in(client, "clinician2@example.com").get(reverse("home")))
     assert triage.text("needs-confirmation") == ["Needs confirmation"]
+
+
+def test_the_pharmacist_sees_the_first_patient_and_a_label_to_check(client):
+    seed()
+    home = read(signed_in(client, "pharmacist@example.com").get(reverse("home")))
+    [row] = home.text("pharmacy-row")
+    assert row.startswith("Pat Morgan") and "A label awaits your check" in row
+    pat = User.objects.get(email="patient@example.com")
+    page = read(client.get(reverse("pharmacy_patient", args=[pat.pk])))
+    assert "lot LOT-2417A" in page.text("label-row")[0]
