@@ -16,7 +16,7 @@ class CareTeamInline(admin.TabularInline):
     fk_name = "patient"
     extra = 0
     autocomplete_fields = ["clinician"]
-    verbose_name = _("care-team clinician")
+    verbose_name = _("care-team member")  # a clinician, pharmacist or carer
 
 
 @admin.register(User)

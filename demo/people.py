@@ -31,6 +31,7 @@ ACCOUNTS = [
     ("clinician@example.com", "Dr Alex Rivera", User.Role.CLINICIAN, "America/New_York"),
     ("clinician2@example.com", "Dr Jo Lindqvist", User.Role.CLINICIAN, "Europe/London"),
     ("pharmacist@example.com", "Priya Shah", User.Role.PHARMACIST, "America/New_York"),
+    ("carer@example.com", "Chris Morgan", User.Role.CARER, "America/New_York"),
     ("admin@example.com", "Site Admin", User.Role.ADMIN, "UTC"),
 ]
 
@@ -186,8 +187,10 @@ def load_demo() -> list[tuple[str, str, bool]]:
     created = {email for email, _, was_new in report if was_new}
     pat, pat2 = users["patient@example.com"], users["patient2@example.com"]
     doc, doc2 = users["clinician@example.com"], users["clinician2@example.com"]
-    pharmacist = users["pharmacist@example.com"]
-    for patient, clinician in [(pat, doc), (pat2, doc2), (pat, pharmacist)]:
+    pharmacist, carer = users["pharmacist@example.com"], users["carer@example.com"]
+    # Chris Morgan gives both patients their injections: the switch between them shows.
+    team = [(pat, doc), (pat2, doc2), (pat, pharmacist), (pat, carer), (pat2, carer)]
+    for patient, clinician in team:
         CareTeamMembership.objects.get_or_create(patient=patient, clinician=clinician)
 
     if "patient@example.com" in created:

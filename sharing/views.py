@@ -143,6 +143,24 @@ def share_request_approve(request, pk):
             request,
             _("%(name)s (%(email)s) is already on your care team: nothing changed.") % names,
         )
+    elif code.clinician.is_carer:
+        messages.success(
+            request,
+            _(
+                "%(name)s (%(email)s) is now your carer: they can log your injections and "
+                "check-ins, and see your home."
+            )
+            % names,
+        )
+    elif code.clinician.is_pharmacist:
+        messages.success(
+            request,
+            _(
+                "%(name)s (%(email)s) is now your pharmacist: they can see your plan, supplies, "
+                "vial labels and injections."
+            )
+            % names,
+        )
     else:
         messages.success(request, _("%(name)s (%(email)s) can now see your record.") % names)
     return redirect("care_team")
@@ -168,6 +186,7 @@ def care_team_remove(request, pk):
         membership = actions.remove(patient, pk)
         messages.success(
             request,
+            # Said of every member, whatever they could see: now nothing.
             _("%(name)s can no longer see your record.") % {"name": membership.clinician.name},
         )
         return redirect("care_team")
@@ -220,6 +239,14 @@ def _entry_message(entry, member) -> str:
             _(
                 "Request sent. %(name)s must approve it on their care-team page; you can then "
                 "log their injections and see their home."
+            )
+            % name
+        )
+    if member.is_pharmacist:
+        return (
+            _(
+                "Request sent. %(name)s must approve it on their care-team page before you can "
+                "see their plan and supplies; they then appear on your patient list."
             )
             % name
         )

@@ -91,3 +91,14 @@ def test_the_pharmacist_sees_the_first_patient_and_a_label_to_check(client):
     pat = User.objects.get(email="patient@example.com")
     page = read(client.get(reverse("pharmacy_patient", args=[pat.pk])))
     assert "lot LOT-2417A" in page.text("label-row")[0]
+
+
+def test_the_carer_records_for_both_patients_and_switches_between_them(client):
+    seed()
+    carer = signed_in(client, "carer@example.com")
+    home = read(carer.get(reverse("home")))
+    assert home.text("caring-for")[0].startswith("You are recording for Pat Morgan")
+    sam = User.objects.get(email="patient2@example.com")
+    carer.post(reverse("switch_person"), {"patient": sam.pk})
+    home = read(carer.get(reverse("home")))
+    assert home.text("caring-for")[0].startswith("You are recording for Sam Okafor")
