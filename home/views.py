@@ -47,7 +47,11 @@ def patient_home(request):
         "chart_tables": SimpleLazyObject(
             lambda: series.symptoms_data(patient, compact=True).tables()
         ),
-        "home_key": freshness.home_key(patient),
+        # A carer's body leaves out the patient's own links (their record, their care team):
+        # kept apart from the patient's under its own key.
+        "home_key": freshness.home_key(patient) + (":carer" if carer else ""),
+        "patient": patient,
+        "for_carer": carer,
         "cache_seconds": freshness.HOME_SECONDS,
     }
     # A carer's page is drawn around the cached body each time: the page around it names the

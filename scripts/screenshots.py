@@ -41,6 +41,8 @@ CHROMIUM_ARGS = [
 PASSWORD = "b12-demo-pass"  # noqa: S105 - demo/people.py: demo accounts only
 PATIENT = "patient@example.com"
 CLINICIAN = "clinician@example.com"
+PHARMACIST = "pharmacist@example.com"
+CARER = "carer@example.com"
 ADMIN = "admin@example.com"
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2}
@@ -147,6 +149,32 @@ def clinician_shots(browser, base: str, width: str) -> list[Path]:
     return shots
 
 
+def pharmacist_shots(browser, base: str, width: str) -> list[Path]:
+    context = browser.new_context(**WIDTHS[width], reduced_motion="reduce")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    sign_in(page, base, PHARMACIST)
+    shots = [shoot(page, base, "/", "pharmacist-patients", width)]
+    one = href(page, base, "Pat Morgan")
+    shots.append(shoot(page, base, one, "pharmacist-patient", width))
+    context.close()
+    return shots
+
+
+def carer_shots(browser, base: str, width: str) -> list[Path]:
+    """The carer records for Pat Morgan first; the banner offers the switch to Sam Okafor."""
+    context = browser.new_context(**WIDTHS[width], reduced_motion="reduce")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    sign_in(page, base, CARER)
+    shots = [
+        shoot(page, base, "/", "carer-home", width),
+        shoot(page, base, "/injections/log/", "carer-log-injection", width),
+    ]
+    context.close()
+    return shots
+
+
 def admin_shots(browser, base: str, width: str) -> list[Path]:
     context = browser.new_context(**WIDTHS[width], reduced_motion="reduce")
     context.set_default_timeout(TIMEOUT_MS)
@@ -194,7 +222,13 @@ def main() -> None:
             )
             shots = []
             for width in WIDTHS:
-                for role_shots in (patient_shots, clinician_shots, admin_shots):
+                for role_shots in (
+                    patient_shots,
+                    clinician_shots,
+                    pharmacist_shots,
+                    carer_shots,
+                    admin_shots,
+                ):
                     shots += role_shots(browser, base, width)
             browser.close()
         total = sum(path.stat().st_size for path in shots)

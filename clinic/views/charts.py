@@ -34,7 +34,8 @@ from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
-from accounts.access import log_view, patient_or_404
+from accounts.access import log_view, patient_or_404, readable_patients
+from accounts.models import User
 from regimens import reference
 from timeline import series
 
@@ -124,6 +125,11 @@ def _patient(user, patient_id):
     through the access check (accounts/access.py)."""
     if user.is_patient and user.is_active and str(user.pk) == str(patient_id):
         return user
+    if user.is_authenticated and user.is_carer:  # the home's chart of a person they care for
+        try:
+            return readable_patients(user).get(pk=patient_id)
+        except (User.DoesNotExist, ValueError, TypeError):
+            raise Http404("No such patient") from None
     return patient_or_404(user, patient_id)
 
 

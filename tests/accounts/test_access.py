@@ -985,11 +985,12 @@ MATRIX: dict[str, Page] = {
         get=only(care_clinician=READS),
         post=only(care_clinician=CHANGES),
     ),
-    # The record's charts, as SVG images: the owner and their clinicians; GET only.
+    # The record's charts, as SVG images: the owner, their clinicians and their carer (the
+    # home shows one); GET only.
     "patient_chart": Page(
         args=lambda record: [record.owner.pk, "symptoms"],
         shows=lambda record: ["Symptoms (0 none – 10 worst)"],
-        get=CARE_READS,
+        get=CARE_AND_CARER_READS,
         post=POST_ONLY,
     ),
     "end_regimen": Page(

@@ -243,3 +243,21 @@ def test_a_carers_view_of_the_history_makes_the_same_number_of_queries_however_l
             page = text(client.get(reverse("history")))
     assert page.count("by Cara Giver") == 0  # the factory records them as Ann's own
     assert f"{BANNER} <strong>Ann Cared</strong>" in page
+
+
+def test_the_chart_on_a_carers_home_is_drawn_for_them(client, carer, ann, ben):
+    cares(carer, ann)
+    client.force_login(carer)
+    with frozen(DAY):
+        factories.check_in(ann, score=3)  # something to draw
+        home = text(client.get(reverse("home")))
+        chart = reverse("patient_chart", args=[ann.pk, "symptoms"]) + "?compact=1"
+        assert chart in home
+        # Nothing of the patient's own: her record, her care team.
+        assert f'href="{reverse("patient_record", args=[ann.pk])}"' not in home
+        assert reverse("care_team") not in home.split("<main", 1)[1]
+        drawn = client.get(chart)
+        assert drawn.status_code == 200 and drawn["Content-Type"].startswith("image/svg+xml")
+        # Not the chart of someone they do not care for.
+        other = reverse("patient_chart", args=[ben.pk, "symptoms"]) + "?compact=1"
+        assert client.get(other).status_code == 404
