@@ -1,7 +1,8 @@
 """Photos of vial labels in the FHIR bundle (records/fhir.py): one DocumentReference per photo
-shown for a supply (earlier photos are kept in the app, not exported), its picture inline,
-linked to the MedicationRequest of the regimen in force when it was taken (context.related),
-and the care team's verdict as its description and authenticator. One query."""
+shown for a supply or sent with the prescription at set-up (earlier photos are kept in the app,
+not exported), its picture inline, linked to the MedicationRequest of the regimen in force when
+it was taken, or of the one it was sent with (context.related), and the care team's verdict as
+its description and authenticator. One query."""
 
 import base64
 
@@ -25,15 +26,24 @@ def _picture(photo) -> str | None:
         return None
 
 
+def _what(photo) -> str:
+    if photo.supply_id is None:
+        return "The vial shown when the prescription was entered"
+    return describe(photo.supply)
+
+
 def _regimen_then(regimens, photo, zone):
-    """The regimen in force on the day the photo was taken: the last one started by then."""
+    """The regimen in force on the day the photo was taken: the last one started by then (the
+    one it was sent with, for a photo sent at set-up)."""
+    if photo.regimen_id is not None:
+        return next((r for r in regimens if r.pk == photo.regimen_id), None)
     day = photo.uploaded_at.astimezone(zone).date()
     started = [regimen for regimen in regimens if regimen.start_date <= day]
     return started[-1] if started else None
 
 
 def _description(photo) -> str:
-    text = f"{describe(photo.supply)}. {VERDICT_TEXT[photo.verdict]}"
+    text = f"{_what(photo)}. {VERDICT_TEXT[photo.verdict]}"
     if photo.checked:
         text += f" on {photo.verdict_at.date().isoformat()}"
         if photo.verdict_note:
@@ -55,7 +65,7 @@ def label_resources(patient, regimens, urls: dict, moment) -> list[tuple[str, di
     for photo in photos:
         attachment = {
             "contentType": photo.content_type,
-            "title": f"{PHOTO_TYPE}: {describe(photo.supply)}",
+            "title": f"{PHOTO_TYPE}: {_what(photo)}",
             "creation": moment(photo.uploaded_at),
         }
         picture = _picture(photo)
