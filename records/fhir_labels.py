@@ -7,7 +7,7 @@ its description and authenticator. One query."""
 import base64
 
 from supplies.models import LabelPhoto
-from supplies.wording import describe
+from supplies.wording import describe, product_text
 
 # FHIR's document status for a photo still shown, and the photo's own kind of document.
 PHOTO_TYPE = "Photo of a vial label"
@@ -28,7 +28,9 @@ def _picture(photo) -> str | None:
 
 def _what(photo) -> str:
     if photo.supply_id is None:
-        return "The vial shown when the prescription was entered"
+        regimen = photo.regimen
+        product = product_text(regimen.medication, regimen.concentration_mcg_per_ml)
+        return f"{product}, sent when setting up the plan"
     return describe(photo.supply)
 
 
@@ -58,7 +60,7 @@ def label_resources(patient, regimens, urls: dict, moment) -> list[tuple[str, di
         LabelPhoto.objects.filter(
             patient=patient, replaced_at__isnull=True, supply__deleted_at__isnull=True
         )
-        .select_related("supply", "verdict_by")
+        .select_related("supply", "regimen", "verdict_by")
         .order_by("uploaded_at", "pk")
     )
     found = []

@@ -140,7 +140,7 @@ def label_verdict(request, patient_id, pk):
     if not can_verify_labels(request.user, patient):
         raise Http404("Only the care team checks labels")
     try:
-        photo = LabelPhoto.objects.select_related("supply").get(pk=pk, patient=patient)
+        photo = LabelPhoto.objects.select_related("supply", "regimen").get(pk=pk, patient=patient)
     except LabelPhoto.DoesNotExist:
         raise Http404("No such photo") from None
     form = VerdictForm(request.POST, prefix=_prefix(photo))

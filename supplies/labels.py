@@ -14,7 +14,7 @@ from regimens.models import Regimen
 
 from .models import LabelPhoto, Supply, label_path
 from .photos import CleanPhoto, clean_photo
-from .wording import describe
+from .wording import describe, product_text
 
 
 def current_photos(supplies) -> dict[int, LabelPhoto]:
@@ -35,6 +35,8 @@ def shown_photos(supplies, regimen) -> tuple[dict[int, LabelPhoto], LabelPhoto |
         LabelPhoto.objects.filter(of, replaced_at__isnull=True).select_related("verdict_by")
     )
     setup = next((photo for photo in photos if photo.supply_id is None), None)
+    if setup is not None:
+        setup.regimen = regimen  # read already
     return {photo.supply_id: photo for photo in photos if photo.supply_id is not None}, setup
 
 
@@ -51,10 +53,13 @@ def checked(supplies) -> list[tuple[str, LabelPhoto]]:
 
 
 def describe_photo(photo: LabelPhoto) -> str:
-    """What the photo is of, in words: its supply, or the prescription entered at set-up."""
+    """What the photo is of, in words: its supply, or the product of the prescription it was
+    sent with at set-up ("cyanocobalamin 1000 mcg/mL, sent when setting up the plan")."""
     if photo.supply_id is not None:
         return describe(photo.supply)
-    return gettext("the vial shown when the prescription was entered")
+    regimen = photo.regimen
+    product = product_text(regimen.medication, regimen.concentration_mcg_per_ml)
+    return gettext("%(product)s, sent when setting up the plan") % {"product": product}
 
 
 def for_regimen(regimen: Regimen | None) -> LabelPhoto | None:
@@ -117,7 +122,7 @@ def give_verdict(photo: LabelPhoto, by, verdict: str, note: str = "") -> LabelPh
     with transaction.atomic():
         photo = (
             LabelPhoto.objects.select_for_update(of=("self",))
-            .select_related("supply")
+            .select_related("supply", "regimen")
             .get(pk=photo.pk)
         )
         if photo.replaced_at is not None:
