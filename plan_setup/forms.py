@@ -24,6 +24,8 @@ from regimens.models import (
     ScheduleUnit,
     validate_dose_mcg,
 )
+from supplies.label_forms import LabelPhotoForm
+from supplies.photos import PhotoRefused, clean_photo
 
 MAX_START_AHEAD = timedelta(days=366)
 WEEKDAY_CHOICES = [
@@ -201,4 +203,27 @@ class ProductStep(forms.Form):
 
 
 class ReviewStep(TokenMixin):
-    """Save: a new token for each rendered review, so a second submission finds the first."""
+    """Save: a new token for each rendered review, so a second submission finds the first.
+    With it, if the patient chooses, a photo of the vial's label, checked and cleaned as a
+    supply's label photo is (supplies/photos.py) before anything is saved: `photo` is then a
+    CleanPhoto, or None."""
+
+    photo = forms.FileField(
+        label=_("Photo of the vial label (optional)"),
+        required=False,
+        help_text=_(
+            "If you have the vial or ampoule at hand: a JPEG, PNG or WebP picture where the "
+            "product name and strength can be read. Your care team checks it against this plan."
+        ),
+        widget=LabelPhotoForm.base_fields["photo"].widget,
+        error_messages=LabelPhotoForm.base_fields["photo"].error_messages,
+    )
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        try:
+            return clean_photo(upload)
+        except PhotoRefused as exc:
+            raise ValidationError(str(exc), code="photo") from None

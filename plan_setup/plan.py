@@ -31,6 +31,7 @@ from doses import actions as dose_actions
 from doses.models import DoseLog
 from regimens import actions, schedule
 from regimens.models import Regimen, RegimenChange, rule_from_values
+from supplies import labels
 
 UPCOMING_COUNT = 5
 ADVANCE_BEFORE = timedelta(microseconds=1)  # an advance sorts just before the last injection
@@ -134,9 +135,12 @@ def save_setup(
     plan: Plan,
     *,
     token=None,
+    label_photo=None,
 ) -> tuple[Regimen, bool]:
-    """Store the regimen the patient entered, and the injections they have already had.
-    Returns (regimen, created); the same form submitted twice returns the first regimen."""
+    """Store the regimen the patient entered, the injections they have already had, and the
+    photo of their vial's label if they sent one (a CleanPhoto: supplies/photos.py), all or
+    nothing. Returns (regimen, created); the same form submitted twice returns the first
+    regimen (and keeps no second photo)."""
     with transaction.atomic():
         # A double-clicked Save waits here, then finds the first submission's regimen.
         User.objects.lock(patient.pk)
@@ -173,6 +177,8 @@ def save_setup(
         )
         if plan.injections:
             _record_history(regimen, patient, phase_values, plan)
+        if label_photo is not None:
+            labels.attach_regimen_photo(regimen, patient, label_photo)
         regimen.refresh_from_db()
     return regimen, True
 

@@ -57,8 +57,9 @@ class Setup:
         raw = self.stored.get(step)
         return MultiValueDict(raw) if raw is not None else None
 
-    def form(self, step, data=None):
-        """The step's form, bound to `data`, or else to what was entered before."""
+    def form(self, step, data=None, files=None):
+        """The step's form, bound to `data` (and `files`: the review's label photo), or else to
+        what was entered before."""
         data = data if data is not None else self.data(step)
         if step == "template":
             return TemplateStep(data)
@@ -87,7 +88,7 @@ class Setup:
                 today=self.today,
                 now=self.patient.local_now().time(),
             )
-        return ReviewStep(data)
+        return ReviewStep(data, files)
 
     def accept(self, step, form) -> None:
         """What a valid step's form tells the steps after it."""
@@ -157,7 +158,7 @@ def setup(request):
     if missing is not None:
         return redirect(_step_url(missing))
     if request.method == "POST":
-        form = wizard.form(step, request.POST)
+        form = wizard.form(step, request.POST, request.FILES)
         if step == "review":
             return _save(request, wizard, form)
         if form.is_valid():
@@ -169,21 +170,28 @@ def setup(request):
 
 
 def _save(request, wizard, form):
+    # A refused photo is a form error (ReviewStep.clean_photo): nothing is saved then.
     if form.is_valid():
+        photo = form.cleaned_data["photo"]
         try:
-            regimen, _created = save_setup(
+            regimen, created = save_setup(
                 wizard.patient,
                 wizard.template,
                 wizard.phase_values,
                 wizard.product,
                 wizard.plan,
                 token=form.cleaned_data["submission_token"],
+                label_photo=photo,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             request.session.pop(SESSION_KEY, None)
             messages.success(request, _saved_message(regimen))
+            if created and photo is not None:
+                messages.success(
+                    request, _("Photo saved. Your care team can now check it against your plan.")
+                )
             return redirect("home")
     return _render(request, wizard, "review", form)
 

@@ -93,28 +93,38 @@ def label_photo(request, pk):
     return response
 
 
+def _prefix(photo: LabelPhoto) -> str:
+    """The verdict form's prefix on the clinicians' page: one form per supply or regimen."""
+    if photo.supply_id is None:
+        return f"label-regimen-{photo.regimen_id}"
+    return f"label-{photo.supply_id}"
+
+
 def _labels_page(request, patient, forms=None, status=200):
     supplies = Supply.objects.filter(patient=patient, deleted_at__isnull=True).order_by(
         "expires_on", "pk"
     )
-    current = labels.current_photos(supplies)
     forms = forms or {}
+    regimen = current_regimen(patient)
+    current, setup = labels.shown_photos(supplies, regimen)
     rows = [
-        {
-            "supply": supply,
-            "description": wording.describe(supply),
-            "photo": current.get(supply.pk),
-            "form": forms.get(supply.pk) or VerdictForm(prefix=f"label-{supply.pk}"),
-        }
+        {"supply": supply, "description": wording.describe(supply), "photo": current.get(supply.pk)}
         for supply in supplies
     ]
+    if setup is not None:  # the photo sent with the prescription at set-up, first
+        rows.insert(
+            0, {"supply": None, "description": labels.describe_photo(setup), "photo": setup}
+        )
+    for row in rows:
+        key = _prefix(row["photo"]) if row["photo"] else f"label-{row['supply'].pk}"
+        row["form"] = forms.get(key) or VerdictForm(prefix=key)
     return render(
         request,
         "supplies/patient_labels.html",
         {
             "patient": patient,
             "rows": rows,
-            "plan": prescription(current_regimen(patient)),
+            "plan": prescription(regimen),
             "can_verify": can_verify_labels(request.user, patient),
             "back": _back(request.user),
         },
@@ -143,10 +153,10 @@ def label_verdict(request, patient_id, pk):
     if not can_verify_labels(request.user, patient):
         raise Http404("Only the care team checks labels")
     try:
-        photo = LabelPhoto.objects.select_related("supply").get(pk=pk, patient=patient)
+        photo = LabelPhoto.objects.select_related("supply", "regimen").get(pk=pk, patient=patient)
     except LabelPhoto.DoesNotExist:
         raise Http404("No such photo") from None
-    form = VerdictForm(request.POST, prefix=f"label-{photo.supply_id}")
+    form = VerdictForm(request.POST, prefix=_prefix(photo))
     if form.is_valid():
         try:
             labels.give_verdict(
@@ -157,9 +167,9 @@ def label_verdict(request, patient_id, pk):
         else:
             messages.success(
                 request,
-                _("Verdict saved for %(supply)s.") % {"supply": wording.describe(photo.supply)},
+                _("Verdict saved for %(supply)s.") % {"supply": labels.describe_photo(photo)},
             )
         if request.user.is_pharmacist:
             return redirect("pharmacy_patient", patient_id=patient.pk)
         return redirect("patient_labels", patient_id=patient.pk)
-    return _labels_page(request, patient, {photo.supply_id: form}, status=400)
+    return _labels_page(request, patient, {_prefix(photo): form}, status=400)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import EXPIRY, PAST, BoundedDates
 from doses.models import KeptVersion
-from regimens.models import Medication
+from regimens.models import Medication, Regimen
 
 
 class Supply(BoundedDates, models.Model):
@@ -123,9 +123,13 @@ def label_path(photo, filename: str) -> str:
 
 
 class LabelPhoto(models.Model):
-    """A photo of a supply's vial label, as the patient took it (decoded, stripped of its EXIF
-    data and re-encoded on upload: supplies/photos.py), and a care-team clinician's verdict on
-    it. A new photo replaces the shown one and keeps it (`replaced_at`), as corrections do."""
+    """A photo of a vial label, as the patient took it (decoded, stripped of its EXIF data and
+    re-encoded on upload: supplies/photos.py), and a care-team clinician's verdict on it. A new
+    photo replaces the shown one and keeps it (`replaced_at`), as corrections do.
+
+    A photo is of one supply's label, or else of the vial the patient had in hand when they
+    entered their prescription at set-up (plan_setup): then it belongs to the regimen they
+    entered, as set-up knows no supply (no count, no expiry) to make one from."""
 
     class Verdict(models.TextChoices):
         PENDING = "pending", _("Not checked yet")
@@ -135,7 +139,12 @@ class LabelPhoto(models.Model):
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="label_photos"
     )
-    supply = models.ForeignKey(Supply, on_delete=models.CASCADE, related_name="label_photos")
+    supply = models.ForeignKey(
+        Supply, null=True, blank=True, on_delete=models.CASCADE, related_name="label_photos"
+    )
+    regimen = models.ForeignKey(
+        Regimen, null=True, blank=True, on_delete=models.CASCADE, related_name="label_photos"
+    )
     image = models.FileField(storage=label_storage, upload_to=label_path, max_length=100)
     content_type = models.CharField(max_length=20)
     width = models.PositiveIntegerField()
@@ -160,9 +169,21 @@ class LabelPhoto(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
-        indexes = [models.Index(fields=["supply", "replaced_at"], name="label_supply_current")]
+        indexes = [
+            models.Index(fields=["supply", "replaced_at"], name="label_supply_current"),
+            models.Index(fields=["patient", "replaced_at"], name="label_patient_current"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(supply__isnull=False, regimen__isnull=True)
+                | models.Q(supply__isnull=True, regimen__isnull=False),
+                name="label_of_a_supply_or_a_regimen",
+            )
+        ]
 
     def __str__(self):
+        if self.supply_id is None:
+            return f"label photo {self.pk} of regimen {self.regimen_id}"
         return f"label photo {self.pk} of supply {self.supply_id}"
 
     BADGES = {Verdict.VERIFIED: "success", Verdict.MISMATCH: "danger"}

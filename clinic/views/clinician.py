@@ -19,6 +19,8 @@ from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from labs.rows import lab_rows
 from regimens import schedule
 from regimens.models import Regimen, current_regimen
+from supplies import labels
+from supplies.label_views import prescription
 from timeline import series
 from timeline.page import PATIENT_KINDS, RECORD_KINDS, timeline_page
 
@@ -89,6 +91,10 @@ def patient_record(request, patient_id):
     query.pop("page", None)
     context["query"] = query.urlencode()
     context["note_form"] = NoteForm()
+    # Beside the regimen: what it says to draw, and the verdict on the newest label photo
+    # (one query).
+    context["plan"] = prescription(context["regimen"])
+    context["label_photo"] = labels.for_regimen(context["regimen"])
     if request.user.is_clinician:  # what needs them, above everything (one query)
         context["open_alerts"] = alerts.open_for([patient.pk]).get(patient.pk, [])
         context["acknowledge_form"] = AcknowledgeForm()

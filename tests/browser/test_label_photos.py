@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from regimens.models import Regimen
 from supplies.models import LabelPhoto
 from tests import factories
 from tests.browser.conftest import login
@@ -81,3 +82,69 @@ def test_a_label_photo_is_sent_checked_and_the_verdict_seen(page, live_server, p
         "Does not match the prescription by Dr Care"
     )
     expect(page.get_by_test_id("label-verdict-note")).to_have_text("“The label says 100 mcg/mL”")
+
+
+def test_a_label_photo_sent_at_set_up_is_checked_and_shown_beside_the_regimen(
+    page, live_server, patient, clinician
+):
+    """The patient attaches the label's photo when saving the plan they entered (a file that
+    is not a photo refused first, nothing saved); the regimen on their record shows it not
+    checked yet; a care-team clinician verifies it; the patient's record then says so."""
+    template = factories.template(factories.US_TEMPLATE)
+    login(page, live_server, patient.email)
+    page.get_by_role("link", name="Set up my injections").click()
+    page.get_by_label(template.name).check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="Check each phase")).to_be_visible()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="Your medicine and start date")).to_be_visible()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="Have you already started?")).to_be_visible()
+    page.get_by_label("No: my first injection of this plan is still to come").check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="Review and save")).to_be_visible()
+
+    page.get_by_label("Photo of the vial label (optional)").set_input_files(
+        {"name": "label.svg", "mimeType": "image/svg+xml", "buffer": images.svg().read()}
+    )
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".invalid-feedback")).to_have_text(
+        "This file is not a photo: choose a JPEG, PNG or WebP picture of the label."
+    )
+    expect(page.get_by_role("heading", name="Review and save")).to_be_visible()
+    assert not Regimen.objects.filter(patient=patient).exists()
+    assert not LabelPhoto.objects.exists()
+
+    page.get_by_label("Photo of the vial label (optional)").set_input_files(
+        {"name": "label.jpg", "mimeType": "image/jpeg", "buffer": images.picture("JPEG", exif=True)}
+    )
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.locator("main > [role=status]").last).to_contain_text("Photo saved.")
+    assert LabelPhoto.objects.get().regimen == Regimen.objects.get(patient=patient)
+
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    label = page.get_by_test_id("regimen-label")
+    expect(label.get_by_test_id("regimen-volume")).to_have_text(
+        "Cyanocobalamin, 1000 mcg/mL: draw 1.0 mL for 1000 mcg"
+    )
+    expect(label.get_by_test_id("label-verdict")).to_have_text("Not checked yet")
+
+    page.context.clear_cookies()
+    login(page, live_server, clinician.email)
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    page.get_by_test_id("regimen-label").get_by_role("link", name="Check the labels").click()
+    row = page.get_by_test_id("label-row")
+    expect(row).to_contain_text("sent when setting up the plan")
+    photo = row.get_by_test_id("label-photo")
+    assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 64
+    row.get_by_label("Verified against the prescription").check()
+    row.get_by_role("button", name="Save verdict").click()
+    expect(page.locator("main > [role=status]")).to_contain_text("Verdict saved")
+
+    page.context.clear_cookies()
+    login(page, live_server, patient.email)
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    expect(page.get_by_test_id("regimen-label").get_by_test_id("label-verdict")).to_contain_text(
+        "Verified against the prescription by Dr Care"
+    )

@@ -382,8 +382,9 @@ def test_the_record_makes_the_same_number_of_queries_for_10_or_1000_injections(
         # with their phases; 19 the audit of this view by someone other than the patient; and
         # 20 the open alerts shown above everything, with their check-ins and injections; 21 the
         # changes of the phases shown (each entry's phase as prescribed then); 22 the
-        # regimen's phase changes, for the adherence table's labels.
-        with django_assert_num_queries(22):
+        # regimen's phase changes, for the adherence table's labels; 23 the newest vial label
+        # photo with who gave its verdict, beside the regimen.
+        with django_assert_num_queries(23):
             page = record(clinician_client, patient)
 
     assert [kind for kind, _ in page.timeline[:3]] == ["note", "checkin", "given"]

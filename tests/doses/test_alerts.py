@@ -301,11 +301,11 @@ def test_the_record_makes_the_same_number_of_queries_whatever_the_number_of_aler
     # As tests/clinic/test_record.py lists them, less the three this record has nothing for (the
     # page's injections, its notes and the prescriber): the open alerts are one query, whatever
     # their number (their check-ins come joined); and the changes of the check-ins' phases;
-    # plus the two of the charts' tables (the check-ins and the injections): 18 on a first view.
-    # This is a repeat view, which finds the parts drawn from the whole history kept
-    # (clinic/record_history.py): not the regimen's doses and changes, nor the charts' check-ins
-    # and injections (four fewer).
-    with frozen(date(2026, 12, 5)), django_assert_num_queries(14):
+    # plus the two of the charts' tables (the check-ins and the injections), and the newest vial
+    # label photo beside the regimen: 19 on a first view. This is a repeat view, which finds the
+    # parts drawn from the whole history kept (clinic/record_history.py): not the regimen's
+    # doses and changes, nor the charts' check-ins and injections (four fewer).
+    with frozen(date(2026, 12, 5)), django_assert_num_queries(15):
         shown = header_alerts(client, patient)
 
     assert len(shown) == count

@@ -20,7 +20,7 @@ from records.fhir import full_url, patient_bundle
 from regimens import actions as regimen_actions
 from regimens.history import PhaseHistory, PhaseThen, values_at
 from regimens.models import Phase, current_regimen
-from supplies import labels
+from supplies import labels, photos
 from symptoms.models import SymptomEntry
 from tests import factories
 from tests.clock import frozen
@@ -436,6 +436,23 @@ def test_a_label_photo_is_a_document_linked_to_the_prescription_of_its_day(bundl
     assert attachment["contentType"] == "image/webp"
     with record["photo"].image.open("rb") as handle:
         assert base64.b64decode(attachment["data"]) == handle.read()
+
+
+def test_a_label_photo_sent_at_set_up_is_linked_to_the_regimen_it_came_with(
+    client, patient, record
+):
+    with frozen(datetime(2024, 3, 13, 9, tzinfo=NEW_YORK)):  # the US regimen in force
+        labels.attach_regimen_photo(record["uk"], patient, photos.clean_photo(images.png()))
+
+    documents = resources(_download(client, patient, reverse("export_fhir")), "DocumentReference")
+
+    (setup,) = [d for d in documents if "setting up" in d["description"]]
+    assert setup["context"] == {"related": [{"reference": full_url("regimen", record["uk"].pk)}]}
+    assert setup["description"] == (
+        "hydroxocobalamin 1000 mcg/mL, sent when setting up the plan. "
+        "Not yet checked against the prescription."
+    )
+    assert "authenticator" not in setup
 
 
 def _reference_at(self, phase, moment):
