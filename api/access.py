@@ -32,11 +32,11 @@ RULES = {
         ROLE.CARER: ALL,
     },
     "skips": {ROLE.PATIENT: {ADD}, ROLE.CARER: {ADD}},
-    # Check-ins are not corrected or deleted, on the pages either.
+    # Check-ins are not corrected or deleted, on the pages either. A pharmacist's page leaves
+    # them out (their notes are the patient's symptoms, a clinical matter): so does the API.
     "checkins": {
         ROLE.PATIENT: {READ, ADD},
         ROLE.CLINICIAN: {READ},
-        ROLE.PHARMACIST: {READ},
         ROLE.CARER: {READ, ADD},
     },
     "labs": {

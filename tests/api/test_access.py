@@ -65,6 +65,7 @@ def everyone(outcome, **exceptions) -> dict:
 NO_METHOD = everyone(NOT_ALLOWED)
 # Who reads injections, check-ins and labs: the patient and everyone on their care team.
 READERS = only(owner=READS, care_clinician=READS, care_pharmacist=READS, carer=READS)
+CHECKIN_READERS = only(owner=READS, care_clinician=READS, carer=READS)
 LAB_NOTE = "Drawn at the surgery"
 PATCHED_LOT = "LOT-API-FIXED"
 PATCHED_LAB_VALUE = Decimal("415")
@@ -194,8 +195,9 @@ API_MATRIX = {
         body=lambda r: {"reason_kind": "away"},
         adds=DoseLog,
     ),
+    # Check-ins: not a pharmacist's, whose page leaves them out too (clinic/views/pharmacy.py).
     "api:api_checkins": Route(
-        get=READERS,
+        get=CHECKIN_READERS,
         post=only(owner=CHANGES, carer=CHANGES),
         body=_checkin,
         adds=SymptomEntry,
@@ -203,7 +205,7 @@ API_MATRIX = {
     ),
     # Check-ins are not corrected or deleted (nor on the pages).
     "api:api_checkin": Route(
-        get=READERS,
+        get=CHECKIN_READERS,
         id_name="checkin_id",
         record_id=lambda world: world.record.checkin.pk,
         shows=lambda world: [world.record.note],
