@@ -106,7 +106,8 @@ def outlook(patient, regimen, *, removed=False, versions=False) -> SupplyOutlook
     asked), then, if any supply is recorded, the given injections since the earliest one's
     "in use from" day. Pass a regimen whose phases are already loaded to add no more."""
     today = patient.today()
-    supplies = Supply.objects.filter(patient=patient)
+    # With who recorded each: a carer's say so on the supplies page.
+    supplies = Supply.objects.filter(patient=patient).select_related("recorded_by")
     if not removed:
         supplies = supplies.filter(deleted_at__isnull=True)
     if versions:

@@ -261,3 +261,28 @@ def test_the_chart_on_a_carers_home_is_drawn_for_them(client, carer, ann, ben):
         # Not the chart of someone they do not care for.
         other = reverse("patient_chart", args=[ben.pk, "symptoms"]) + "?compact=1"
         assert client.get(other).status_code == 404
+
+
+def test_a_supply_a_carer_adds_says_by_whom_on_the_patients_supplies(client, carer, ann):
+    cares(carer, ann)
+    client.force_login(carer)
+    with frozen(DAY):
+        added = client.post(
+            reverse("supply_new"),
+            {
+                "submission_token": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                "medication": "cyanocobalamin",
+                "concentration_mcg_per_ml": 1000,
+                "container_ml": "1",
+                "count": 5,
+                "expires_on": "2027-03-01",
+                "lot_number": "LOT-BY-CARER",
+                "received_on": "2026-03-09",
+                "note": "",
+            },
+        )
+        assert added.status_code == 302
+        client.force_login(ann)
+        page = text(client.get(reverse("supplies")))
+    assert ann.supplies.get().recorded_by == carer
+    assert "by Cara Giver" in page
