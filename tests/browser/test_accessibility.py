@@ -54,6 +54,7 @@ class Seed:
     supply: Supply
     lab: LabResult
     carer: User | None = None  # the patient's carer, who records for them
+    pharmacist: User | None = None  # a pharmacist on the patient's care team
 
     @property
     def patient_id(self) -> list:
@@ -113,6 +114,8 @@ def build_seed(patient, clinician, admin) -> Seed:
     )
     seed.carer = factories.CarerFactory(name="Cara Giver", email="cara@example.org")
     factories.CareTeamFactory(patient=patient, clinician=seed.carer)
+    seed.pharmacist = factories.PharmacistFactory(name="Phil Pharmacist", email="phil@example.org")
+    factories.CareTeamFactory(patient=patient, clinician=seed.pharmacist)
     return seed
 
 
@@ -234,6 +237,14 @@ PAGES: dict[str, list[Visit]] = {
         Visit("regimen_setup"),
     ],
     "new clinician": [Visit("home")],
+    "pharmacist": [
+        Visit("home"),
+        Visit("pharmacy_patient", lambda seed: seed.patient_id),
+        Visit("patient_labels", lambda seed: seed.patient_id),
+        Visit("invite_patient"),
+        Visit("share_code_enter"),
+        Visit("account_settings"),
+    ],
     "carer": [
         Visit("home"),
         Visit("log_dose"),
@@ -281,6 +292,7 @@ def sign_in(page, live_server, role: str, seed: Seed) -> None:
         "new patient": seed.new_patient,
         "new clinician": seed.new_clinician,
         "carer": seed.carer,
+        "pharmacist": seed.pharmacist,
         "admin": seed.admin,
     }.get(role)
     if user is None:
