@@ -5,14 +5,17 @@ access.acting_patient."""
 
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .access import CARING_FOR, cared_for
-from .models import User
+from .models import CareTeamMembership, User
 
 # The pages about the person a carer records for, whoever it is now: they say whom.
 PAGES_OF_THE_PERSON = {
@@ -64,6 +67,39 @@ def switch_person(request):
         raise Http404("Not one of your people") from None
     request.session[CARING_FOR] = patient.pk
     return redirect("home")
+
+
+def carer_memberships(carer) -> list:
+    """The carer's people (one query), for their account page's reminder choices."""
+    return list(
+        CareTeamMembership.objects.filter(
+            clinician=carer, patient__is_active=True, patient__role=User.Role.PATIENT
+        )
+        .select_related("patient")
+        .order_by("patient__name", "pk")
+    )
+
+
+@login_required
+@require_POST
+def carer_reminders(request):
+    """The carer turns the copies of one person's reminder emails on or off."""
+    if not request.user.is_carer:
+        raise Http404("Only carers have this choice")
+    try:
+        membership = CareTeamMembership.objects.select_related("patient").get(
+            clinician=request.user, patient_id=int(request.POST.get("patient", ""))
+        )
+    except (CareTeamMembership.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not one of your people") from None
+    membership.carer_reminders = request.POST.get("copies") == "on"
+    membership.save(update_fields=["carer_reminders"])
+    names = {"name": membership.patient.name}
+    if membership.carer_reminders:
+        messages.success(request, _("You will get a copy of %(name)s's reminder emails.") % names)
+    else:
+        messages.success(request, _("No more copies of %(name)s's reminder emails.") % names)
+    return redirect(reverse("account_settings") + "#carer-reminders")
 
 
 def carer_welcome(request):

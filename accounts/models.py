@@ -217,6 +217,8 @@ class CareTeamMembership(BoundedDates, models.Model):
     # Whether the patient has an alert no one has acknowledged (doses/alerts.py): those come
     # first.
     needs_attention = models.BooleanField(default=False, editable=False)
+    # A carer's choice: a copy of the patient's reminder emails (reminders/sending.py).
+    carer_reminders = models.BooleanField(_("email me their reminders"), default=True)
 
     class Meta:
         verbose_name = _("care-team member")

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language
 
 from . import second_factor
+from .carer_views import carer_memberships
 from .forms import AccountSettingsForm, time_zone_names
 
 ACCOUNT_FIELDS = ["name", "time_zone", "language"]
@@ -50,6 +51,8 @@ def account_settings(request):
             "form": form,
             "time_zones": time_zone_names(),
             "two_factor_required": second_factor.is_required(user),
+            # A carer's people, each with whether their reminder emails are copied to them.
+            "carer_memberships": carer_memberships(user) if user.is_carer else [],
         },
     )
 

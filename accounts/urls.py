@@ -15,6 +15,7 @@ urlpatterns = [
     path("login/", device_views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("caring-for/", carer_views.switch_person, name="switch_person"),
+    path("caring-for/reminders/", carer_views.carer_reminders, name="carer_reminders"),
     path("two-factor/", second_factor_views.verify, name="two_factor_verify"),
     path("two-factor/setup/", second_factor_views.setup, name="two_factor_setup"),
     path("two-factor/off/", second_factor_views.turn_off, name="two_factor_off"),

@@ -52,6 +52,48 @@ def subject_for(reminder: Reminder, today: date) -> str:
     return _("Time for your weekly check-in")
 
 
+def carer_line(reminder: Reminder, today: date, name: str) -> str:
+    """One reminder, worded for a carer of the patient `name`."""
+    when, day = in_days(reminder.on, today), day_text(reminder.on, today)
+    past = reminder.on < today
+    names = {"name": name, "when": when, "day": day}
+    if reminder.kind == Kind.PLAN_CHANGED:
+        return _("%(name)s's injection plan has changed") % names
+    if reminder.kind in (Kind.DUE_SOON, Kind.DUE_TODAY):
+        return _("%(name)s's B12 injection is due %(when)s") % names
+    if reminder.kind == Kind.OVERDUE:
+        return _("%(name)s's B12 injection was due on %(day)s") % names
+    if reminder.kind == Kind.RUNNING_OUT:
+        if past:
+            return _("%(name)s's supplies did not cover the injection due on %(day)s") % names
+        return _("%(name)s's supplies will not last to the injection due %(when)s") % names
+    if reminder.kind == Kind.LAB_REVIEW:
+        if past:
+            return _("%(name)s's blood test was due on %(day)s") % names
+        return _("%(name)s's blood test is due %(when)s") % names
+    return _("Time for %(name)s's weekly check-in") % names
+
+
+def compose_for_carer(batch: Batch, reminders: list[Reminder], carer) -> EmailMessage:
+    """The carer's copy of the patient's reminder email: what is due, for whom, and where to
+    record it (the carer's home shows the person they last recorded for, and the switch)."""
+    name = batch.patient.name
+    lines = [carer_line(r, batch.today, name) for r in reminders]
+    context = {
+        "carer": carer.get_short_name(),
+        "patient": name,
+        "lines": lines,
+        "home_url": absolute("home"),
+        "settings_url": absolute("account_settings"),
+    }
+    return EmailMessage(
+        subject=one_line(lines[0]),
+        body=render_to_string("reminders/email/carer_reminder.txt", context),
+        to=[carer.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
 def absolute(name: str, *args) -> str:
     """The page's address for an email: the site's public address (DJANGO_SITE_URL) + path."""
     return settings.SITE_URL.rstrip("/") + reverse(name, args=args)

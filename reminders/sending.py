@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import CareTeamMembership, User
 from doses.alerts import raise_overdue
 from doses.dashboard import CHECKIN_EVERY, plan_change_text
 from regimens.models import Regimen, RegimenChange
@@ -50,7 +50,7 @@ from supplies.models import Supply
 from symptoms.models import SymptomEntry
 
 from . import push
-from .emails import compose
+from .emails import compose, compose_for_carer
 from .models import PushDevice, ReminderSent, ReminderSettings
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ class Batch:
     retry: dict[Reminder, tuple[int, str]] = field(default_factory=dict)
     channel: str = Channel.EMAIL
     devices: list[PushDevice] = field(default_factory=list)  # a notification's
+    carers: list = field(default_factory=list)  # who get a copy of the email (carers_of)
 
     @property
     def patient(self) -> User:
@@ -358,6 +359,10 @@ def find_due(now: datetime, result: RunResult) -> list[Batch]:
     if not batches:
         return []
     batches = by_channel(batches)
+    carers = carers_of([b.patient.pk for b in batches if b.channel == Channel.EMAIL])
+    for batch in batches:
+        if batch.channel == Channel.EMAIL:
+            batch.carers = carers.get(batch.patient.pk, [])
     ledger = {
         (row.user_id, row.kind, row.key, row.channel): row
         for row in ReminderSent.objects.filter(
@@ -390,6 +395,41 @@ def find_due(now: datetime, result: RunResult) -> list[Batch]:
             batch.reminders = todo
             pending.append(batch)
     return pending
+
+
+def carers_of(patient_ids: list[int]) -> dict[int, list[User]]:
+    """The carers who asked for a copy of each patient's reminder emails (one query, none
+    without patients): the carers they let in and who did not turn the copies off."""
+    if not patient_ids:
+        return {}
+    found: dict[int, list[User]] = {}
+    rows = (
+        CareTeamMembership.objects.filter(
+            patient_id__in=patient_ids,
+            clinician__role=User.Role.CARER,
+            clinician__is_active=True,
+            carer_reminders=True,
+        )
+        .select_related("clinician")
+        .order_by("clinician__name", "pk")
+    )
+    for row in rows:
+        found.setdefault(row.patient_id, []).append(row.clinician)
+    return found
+
+
+def send_carer_copies(connection, batch: Batch, reminders: list[Reminder], result) -> None:
+    """After the patient's email went: a copy to each of their carers who asked for one, in
+    the carer's language. A copy that fails is reported; the patient's ledger stands."""
+    for carer in batch.carers:
+        with carer.in_own_language():
+            message = compose_for_carer(batch, reminders, carer)
+        error = deliver(connection, message)
+        if error:
+            result.lines.append(f"Failed to copy {batch.patient.email}'s to {carer.email}: {error}")
+            logger.warning("Reminder copy to carer %s failed: %s", carer.pk, error)
+        else:
+            result.lines.append(f"Copied to {carer.email}, their carer")
 
 
 def claim(batch: Batch, reminder: Reminder) -> int | None:
@@ -517,6 +557,7 @@ def send_batch(connection, batch: Batch, result: RunResult) -> None:
         result.sent += len(reminders)
         result.patients += 1
         result.lines.append(f"Emailed {batch.patient.email}: {described}")
+        send_carer_copies(connection, batch, reminders, result)
 
 
 def deliver(connection, message: EmailMessage) -> str:

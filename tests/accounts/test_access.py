@@ -1026,6 +1026,15 @@ MATRIX: dict[str, Page] = {
         get=POST_ONLY,
         post=only(carer=OWN),
     ),
+    # A carer turns the copies of one person's reminder emails off: only their own people's.
+    "carer_reminders": Page(
+        data=lambda record: {"patient": record.owner.pk, "copies": "off"},
+        did=lambda client, record, whose: CareTeamMembership.objects.filter(
+            patient=whose, clinician__role=User.Role.CARER, carer_reminders=False
+        ).exists(),
+        get=POST_ONLY,
+        post=only(carer=CHANGES),
+    ),
     # Supplies: the patient's own and their carer's; nobody else's, clinicians' included.
     "supplies": Page(
         shows=lambda record: [record.supply.lot_number], get=CARERS_TOO, post=CARERS_TOO
@@ -1266,7 +1275,8 @@ MATRIX: dict[str, Page] = {
     "account_settings": Page(
         data=lambda record: {"name": RENAMED, "time_zone": "Europe/Paris"},
         did=lambda client, record, whose: User.objects.filter(pk=whose.pk, name=RENAMED).exists(),
-        get=everyone(OWN, anonymous=LOGIN),
+        # A carer's page lists their people (the owner), for the copies of their reminders.
+        get=everyone(OWN, anonymous=LOGIN, carer=READS),
         post=everyone(OWN, anonymous=LOGIN),
     ),
     # Signed-in devices (tests/accounts/test_devices.py): each user's own sessions.

@@ -411,8 +411,8 @@ def test_finding_reminders_takes_the_same_queries_for_one_patient_or_ten(patient
     # Whatever the number of patients: 1. the regimens that may be overdue by more than an
     # interval, for the clinicians' alerts (doses/alerts.py; none is); 2. the candidate
     # regimens with patient, settings, phase and last check-in; 3. the ledger rows of what is
-    # due.
-    assert counts["other"] == 3
+    # due; 4. the carers who get a copy of each email (reminders/sending.py carers_of).
+    assert counts["other"] == 4
     # Then per reminder (due today, lab review) one INSERT claiming it, in its own
     # transaction (a savepoint and its release inside the test's transaction), and per
     # patient one UPDATE marking their email's reminders sent.
@@ -436,7 +436,7 @@ def test_supplies_add_three_queries_for_one_patient_or_ten(patients):
 
     # As above, and for all the patients with supplies at once: their regimens' phases, their
     # supplies, the injections given since (supplies/forecast.py's outlooks()).
-    assert counts["other"] == 3 + 3
+    assert counts["other"] == 4 + 3
     # Due today and supplies running out: two reminders each, in one email.
     assert counts["claim"] == 2 * patients
     assert counts["mark"] == patients
