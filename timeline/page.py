@@ -26,6 +26,8 @@ CORRECTION, CHANGE, NOTE, ACKNOWLEDGED = "correction", "change", "note", "acknow
 # the notes (shown as notes). The care team's pages show every note (NOTE).
 SHARED_NOTE = "shared_note"
 PATIENT_KINDS = (DOSE, CHECKIN, LAB, CHANGE, SHARED_NOTE)
+# A carer's view of the person's history: their clinicians' notes stay the patient's own.
+CARER_KINDS = (DOSE, CHECKIN, LAB, CHANGE)
 RECORD_KINDS = (DOSE, CORRECTION, CHECKIN, LAB, CHANGE, NOTE, ACKNOWLEDGED)
 
 

@@ -6,12 +6,13 @@ from django.shortcuts import render
 
 from accounts.access import acting_patient, log_view
 
-from .page import timeline_page
+from .page import CARER_KINDS, PATIENT_KINDS, timeline_page
 
 
 @login_required
 def history(request):
     patient = acting_patient(request)
     log_view(request, patient, "history")  # a carer's look; the patient's own is not logged
-    page = timeline_page(patient, request.GET.get("page"))
+    kinds = CARER_KINDS if request.user.is_carer else PATIENT_KINDS
+    page = timeline_page(patient, request.GET.get("page"), kinds=kinds)
     return render(request, "timeline/history.html", {"page": page})

@@ -123,7 +123,10 @@ def dose_detail(request, pk):
         {
             "dose": dose,
             "versions": versions,
-            "raised": list(dose.alerts.select_related("acknowledged_by")),
+            # The alerts it raised for the care team: not a carer's to read (DESIGN).
+            "raised": []
+            if request.user.is_carer
+            else list(dose.alerts.select_related("acknowledged_by")),
             "can_edit": can_edit,
             "delete_form": DeleteForm(),
             **_back_to(request, dose.patient),
@@ -250,7 +253,9 @@ def checkin_detail(request, pk):
             "patient": patient,
             "previous": previous,
             "rises": checkin_alerts.rises(entry, previous),
-            "raised": list(entry.alerts.select_related("acknowledged_by")),
+            "raised": []
+            if request.user.is_carer
+            else list(entry.alerts.select_related("acknowledged_by")),
             "signs": checkin_alerts.sign_names(entry.allergy_signs),
             **_emergency_context(),
             **_back_to(request, patient),

@@ -286,3 +286,19 @@ def test_a_supply_a_carer_adds_says_by_whom_on_the_patients_supplies(client, car
         page = text(client.get(reverse("supplies")))
     assert ann.supplies.get().recorded_by == carer
     assert "by Cara Giver" in page
+
+
+def test_a_carers_view_of_the_history_leaves_out_the_clinicians_notes(client, carer, ann):
+    cares(carer, ann)
+    doctor = factories.ClinicianFactory(name="Dr Care", email="care@example.org")
+    with frozen(DAY):
+        factories.ClinicalNoteFactory(
+            patient=ann, author=doctor, text="Discussed the tingling.", shared_with_patient=True
+        )
+        client.force_login(ann)
+        own = text(client.get(reverse("history")))
+        client.force_login(carer)
+        theirs = text(client.get(reverse("history")))
+    assert "Discussed the tingling." in own and "Print for my appointment" in own
+    assert "Discussed the tingling." not in theirs
+    assert "Print for my appointment" not in theirs and reverse("export_csv") not in theirs
