@@ -302,3 +302,17 @@ def test_a_carers_view_of_the_history_leaves_out_the_clinicians_notes(client, ca
     assert "Discussed the tingling." in own and "Print for my appointment" in own
     assert "Discussed the tingling." not in theirs
     assert "Print for my appointment" not in theirs and reverse("export_csv") not in theirs
+
+
+def test_a_carer_reads_an_injection_without_the_care_teams_alerts(client, carer, ann):
+    cares(carer, ann)
+    with frozen(DAY):
+        dose = factories.give(ann.regimens.get(), date(2026, 3, 9))
+        factories.AlertFactory(patient=ann, kind="allergy", key="carer-test", dose=dose)
+        client.force_login(ann)
+        own = text(client.get(reverse("dose_detail", args=[dose.pk])))
+        client.force_login(carer)
+        theirs = text(client.get(reverse("dose_detail", args=[dose.pk])))
+    assert "Care team alerted" in own
+    assert "Care team alerted" not in theirs
+    assert "Correct" in theirs  # and they may correct it, as the patient may
