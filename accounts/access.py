@@ -55,15 +55,29 @@ def pharmacy_patient_or_404(user, patient_id) -> User:
 
 # The session key naming which of a carer's people the patient's pages are about.
 CARING_FOR = "caring_for"
+# The field of a carer's forms naming the person the form was drawn for
+# (templates/accounts/_for_patient.html).
+FOR_PATIENT = "for_patient"
 
 
-def acting_patient(request) -> User:
+def acting_patient(request, *, form: bool = False) -> User:
     """Whose pages these are: the signed-in patient's own, or, for a carer, the person they
-    last switched to (the first of their people until they switch). One query for a carer,
-    none for a patient; 404 for anyone else, and for a carer nobody has granted access yet."""
+    last switched to (the first of their people until they switch), and for a carer's form,
+    the person it names (`form`: a view whose POST records something). One query for a
+    carer, none for a patient; 404 for anyone else, and for a carer nobody has granted access
+    yet."""
     user = request.user
     if user.is_authenticated and user.is_patient:
         return user
+    if form and request.method == "POST" and user.is_authenticated and user.is_carer:
+        # A form records for the person it was drawn for, whatever the carer switched to in
+        # another tab since; a form for someone no longer theirs records nothing.
+        try:
+            patient = cared_for(user).get(pk=int(request.POST.get(FOR_PATIENT, "")))
+        except (User.DoesNotExist, ValueError, TypeError):
+            raise Http404("This form is not for one of your people") from None
+        request.session[CARING_FOR] = patient.pk  # and their pages follow
+        return patient
     chosen = request.session.get(CARING_FOR)
     first_chosen = Case(
         When(pk=chosen if isinstance(chosen, int) else None, then=Value(0)),

@@ -80,7 +80,8 @@ def _board(patient):
 @login_required
 @offline_copy
 def log_dose(request):
-    patient = acting_patient(request)
+    patient = acting_patient(request, form=True)
+    log_view(request, patient, "injection form")  # a carer's look at the lot in use
     regimen = regimen_or_404(patient)
     # One tap from the home: the form opens with the lot of the supply in use filled in too.
     initial = (

@@ -45,6 +45,7 @@ def prescription(regimen) -> dict | None:
 @login_required
 def supply_label(request, pk):
     supply = supply_or_404(request.user, pk)
+    log_view(request, supply.patient, "vial labels")  # a carer's look at the verdicts
     posted = request.method == "POST"
     form = LabelPhotoForm(request.POST, request.FILES) if posted else LabelPhotoForm()
     if posted and supply.deleted_at is not None:

@@ -53,7 +53,7 @@ def _form_page(request, form, supply=None):
 
 @login_required
 def supply_new(request):
-    patient = acting_patient(request)
+    patient = acting_patient(request, form=True)
     form = SupplyForm(request.POST or None, patient=patient, regimen=current_regimen(patient))
     if request.method == "POST" and form.is_valid():
         try:
@@ -76,6 +76,7 @@ def supply_new(request):
 @login_required
 def supply_correct(request, pk):
     supply = supply_or_404(request.user, pk)
+    log_view(request, supply.patient, "supplies")  # a carer's look
     if supply.deleted_at:
         messages.error(request, _("Restore this supply before correcting it."))
         return redirect("supplies")

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import acting_patient, log_view
+from accounts.access import acting_patient, log_view, require_patient
 from accounts.offline import offline_copy
 from doses import actions, freshness
 from doses.access import checkin_or_404, dose_or_404
@@ -54,7 +54,8 @@ def logged_message(dose) -> str:
 def skip_dose(request):
     """Skip the next dose: one due or overdue, or a coming one planned ahead (away, no
     supplies...). It is recorded on the day it is due, so the schedule moves from that day."""
-    patient = acting_patient(request)
+    patient = acting_patient(request, form=True)
+    log_view(request, patient, "skip")  # a carer's look at the due dates
     regimen = regimen_or_404(patient)
     form = SkipForm(request.POST or None)
     valid = form.is_bound and form.is_valid()
@@ -137,6 +138,7 @@ def dose_detail(request, pk):
 @login_required
 def correct_dose(request, pk):
     dose = dose_or_404(request.user, pk, write=True)
+    log_view(request, dose.patient, "an injection")  # a carer's look
     if dose.deleted_at:
         messages.error(request, _("Restore this injection before correcting it."))
         return redirect(dose_detail_url(dose))
@@ -210,7 +212,8 @@ def _emergency_context() -> dict:
 def checkin(request):
     """The weekly check-in. The page compares numbness and balance with the last check-in as
     they are scored (static/js/checkin_alerts.js), and names the ticked allergy signs."""
-    patient = acting_patient(request)
+    patient = acting_patient(request, form=True)
+    log_view(request, patient, "check-in")  # a carer's look at the last check-in
     form = CheckinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -266,8 +269,9 @@ def checkin_detail(request, pk):
 @login_required
 @require_POST
 def dismiss_plan_change(request, pk):
-    """The patient has read the notice of a change to their plan: stop showing it."""
-    patient = acting_patient(request)
+    """The patient has read the notice of a change to their plan: stop showing it. Only the
+    patient: a carer reading it does not mean the patient has."""
+    patient = require_patient(request.user)
     change = get_object_or_404(RegimenChange, pk=pk, patient=patient)
     if change.dismissed_at is None:
         RegimenChange.objects.filter(pk=change.pk).update(dismissed_at=timezone.now())

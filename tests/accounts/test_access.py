@@ -701,6 +701,12 @@ def care_clinician_removed(client, record, whose) -> bool:
 # The matrix -------------------------------------------------------------------------------
 
 
+def for_owner(data):
+    """A form's data as a carer's form for the owner carries it (the field is ignored for
+    anyone else)."""
+    return lambda record: {**data(record), "for_patient": record.owner.pk}
+
+
 def only(**allowed) -> dict:
     """404 for every signed-in role not named; anonymous users are sent to sign in."""
     return {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, NOT_FOUND), **allowed}
@@ -783,7 +789,9 @@ def phase_label(record):
 PATIENTS_OWN = only(owner=READS, other_patient=OWN)  # the signed-in patient's own page
 # A page of the patient's that their carer has too, for the person they record for.
 CARERS_TOO = only(owner=READS, other_patient=OWN, carer=READS, other_carer=OWN)
-CARERS_CHANGE = only(owner=CHANGES, other_patient=OWN, carer=CHANGES, other_carer=OWN)
+# A carer's form names the person it is for (the owner here): another patient's carer is
+# refused it.
+CARERS_CHANGE = only(owner=CHANGES, other_patient=OWN, carer=CHANGES)
 OWNER_OR_CARER = only(owner=CHANGES, carer=CHANGES)
 CARE_READS = only(owner=READS, care_clinician=READS)  # the owner and their clinicians
 CARE_AND_CARER_READS = only(owner=READS, care_clinician=READS, carer=READS)
@@ -807,7 +815,7 @@ MATRIX: dict[str, Page] = {
     ),
     # Patient-only pages, without an id: always the signed-in patient's own record.
     "log_dose": Page(
-        data=dose_form,
+        data=for_owner(dose_form),
         did=logged,
         shows=phase_label,
         get=CARERS_TOO,
@@ -815,6 +823,7 @@ MATRIX: dict[str, Page] = {
     ),
     "skip_dose": Page(
         data=lambda record: {
+            "for_patient": record.owner.pk,
             "submission_token": _token(),
             "reason_kind": "other",
             "reason": SKIP_REASON,
@@ -875,7 +884,7 @@ MATRIX: dict[str, Page] = {
         post=only(owner=CHANGES, care_clinician=CHANGES),
     ),
     "checkin": Page(
-        data=checkin_form,
+        data=for_owner(checkin_form),
         did=checked_in,
         get=CARERS_TOO,
         post=CARERS_CHANGE,
@@ -906,7 +915,7 @@ MATRIX: dict[str, Page] = {
         args=plan_change_id,
         did=plan_change_dismissed,
         get=POST_ONLY,
-        post=OWNER_OR_CARER,
+        post=only(owner=CHANGES),  # the patient's own reading, not a carer's,
     ),
     "restore_dose": Page(
         args=dose_id,
@@ -1040,7 +1049,7 @@ MATRIX: dict[str, Page] = {
         shows=lambda record: [record.supply.lot_number], get=CARERS_TOO, post=CARERS_TOO
     ),
     "supply_new": Page(
-        data=supply_form,
+        data=for_owner(supply_form),
         did=supply_added,
         get=CARERS_TOO,
         post=CARERS_CHANGE,

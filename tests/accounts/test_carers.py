@@ -53,8 +53,9 @@ def text(response) -> str:
     return response.content.decode()
 
 
-def dose_form():
+def dose_form(patient):
     return {
+        "for_patient": patient.pk,  # as the carer's form says whom it is for
         "submission_token": "0b7c2f1e-5d9a-4c36-9a0e-2f4a8f1d3c55",
         "administered_at": "2026-03-10T08:00",
         "dose_mcg": 1000,
@@ -116,12 +117,16 @@ def test_what_a_carer_logs_is_the_persons_and_says_by_whom(client, carer, ann):
     with frozen(DAY):
         form = text(client.get(reverse("log_dose")))
         assert 'value="carer" selected' in form  # she is giving it
-        assert client.post(reverse("log_dose"), dose_form()).status_code == 302
+        assert client.post(reverse("log_dose"), dose_form(ann)).status_code == 302
         dose = DoseLog.objects.get(patient=ann)
         assert (dose.recorded_by, dose.administered_by) == (carer, "carer")
         client.post(
             reverse("checkin"),
-            {"submission_token": "5d0c1a2b-3e4f-4a5b-8c6d-7e8f9a0b1c2d", "fatigue": 3},
+            {
+                "for_patient": ann.pk,
+                "submission_token": "5d0c1a2b-3e4f-4a5b-8c6d-7e8f9a0b1c2d",
+                "fatigue": 3,
+            },
         )
         client.force_login(ann)
         history = text(client.get(reverse("history")))
@@ -141,7 +146,7 @@ def test_a_carer_switches_between_their_people(client, carer, ann, ben):
         second = text(client.get(reverse("home")))
         assert f"{BANNER} <strong>Ben Cared</strong>" in second
         assert "Switch to Ann Cared" in second
-        client.post(reverse("log_dose"), dose_form())
+        client.post(reverse("log_dose"), dose_form(ben))
     assert DoseLog.objects.filter(patient=ben).count() == 1
     assert not DoseLog.objects.filter(patient=ann).exists()
 
@@ -270,6 +275,7 @@ def test_a_supply_a_carer_adds_says_by_whom_on_the_patients_supplies(client, car
         added = client.post(
             reverse("supply_new"),
             {
+                "for_patient": ann.pk,
                 "submission_token": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
                 "medication": "cyanocobalamin",
                 "concentration_mcg_per_ml": 1000,
@@ -316,3 +322,56 @@ def test_a_carer_reads_an_injection_without_the_care_teams_alerts(client, carer,
     assert "Care team alerted" in own
     assert "Care team alerted" not in theirs
     assert "Correct" in theirs  # and they may correct it, as the patient may
+
+
+def test_a_form_drawn_for_one_person_records_for_them_after_a_switch_elsewhere(
+    client, carer, ann, ben
+):
+    """Ann's form open in one tab, a switch to Ben in another: the form still records Ann's
+    injection, and the carer lands on Ann's pages."""
+    cares(carer, ann, ben)
+    client.force_login(carer)
+    with frozen(DAY):
+        form = text(client.get(reverse("log_dose")))
+        assert f'name="for_patient" value="{ann.pk}"' in form
+        client.post(reverse("switch_person"), {"patient": ben.pk})
+        client.post(reverse("log_dose"), dose_form(ann))
+        home = text(client.get(reverse("home")))
+    assert DoseLog.objects.get().patient == ann
+    assert f"{BANNER} <strong>Ann Cared</strong>" in home
+
+
+def test_a_form_for_someone_no_longer_theirs_records_nothing(client, carer, ann, ben):
+    cares(carer, ann, ben)
+    client.force_login(carer)
+    with frozen(DAY):
+        client.get(reverse("log_dose"))
+        ann.care_team.filter(clinician=carer).delete()  # Ann removes her
+        refused = client.post(reverse("log_dose"), dose_form(ann))
+        unnamed = client.post(reverse("log_dose"), {**dose_form(ben), "for_patient": ""})
+    assert (refused.status_code, unnamed.status_code) == (404, 404)
+    assert not DoseLog.objects.exists()
+
+
+def test_a_carer_cannot_dismiss_the_patients_plan_notice(client, carer, ann):
+    cares(carer, ann)
+    doctor = factories.ClinicianFactory(name="Dr Care", email="care@example.org")
+    change = factories.RegimenChangeFactory(
+        regimen=ann.regimens.get(), patient=ann, by=doctor, kind="prescribed", reason="Seen"
+    )
+    client.force_login(carer)
+    with frozen(DAY):
+        home = text(client.get(reverse("home")))
+        refused = client.post(reverse("dismiss_plan_change", args=[change.pk]))
+    change.refresh_from_db()
+    assert "Got it" not in home
+    assert refused.status_code == 404 and change.dismissed_at is None
+
+
+@pytest.mark.parametrize("page", ["log_dose", "skip_dose", "checkin"])
+def test_a_carers_look_at_a_form_of_the_person_is_logged(client, carer, ann, page):
+    cares(carer, ann)
+    client.force_login(carer)
+    with frozen(DAY):
+        assert client.get(reverse(page)).status_code == 200
+    assert RecordView.objects.filter(patient=ann, viewer=carer).exists()
