@@ -7,31 +7,39 @@ applied one after the other, so the stored state is always computed from every c
 and a repeated submission token is seen by the second request.
 """
 
+from contextlib import contextmanager
 from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from regimens import schedule
 from regimens.models import Regimen
 from symptoms import checkin_alerts, wearoff
 from symptoms.models import SymptomEntry
 
-from . import alerts, timing
+from . import alerts, freshness, timing
 from .models import ClinicalNote, DoseLog, DoseLogVersion
 
 
-def _locked(regimen: Regimen) -> Regimen:
-    """The regimen, re-read under lock (the patient's row locked first), with its patient and
-    current phase (only the regimen's row is locked by this read)."""
-    User.objects.lock(regimen.patient_id)
-    return (
-        Regimen.objects.select_for_update(of=("self",))
-        .select_related("patient", "current_phase")
-        .get(pk=regimen.pk)
-    )
+@contextmanager
+def _changing(regimen: Regimen, **checks):
+    """The transaction of a change to a regimen's injections. The patient's row is locked
+    first, by raising their record version once for the whole change (freshness.raised);
+    then the regimen's row, re-read under the lock with its patient and current phase (only
+    the regimen's row is locked by this read) and with `checks`, annotations read in the
+    same query. Yields the regimen."""
+    with transaction.atomic(), freshness.raised(regimen.patient_id):
+        yield (
+            Regimen.objects.select_for_update(of=("self",))
+            .select_related("patient", "current_phase")
+            .annotate(**checks)
+            .get(pk=regimen.pk)
+        )
 
 
 # A new dose's related rows are the ones just locked and read, and its token was checked
@@ -39,12 +47,15 @@ def _locked(regimen: Regimen) -> Regimen:
 KNOWN = ["patient", "regimen", "phase", "recorded_by", "submission_token"]
 
 
-def refresh_regimen(regimen: Regimen) -> bool:
+def refresh_regimen(regimen: Regimen, inputs=None, *, wear_off_unchanged=False) -> bool:
     """After an injection event (or rows written in bulk): the regimen's stored schedule
-    state and its wear-off flag, from one read of the events. Returns whether the flag was on
-    before."""
-    inputs = regimen.schedule_inputs()
+    state and its wear-off flag, from one read of the events (or `inputs`, the events with
+    the change in them). Returns whether the flag was on before; with `wear_off_unchanged`
+    (wearoff.unchanged_by_new_dose) the flag is known to stay as it is."""
+    inputs = inputs or regimen.schedule_inputs()
     regimen.refresh_schedule(inputs)
+    if wear_off_unchanged:
+        return regimen.symptoms_return_early
     return wearoff.refresh(regimen, inputs)
 
 
@@ -62,6 +73,27 @@ def _replayed(token, model, patient):
     if found is not None and found.patient_id != patient.pk:
         raise ValidationError(out_of_date_form(), code="token_reused")
     return found
+
+
+def _replay_checks(token) -> dict:
+    """Annotations for _changing(): the record a previous submission of the form made, and
+    its patient, read with the regimen."""
+    if not token:
+        return {}
+    first = DoseLog.objects.filter(submission_token=token)
+    return {
+        "replayed_id": Subquery(first.values("pk")[:1]),
+        "replayed_patient": Subquery(first.values("patient_id")[:1]),
+    }
+
+
+def _replayed_from(regimen, model, token):
+    """As _replayed, from the annotations of _replay_checks."""
+    if not token or regimen.replayed_id is None:
+        return None
+    if regimen.replayed_patient != regimen.patient_id:
+        raise ValidationError(out_of_date_form(), code="token_reused")
+    return model.objects.get(pk=regimen.replayed_id)
 
 
 def already_recorded(model, token, patient) -> bool:
@@ -85,9 +117,17 @@ def log_dose(
     With `confirmed` False, a dose that is early or a second one that day is not saved:
     UnusualTiming says why. With True it is saved and keeps that it was confirmed. None (the
     default, for set-up and data loading) records without asking."""
-    with transaction.atomic():
-        regimen = _locked(regimen)
-        existing = _replayed(token, DoseLog, regimen.patient)
+    checks = _replay_checks(token)
+    moment = values.get("administered_at")
+    zone = regimen.patient.zone
+    if confirmed is not None and moment is not None:
+        day = schedule.local_date(moment, zone)
+        same_day = timing.doses_given_on(OuterRef("patient_id"), day, zone)
+        checks["same_day_first"] = Subquery(same_day.values("administered_at")[:1])
+    latest = SymptomEntry.objects.filter(patient_id=OuterRef("patient_id"))
+    checks["latest_checkin"] = Subquery(latest.order_by("-recorded_at").values("recorded_at")[:1])
+    with _changing(regimen, **checks) as regimen:
+        existing = _replayed_from(regimen, DoseLog, token)
         if existing:
             return existing, False
         dose = DoseLog(
@@ -105,16 +145,32 @@ def log_dose(
         if token:
             dose.submission_token = token
         dose.full_clean(exclude=KNOWN)
+        reading = regimen.read_schedule()
         if confirmed is not None:
             # Checked under the regimen's lock: a dose recorded meanwhile is counted.
-            check = timing.check_dose(regimen, dose.administered_at)
+            second_after = regimen.same_day_first
+            if regimen.patient.zone != zone:  # the patient's zone changed meanwhile
+                day = schedule.local_date(dose.administered_at, regimen.patient.zone)
+                second_after = (
+                    timing.doses_given_on(regimen.patient_id, day, regimen.patient.zone)
+                    .values_list("administered_at", flat=True)
+                    .first()
+                )
+            check = timing.check_dose(regimen, dose.administered_at, reading.inputs(), second_after)
             if check.unusual and not confirmed:
                 raise UnusualTiming(check)
             dose.confirmed_early = check.early
             dose.confirmed_second = check.second
             dose.due_when_logged = check.due
         dose.save()
-        was_flagged = refresh_regimen(regimen)
+        # The events as read, with this dose: no second read.
+        was_flagged = refresh_regimen(
+            regimen,
+            reading.inputs(given_at=dose.administered_at),
+            wear_off_unchanged=wearoff.unchanged_by_new_dose(
+                reading, dose.administered_at, regimen.latest_checkin
+            ),
+        )
         alerts.for_dose(dose)
         alerts.for_wear_off(regimen, was_flagged)
     return dose, True
@@ -126,8 +182,7 @@ def backfill_doses(regimen: Regimen, recorded_by, doses: list[dict]) -> list[Dos
     are checked one by one (no query each), saved in one statement, and the schedule is
     replayed once: a fixed number of queries, and time linear in the number of doses (logging
     them one by one replays the whole history after each)."""
-    with transaction.atomic():
-        regimen = _locked(regimen)
+    with _changing(regimen) as regimen:
         was_flagged = regimen.symptoms_return_early
         records = []
         for values in doses:
@@ -165,9 +220,8 @@ def skip_dose(
 ) -> tuple[DoseLog, bool]:
     """Mark the dose that is due next (coming, due or overdue) as skipped; it moves the
     schedule's anchor but does not count toward an `after_doses` phase."""
-    with transaction.atomic():
-        regimen = _locked(regimen)
-        existing = _replayed(token, DoseLog, regimen.patient)
+    with _changing(regimen, **_replay_checks(token)) as regimen:
+        existing = _replayed_from(regimen, DoseLog, token)
         if existing:
             return existing, False
         dose = DoseLog(
@@ -200,8 +254,7 @@ def _keep_version(dose: DoseLog, change: str, user, reason: str = "") -> None:
 
 def correct_dose(dose: DoseLog, user, reason: str = "", **values) -> DoseLog:
     """Change a dose's values, keeping the previous ones as a version."""
-    with transaction.atomic():
-        regimen = _locked(dose.regimen)
+    with _changing(dose.regimen) as regimen:
         dose = DoseLog.objects.select_for_update().get(pk=dose.pk)
         _keep_version(dose, DoseLogVersion.Change.CORRECTED, user, reason)
         for name, value in values.items():
@@ -217,8 +270,7 @@ def correct_dose(dose: DoseLog, user, reason: str = "", **values) -> DoseLog:
 
 def delete_dose(dose: DoseLog, user, reason: str = "") -> DoseLog:
     """Soft-delete: the record stays, out of the schedule, and can be restored."""
-    with transaction.atomic():
-        regimen = _locked(dose.regimen)
+    with _changing(dose.regimen) as regimen:
         dose = DoseLog.objects.select_for_update().get(pk=dose.pk)
         if dose.deleted_at is None:
             _keep_version(dose, DoseLogVersion.Change.DELETED, user, reason)
@@ -229,8 +281,7 @@ def delete_dose(dose: DoseLog, user, reason: str = "") -> DoseLog:
 
 
 def restore_dose(dose: DoseLog, user) -> DoseLog:
-    with transaction.atomic():
-        regimen = _locked(dose.regimen)
+    with _changing(dose.regimen) as regimen:
         dose = DoseLog.objects.select_for_update().get(pk=dose.pk)
         if dose.deleted_at is not None:
             _keep_version(dose, DoseLogVersion.Change.RESTORED, user)

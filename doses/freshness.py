@@ -22,8 +22,11 @@ it read from the database.
 
 import functools
 import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
@@ -45,13 +48,36 @@ BY_PATIENT = {
 }
 
 
+# The patients whose version the change under way has raised already (raised() below).
+_RAISED: ContextVar[frozenset] = ContextVar("raised", default=frozenset())
+
+
 def bump(**lookup) -> None:
     User.objects.filter(**lookup).update(record_version=F("record_version") + 1)
 
 
+@contextmanager
+def raised(patient_id):
+    """For a change to a patient's record, inside its transaction: the version raised at
+    once, which locks the patient's row as User.objects.lock does (every action takes that
+    lock first), and not raised again by each row the change writes before the block ends.
+    Once is enough: the rows and the new version commit together, and nothing reads the new
+    version before then."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("raised() belongs inside the change's transaction")
+    bump(pk=patient_id)
+    token = _RAISED.set(_RAISED.get() | {patient_id})
+    try:
+        yield
+    finally:
+        _RAISED.reset(token)
+
+
 def _patient_row_changed(sender, instance, raw=False, **kwargs):
-    if not raw:  # a restore (records/backup.py) brings the version back with the rows
-        bump(pk=getattr(instance, BY_PATIENT[sender]))
+    # A restore (records/backup.py) brings the version back with the rows.
+    patient_id = getattr(instance, BY_PATIENT[sender])
+    if not raw and patient_id not in _RAISED.get():
+        bump(pk=patient_id)
 
 
 def _phase_changed(sender, instance, raw=False, **kwargs):

@@ -82,31 +82,29 @@ def _dates(days: list[date]) -> str:
     return ", ".join(date_format(day, "j M") for day in days) or "–"
 
 
-def _same_day_dose(regimen, day: date, exclude_pk=None):
-    zone = regimen.patient.zone
+def doses_given_on(patient_id, day: date, zone):
+    """The patient's given doses on `day` in their zone, whatever the regimen, earliest first."""
     since = timezone.make_aware(datetime.combine(day, time()), zone)
     until = timezone.make_aware(datetime.combine(day + timedelta(days=1), time()), zone)
-    doses = DoseLog.objects.filter(
-        patient_id=regimen.patient_id,
+    return DoseLog.objects.filter(
+        patient_id=patient_id,
         status=DoseLog.Status.GIVEN,
         deleted_at__isnull=True,
         administered_at__gte=since,
         administered_at__lt=until,
-    )
-    if exclude_pk is not None:
-        doses = doses.exclude(pk=exclude_pk)
-    return doses.order_by("administered_at").values_list("administered_at", flat=True).first()
+    ).order_by("administered_at")
 
 
-def check_dose(regimen, administered_at: datetime, *, exclude_pk=None) -> TimingCheck:
-    """How a given dose at `administered_at` would sit in the regimen's schedule.
-    Queries: the regimen's phases and events (schedule_inputs), the same day's doses."""
+def check_dose(regimen, administered_at: datetime, inputs, second_after) -> TimingCheck:
+    """How a given dose at `administered_at` would sit in the regimen's schedule, from its
+    schedule inputs (Regimen.schedule_inputs) and the time of a dose already given that day
+    (doses_given_on), both read by the caller under the regimen's lock. No query."""
     day = schedule.local_date(administered_at, regimen.patient.zone)
-    initial, events = regimen.schedule_inputs()
+    initial, events = inputs
     new = schedule.Event(day, schedule.GIVEN)
     with_new = schedule.insert_event(events, new)
     rows, final, rules = schedule.annotate(regimen.start_date, initial, with_new)
-    check = TimingCheck(day=day, second_after=_same_day_dose(regimen, day, exclude_pk))
+    check = TimingCheck(day=day, second_after=second_after)
     for event, due, _index, rule in rows:
         if event is new:
             check.due = due

@@ -160,6 +160,22 @@ def last_given_before(doses):
     )
 
 
+def unchanged_by_new_dose(reading, given_at: datetime, latest_checkin: datetime | None) -> bool:
+    """Whether a given dose at `given_at`, about to be added to the regimen's events as read
+    (regimens ScheduleReading), leaves the analysis as it was, so that it need not be worked
+    out again: when the dose comes after every event and every check-in of the patient, and
+    on a later day than any event. Each check-in then keeps the injection before it (a
+    replay of the earlier events is the same: later events never change it) and the new
+    injection, last, has no check-in after it."""
+    last = reading.last_moment()
+    if last is not None and (
+        given_at <= last
+        or schedule.local_date(given_at, reading.zone) <= schedule.local_date(last, reading.zone)
+    ):
+        return False
+    return latest_checkin is None or given_at > latest_checkin
+
+
 def refresh(regimen, inputs=None) -> bool:
     """Store whether symptoms return early on the regimen, for the clinician's list; call it in
     the transaction of every injection event and check-in (doses/actions.py). A plan change

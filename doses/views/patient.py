@@ -41,8 +41,7 @@ def with_undo(request, text: str, dose):
 
 
 def logged_message(dose) -> str:
-    regimen = dose.regimen
-    regimen.refresh_from_db()
+    regimen = dose.regimen  # as logging the dose left it (doses/actions.py): no second read
     if regimen.next_due:
         return _("Injection recorded. Next injection due %(day)s.") % {
             "day": date_format(regimen.next_due, "l j F Y")

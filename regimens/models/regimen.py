@@ -23,6 +23,51 @@ from .fields import Medication, PhaseFields, Route, rule_from_values
 from .templates import RegimenTemplate
 
 
+class ScheduleReading:
+    """A regimen's phases, phase changes and injections as read from the database, from which
+    the schedule's inputs are worked out without reading again: `inputs()` for the events as
+    read, `inputs(given_at=...)` for them with one more injection, just written in the same
+    transaction (logging an injection checks its timing against the first, then stores the
+    state from the second)."""
+
+    def __init__(self, phases, changes, doses, zone):
+        self.phases = phases
+        self.changes = changes  # (at, kind, phase_id, old values, new values), in time order
+        self.doses = doses  # (administered_at, status) of each injection not deleted
+        self.zone = zone
+
+    def last_moment(self):
+        """The time of the latest injection or phase change, or None."""
+        return max([row[0] for row in self.doses] + [row[0] for row in self.changes], default=None)
+
+    def inputs(self, given_at=None) -> tuple[list[schedule.PhaseRule], list[schedule.Event]]:
+        """Each phase's rule as it was at the start, and the events in time order as dates in
+        the patient's zone (rule 1): given and skipped doses, a clinician advancing an open
+        phase (rule 6) or changing a phase (rule 7). With `given_at`, a given dose at that
+        moment is among them, placed as a second read would place it: the doses come newest row
+        first (the model's ordering), so it goes before any other dose of the same moment."""
+        position = {phase.pk: i for i, phase in enumerate(self.phases)}
+        values = [phase.phase_values() for phase in self.phases]
+        edits = [row for row in self.changes if row[1] == RegimenChange.Kind.PHASE_CHANGED]
+        for _at, _kind, phase_id, old, _new in reversed(edits):
+            values[position[phase_id]].update(old)  # undo, newest first: the rules at start
+        initial = [rule_from_values(v) for v in values]
+        doses = self.doses if given_at is None else [(given_at, schedule.GIVEN), *self.doses]
+        timed = [(at, schedule.Event(on=None, kind=status)) for at, status in doses]
+        for at, kind, phase_id, _old, new in self.changes:
+            if kind == RegimenChange.Kind.ADVANCED:
+                timed.append((at, schedule.Event(on=None, kind=schedule.ADVANCE)))
+            else:
+                index = position[phase_id]
+                values[index].update(new)
+                rule = rule_from_values(values[index])
+                timed.append((at, schedule.Event(None, schedule.CHANGE, index, rule)))
+        timed.sort(key=lambda row: row[0])
+        zone = self.zone
+        events = [replace(ev, on=schedule.local_date(at, zone)) for at, ev in timed]
+        return initial, events
+
+
 class Regimen(BoundedDates, models.Model):
     """One patient's prescribed course, with its schedule state stored for sorting."""
 
@@ -145,13 +190,9 @@ class Regimen(BoundedDates, models.Model):
     def ordered_phases(self) -> list["Phase"]:
         return list(self.phases.order_by("order"))
 
-    def schedule_inputs(self) -> tuple[list[schedule.PhaseRule], list[schedule.Event]]:
-        """What the pure rules replay: each phase's rule as it was at the start, and the
-        events in time order as dates in the patient's zone (rule 1): given and skipped doses,
-        a clinician advancing an open phase (rule 6) or changing a phase (rule 7)."""
-        phases = self.ordered_phases
-        position = {phase.pk: i for i, phase in enumerate(phases)}
-        values = [phase.phase_values() for phase in phases]
+    def read_schedule(self) -> "ScheduleReading":
+        """What the schedule is replayed from, read once (three queries: the phases, unless
+        read already, the phase changes and the injections)."""
         changes = list(
             self.changes.filter(
                 kind__in=[RegimenChange.Kind.ADVANCED, RegimenChange.Kind.PHASE_CHANGED]
@@ -159,28 +200,13 @@ class Regimen(BoundedDates, models.Model):
             .order_by("at", "pk")
             .values_list("at", "kind", "phase_id", "old_values", "new_values")
         )
-        edits = [row for row in changes if row[1] == RegimenChange.Kind.PHASE_CHANGED]
-        for _at, _kind, phase_id, old, _new in reversed(edits):
-            values[position[phase_id]].update(old)  # undo, newest first: the rules at start
-        initial = [rule_from_values(v) for v in values]
-        timed = [
-            (at, schedule.Event(on=None, kind=status))
-            for at, status in self.doses.filter(deleted_at__isnull=True).values_list(
-                "administered_at", "status"
-            )
-        ]
-        for at, kind, phase_id, _old, new in changes:
-            if kind == RegimenChange.Kind.ADVANCED:
-                timed.append((at, schedule.Event(on=None, kind=schedule.ADVANCE)))
-            else:
-                index = position[phase_id]
-                values[index].update(new)
-                rule = rule_from_values(values[index])
-                timed.append((at, schedule.Event(None, schedule.CHANGE, index, rule)))
-        timed.sort(key=lambda row: row[0])
-        zone = self.patient.zone
-        events = [replace(ev, on=schedule.local_date(at, zone)) for at, ev in timed]
-        return initial, events
+        doses = self.doses.filter(deleted_at__isnull=True)
+        doses = list(doses.values_list("administered_at", "status"))
+        return ScheduleReading(self.ordered_phases, changes, doses, self.patient.zone)
+
+    def schedule_inputs(self) -> tuple[list[schedule.PhaseRule], list[schedule.Event]]:
+        """What the pure rules replay (ScheduleReading.inputs)."""
+        return self.read_schedule().inputs()
 
     def phase_rules(self) -> list[schedule.PhaseRule]:
         """Each phase's rule as it stands now."""
