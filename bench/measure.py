@@ -35,6 +35,7 @@ from regimens.models import Regimen  # noqa: E402
 from reminders.models import CalendarFeed  # noqa: E402
 
 WARM_UP = 10
+TAKEN_BACK = "after the last injection logged was taken back"
 
 
 def people() -> tuple[User, User]:
@@ -54,6 +55,22 @@ def people() -> tuple[User, User]:
     return clinician, patient
 
 
+def due_patient(clinician: User, fallback: User) -> User:
+    """Among the same first 100 patients, the one with the longest history whose next
+    injection is due (today or overdue): logging it is the usual case, an on-time dose, which
+    the page records without asking anything. `fallback` if none is due."""
+    first = User.objects.filter(care_team__clinician=clinician).order_by("pk")[:100]
+    today = timezone.localdate()
+    due = (
+        User.objects.filter(pk__in=list(first.values_list("pk", flat=True)))
+        .filter(regimens__status=Regimen.Status.ACTIVE, regimens__next_due__lte=today)
+        .annotate(doses_count=Count("doses", filter=Q(doses__deleted_at__isnull=True)))
+        .order_by("-doses_count", "pk")
+        .first()
+    )
+    return due or fallback
+
+
 def dose_form(patient: User, regimen: Regimen) -> dict:
     moment = timezone.localtime(timezone.now(), patient.zone).strftime("%Y-%m-%dT%H:%M")
     return {
@@ -67,8 +84,8 @@ def dose_form(patient: User, regimen: Regimen) -> dict:
         "lot_number": "BENCH",
         "administered_by": "self",
         "reaction_notes": "",
-        # Confirmed: every timed POST after the first is a second dose that day, and the
-        # first may come early; the page asks before recording either.
+        # Confirmed: the warm-up's POSTs are second doses that day, which the page asks
+        # about; each timed POST comes after the one before it is taken back (run()).
         "confirm_timing": "yes",
     }
 
@@ -153,9 +170,6 @@ def measure(request, samples: int, plan=None, act=None) -> dict:
 
 def run(requests: int, mix: dict[str, float]) -> dict:
     clinician, patient = people()
-    regimen = Regimen.objects.select_related("current_phase").get(
-        patient=patient, status=Regimen.Status.ACTIVE
-    )
     as_patient, as_clinician, anonymous = Browser(patient), Browser(clinician), Browser(None)
     record_url = reverse("patient_record", args=[patient.pk])
     charts_under = reverse("patient_chart", args=[patient.pk, "symptoms"]).rsplit("/", 1)[0]
@@ -174,7 +188,19 @@ def run(requests: int, mix: dict[str, float]) -> dict:
             body = make_template_fragment_key("home", [freshness.home_key(patient)])
             cache.delete_many([freshness.page_key(patient), body])
 
-    act = {CHANGE: change, HOUR: turn_hour}
+    logger = due_patient(clinician, patient)
+    logger_regimen = Regimen.objects.select_related("current_phase").get(
+        patient=logger, status=Regimen.Status.ACTIVE
+    )
+    as_logger = Browser(logger)
+
+    def take_back():
+        """The injections the bench logged removed, so that each timed POST is the day's
+        first dose, on time: the usual case (an early or second dose raises an alert)."""
+        DoseLog.objects.filter(patient=logger, lot_number="BENCH").delete()
+        logger_regimen.refresh_schedule()
+
+    act = {CHANGE: change, HOUR: turn_hour, TAKEN_BACK: take_back}
     mixed = schedule(requests, mix)
     uncached = [CHANGE] * requests
     as_patient.get("/")  # the language its pages are drawn in, for turn_hour
@@ -187,8 +213,8 @@ def run(requests: int, mix: dict[str, float]) -> dict:
         "home_with_chart_uncached": (lambda: as_patient.page("/", charts_under), uncached),
         "history": (lambda: as_patient.get(reverse("history")), None),
         "log": (
-            lambda: as_patient.client.post(reverse("log_dose"), dose_form(patient, regimen)),
-            None,
+            lambda: as_logger.client.post(reverse("log_dose"), dose_form(logger, logger_regimen)),
+            [TAKEN_BACK] * requests,
         ),
         "list": (lambda: as_clinician.get("/"), None),
         # The record's parts drawn from the whole history are kept under the record version
@@ -229,8 +255,7 @@ def run(requests: int, mix: dict[str, float]) -> dict:
         again = lambda browser=browser, src=src: browser.get(src, expect=(304,))  # noqa: E731
         out[f"{name}_304"] = measure(again, requests) | {"url": src}
     # The injections logged above are not part of the data set, nor is a feed made here.
-    DoseLog.objects.filter(patient=patient, lot_number="BENCH").delete()
-    regimen.refresh_schedule()
+    take_back()
     if new_feed:
         feed.delete()
     plans = {

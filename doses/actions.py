@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from regimens import schedule
-from regimens.models import Regimen
+from regimens.models import Regimen, RegimenChange
 from symptoms import checkin_alerts, wearoff
 from symptoms.models import SymptomEntry
 
@@ -47,15 +47,12 @@ def _changing(regimen: Regimen, **checks):
 KNOWN = ["patient", "regimen", "phase", "recorded_by", "submission_token"]
 
 
-def refresh_regimen(regimen: Regimen, inputs=None, *, wear_off_unchanged=False) -> bool:
+def refresh_regimen(regimen: Regimen, inputs=None) -> bool:
     """After an injection event (or rows written in bulk): the regimen's stored schedule
     state and its wear-off flag, from one read of the events (or `inputs`, the events with
-    the change in them). Returns whether the flag was on before; with `wear_off_unchanged`
-    (wearoff.unchanged_by_new_dose) the flag is known to stay as it is."""
+    the change in them). Returns whether the flag was on before."""
     inputs = inputs or regimen.schedule_inputs()
     regimen.refresh_schedule(inputs)
-    if wear_off_unchanged:
-        return regimen.symptoms_return_early
     return wearoff.refresh(regimen, inputs)
 
 
@@ -119,13 +116,16 @@ def log_dose(
     default, for set-up and data loading) records without asking."""
     checks = _replay_checks(token)
     moment = values.get("administered_at")
-    zone = regimen.patient.zone
+    time_zone = regimen.patient.time_zone
     if confirmed is not None and moment is not None:
-        day = schedule.local_date(moment, zone)
-        same_day = timing.doses_given_on(OuterRef("patient_id"), day, zone)
+        day = schedule.local_date(moment, regimen.patient.zone)
+        same_day = timing.doses_given_on(OuterRef("patient_id"), day, regimen.patient.zone)
         checks["same_day_first"] = Subquery(same_day.values("administered_at")[:1])
-    latest = SymptomEntry.objects.filter(patient_id=OuterRef("patient_id"))
-    checks["latest_checkin"] = Subquery(latest.order_by("-recorded_at").values("recorded_at")[:1])
+    checks["latest_checkin"] = _latest(
+        SymptomEntry.objects.filter(patient_id=OuterRef("patient_id")), "recorded_at"
+    )
+    changes = RegimenChange.objects.filter(kind__in=RegimenChange.SCHEDULE_KINDS)
+    checks["latest_change"] = _latest(changes.filter(regimen_id=OuterRef("pk")), "at")
     with _changing(regimen, **checks) as regimen:
         existing = _replayed_from(regimen, DoseLog, token)
         if existing:
@@ -145,35 +145,57 @@ def log_dose(
         if token:
             dose.submission_token = token
         dose.full_clean(exclude=KNOWN)
-        reading = regimen.read_schedule()
+        at, zone = dose.administered_at, regimen.patient.zone
+        day = schedule.local_date(at, zone)
+        # The usual case: the dose comes after every event of the schedule, so the stored
+        # state (kept from every event, in each event's transaction) takes one step; no
+        # replay of the history, which is read only for a dose entered late.
+        last = regimen.is_active and (
+            (regimen.last_event_on is None or day > regimen.last_event_on)
+            and (regimen.latest_change is None or at > regimen.latest_change)
+        )
+        reading = None if last else regimen.read_schedule()
+        state = None
         if confirmed is not None:
             # Checked under the regimen's lock: a dose recorded meanwhile is counted.
             second_after = regimen.same_day_first
-            if regimen.patient.zone != zone:  # the patient's zone changed meanwhile
-                day = schedule.local_date(dose.administered_at, regimen.patient.zone)
+            if regimen.patient.time_zone != time_zone:  # changed meanwhile: the day too
                 second_after = (
-                    timing.doses_given_on(regimen.patient_id, day, regimen.patient.zone)
+                    timing.doses_given_on(regimen.patient_id, day, zone)
                     .values_list("administered_at", flat=True)
                     .first()
                 )
-            check = timing.check_dose(regimen, dose.administered_at, reading.inputs(), second_after)
+            if last:
+                check, state = timing.check_next_dose(
+                    regimen, at, regimen.phase_rules(), second_after
+                )
+            else:
+                check = timing.check_dose(regimen, at, reading.inputs(), second_after)
             if check.unusual and not confirmed:
                 raise UnusualTiming(check)
             dose.confirmed_early = check.early
             dose.confirmed_second = check.second
             dose.due_when_logged = check.due
         dose.save()
-        # The events as read, with this dose: no second read.
-        was_flagged = refresh_regimen(
-            regimen,
-            reading.inputs(given_at=dose.administered_at),
-            wear_off_unchanged=wearoff.unchanged_by_new_dose(
-                reading, dose.administered_at, regimen.latest_checkin
-            ),
-        )
+        if last:
+            if state is None:
+                step = schedule.Event(day, schedule.GIVEN)
+                state = schedule.apply(regimen.stored_state, step, regimen.phase_rules())
+            regimen.store_state(state)
+            if wearoff.unchanged_by_last_dose(at, regimen.latest_checkin):
+                was_flagged = regimen.symptoms_return_early
+            else:
+                was_flagged = wearoff.refresh(regimen)
+        else:
+            # The events as read, with this dose: no second read.
+            was_flagged = refresh_regimen(regimen, reading.inputs(given_at=at))
         alerts.for_dose(dose)
         alerts.for_wear_off(regimen, was_flagged)
     return dose, True
+
+
+def _latest(rows, field: str) -> Subquery:
+    return Subquery(rows.order_by(f"-{field}").values(field)[:1])
 
 
 def backfill_doses(regimen: Regimen, recorded_by, doses: list[dict]) -> list[DoseLog]:

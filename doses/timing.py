@@ -104,13 +104,33 @@ def check_dose(regimen, administered_at: datetime, inputs, second_after) -> Timi
     new = schedule.Event(day, schedule.GIVEN)
     with_new = schedule.insert_event(events, new)
     rows, final, rules = schedule.annotate(regimen.start_date, initial, with_new)
-    check = TimingCheck(day=day, second_after=second_after)
-    for event, due, _index, rule in rows:
+    due = rule = None
+    for event, answered, _index, in_force in rows:
         if event is new:
-            check.due = due
-            check.window_days = adherence.tolerance_days(schedule.interval_days(rule.schedule))
-            check.early = due is not None and day < due - timedelta(days=check.window_days)
+            due, rule = answered, in_force
     before, before_rules = schedule.replay_with_rules(regimen.start_date, initial, events)
-    check.before = [d for d, _i in schedule.upcoming(before, before_rules, PREVIEW_DATES)]
-    check.after = [d for d, _i in schedule.upcoming(final, rules, PREVIEW_DATES)]
+    return _check(day, second_after, due, rule, (before, before_rules), (final, rules))
+
+
+def check_next_dose(regimen, administered_at: datetime, rules, second_after):
+    """The same check for a dose after every event of the regimen (a later day than any dose
+    or skip, a later moment than any change to its plan): one step from the stored state,
+    whose rules in force are the phases' as they stand (`rules`), instead of a replay. Returns
+    the check and the state after the dose."""
+    day = schedule.local_date(administered_at, regimen.patient.zone)
+    before = regimen.stored_state
+    after = schedule.apply(before, schedule.Event(day, schedule.GIVEN), rules)
+    rule = rules[before.phase] if before.phase is not None else None
+    due = before.next_due if rule is not None else None
+    return _check(day, second_after, due, rule, (before, rules), (after, rules)), after
+
+
+def _check(day, second_after, due, rule, before, after) -> TimingCheck:
+    check = TimingCheck(day=day, second_after=second_after)
+    if rule is not None:
+        check.due = due
+        check.window_days = adherence.tolerance_days(schedule.interval_days(rule.schedule))
+        check.early = due is not None and day < due - timedelta(days=check.window_days)
+    check.before = [d for d, _i in schedule.upcoming(*before, PREVIEW_DATES)]
+    check.after = [d for d, _i in schedule.upcoming(*after, PREVIEW_DATES)]
     return check

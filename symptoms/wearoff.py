@@ -160,19 +160,13 @@ def last_given_before(doses):
     )
 
 
-def unchanged_by_new_dose(reading, given_at: datetime, latest_checkin: datetime | None) -> bool:
-    """Whether a given dose at `given_at`, about to be added to the regimen's events as read
-    (regimens ScheduleReading), leaves the analysis as it was, so that it need not be worked
-    out again: when the dose comes after every event and every check-in of the patient, and
-    on a later day than any event. Each check-in then keeps the injection before it (a
-    replay of the earlier events is the same: later events never change it) and the new
-    injection, last, has no check-in after it."""
-    last = reading.last_moment()
-    if last is not None and (
-        given_at <= last
-        or schedule.local_date(given_at, reading.zone) <= schedule.local_date(last, reading.zone)
-    ):
-        return False
+def unchanged_by_last_dose(given_at: datetime, latest_checkin: datetime | None) -> bool:
+    """Whether the analysis stays as it was when a given dose is added after every other event
+    of the regimen (on a later day than any injection or skip, at a later moment than any
+    change to its plan): it does when the dose also comes after every check-in of the patient
+    (`latest_checkin`). Each check-in then keeps the injection before it (a replay of the
+    earlier events is the same: later events never change it), and the new injection, last,
+    has no check-in after it."""
     return latest_checkin is None or given_at > latest_checkin
 
 

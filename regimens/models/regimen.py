@@ -36,10 +36,6 @@ class ScheduleReading:
         self.doses = doses  # (administered_at, status) of each injection not deleted
         self.zone = zone
 
-    def last_moment(self):
-        """The time of the latest injection or phase change, or None."""
-        return max([row[0] for row in self.doses] + [row[0] for row in self.changes], default=None)
-
     def inputs(self, given_at=None) -> tuple[list[schedule.PhaseRule], list[schedule.Event]]:
         """Each phase's rule as it was at the start, and the events in time order as dates in
         the patient's zone (rule 1): given and skipped doses, a clinician advancing an open
@@ -194,9 +190,7 @@ class Regimen(BoundedDates, models.Model):
         """What the schedule is replayed from, read once (three queries: the phases, unless
         read already, the phase changes and the injections)."""
         changes = list(
-            self.changes.filter(
-                kind__in=[RegimenChange.Kind.ADVANCED, RegimenChange.Kind.PHASE_CHANGED]
-            )
+            self.changes.filter(kind__in=RegimenChange.SCHEDULE_KINDS)
             .order_by("at", "pk")
             .values_list("at", "kind", "phase_id", "old_values", "new_values")
         )
@@ -223,7 +217,11 @@ class Regimen(BoundedDates, models.Model):
         """Recompute and store the schedule state. Call inside the event's transaction;
         `inputs` are schedule_inputs() when the caller has them already."""
         inputs = inputs or self.schedule_inputs()
-        state = schedule.replay(self.start_date, *inputs)
+        return self.store_state(schedule.replay(self.start_date, *inputs))
+
+    def store_state(self, state: schedule.State) -> schedule.State:
+        """Store a schedule state worked out from every event (refresh_schedule), or from the
+        stored one and an event after all the others (doses/actions.py log_dose)."""
         if self.status == self.Status.ENDED:
             state = schedule.State(None, None, last_event_on=state.last_event_on)
         phases = self.ordered_phases
@@ -334,6 +332,9 @@ class RegimenChange(BoundedDates, models.Model):
         LAB_REVIEW = "lab_review", _("Next lab review set")
         ENTERED = "entered", _("Entered by the patient")
         CONFIRMED = "confirmed", _("Confirmed by a clinician")
+
+    # The kinds that are events of the schedule's replay (rules 6 and 7).
+    SCHEDULE_KINDS = (Kind.ADVANCED, Kind.PHASE_CHANGED)
 
     regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="changes")
     patient = models.ForeignKey(

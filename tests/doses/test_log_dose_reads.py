@@ -73,11 +73,12 @@ def test_logging_makes_the_same_queries_whatever_the_history(
         data["administered_at"] = f"{due:%Y-%m-%d}T09:00"
         # The session; the user; the regimen for the form; SAVEPOINT (the test's transaction
         # makes the action's a savepoint); the patient's version raised, which locks their
-        # row; the regimen under lock, with a replayed token's dose, the day's first dose and
-        # the latest check-in; its changes; its injections; its phases; the new injection;
-        # the regimen's state; the care team's copies of it (the triage list); RELEASE. The
-        # check-ins are not read: the dose comes after all of them.
-        with django_assert_num_queries(13):
+        # row; the regimen under lock, with a replayed token's dose, the day's first dose,
+        # the latest check-in and the latest change to the plan; its phases; the new
+        # injection; the regimen's state; the care team's copies of it (the triage list);
+        # RELEASE. The dose comes after every event and check-in: neither the history nor
+        # the check-ins are read (the stored state takes one step).
+        with django_assert_num_queries(11):
             response = patient_client.post(reverse("log_dose"), data)
     assert response.status_code == 302
     stored_matches_a_full_replay(regimen)
