@@ -5,6 +5,7 @@ patient and their care team may download it; the query count does not grow with 
 import base64
 import json
 import os
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -581,3 +582,14 @@ def test_the_whole_bundle_of_a_varied_record_is_as_pinned(client, patient, clini
         SNAPSHOT.write_text(named)
     assert named == SNAPSHOT.read_text()
     Bundle.model_validate(json.loads(body))
+
+
+def test_each_full_url_is_the_uuid5_of_its_table_and_key():
+    """The urns are spelled out by hand (records/fhir.py): the same as uuid.uuid5 of the
+    namespace and "table/key", as exports made before named the same rows."""
+    assert full_url("patient", 1) == "urn:uuid:af5be3cd-5256-5c48-8e63-9bdff52f14ca"
+    assert full_url("dose", 123456) == "urn:uuid:54729392-2419-5f68-8125-27cb0c98d8d7"
+    assert full_url("label", 7) == "urn:uuid:e176b868-dd7b-549d-9d3d-453140f44a14"
+    for kind in ("patient", "regimen", "dose", "lab", "checkin", "label"):
+        for pk in (1, 9, 10, 4_096, 99_999, 12_345_678_901):
+            assert full_url(kind, pk) == f"urn:uuid:{uuid.uuid5(fhir.NAMESPACE, f'{kind}/{pk}')}"
