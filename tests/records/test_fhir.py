@@ -22,7 +22,7 @@ from labs.models import LabRange, LabResult
 from records import fhir
 from records.fhir import full_url, patient_bundle
 from regimens import actions as regimen_actions
-from regimens.history import PhaseHistory, PhaseThen, values_at
+from regimens.history import PhaseHistory, PhaseThen, attach_phases_then, values_at
 from regimens.models import Phase, Regimen, current_regimen
 from supplies import labels, photos
 from supplies.models import LabelPhoto
@@ -593,3 +593,23 @@ def test_each_full_url_is_the_uuid5_of_its_table_and_key():
     for kind in ("patient", "regimen", "dose", "lab", "checkin", "label"):
         for pk in (1, 9, 10, 4_096, 99_999, 12_345_678_901):
             assert full_url(kind, pk) == f"urn:uuid:{uuid.uuid5(fhir.NAMESPACE, f'{kind}/{pk}')}"
+
+
+def test_a_dose_whose_phase_is_of_no_regimen_of_the_patient_still_shows_it_as_then(
+    patient, other_patient, clinician, record, django_assert_num_queries
+):
+    """The doses' phases are taken from the patient's regimens, read already; a phase found
+    nowhere there (a row written around the app) is read in one more query, not lost."""
+    elsewhere = regimen_actions.prescribe(
+        other_patient, factories.template(), date(2024, 3, 1), clinician
+    )
+    given = DoseLog.objects.filter(patient=patient, status="given").order_by("pk").first()
+    DoseLog.objects.filter(pk=given.pk).update(phase=elsewhere.current_phase)
+    dose = DoseLog.objects.select_related("phase").get(pk=given.pk)
+    attach_phases_then([dose])
+
+    with django_assert_num_queries(9):  # the bundle's eight, and that phase
+        bundle = patient_bundle(patient)
+
+    (shown,) = [e for e in bundle["entry"] if e["fullUrl"] == full_url("dose", given.pk)]
+    assert shown["resource"]["dosage"]["text"] == f"Prescribed then: {dose.phase_then.summary}"
