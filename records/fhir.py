@@ -8,15 +8,24 @@ derived from its table and primary key, so an export of the same record names th
 the same way and references resolve inside the bundle. Codes come only from clinical.json
 (SNOMED routes and sites, HL7 v3 ActSite site codes, LOINC per unit): none is invented.
 Eight queries, whatever the size of the record.
+
+Built for speed as well (issue 20: three years, some 400 entries, in a few milliseconds): the
+injections and check-ins are read as plain rows (values()), not model instances, their phases
+taken from the regimens already read; the wording repeated from entry to entry (a medication's
+name, who gave a dose) is looked up once per bundle; the urns are spelled out by hand. The
+bundle is the same as built entry by entry from the models (tests/records/test_fhir.py pins it).
 """
 
 import functools
+import hashlib
 import uuid
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from accounts.dates import clamp
 from accounts.language import in_source_language
 from doses.models import DoseLog
 from labs.models import LabRange, LabResult
@@ -48,9 +57,19 @@ FHIR_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRESCRIBER_SETS = "The prescriber sets the dose and interval; this record never advises a dose."
 
 
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
 def full_url(kind: str, pk) -> str:
-    """A stable name for one row: the same table and primary key always give the same urn."""
-    return f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{kind}/{pk}')}"
+    """A stable name for one row: the same table and primary key always give the same urn,
+    uuid.uuid5(NAMESPACE, f"{kind}/{pk}"), spelled out here (SHA-1 of the namespace and the
+    name, with the version and variant bits set) at a quarter of uuid5's and str()'s cost."""
+    name = _NAMESPACE_BYTES + f"{kind}/{pk}".encode()
+    digest = bytearray(hashlib.sha1(name, usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = digest.hex()
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _entry(url: str, resource: dict) -> dict:
@@ -64,6 +83,8 @@ def _moment(value, zone) -> str:
 
 
 def _number(value) -> int | float:
+    if type(value) is int:  # a dose or a strength: what the Decimal below would give back
+        return value
     value = Decimal(str(value)).normalize()
     return int(value) if value == value.to_integral_value() else float(value)
 
@@ -81,7 +102,11 @@ def _concept(text: str, *codings: tuple[str, str]) -> dict:
 
 
 def _medication(medication: str, strength: int) -> dict:
-    return _concept(f"{Medication(medication).label} injection {strength} mcg/mL")
+    return _concept(_medication_text(medication, strength))
+
+
+def _medication_text(medication: str, strength: int) -> str:
+    return f"{Medication(medication).label} injection {strength} mcg/mL"
 
 
 def _route(route: str) -> dict:
@@ -190,41 +215,90 @@ GIVEN_BY = {
     DoseLog.AdministeredBy.CLINIC: "Given at a clinic or by a nurse",
 }
 
+# What the bundle shows of an injection or a skip, read as plain rows (records/fhir.py's
+# docstring): the fields _administration reads, and those of DoseLog.timing_notes.
+DOSE_FIELDS = (
+    "pk",
+    "regimen_id",
+    "phase_id",
+    "status",
+    "administered_at",
+    "dose_mcg",
+    "medication",
+    "concentration_mcg_per_ml",
+    "route",
+    "site",
+    "lot_number",
+    "administered_by",
+    "reaction_notes",
+    "skip_reason",
+    "skip_reason_kind",
+    "confirmed_early",
+    "confirmed_second",
+    "due_when_logged",
+)
+DOSE_DATES = ("administered_at", "due_when_logged")
 
-def _performer(dose: DoseLog, patient_url: str) -> list[dict]:
+
+class _Lookups:
+    """What many entries say alike, looked up once per bundle rather than once per entry: the
+    same few medications, givers, analytes and ranges come back hundreds of times."""
+
+    def __init__(self):
+        self.medication = functools.cache(_medication_text)
+        self.performer = functools.cache(_performer_words)
+        self.lab = functools.cache(reference.lab)
+        self.in_unit = functools.cache(in_unit)
+        # Each symptom's name and field, as SymptomEntry.scores pairs them.
+        self.symptoms = [(item["name"], item["key"]) for item in reference.symptoms()]
+
+
+def _performer_words(administered_by: str) -> tuple[str, str | None]:
+    """Who gave it: the function's text, and the actor's display for a carer or clinic (None:
+    the patient, named by reference)."""
+    who = DoseLog.AdministeredBy(administered_by)
+    return GIVEN_BY[who], None if who == who.SELF else str(who.label)
+
+
+def _performer(dose, patient_url: str, lookups: _Lookups) -> list[dict]:
     """Who gave it: the patient by reference; a carer or clinic by description only (the app
     records no more about them)."""
-    who = DoseLog.AdministeredBy(dose.administered_by)
-    actor = {"reference": patient_url} if who == who.SELF else {"display": str(who.label)}
-    return [{"function": {"text": GIVEN_BY[who]}, "actor": actor}]
+    function, display = lookups.performer(dose.administered_by)
+    actor = {"reference": patient_url} if display is None else {"display": display}
+    return [{"function": {"text": function}, "actor": actor}]
 
 
-def _administration(dose: DoseLog, regimen: Regimen, urls: dict, zone) -> dict:
+def _administration(dose, regimen: Regimen, urls: dict, zone, lookups: _Lookups) -> dict:
+    """`dose`: a row of DOSE_FIELDS, with its phase_then (patient_bundle)."""
     medication = dose.medication or regimen.medication
     strength = dose.concentration_mcg_per_ml or regimen.concentration_mcg_per_ml
+    product = {"text": lookups.medication(medication, strength)}
     resource = {"resourceType": "MedicationAdministration"}
     if dose.lot_number:
         resource["contained"] = [
             {
                 "resourceType": "Medication",
                 "id": "product",
-                "code": _medication(medication, strength),
+                "code": product,
                 "batch": {"lotNumber": dose.lot_number},
             }
         ]
         resource["medicationReference"] = {"reference": "#product"}
     else:
-        resource["medicationCodeableConcept"] = _medication(medication, strength)
+        resource["medicationCodeableConcept"] = product
+    is_given = dose.status == DoseLog.Status.GIVEN
     resource.update(
-        status="completed" if dose.is_given else "not-done",
+        status="completed" if is_given else "not-done",
         subject={"reference": urls["patient"]},
         effectiveDateTime=_moment(dose.administered_at, zone),
         request={"reference": urls[regimen.pk]},
     )
-    if not dose.is_given:
-        resource["statusReason"] = [{"text": dose.skip_reason_text}]
+    if not is_given:
+        # The model's wording of the reason (a skip is rare: one unsaved instance for it).
+        reason = DoseLog(skip_reason=dose.skip_reason, skip_reason_kind=dose.skip_reason_kind)
+        resource["statusReason"] = [{"text": reason.skip_reason_text}]
     else:
-        resource["performer"] = _performer(dose, urls["patient"])
+        resource["performer"] = _performer(dose, urls["patient"], lookups)
     if dose.dose_mcg is not None:  # FHIR: a dosage has a dose (or a rate)
         dosage = {}
         if dose.site:
@@ -237,9 +311,10 @@ def _administration(dose: DoseLog, regimen: Regimen, urls: dict, zone) -> dict:
     notes = []
     if dose.reaction_notes:
         notes.append({"text": f"Reaction: {dose.reaction_notes}"})
-    if dose.timing_notes:
+    timing_notes = DoseLog.timing_notes.fget(dose)  # the model's wording, from the row's fields
+    if timing_notes:
         due = f" (due {dose.due_when_logged.isoformat()})" if dose.due_when_logged else ""
-        notes.append({"text": f"Timing: {'; '.join(dose.timing_notes)}{due}"})
+        notes.append({"text": f"Timing: {'; '.join(timing_notes)}{due}"})
     if notes:
         resource["note"] = notes
     return resource
@@ -256,8 +331,8 @@ def _shown(lab: LabResult, info: dict) -> tuple[Decimal, str, str | None]:
     return lab.value, lab.unit, None
 
 
-def _lab(lab: LabResult, ranges: dict, patient_url: str) -> dict:
-    info = reference.lab(lab.analyte)
+def _lab(lab: LabResult, ranges: dict, patient_url: str, lookups: _Lookups) -> dict:
+    info = lookups.lab(lab.analyte)
     value, unit, loinc = _shown(lab, info)
     codings = [(LOINC, loinc)] if loinc else []
     resource = {
@@ -273,7 +348,8 @@ def _lab(lab: LabResult, ranges: dict, patient_url: str) -> dict:
     if typical is not None:
         # The range in the unit shown, as the lab pages give it (labs/rows.py).
         low, high = (
-            float(in_unit(bound, lab.analyte, unit)) for bound in (typical.low, typical.high)
+            float(lookups.in_unit(bound, lab.analyte, unit))
+            for bound in (typical.low, typical.high)
         )
         resource["referenceRange"] = [
             {"low": _quantity(low, unit), "high": _quantity(high, unit), "text": "typical range"}
@@ -295,10 +371,16 @@ def _lab(lab: LabResult, ranges: dict, patient_url: str) -> dict:
 
 
 ALLERGY_SIGNS = dict(SymptomEntry.ALLERGY_SIGNS)
+# What the bundle shows of a check-in, read as plain rows, besides each symptom's score.
+CHECKIN_FIELDS = ("pk", "recorded_at", "phase_id", "side_effects", "allergy_signs", "note")
 
 
-def _checkin(entry: SymptomEntry, patient_url: str, zone) -> dict:
-    components = [{"code": {"text": name}, "valueInteger": score} for name, score in entry.scores()]
+def _checkin(entry, patient_url: str, zone, lookups: _Lookups) -> dict:
+    """`entry`: a row of CHECKIN_FIELDS and the symptoms' fields, with its phase_then."""
+    components = [
+        {"code": {"text": name}, "valueInteger": getattr(entry, key)}
+        for name, key in lookups.symptoms
+    ]
     components += [
         {"code": {"text": "Side effect"}, "valueString": effect} for effect in entry.side_effects
     ]
@@ -323,6 +405,23 @@ def _checkin(entry: SymptomEntry, patient_url: str, zone) -> dict:
     return resource
 
 
+def _rows(queryset, fields, dates, phases: dict) -> list[SimpleNamespace]:
+    """The queryset's `fields` as one plain object per row: its `dates` kept within the app's
+    bounds as the model's from_db keeps them (accounts/dates.py), and its `phase` taken from
+    `phases` (each a phase of one of the patient's regimens: read already)."""
+    rows = []
+    for row in queryset.values(*fields):
+        for name in dates:
+            row[name] = clamp(row[name])
+        rows.append(SimpleNamespace(**row))
+    missing = {row.phase_id for row in rows} - phases.keys() - {None}
+    if missing:  # a phase of no regimen of the patient: none in practice, one query if so
+        phases.update(Phase.objects.in_bulk(missing))
+    for row in rows:
+        row.phase = phases.get(row.phase_id)
+    return rows
+
+
 @in_source_language
 def patient_bundle(patient) -> dict:
     """The whole record of `patient` as a FHIR R4B collection Bundle. Its text is in the
@@ -343,26 +442,33 @@ def patient_bundle(patient) -> dict:
         urls[regimen.pk] = full_url("regimen", regimen.pk)
         by_pk[regimen.pk] = regimen
         entries.append(_entry(urls[regimen.pk], _request(regimen, urls["patient"], zone)))
-    doses = list(
-        DoseLog.objects.filter(patient=patient, deleted_at__isnull=True)
-        .select_related("phase")
-        .order_by("administered_at", "pk")
+    lookups = _Lookups()
+    in_regimens = {phase.pk: phase for regimen in regimens for phase in regimen.phases.all()}
+    doses = _rows(
+        DoseLog.objects.filter(patient=patient, deleted_at__isnull=True).order_by(
+            "administered_at", "pk"
+        ),
+        DOSE_FIELDS,
+        DOSE_DATES,
+        in_regimens,
     )
-    checkins = list(
-        SymptomEntry.objects.filter(patient=patient)
-        .select_related("phase")
-        .order_by("recorded_at", "pk")
+    checkins = _rows(
+        SymptomEntry.objects.filter(patient=patient).order_by("recorded_at", "pk"),
+        CHECKIN_FIELDS + tuple(key for _name, key in lookups.symptoms),
+        ("recorded_at",),
+        in_regimens,
     )
     attach_phases_then(doses, checkins=checkins)  # each with its phase as prescribed then
     for dose in doses:
-        resource = _administration(dose, by_pk[dose.regimen_id], urls, zone)
+        resource = _administration(dose, by_pk[dose.regimen_id], urls, zone, lookups)
         entries.append(_entry(full_url("dose", dose.pk), resource))
     ranges = {r.analyte: r for r in LabRange.objects.all()}
     labs = LabResult.objects.filter(patient=patient, deleted_at__isnull=True)
     for lab in labs.order_by("taken_on", "pk"):
-        entries.append(_entry(full_url("lab", lab.pk), _lab(lab, ranges, urls["patient"])))
+        resource = _lab(lab, ranges, urls["patient"], lookups)
+        entries.append(_entry(full_url("lab", lab.pk), resource))
     for entry in checkins:
-        resource = _checkin(entry, urls["patient"], zone)
+        resource = _checkin(entry, urls["patient"], zone, lookups)
         entries.append(_entry(full_url("checkin", entry.pk), resource))
     for (kind, pk), resource in label_resources(
         patient, regimens, urls, lambda value: _moment(value, zone)
