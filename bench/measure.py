@@ -196,7 +196,10 @@ def run(requests: int, mix: dict[str, float]) -> dict:
 
     def take_back():
         """The injections the bench logged removed, so that each timed POST is the day's
-        first dose, on time: the usual case (an early or second dose raises an alert)."""
+        first dose, on time: the usual case (an early or second dose raises an alert); and
+        the home the POST redirects to seen, which takes its message (messages left unread
+        pile up, then spill from their cookie into the session, written on every POST)."""
+        as_logger.get("/")
         DoseLog.objects.filter(patient=logger, lot_number="BENCH").delete()
         logger_regimen.refresh_schedule()
 

@@ -210,8 +210,15 @@ def sync_care_team_rows(patient_id) -> None:
     )
 
 
-def _regimen_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
+def _regimen_changed(sender, instance, raw=False, signal=None, **kwargs):
+    if raw:
+        return
+    if signal is post_save and instance.status == Regimen.Status.ACTIVE:
+        # The patient's one active regimen (a constraint): its date is the copy, and the
+        # name has not changed (a user's save keeps that copy).
+        rows = CareTeamMembership.objects.filter(patient_id=instance.patient_id)
+        rows.update(next_due=instance.next_due)
+    else:
         sync_care_team_rows(instance.patient_id)
 
 
