@@ -444,3 +444,21 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
     assert len(upcoming_rows(page)) == 5
     assert by_testid(page, "checkin-prompt") == []
     assert one(page, "supply-summary").startswith("Supplies last" if boxes else "No supplies")
+
+
+def test_the_charts_data_tables_show_a_phase_label_as_written(patient, patient_client):
+    # The tables' rows are written by a template tag (doses/templatetags/b12.py table_rows):
+    # text from the plan, such as a phase's label, is shown as text, never read as markup.
+    with frozen(START + timedelta(days=3)):
+        regimen = factories.regimen_for(patient, START)
+        Phase.objects.filter(pk=regimen.current_phase_id).update(label='Daily <b>"load"</b> & co')
+        regimen.refresh_from_db()
+        factories.give(regimen, START)
+        factories.check_in(patient, score=3)
+        page = home(patient_client)
+    html = page.content.decode()
+    assert "<b>" not in html[html.index('data-testid="table-injections"') :]
+    rows = texts(page, '[data-testid="table-injections"] tbody tr')
+    assert rows == ['2 Mar 2026 Daily <b>"load"</b> & co']
+    (cell,) = texts(page, '[data-testid="table-injections"] tbody td[data-label="Date"] time')
+    assert cell == "2 Mar 2026"
