@@ -491,13 +491,14 @@ def test_the_home_with_its_chart_makes_the_same_number_of_queries(
 ):
     maintenance_history(patient, intervals)
 
-    # 1 the session; 2 the signed-in user; 3 the active regimen with its current phase; 4 the
-    # care team; 5 the share requests waiting; 6 the last injection; 7 the last check-in; 8 the
-    # plan changes to tell of; 9 the regimen's phases (for the upcoming dates); 10 when each
-    # site was last used; 11 the supplies (none recorded); the chart's data as tables beside
-    # it: 12 the last six months' check-ins and 13 injections. The wear-off flag and the lab
-    # review are stored on the regimen; the chart is an image, fetched on its own.
-    with django_assert_num_queries(13):
+    # 1 the session; 2 the signed-in user; 3 the active regimen's phases, each with the regimen
+    # (its current phase among them: doses/dashboard.py regimen_with_phases); 4 the care team;
+    # 5 the share requests waiting; 6 the last injection; 7 the last check-in; 8 the plan
+    # changes to tell of; 9 when each site was last used; 10 the supplies (none recorded); the
+    # chart's data as tables beside it: 11 the last six months' check-ins and 12 injections.
+    # The wear-off flag and the lab review are stored on the regimen; the chart is an image,
+    # fetched on its own.
+    with django_assert_num_queries(12):
         home = page(patient_browser.get(reverse("home")))
 
     assert home.images["home-chart"] == [

@@ -406,7 +406,7 @@ def test_it_warns_on_the_home_page(patient, patient_client):
 
 
 @pytest.mark.parametrize(
-    ("injections", "boxes", "queries"), [(10, 0, 13), (1000, 0, 13), (10, 1, 15), (1000, 25, 15)]
+    ("injections", "boxes", "queries"), [(10, 0, 12), (1000, 0, 12), (10, 1, 14), (1000, 25, 14)]
 )
 def test_it_makes_the_same_number_of_queries_whatever_the_history(
     patient, patient_client, django_assert_num_queries, injections, boxes, queries
@@ -423,13 +423,14 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
         home(patient_client)  # the first request of a session renews it: not counted
         cache.clear()  # and it cached the page: build it again
 
-        # 1 the session; 2 the signed-in user; 3 the active regimen with its current phase;
+        # 1 the session; 2 the signed-in user; 3 the active regimen's phases, each row with the
+        # regimen (its current phase is one of them; doses/dashboard.py regimen_with_phases);
         # 4 the care team; 5 the clinicians' share requests waiting for the patient; 6 the last
-        # injection; 7 the last check-in; 8 the plan changes to tell the patient of; 9 the
-        # regimen's phases (for the upcoming dates); 10 when each site was last used; the small
-        # chart's data shown as tables beside it: 11 the last six months' check-ins and 12 their
-        # injections; 13 the supplies; 14 once there are any, the injections given since they
-        # are in use, and 15 the photos of their labels (for the care team's verdicts).
+        # injection; 7 the last check-in; 8 the plan changes to tell the patient of; 9 when each
+        # site was last used; the small chart's data shown as tables beside it: 10 the last six
+        # months' check-ins and 11 their injections; 12 the supplies; 13 once there are any, the
+        # injections given since they are in use, and 14 the photos of their labels (for the
+        # care team's verdicts).
         with django_assert_num_queries(queries):
             page = home(patient_client)
         # Opened again with nothing changed: the cached body, after the session and the user.
@@ -443,3 +444,21 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
     assert len(upcoming_rows(page)) == 5
     assert by_testid(page, "checkin-prompt") == []
     assert one(page, "supply-summary").startswith("Supplies last" if boxes else "No supplies")
+
+
+def test_the_charts_data_tables_show_a_phase_label_as_written(patient, patient_client):
+    # The tables' rows are written by a template tag (doses/templatetags/b12.py table_rows):
+    # text from the plan, such as a phase's label, is shown as text, never read as markup.
+    with frozen(START + timedelta(days=3)):
+        regimen = factories.regimen_for(patient, START)
+        Phase.objects.filter(pk=regimen.current_phase_id).update(label='Daily <b>"load"</b> & co')
+        regimen.refresh_from_db()
+        factories.give(regimen, START)
+        factories.check_in(patient, score=3)
+        page = home(patient_client)
+    html = page.content.decode()
+    assert "<b>" not in html[html.index('data-testid="table-injections"') :]
+    rows = texts(page, '[data-testid="table-injections"] tbody tr')
+    assert rows == ['2 Mar 2026 Daily <b>"load"</b> & co']
+    (cell,) = texts(page, '[data-testid="table-injections"] tbody td[data-label="Date"] time')
+    assert cell == "2 Mar 2026"
