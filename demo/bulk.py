@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import CareTeamMembership, User
@@ -28,7 +28,7 @@ from symptoms.models import SymptomEntry
 
 from .histories import FIRST, LAST, Plan, make_plan
 from .people import PASSWORD as DEMO_PASSWORD
-from .rows import write_rows
+from .rows import bulk_load_transaction, write_rows
 
 EMAIL_DOMAIN = "bulk.example.org"
 PATIENTS_PER_CLINICIAN = 2000
@@ -69,10 +69,7 @@ def seed_bulk(patients: int, years: float, *, seed: int = 0, batch: int = 500, p
         # A batch never straddles two care teams.
         size = min(batch, patients - first, PATIENTS_PER_CLINICIAN - first % PATIENTS_PER_CLINICIAN)
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # A batch lost to a crash is seeded again: no waiting for the disk at each commit.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO off")
+            bulk_load_transaction()
             if first % PATIENTS_PER_CLINICIAN == 0:
                 clinician = User.objects.create(
                     email=f"clinician{number + first:06d}@{EMAIL_DOMAIN}",
