@@ -4,8 +4,15 @@
     .venv/bin/python bench/perf.py --reuse         # keep the seeded databases from a last run
     .venv/bin/python bench/perf.py --reuse --requests 200 --wrk-seconds 10   # the large run
     .venv/bin/python bench/perf.py --small 50 --large 2000 --requests 20   # a quick look
+    .venv/bin/python bench/perf.py --reuse --large 100000 --large-db b12_bench_100k --no-write
 
-For each data set (a fresh database b12_bench_small / b12_bench_large, seeded with
+The last is the 100,000-patient set (docs/scale.md): seeded once into its own database (23
+minutes on a busy machine, an estimated 8 to 10 on a quiet one: seed_demo writes the big tables
+with PostgreSQL's COPY), then reused by every run with --reuse; --no-write keeps
+docs/performance.md's 10,000-patient tables.
+
+For each data set (a fresh database b12_bench_small / b12_bench_large, or --small-db /
+--large-db, seeded with
 `seed_demo --patients N --years Y`; the first clinician cares for 2,000 patients, or all of
 them when there are fewer) it measures, in a Django process with production settings talking
 to PostgreSQL (bench/measure.py):
@@ -72,6 +79,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--small", type=int, default=100, help="patients in the small set")
     parser.add_argument("--large", type=int, default=10_000, help="patients in the large set")
     parser.add_argument("--years", type=float, default=3, help="years of history each")
+    parser.add_argument("--small-db", default="b12_bench_small", help="the small set's database")
+    parser.add_argument("--large-db", default="b12_bench_large", help="the large set's database")
     parser.add_argument("--requests", type=int, default=40, help="timed requests per page")
     parser.add_argument("--rounds", type=int, default=3, help="measurements of each set")
     parser.add_argument("--wrk-seconds", type=int, default=5, help="each wrk run, 3 per round")
@@ -168,7 +177,7 @@ def database_ready(args, db_name: str, patients: int) -> bool:
 
 def prepare(args, label: str, patients: int, env: dict) -> float | None:
     """Create and seed the data set unless --reuse finds it. Returns the seeding time (s)."""
-    db_name = f"b12_bench_{label}"
+    db_name = getattr(args, f"{label}_db")
     if args.reuse and database_ready(args, db_name, patients):
         log(f"{label}: reusing {db_name} ({patients} patients)")
         manage(env, "migrate", "--verbosity", "0")  # the code may have moved on since
@@ -359,7 +368,7 @@ def main(argv=None) -> int:
     for cache_db, (label, patients) in enumerate(
         (("small", args.small), ("large", args.large)), start=14
     ):
-        envs[label] = environment(args, f"b12_bench_{label}", secret, cache_db)
+        envs[label] = environment(args, getattr(args, f"{label}_db"), secret, cache_db)
         flush_cache(envs[label])
         seeding[label] = prepare(args, label, patients, envs[label])
     manage(envs["large"], "collectstatic", "--noinput", "--verbosity", "0")

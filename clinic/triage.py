@@ -88,7 +88,11 @@ def triage_order(clinician, *, now, search="", phase="", status="", alert=""):
     """The care-team patients' ids in triage order, filtered: a query on the care-team rows
     (joined to the patient or their regimen only for a search or a filter that needs it).
     Patients with an open alert come first, then by next due date, then by name."""
-    rows = CareTeamMembership.objects.filter(clinician=clinician, patient__role=User.Role.PATIENT)
+    # A row whose patient is no longer a patient is left out by an anti-join on the accounts
+    # that are not patients (the partial index `user_not_patient`: a few), not by joining every
+    # patient's row, which PostgreSQL did by reading the whole users table (docs/scale.md).
+    not_patient = User.objects.filter(pk=OuterRef("patient_id")).exclude(role=User.Role.PATIENT)
+    rows = CareTeamMembership.objects.filter(~Exists(not_patient), clinician=clinician)
     if search:
         rows = rows.filter(Q(patient_name__icontains=search) | Q(patient__email__icontains=search))
     if phase:

@@ -28,6 +28,7 @@ from symptoms.models import SymptomEntry
 
 from .histories import FIRST, LAST, Plan, make_plan
 from .people import PASSWORD as DEMO_PASSWORD
+from .rows import bulk_load_transaction, write_rows
 
 EMAIL_DOMAIN = "bulk.example.org"
 PATIENTS_PER_CLINICIAN = 2000
@@ -68,6 +69,7 @@ def seed_bulk(patients: int, years: float, *, seed: int = 0, batch: int = 500, p
         # A batch never straddles two care teams.
         size = min(batch, patients - first, PATIENTS_PER_CLINICIAN - first % PATIENTS_PER_CLINICIAN)
         with transaction.atomic():
+            bulk_load_transaction()
             if first % PATIENTS_PER_CLINICIAN == 0:
                 clinician = User.objects.create(
                     email=f"clinician{number + first:06d}@{EMAIL_DOMAIN}",
@@ -134,29 +136,11 @@ def _insert(plans: list[Plan], clinician: User, summary: Summary) -> None:
         )
         for plan, regimen in zip(plans, regimens, strict=True)
     )
-    doses = [
-        dose
-        for plan, regimen in zip(plans, regimens, strict=True)
-        for dose in _doses(plan, regimen, by_regimen[regimen.pk])
-    ]
-    DoseLog.objects.bulk_create(doses, batch_size=2000)
-    entries = [
-        SymptomEntry(
-            patient=plan.user,
-            recorded_at=_moment(day, plan.user.zone, 20),
-            recorded_by=plan.user,
-            **scores,
-        )
-        for plan in plans
-        for day, scores in plan.checkins
-    ]
-    SymptomEntry.objects.bulk_create(entries, batch_size=2000)
-    labs = [_lab(plan, *row) for plan in plans for row in plan.labs]
-    LabResult.objects.bulk_create(labs, batch_size=2000)
+    phase_ids = [[phase.pk for phase in by_regimen[regimen.pk]] for regimen in regimens]
+    summary.doses += write_rows(DoseLog, DOSE_FIELDS, _dose_rows(plans, regimens, phase_ids))
+    summary.checkins += write_rows(SymptomEntry, CHECKIN_FIELDS, _checkin_rows(plans))
+    summary.labs += write_rows(LabResult, LAB_FIELDS, _lab_rows(plans))
     summary.patients += len(plans)
-    summary.doses += len(doses)
-    summary.checkins += len(entries)
-    summary.labs += len(labs)
 
 
 def _regimen(plan: Plan, clinician: User) -> Regimen:
@@ -183,41 +167,73 @@ def _regimen(plan: Plan, clinician: User) -> Regimen:
     )
 
 
-def _doses(plan: Plan, regimen: Regimen, phases: list[Phase]):
-    zone = plan.user.zone
-    sites = reference.sites_for_route(regimen.route)
-    for n, (day, kind, index, mcg) in enumerate(plan.doses):
-        at = _moment(day, zone, 8 + n % 12, (n * 7) % 60)
-        common = {
-            "patient": plan.user,
-            "regimen": regimen,
-            "phase": phases[index],
-            "administered_at": at,
-            "recorded_by": plan.user,
-            "created_at": at,
-            "updated_at": at,
-        }
-        if kind == schedule.SKIPPED:
-            yield DoseLog(status=DoseLog.Status.SKIPPED, skip_reason="Away from home", **common)
-        else:
-            yield DoseLog(
-                status=DoseLog.Status.GIVEN,
-                dose_mcg=mcg,
-                route=regimen.route,
-                site=sites[n % len(sites)],
-                lot_number=f"L{10000 + (regimen.pk * 31 + n) % 90000}",
-                **common,
-            )
+# The big tables are written as tuples (demo/rows.py: COPY on PostgreSQL), not model objects;
+# every field not named here takes its default.
+DOSE_FIELDS = (
+    "patient_id",
+    "regimen_id",
+    "phase_id",
+    "status",
+    "administered_at",
+    "recorded_by_id",
+    "created_at",
+    "updated_at",
+    "skip_reason",
+    "dose_mcg",
+    "route",
+    "site",
+    "lot_number",
+)
+CHECKIN_FIELDS = (
+    "patient_id",
+    "recorded_at",
+    "recorded_by_id",
+    *SymptomEntry.SYMPTOMS,
+)
+LAB_FIELDS = (
+    "patient_id",
+    "taken_on",
+    "analyte",
+    "value",
+    "unit",
+    "value_canonical",
+    "recorded_by_id",
+)
+GIVEN, SKIPPED = DoseLog.Status.GIVEN.value, DoseLog.Status.SKIPPED.value
 
 
-def _lab(plan: Plan, day: date, analyte: str, unit: str, value: Decimal) -> LabResult:
-    factor = Decimal(str(reference.lab(analyte)["units"][unit]))
-    return LabResult(
-        patient=plan.user,
-        taken_on=day,
-        analyte=analyte,
-        value=value,
-        unit=unit,
-        value_canonical=(value * factor).quantize(Decimal("0.001")),
-        recorded_by=plan.user,
-    )
+def _dose_rows(plans: list[Plan], regimens: list[Regimen], phase_ids: list[list[int]]):
+    for plan, regimen, phases in zip(plans, regimens, phase_ids, strict=True):
+        patient, zone, route = plan.user.pk, plan.user.zone, regimen.route
+        sites = reference.sites_for_route(route)
+        lot = regimen.pk * 31
+        for n, (day, kind, index, mcg) in enumerate(plan.doses):
+            at = datetime(day.year, day.month, day.day, 8 + n % 12, (n * 7) % 60, tzinfo=zone)
+            common = (patient, regimen.pk, phases[index], GIVEN, at, patient, at, at)
+            if kind == schedule.SKIPPED:
+                yield (*common[:3], SKIPPED, *common[4:], "Away from home", None, "", "", "")
+            else:
+                site = sites[n % len(sites)]
+                yield (*common, "", mcg, route, site, f"L{10000 + (lot + n) % 90000}")
+
+
+def _checkin_rows(plans: list[Plan]):
+    symptoms = SymptomEntry.SYMPTOMS
+    for plan in plans:
+        patient, zone = plan.user.pk, plan.user.zone
+        for day, scores in plan.checkins:
+            at = datetime(day.year, day.month, day.day, 20, tzinfo=zone)
+            yield (patient, at, patient, *(scores[key] for key in symptoms))
+
+
+def _lab_rows(plans: list[Plan]):
+    factors = {}
+    for plan in plans:
+        patient = plan.user.pk
+        for day, analyte, unit, value in plan.labs:
+            factor = factors.get((analyte, unit))
+            if factor is None:
+                factor = Decimal(str(reference.lab(analyte)["units"][unit]))
+                factors[analyte, unit] = factor
+            canonical = (value * factor).quantize(Decimal("0.001"))
+            yield (patient, day, analyte, value, unit, canonical, patient)

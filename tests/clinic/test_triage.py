@@ -120,6 +120,18 @@ def test_it_lists_only_care_team_patients_overdue_first_and_no_regimen_last(
     assert page.pages == "Page 1 of 1 · 5 patients"
 
 
+def test_someone_on_the_care_team_who_is_no_longer_a_patient_is_not_listed(
+    clinician, ward, client_for
+):
+    former = CareTeamMembership.objects.get(clinician=clinician, patient__name="Bob Late").patient
+    User.objects.filter(pk=former.pk).update(role=User.Role.PHARMACIST)
+
+    page = triage(client_for(clinician))
+
+    assert names(page) == ["Ann Early", "Cy Today", "Di Soon", "Pat Patient"]
+    assert page.pages == "Page 1 of 1 · 4 patients"
+
+
 def test_a_clinician_with_no_patients_sees_how_they_get_some(clinician, other_patient, client_for):
     CareTeamMembership.objects.all().delete()
 
