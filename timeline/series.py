@@ -9,13 +9,16 @@ the wear-off analysis, the lab results card's rows), so the tables cost a page n
 queries named on each function.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import DateTimeField, Value
 from django.utils import dateformat, formats
-from django.utils.translation import gettext
+from django.utils.html import conditional_escape as escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 
 from accounts import dates
 from accounts.dates import day_bounds
@@ -53,13 +56,52 @@ class Table:
                 row.append(Cell(str(value), heading))
         self.rows.append(row)
 
+    @property
+    def rows_html(self) -> str:
+        """The body's rows as timeline/_chart.html shows them, written here rather than by
+        the template's loops (tables of hundreds of rows: the record's history charts): each
+        row on its own line, each cell with its column's heading (data-label) and a date in
+        <time datetime>, every text escaped."""
+        labels = [f'<td data-label="{escape(heading)}">' for heading in self.headers]
+        written: dict = {}  # a table repeats its dates and scores: each cell's HTML once
+
+        def td(i, cell):
+            found = written.get((i, cell.text, cell.when))
+            if found is None:
+                text = escape(cell.text)
+                found = written[(i, cell.text, cell.when)] = (
+                    f'{labels[i]}<time datetime="{escape(cell.when)}">{text}</time></td>'
+                    if cell.when
+                    else f"{labels[i]}{text}</td>"
+                )
+            return found
+
+        lines = [
+            f"<tr>{''.join([td(i, cell) for i, cell in enumerate(row)])}</tr>\n          "
+            for row in self.rows
+        ]
+        return mark_safe("".join(lines))  # noqa: S308  # nosec B308 B703  # escaped above
+
 
 def _day(day: date) -> str:
+    return _day_in(day, get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_in(day: date, language) -> str:
+    """A date as the tables show it, in the active language (named in the key: the months'
+    names are translated). Kept: a table of hundreds of rows repeats its dates."""
     return dateformat.format(day, "j M Y")
 
 
 def number(value) -> str:
     """A value as the tables show it: exact (a Decimal as stored), in the language's notation."""
+    return _number_in(type(value), value, get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _number_in(kind, value, language) -> str:
+    # `kind` in the key: 1, 1.0 and Decimal(1) are equal keys but may be written apart.
     if isinstance(value, Decimal):
         value = value.normalize()
         value = value.quantize(Decimal(1)) if value == value.to_integral() else value
