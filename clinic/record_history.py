@@ -30,6 +30,7 @@ from django.utils.safestring import mark_safe
 from doses.freshness import template_generation
 from regimens import adherence, history, reference
 from symptoms import wearoff
+from timeline import page as timeline_pages
 from timeline import series
 
 KEPT_SECONDS = 60 * 60 * 24
@@ -39,7 +40,7 @@ TEMPLATES = {
     "charts": "clinic/_history_charts.html",
 }
 # The modules that work the parts out: a release that changes any of them makes new keys.
-HISTORY_CODE = (sys.modules[__name__], adherence, history, wearoff, series)
+HISTORY_CODE = (sys.modules[__name__], adherence, history, wearoff, series, timeline_pages)
 
 
 @functools.cache
@@ -108,3 +109,32 @@ def parts(patient, regimen, today, is_clinician: bool) -> dict[str, str]:
         cache.set(kept, stored, KEPT_SECONDS)
     # Drawn by our own templates, which escape what they show (as {% cache %} keeps HTML too).
     return {part: mark_safe(text) for part, text in stored.items()}  # noqa: S308  # nosec B308 B703
+
+
+def timeline_key(patient, today, kinds, number, first, last, query: str) -> str:
+    asked = hashlib.blake2b(
+        f"{','.join(kinds)}|{number}|{first}|{last}|{query}".encode(), digest_size=8
+    ).hexdigest()
+    return (
+        f"record-timeline:{patient.pk}:{patient.record_version}:{patient.time_zone}:{today}"
+        f":{translation.get_language()}:{asked}:{template_generation()}:{code_generation()}"
+    )
+
+
+def timeline(patient, today, *, kinds, number, first, last, query: str) -> str:
+    """A page of the record's timeline (timeline/page.py) with its page links, as HTML, from
+    the cache or read (a count and a page of the history's union, then each kind's rows) and
+    stored. Kept like the parts above, under the record version and the patient's day (each
+    entry says "3 days ago"), and what was asked: the kinds the reader may see, the page, the
+    days and the query the page links carry. Every row the timeline shows raises the version
+    when it changes: injections (and their corrections, which save the injection), check-ins,
+    labs, the regimen's changes and the clinical notes (watched: clinic/apps.py), and an
+    alert's acknowledgement (doses/alerts.py acknowledge). Call inside the patient's zone."""
+    number = number if number and number.isdigit() and len(number) < 7 else None
+    kept = timeline_key(patient, today, kinds, number, first, last, query)
+    stored = cache.get(kept)
+    if stored is None:
+        page = timeline_pages.timeline_page(patient, number, kinds=kinds, first=first, last=last)
+        stored = render_to_string("clinic/_record_timeline.html", {"page": page, "query": query})
+        cache.set(kept, stored, KEPT_SECONDS)
+    return mark_safe(stored)  # noqa: S308  # nosec B308 B703  # our own template, escaped
