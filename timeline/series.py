@@ -45,13 +45,14 @@ class Table:
     headers: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
     testid: str = ""
+    language: str | None = field(default_factory=get_language)  # the dates' month names
 
     def add(self, *cells) -> None:
         """A row: each cell a text, or a date (shown as the charts date it)."""
         row = []
         for heading, value in zip(self.headers, cells, strict=True):
             if isinstance(value, date):
-                row.append(Cell(_day(value), heading, value.isoformat()))
+                row.append(Cell(_day_in(value, self.language), heading, value.isoformat()))
             else:
                 row.append(Cell(str(value), heading))
         self.rows.append(row)
@@ -94,9 +95,10 @@ def _day_in(day: date, language) -> str:
     return dateformat.format(day, "j M Y")
 
 
-def number(value) -> str:
-    """A value as the tables show it: exact (a Decimal as stored), in the language's notation."""
-    return _number_in(type(value), value, get_language())
+def number(value, language=None) -> str:
+    """A value as the tables show it: exact (a Decimal as stored), in the language's notation
+    (the active one, unless named)."""
+    return _number_in(type(value), value, language or get_language())
 
 
 @functools.lru_cache(maxsize=8192)
@@ -203,23 +205,26 @@ class IntervalsData:
             testid="table-intervals",
         )
         for day, actual, prescribed in self.rows:
-            table.add(day, number(actual), number(prescribed))
+            table.add(day, number(actual, table.language), number(prescribed, table.language))
         return [table]
 
 
 NOT_GIVEN = object()
 
 
-def intervals_data(patient, first=None, last=None, *, regimen=NOT_GIVEN, inputs=None):
+def intervals_data(
+    patient, first=None, last=None, *, regimen=NOT_GIVEN, inputs=None, annotated=None
+):
     """The current regimen's replayed schedule: four queries (the regimen, its phases, changes
-    and doses), none for what the caller passes."""
+    and doses), none for what the caller passes (`annotated`: the replay itself)."""
     if regimen is NOT_GIVEN:
         regimen = current_regimen(patient)
     rows = []
     if regimen is not None:
-        initial, events = inputs or regimen.schedule_inputs()
-        annotated, _state, _rules = schedule.annotate(regimen.start_date, initial, events)
-        given = [(e.on, rule) for e, _due, _i, rule in annotated if e.kind == schedule.GIVEN]
+        if annotated is None:
+            initial, events = inputs or regimen.schedule_inputs()
+            annotated = schedule.annotate(regimen.start_date, initial, events)
+        given = [(e.on, rule) for e, _due, _i, rule in annotated[0] if e.kind == schedule.GIVEN]
         rows = [
             (on, (on - before).days, schedule.interval_days(rule.schedule))
             for (before, _), (on, rule) in zip(given, given[1:], strict=False)

@@ -22,7 +22,6 @@ from regimens import schedule
 from regimens.models import Regimen, current_regimen
 from supplies import labels
 from supplies.label_views import prescription
-from timeline import series
 from timeline.page import PATIENT_KINDS, RECORD_KINDS
 
 from .. import record_history
@@ -104,8 +103,7 @@ def patient_record(request, patient_id):
                 patient.pk, ALERTS_SHOWN
             )
         context["acknowledge_form"] = AcknowledgeForm()
-    context["lab_rows"] = lab_rows(patient)
-    context["lab_charts"] = series.labs_from_rows(context["lab_rows"])
+    rows = lab_rows(patient)
     # A patient's events are dated in the patient's own zone (schedule rule 1): show them so.
     with timezone.override(patient.zone):
         # What replays the whole history (adherence, the wear-off flag, the history's charts
@@ -113,6 +111,8 @@ def patient_record(request, patient_id):
         context["history"] = record_history.parts(
             patient, context["regimen"], context["today"], request.user.is_clinician
         )
+        # The lab results card and the lab charts, kept for each state of the rows read above.
+        context["labs"] = record_history.labs(patient, rows, request.user)
         # A page of the timeline, kept likewise under the record's version.
         context["timeline"] = record_history.timeline(
             patient,
