@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from doses import actions
+from labs.models import LabRange
 from regimens import actions as regimen_actions
 from symptoms.models import SymptomEntry
 from tests import factories
@@ -182,3 +183,28 @@ def test_each_page_of_the_timeline_is_kept_apart(history, patient, clinician_cli
     assert "Page 1 of 2" in first_again.content.decode()
     assert without_tokens(first_again) == without_tokens(first)
     assert pages(second) != pages(first)
+
+
+# --- the lab results card and the lab charts, kept for each state of what they show ----------
+
+
+def test_a_lab_result_and_an_admins_new_typical_range_show_at_once(
+    history, patient, clinician_client
+):
+    with frozen(NOON):
+        factories.record_lab(patient, date(2026, 5, 20), "250")
+        before = view(clinician_client, patient)
+        view(clinician_client, patient)  # kept
+        factories.record_lab(patient, date(2026, 5, 27), "420")
+        with_second = view(clinician_client, patient)
+        # An admin's range raises no version: the card and the chart's table show it at once.
+        LabRange.objects.update_or_create(analyte="b12", defaults={"low": 300, "high": 950})
+        new_range = view(clinician_client, patient)
+
+    assert len(soup(before).select('[data-testid="lab-row"]')) == 1
+    assert len(soup(with_second).select('[data-testid="lab-row"]')) == 2
+    assert rows(with_second, "chart-lab") == 2
+    assert "lab-flag" not in by_testid(soup(with_second))  # 250 is within the default range
+    assert by_testid(soup(new_range))["lab-flag"] == ["low"]  # and below the admin's new one
+    assert "300–950 pg/mL" in " ".join(by_testid(soup(new_range))["labs"])
+    assert "300" in str(soup(new_range).select_one('[data-testid="table-lab-b12"] caption'))
