@@ -17,6 +17,7 @@ version is the one read with the patient at the start of the request: parts work
 change commits are stored under the old version, which nothing asks for again.
 """
 
+import dataclasses
 import functools
 import hashlib
 import sys
@@ -95,6 +96,8 @@ def work_out(patient, regimen, today) -> dict:
         else None
     )
     names = {item["key"]: item["name"] for item in reference.symptoms()}
+    intervals = series.intervals_data(patient, regimen=regimen, inputs=inputs, annotated=annotated)
+    wear_off_data = series.wear_off_data(patient, regimen=regimen, inputs=inputs, analysis=wear_off)
     return {
         "patient": patient,
         "regimen": regimen,
@@ -107,12 +110,14 @@ def work_out(patient, regimen, today) -> dict:
         ],
         "chart_tables": {
             "symptoms": symptoms.tables(),
-            "intervals": series.intervals_data(
-                patient, regimen=regimen, inputs=inputs, annotated=annotated
-            ).tables(),
-            "wearoff": series.wear_off_data(
-                patient, regimen=regimen, inputs=inputs, analysis=wear_off
-            ).tables(),
+            "intervals": intervals.tables(),
+            "wearoff": wear_off_data.tables(),
+        },
+        # What the three charts are drawn from, for their images (chart_data).
+        "chart_data": {
+            "symptoms": dataclasses.replace(symptoms, timed=[]),
+            "intervals": intervals,
+            "wearoff": wear_off_data,
         },
     }
 
@@ -126,9 +131,28 @@ def parts(patient, regimen, today, is_clinician: bool) -> dict[str, str]:
     if stored is None:
         context = work_out(patient, regimen, today)
         stored = {part: render_to_string(name, context) for part, name in TEMPLATES.items()}
-        cache.set(kept, stored, KEPT_SECONDS)
+        cache.set_many(
+            {kept: stored, chart_data_key(patient, today): context["chart_data"]},
+            KEPT_SECONDS,
+        )
     # Drawn by our own templates, which escape what they show (as {% cache %} keeps HTML too).
     return {part: mark_safe(text) for part, text in stored.items()}  # noqa: S308  # nosec B308 B703
+
+
+def chart_data_key(patient, today) -> str:
+    return (
+        f"record-chart-data:{patient.pk}:{patient.record_version}:{patient.time_zone}:{today}"
+        f":{translation.get_language()}:{code_generation()}"
+    )
+
+
+def chart_data(patient) -> dict | None:
+    """What the record's symptoms, intervals and wear-off charts are drawn from (whole, not
+    compact), as the page worked it out for their tables under this record version, day, zone
+    and language: their images (clinic/views/charts.py), asked for right after the page, are
+    then drawn from the very data of the tables beside them, without reading the history a
+    second time. None when the page has not worked it out (the chart reads it itself)."""
+    return cache.get(chart_data_key(patient, patient.today()))
 
 
 def timeline_key(patient, today, kinds, number, first, last, query: str) -> str:

@@ -13,9 +13,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from clinic import record_history
 from doses import actions
 from labs.models import LabRange
 from regimens import actions as regimen_actions
@@ -208,3 +210,26 @@ def test_a_lab_result_and_an_admins_new_typical_range_show_at_once(
     assert by_testid(soup(new_range))["lab-flag"] == ["low"]  # and below the admin's new one
     assert "300–950 pg/mL" in " ".join(by_testid(soup(new_range))["labs"])
     assert "300" in str(soup(new_range).select_one('[data-testid="table-lab-b12"] caption'))
+
+
+# --- the record's charts, drawn from the data the page worked out for their tables ----------
+
+
+def test_the_charts_asked_for_after_the_page_are_drawn_as_they_are_alone(
+    history, patient, clinician_client, django_assert_max_num_queries
+):
+    charts = ("symptoms", "intervals", "wearoff")
+    url = lambda name: reverse("patient_chart", args=[patient.pk, name])  # noqa: E731
+    with frozen(NOON):
+        view(clinician_client, patient)  # works the history out, for the charts too
+        patient.refresh_from_db()
+        assert record_history.chart_data(patient) is not None
+        # Each chart: the session, the reader, the patient through the care team and the audit
+        # of the view (four), none for the history.
+        with django_assert_max_num_queries(3 * 4):
+            after_page = {name: clinician_client.get(url(name)).content for name in charts}
+        cache.clear()  # nothing kept: each chart reads its own data
+        alone = {name: clinician_client.get(url(name)).content for name in charts}
+
+    assert after_page == alone
+    assert all(b"<svg" in svg for svg in alone.values())
