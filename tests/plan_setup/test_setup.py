@@ -779,15 +779,16 @@ def test_saving_earlier_injections_makes_a_fixed_number_of_queries(
             started(0, last, earlier),
             phase_changes={0: {"end_value": 20}},
         )
-        # The same 56 whether one earlier injection is listed or twelve: 1-6 the session, the
+        # The same 57 whether one earlier injection is listed or twelve: 1-6 the session, the
         # patient, the token's regimen (none), whether one is active, the chosen template and
         # its phases; 7 a savepoint; 8 the patient's lock, 9 the token again, 10 the template's
-        # phases; 11-40 prescribing (its savepoint, the regimen, its phase, the "entered"
-        # change, the stored state each time it is refreshed); 41-51 the earlier injections:
-        # savepoint, the patient's lock, the regimen's, ONE insert of every dose, the replay
-        # (phases, changes, doses), the stored state and its two copies, release; 52 the
-        # regimen again; 53 release; 54-56 the session, emptied, in its savepoint.
-        with django_assert_num_queries(56):
+        # phases; 11-41 prescribing (its savepoint, the regimen, its phase, the "entered"
+        # change and the record version it raises (the record's timeline shows the changes,
+        # clinic/apps.py), the stored state each time it is refreshed); 42-52 the earlier
+        # injections: savepoint, the patient's lock, the regimen's, ONE insert of every dose,
+        # the replay (phases, changes, doses), the stored state and its two copies, release;
+        # 53 the regimen again; 54 release; 55-57 the session, emptied, in its savepoint.
+        with django_assert_num_queries(57):
             response = save(patient_client, review)
     assert response["Location"] == reverse("home")
     regimen = saved(patient)
