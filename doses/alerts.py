@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Count, Exists, OuterRef, Value, When, Window
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from regimens.models import Regimen
 from symptoms import checkin_alerts
 from symptoms.models import SymptomEntry
 
+from . import freshness
 from .models import Alert, DoseLog
 
 # The kinds that name an urgent sign: shown in red, above the others.
@@ -214,6 +215,10 @@ def acknowledge(alert: Alert, clinician, note: str = "") -> bool:
             )
         )
         sync_attention(alert.patient_id)
+        if updated:
+            # The record's timeline shows acknowledged alerts, and parts of the record are kept
+            # under the version (clinic/record_history.py): a new version, shown at once.
+            freshness.bump(pk=alert.patient_id)
     return bool(updated)
 
 
@@ -297,6 +302,23 @@ def open_for(patient_ids) -> dict[int, list[Shown]]:
     for shown in found.values():
         shown.sort(key=lambda item: not item.urgent)  # stable: newest first within each
     return found
+
+
+def open_first(patient_id, limit: int) -> tuple[int, list[Shown]]:
+    """How many alerts of the patient are open (exact), and the first `limit` of them in the
+    order of `open_for` (urgent first, then newest), worded: one query, however many are open
+    (the count is a window over the open rows, taken before the limit)."""
+    alerts = list(
+        Alert.objects.open()
+        .filter(patient_id=patient_id)
+        .select_related("checkin", "dose")
+        .annotate(
+            open_count=Window(Count("pk")),
+            not_urgent=Case(When(kind__in=URGENT, then=Value(0)), default=Value(1)),
+        )
+        .order_by("not_urgent", "-raised_at", "-pk")[:limit]
+    )
+    return (alerts[0].open_count if alerts else 0), [describe(alert) for alert in alerts]
 
 
 def summary(shown: list[Shown]) -> str:

@@ -85,13 +85,21 @@ def _within(day: date, first: date | None, last: date | None) -> bool:
 
 
 def adherence(
-    start: date, phases, events, today: date, first: date | None = None, last: date | None = None
+    start: date,
+    phases,
+    events,
+    today: date,
+    first: date | None = None,
+    last: date | None = None,
+    *,
+    annotated=None,
 ) -> Adherence:
     """Adherence over a regimen's events, each judged by the schedule in force when it
     happened (a later change of schedule does not re-judge earlier doses, rule 7); with
-    `first` and `last`, only what falls in those days counts (see the module's docstring)."""
+    `first` and `last`, only what falls in those days counts (see the module's docstring).
+    `annotated`: schedule.annotate's answer for these, when the caller has it (not changed)."""
     result = Adherence()
-    rows, final, rules = schedule.annotate(start, phases, events)
+    rows, final, rules = annotated or schedule.annotate(start, phases, events)
     # Keyed by (phase, rule in force): a phase changed from now on has a row per schedule.
     gaps_by_phase: dict[tuple, list[int]] = {}
     by_phase: dict[tuple, PhaseAdherence] = {}

@@ -101,16 +101,19 @@ def analyse(injections, checkins, symptoms) -> WearOff:
     return result
 
 
-def for_regimen(regimen, inputs=None, checkins=None) -> WearOff:
+def for_regimen(regimen, inputs=None, checkins=None, *, annotated=None) -> WearOff:
     """The wear-off analysis of a regimen's maintenance injections and the patient's
     check-ins. Queries: the schedule inputs (phases, doses, changes; unless given) and the
     check-ins, unless given: `checkins`, the patient's Checkin tuples in time order, each with
     the day of the last injection of this regimen given at or before it in time (as
     timeline/series.py reads them for the record page's charts). The injections are read
-    through the regimen (its `doses`), as everything below the doses app does."""
+    through the regimen (its `doses`), as everything below the doses app does. `annotated`:
+    schedule.annotate's answer for the inputs, when the caller has it."""
     phases = regimen.ordered_phases
-    initial, events = inputs or regimen.schedule_inputs()
-    rows, _state, _rules = schedule.annotate(regimen.start_date, initial, events)
+    if annotated is None:
+        initial, events = inputs or regimen.schedule_inputs()
+        annotated = schedule.annotate(regimen.start_date, initial, events)
+    rows, _state, _rules = annotated
     injections = [
         (event.on, schedule.interval_days(rule.schedule))
         for event, _due, index, rule in rows

@@ -9,13 +9,16 @@ the wear-off analysis, the lab results card's rows), so the tables cost a page n
 queries named on each function.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import DateTimeField, Value
 from django.utils import dateformat, formats
-from django.utils.translation import gettext
+from django.utils.html import conditional_escape as escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 
 from accounts import dates
 from accounts.dates import day_bounds
@@ -42,24 +45,65 @@ class Table:
     headers: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
     testid: str = ""
+    language: str | None = field(default_factory=get_language)  # the dates' month names
 
     def add(self, *cells) -> None:
         """A row: each cell a text, or a date (shown as the charts date it)."""
         row = []
         for heading, value in zip(self.headers, cells, strict=True):
             if isinstance(value, date):
-                row.append(Cell(_day(value), heading, value.isoformat()))
+                row.append(Cell(_day_in(value, self.language), heading, value.isoformat()))
             else:
                 row.append(Cell(str(value), heading))
         self.rows.append(row)
 
+    @property
+    def rows_html(self) -> str:
+        """The body's rows as timeline/_chart.html shows them, written here rather than by
+        the template's loops (tables of hundreds of rows: the record's history charts): each
+        row on its own line, each cell with its column's heading (data-label) and a date in
+        <time datetime>, every text escaped."""
+        labels = [f'<td data-label="{escape(heading)}">' for heading in self.headers]
+        written: dict = {}  # a table repeats its dates and scores: each cell's HTML once
+
+        def td(i, cell):
+            found = written.get((i, cell.text, cell.when))
+            if found is None:
+                text = escape(cell.text)
+                found = written[(i, cell.text, cell.when)] = (
+                    f'{labels[i]}<time datetime="{escape(cell.when)}">{text}</time></td>'
+                    if cell.when
+                    else f"{labels[i]}{text}</td>"
+                )
+            return found
+
+        lines = [
+            f"<tr>{''.join([td(i, cell) for i, cell in enumerate(row)])}</tr>\n          "
+            for row in self.rows
+        ]
+        return mark_safe("".join(lines))  # noqa: S308  # nosec B308 B703  # escaped above
+
 
 def _day(day: date) -> str:
+    return _day_in(day, get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_in(day: date, language) -> str:
+    """A date as the tables show it, in the active language (named in the key: the months'
+    names are translated). Kept: a table of hundreds of rows repeats its dates."""
     return dateformat.format(day, "j M Y")
 
 
-def number(value) -> str:
-    """A value as the tables show it: exact (a Decimal as stored), in the language's notation."""
+def number(value, language=None) -> str:
+    """A value as the tables show it: exact (a Decimal as stored), in the language's notation
+    (the active one, unless named)."""
+    return _number_in(type(value), value, language or get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _number_in(kind, value, language) -> str:
+    # `kind` in the key: 1, 1.0 and Decimal(1) are equal keys but may be written apart.
     if isinstance(value, Decimal):
         value = value.normalize()
         value = value.quantize(Decimal(1)) if value == value.to_integral() else value
@@ -161,23 +205,26 @@ class IntervalsData:
             testid="table-intervals",
         )
         for day, actual, prescribed in self.rows:
-            table.add(day, number(actual), number(prescribed))
+            table.add(day, number(actual, table.language), number(prescribed, table.language))
         return [table]
 
 
 NOT_GIVEN = object()
 
 
-def intervals_data(patient, first=None, last=None, *, regimen=NOT_GIVEN, inputs=None):
+def intervals_data(
+    patient, first=None, last=None, *, regimen=NOT_GIVEN, inputs=None, annotated=None
+):
     """The current regimen's replayed schedule: four queries (the regimen, its phases, changes
-    and doses), none for what the caller passes."""
+    and doses), none for what the caller passes (`annotated`: the replay itself)."""
     if regimen is NOT_GIVEN:
         regimen = current_regimen(patient)
     rows = []
     if regimen is not None:
-        initial, events = inputs or regimen.schedule_inputs()
-        annotated, _state, _rules = schedule.annotate(regimen.start_date, initial, events)
-        given = [(e.on, rule) for e, _due, _i, rule in annotated if e.kind == schedule.GIVEN]
+        if annotated is None:
+            initial, events = inputs or regimen.schedule_inputs()
+            annotated = schedule.annotate(regimen.start_date, initial, events)
+        given = [(e.on, rule) for e, _due, _i, rule in annotated[0] if e.kind == schedule.GIVEN]
         rows = [
             (on, (on - before).days, schedule.interval_days(rule.schedule))
             for (before, _), (on, rule) in zip(given, given[1:], strict=False)

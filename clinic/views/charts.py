@@ -39,7 +39,7 @@ from accounts.models import User
 from regimens import reference
 from timeline import series
 
-from .. import chart_drawing, charts
+from .. import chart_drawing, charts, record_history
 from ..forms import RangeForm
 
 CACHE_CONTROL = "private, no-cache"
@@ -48,7 +48,7 @@ KEPT_SECONDS = 60 * 60 * 24
 typical_range = series.typical_range
 # The modules a chart's drawing depends on, hashed into its ETag: a release that changes any of
 # them draws every chart anew rather than serving (or answering 304 for) an old drawing.
-DRAWN_BY = (sys.modules[__name__], series, charts, chart_drawing)
+DRAWN_BY = (sys.modules[__name__], series, charts, chart_drawing, record_history)
 
 
 @functools.cache
@@ -87,18 +87,23 @@ def _viewers(drawing: str, viewer) -> str:
 
 
 def _draw(patient, name, compact, first, last, typical) -> str:
+    # The record page's charts, whole: drawn from the data the page has just worked out for
+    # their tables, when it has (clinic/record_history.py chart_data), else read here.
+    whole = name in CHARTS and not (compact or first or last)
+    kept = (record_history.chart_data(patient) if whole else None) or {}
     if name == "symptoms":
-        data = series.symptoms_data(patient, compact=compact, first=first, last=last)
+        data = kept.get("symptoms") or series.symptoms_data(
+            patient, compact=compact, first=first, last=last
+        )
         phases = charts.phase_periods(data.given, data.today)
         return charts.symptoms_chart(
             data.checkins, data.injections, phases, data.symptoms, compact=compact
         )
     if name == "intervals":
-        return charts.intervals_chart(
-            series.intervals_data(patient, first, last).rows, compact=compact
-        )
+        data = kept.get("intervals") or series.intervals_data(patient, first, last)
+        return charts.intervals_chart(data.rows, compact=compact)
     if name == "wearoff":
-        data = series.wear_off_data(patient)
+        data = kept.get("wearoff") or series.wear_off_data(patient)
         return charts.wear_off_chart(data.points, data.symptoms, data.interval, compact=compact)
     try:
         data = series.lab_data(patient, name.removeprefix("lab-"), first, last, typical)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,12 +22,16 @@ from regimens import schedule
 from regimens.models import Regimen, current_regimen
 from supplies import labels
 from supplies.label_views import prescription
-from timeline import series
-from timeline.page import PATIENT_KINDS, RECORD_KINDS, timeline_page
+from timeline.page import PATIENT_KINDS, RECORD_KINDS
 
 from .. import record_history
 from ..forms import AcknowledgeForm, NoteForm, RangeForm, TriageFilterForm
 from ..triage import triage_page
+
+# The open alerts shown at the top of the record: their exact count, and this many of them
+# (urgent first, then the newest), with a link to all of them (?alerts=all).
+ALERTS_SHOWN = 5
+ALL_ALERTS = "all"
 
 
 def triage(request):
@@ -80,13 +85,6 @@ def patient_record(request, patient_id):
     range_form = RangeForm(request.GET or None)
     context = _record_context(request.user, patient, range_form)
     kinds = RECORD_KINDS if request.user.is_clinician else PATIENT_KINDS
-    context["page"] = timeline_page(
-        patient,
-        request.GET.get("page"),
-        kinds=kinds,
-        first=context["first"],
-        last=context["last"],
-    )
     query = request.GET.copy()
     query.pop("page", None)
     context["query"] = query.urlencode()
@@ -96,16 +94,34 @@ def patient_record(request, patient_id):
     context["plan"] = prescription(context["regimen"])
     context["label_photo"] = labels.for_regimen(context["regimen"])
     if request.user.is_clinician:  # what needs them, above everything (one query)
-        context["open_alerts"] = alerts.open_for([patient.pk]).get(patient.pk, [])
+        if request.GET.get("alerts") == ALL_ALERTS:
+            shown = alerts.open_for([patient.pk]).get(patient.pk, [])
+            context["alerts_count"], context["open_alerts"] = len(shown), shown
+            context["all_alerts"] = True
+        else:
+            context["alerts_count"], context["open_alerts"] = alerts.open_first(
+                patient.pk, ALERTS_SHOWN
+            )
         context["acknowledge_form"] = AcknowledgeForm()
-    context["lab_rows"] = lab_rows(patient)
-    context["lab_charts"] = series.labs_from_rows(context["lab_rows"])
+    rows = lab_rows(patient)
     # A patient's events are dated in the patient's own zone (schedule rule 1): show them so.
     with timezone.override(patient.zone):
         # What replays the whole history (adherence, the wear-off flag, the history's charts
         # and their tables): kept under the record's version and the patient's day.
         context["history"] = record_history.parts(
             patient, context["regimen"], context["today"], request.user.is_clinician
+        )
+        # The lab results card and the lab charts, kept for each state of the rows read above.
+        context["labs"] = record_history.labs(patient, rows, request.user)
+        # A page of the timeline, kept likewise under the record's version.
+        context["timeline"] = record_history.timeline(
+            patient,
+            context["today"],
+            kinds=kinds,
+            number=request.GET.get("page"),
+            first=context["first"],
+            last=context["last"],
+            query=context["query"],
         )
         return render(request, "clinic/record.html", context)
 
@@ -198,5 +214,9 @@ def acknowledge_alert(request, patient_id, pk):
             request,
             _("%(name)s acknowledged this alert already.")
             % {"name": alert.acknowledged_by.name if alert.acknowledged_by else _("Someone")},
+        )
+    if request.POST.get("alerts") == ALL_ALERTS:  # acknowledged from the list of all of them
+        return redirect(
+            reverse("patient_record", args=[patient.pk]) + f"?alerts={ALL_ALERTS}#alerts-heading"
         )
     return redirect("patient_record", patient_id=patient.pk)

@@ -1,9 +1,6 @@
 """Small display helpers shared by the patient's and the clinician's pages."""
 
-import html
-
 from django import template
-from django.utils.safestring import mark_safe
 
 from doses import when
 from regimens import reference, schedule
@@ -79,38 +76,3 @@ def effect_names(stored) -> str:
 def sign_names(keys) -> str:
     """Ticked allergy signs, by name, in the list's order."""
     return ", ".join(checkin_alerts.sign_names(keys or []))
-
-
-# One row of a data table beside a chart (templates/timeline/_chart.html); each row is followed
-# by the line break and indent the template had between rows.
-_ROW_END = "</tr>\n          "
-
-
-def _escaped(value) -> str:
-    """As conditional_escape, without its wrapper for lazy values, paid on each of hundreds of
-    cells: markup marked safe as it is, anything else as text (html.escape, as Django's)."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
-@register.simple_tag
-def table_rows(table) -> str:
-    """The <tr> rows of a chart's data table (timeline.series.Table: rows of cells with a
-    text, the column's label and, for a date, its ISO form), as the template wrote them cell by
-    cell: a table of six months of injections is a few hundred cells, which the template
-    language takes several milliseconds to draw and this a fraction of one."""
-    out = []
-    labels = {}  # each column's label, escaped once
-    for row in table.rows:
-        out.append("<tr>")
-        for cell in row:
-            label = labels.get(cell.label)
-            if label is None:
-                label = labels[cell.label] = _escaped(cell.label)
-            text = _escaped(cell.text)
-            if cell.when:
-                text = f'<time datetime="{_escaped(cell.when)}">{text}</time>'
-            out.append(f'<td data-label="{label}">{text}</td>')
-        out.append(_ROW_END)
-    return mark_safe("".join(out))  # noqa: S308  # nosec B308 B703 - every value escaped above

@@ -1,7 +1,8 @@
 """The record's parts drawn from the whole history (the adherence card, the wear-off flag, the
 symptoms, intervals and wear-off charts with their data tables) are kept until the record
 changes (clinic/record_history.py): a repeat view reads none of the history and shows the same
-page; an injection, a check-in or the next day shows at once.
+page; an injection, a check-in or the next day shows at once. The timeline's page is kept
+likewise: a clinical note or a change to the regimen shows at once, and each page is its own.
 
 The story (New York): a patient on the US cyanocobalamin template since 1 January 2026, with
 forty daily injections and a check-in; their clinician reads the record on 1 June 2026.
@@ -12,9 +13,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from clinic import record_history
+from doses import actions
+from labs.models import LabRange
+from regimens import actions as regimen_actions
 from symptoms.models import SymptomEntry
 from tests import factories
 from tests.clock import frozen
@@ -70,8 +76,10 @@ def test_a_repeat_view_reads_no_history_and_shows_the_same_page(
         with django_assert_num_queries(22):
             first = view(clinician_client, patient)
         # Again: not the regimen's doses and changes, the charts' check-ins and injections,
-        # nor the phase changes behind the adherence labels (five fewer).
-        with django_assert_num_queries(17):
+        # nor the phase changes behind the adherence labels (five fewer); nor the timeline's
+        # page, kept likewise: its count, its page of rows, the page's injections and check-in,
+        # and the changes of their phases (five fewer again).
+        with django_assert_num_queries(12):
             second = view(clinician_client, patient)
 
     assert without_tokens(second) == without_tokens(first)
@@ -134,3 +142,94 @@ def test_each_language_is_kept_apart(history, patient, clinician_client):
     assert "Show the data as a table" in english and "Adherence" in english
     assert "Mostrar los datos en una tabla" in spanish and "Adherencia" in spanish
     assert "Show the data as a table" in again and "Mostrar" not in again
+
+
+# --- the timeline's page, kept under the record version too ---------------------------------
+
+
+def timeline(response) -> list[str]:
+    return [item["data-kind"] for item in soup(response).select('[data-testid="timeline"] li')]
+
+
+def test_a_clinical_note_shows_at_once(history, patient, clinician, clinician_client):
+    with frozen(NOON):
+        before = view(clinician_client, patient)
+        actions.add_note(patient, clinician, "Reviewed the levels.")
+        after = view(clinician_client, patient)
+
+    assert "note" not in timeline(before)
+    assert timeline(after)[0] == "note"
+    assert "Reviewed the levels." in after.content.decode()
+
+
+def test_a_change_to_the_regimen_shows_at_once(history, patient, clinician, clinician_client):
+    with frozen(NOON):
+        before = view(clinician_client, patient)
+        regimen_actions.set_lab_review(history, clinician, date(2026, 9, 1), "Levels at 3 months")
+        after = view(clinician_client, patient)
+
+    assert timeline(after)[0] == "change" != timeline(before)[0]
+    assert "Levels at 3 months" in after.content.decode()
+
+
+def test_each_page_of_the_timeline_is_kept_apart(history, patient, clinician_client):
+    url = reverse("patient_record", args=[patient.pk])
+    with frozen(NOON):
+        first = clinician_client.get(url)
+        second = clinician_client.get(url, {"page": "2"})
+        first_again = clinician_client.get(url)
+
+    pages = lambda page: by_testid(soup(page))  # noqa: E731
+    assert len(timeline(first)) == 25 and len(timeline(second)) == 16  # 40 injections, a check-in
+    assert "Page 2 of 2" in second.content.decode()
+    assert "Page 1 of 2" in first_again.content.decode()
+    assert without_tokens(first_again) == without_tokens(first)
+    assert pages(second) != pages(first)
+
+
+# --- the lab results card and the lab charts, kept for each state of what they show ----------
+
+
+def test_a_lab_result_and_an_admins_new_typical_range_show_at_once(
+    history, patient, clinician_client
+):
+    with frozen(NOON):
+        factories.record_lab(patient, date(2026, 5, 20), "250")
+        before = view(clinician_client, patient)
+        view(clinician_client, patient)  # kept
+        factories.record_lab(patient, date(2026, 5, 27), "420")
+        with_second = view(clinician_client, patient)
+        # An admin's range raises no version: the card and the chart's table show it at once.
+        LabRange.objects.update_or_create(analyte="b12", defaults={"low": 300, "high": 950})
+        new_range = view(clinician_client, patient)
+
+    assert len(soup(before).select('[data-testid="lab-row"]')) == 1
+    assert len(soup(with_second).select('[data-testid="lab-row"]')) == 2
+    assert rows(with_second, "chart-lab") == 2
+    assert "lab-flag" not in by_testid(soup(with_second))  # 250 is within the default range
+    assert by_testid(soup(new_range))["lab-flag"] == ["low"]  # and below the admin's new one
+    assert "300–950 pg/mL" in " ".join(by_testid(soup(new_range))["labs"])
+    assert "300" in str(soup(new_range).select_one('[data-testid="table-lab-b12"] caption'))
+
+
+# --- the record's charts, drawn from the data the page worked out for their tables ----------
+
+
+def test_the_charts_asked_for_after_the_page_are_drawn_as_they_are_alone(
+    history, patient, clinician_client, django_assert_max_num_queries
+):
+    charts = ("symptoms", "intervals", "wearoff")
+    url = lambda name: reverse("patient_chart", args=[patient.pk, name])  # noqa: E731
+    with frozen(NOON):
+        view(clinician_client, patient)  # works the history out, for the charts too
+        patient.refresh_from_db()
+        assert record_history.chart_data(patient) is not None
+        # Each chart: the session, the reader, the patient through the care team and the audit
+        # of the view (four), none for the history.
+        with django_assert_max_num_queries(3 * 4):
+            after_page = {name: clinician_client.get(url(name)).content for name in charts}
+        cache.clear()  # nothing kept: each chart reads its own data
+        alone = {name: clinician_client.get(url(name)).content for name in charts}
+
+    assert after_page == alone
+    assert all(b"<svg" in svg for svg in alone.values())

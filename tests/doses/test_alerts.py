@@ -285,6 +285,103 @@ def test_a_maintenance_dose_is_not_overdue_until_four_weeks_have_passed(patient,
     assert alerts.raise_overdue(moment(day + timedelta(days=29))) == 1
 
 
+# --- many open alerts: their exact count, the first five, and a link to all of them ----------
+
+
+def overdue(patient, day: date) -> Alert:
+    return Alert.objects.create(
+        patient=patient,
+        kind=Alert.Kind.OVERDUE,
+        key=f"overdue-test-{day}",
+        raised_at=moment(day),
+        details={"due": day.isoformat()},
+    )
+
+
+def shown_alerts(page) -> list[str]:
+    return [
+        f"{item['data-alert-kind']} {words(item.select_one('[data-testid=alert-when]'))}"
+        for item in page.select('[data-testid="open-alert"]')
+    ]
+
+
+def test_many_open_alerts_show_their_exact_count_the_urgent_then_the_newest_and_a_link_to_all(
+    patient, clinician, client, regimen
+):
+    check_in(patient, date(2026, 11, 3), allergy_signs=["hives"])  # urgent, the oldest
+    for day in range(10, 18):  # eight overdue alerts, 10 to 17 November
+        overdue(patient, date(2026, 11, day))
+    client.force_login(clinician)
+
+    with frozen(date(2026, 12, 5)):
+        page = soup(client.get(reverse("patient_record", args=[patient.pk])))
+        link = page.select_one('[data-testid="all-alerts"]')
+        everything = soup(client.get(reverse("patient_record", args=[patient.pk]) + link["href"]))
+
+    # The count is exact; the urgent alert comes first however old, then the newest.
+    assert pages.by_testid(page)["alerts-count"] == ["9 alerts to acknowledge"]
+    assert shown_alerts(page) == [
+        "allergy check-in of 3 Nov 2026",
+        "overdue 17 Nov 2026",
+        "overdue 16 Nov 2026",
+        "overdue 15 Nov 2026",
+        "overdue 14 Nov 2026",
+    ]
+    assert words(page.select_one('[data-testid="alerts-more"]')) == (
+        "The first 5 are shown (urgent ones first, then the newest). Show all 9 open alerts"
+    )
+    # All of them, in the same order, each with its own acknowledge form.
+    assert pages.by_testid(everything)["alerts-count"] == ["9 alerts to acknowledge"]
+    assert shown_alerts(everything)[:5] == shown_alerts(page)
+    assert shown_alerts(everything)[5:] == [f"overdue {day} Nov 2026" for day in (13, 12, 11, 10)]
+    assert len(everything.select('[data-testid="acknowledge"]')) == 9
+    assert everything.select_one('[data-testid="alerts-more"]') is None
+
+
+def test_an_alert_acknowledged_from_the_list_of_all_goes_back_to_it_and_counts_one_fewer(
+    patient, clinician, client, regimen
+):
+    for day in range(10, 18):
+        overdue(patient, date(2026, 11, day))
+    oldest = Alert.objects.get(raised_at=moment(date(2026, 11, 10)))
+    client.force_login(clinician)
+
+    with frozen(date(2026, 12, 5)):
+        everything = soup(client.get(reverse("patient_record", args=[patient.pk]) + "?alerts=all"))
+        (form,) = [
+            item.select_one("form")
+            for item in everything.select('[data-testid="open-alert"]')
+            if words(item.select_one('[data-testid="alert-when"]')) == "10 Nov 2026"
+        ]
+        fields = {field["name"]: field.get("value", "") for field in form.select("input")}
+        response = client.post(form["action"], {**fields, "note": "Rang"})
+        after = soup(client.get(response["Location"]))
+
+    assert response["Location"].endswith("?alerts=all#alerts-heading")
+    oldest.refresh_from_db()
+    assert oldest.acknowledgement_note == "Rang"
+    assert pages.by_testid(after)["alerts-count"] == ["7 alerts to acknowledge"]
+    assert len(after.select('[data-testid="open-alert"]')) == 7
+
+
+def test_an_acknowledgement_shows_at_once_on_a_record_viewed_before(
+    patient, clinician, client, regimen
+):
+    """The record's timeline is kept under the record version: acknowledging raises it."""
+    check_in(patient, date(2026, 12, 3), allergy_signs=["hives"])
+    alert = Alert.objects.get(patient=patient)
+    client.force_login(clinician)
+
+    with frozen(date(2026, 12, 4), 9):
+        before = soup(client.get(reverse("patient_record", args=[patient.pk])))
+        after = soup(acknowledge(client, patient, alert, "Seen"))
+
+    assert before.select('[data-kind="acknowledged"]') == []
+    assert len(before.select('[data-testid="open-alert"]')) == 1
+    assert after.select('[data-testid="open-alerts"]') == []
+    assert len(after.select('[data-kind="acknowledged"]')) == 1
+
+
 # --- fixed number of queries ------------------------------------------------------------------
 
 
@@ -304,11 +401,17 @@ def test_the_record_makes_the_same_number_of_queries_whatever_the_number_of_aler
     # plus the two of the charts' tables (the check-ins and the injections), and the newest vial
     # label photo beside the regimen: 19 on a first view. This is a repeat view, which finds the
     # parts drawn from the whole history kept (clinic/record_history.py): not the regimen's
-    # doses and changes, nor the charts' check-ins and injections (four fewer).
-    with frozen(date(2026, 12, 5)), django_assert_num_queries(15):
-        shown = header_alerts(client, patient)
+    # doses and changes, nor the charts' check-ins and injections (four fewer); and the
+    # timeline's page kept too: not its count, its page of rows, its check-ins and the changes
+    # of their phases (four fewer again). The open alerts stay one query: their count and the
+    # first few.
+    with frozen(date(2026, 12, 5)), django_assert_num_queries(11):
+        page = soup(client.get(reverse("patient_record", args=[patient.pk])))
 
-    assert len(shown) == count
+    assert len(page.select('[data-testid="open-alert"]')) == min(count, 5)
+    assert pages.by_testid(page)["alerts-count"] == [
+        "1 alert to acknowledge" if count == 1 else f"{count} alerts to acknowledge"
+    ]
 
 
 # --- the patient sees that their care team was told, and when it was seen ---------------------

@@ -447,7 +447,7 @@ def test_it_makes_the_same_number_of_queries_whatever_the_history(
 
 
 def test_the_charts_data_tables_show_a_phase_label_as_written(patient, patient_client):
-    # The tables' rows are written by a template tag (doses/templatetags/b12.py table_rows):
+    # The tables' rows are written in Python (timeline/series.py Table.rows_html):
     # text from the plan, such as a phase's label, is shown as text, never read as markup.
     with frozen(START + timedelta(days=3)):
         regimen = factories.regimen_for(patient, START)

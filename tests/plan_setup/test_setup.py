@@ -779,16 +779,17 @@ def test_saving_earlier_injections_makes_a_fixed_number_of_queries(
             started(0, last, earlier),
             phase_changes={0: {"end_value": 20}},
         )
-        # The same 55 whether one earlier injection is listed or twelve: 1-6 the session, the
+        # The same 56 whether one earlier injection is listed or twelve: 1-6 the session, the
         # patient, the token's regimen (none), whether one is active, the chosen template and
         # its phases; 7 a savepoint; 8 the patient's lock, 9 the token again, 10 the template's
-        # phases; 11-40 prescribing (its savepoint, the regimen, its phase, the "entered"
-        # change, the stored state each time it is refreshed); 41-50 the earlier injections:
-        # savepoint, the patient's version raised once (which locks their row), the
-        # regimen's lock, ONE insert of every dose, the replay (phases, changes, doses), the
-        # stored state and the care team's copy of it, release; 51 the regimen again; 52
-        # release; 53-55 the session, emptied, in its savepoint.
-        with django_assert_num_queries(55):
+        # phases; 11-41 prescribing (its savepoint, the regimen, its phase, the "entered"
+        # change and the record version it raises (the record's timeline shows the changes,
+        # clinic/apps.py), the stored state each time it is refreshed); 42-51 the earlier
+        # injections: savepoint, the patient's version raised once (which locks their row),
+        # the regimen's lock, ONE insert of every dose, the replay (phases, changes, doses),
+        # the stored state and the care team's copy of it, release; 52 the regimen again; 53
+        # release; 54-56 the session, emptied, in its savepoint.
+        with django_assert_num_queries(56):
             response = save(patient_client, review)
     assert response["Location"] == reverse("home")
     regimen = saved(patient)
