@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -60,23 +59,6 @@ def test_an_idle_session_ends_but_an_active_one_goes_on(client, patient, setting
         page = client.get(reverse("history"))
     assert page.status_code == 302
     assert page["Location"].startswith(reverse("login"))
-
-
-@pytest.mark.parametrize("engine", ["accounts.sessions.db", "accounts.sessions.cached_db"])
-def test_a_renewal_moves_the_stored_sessions_expiry_on(client, patient, settings, engine):
-    # accounts/sessions: a renewal commits without waiting for the disk (on PostgreSQL), but it
-    # is written all the same: the database row (and, cached, the cache) expires later.
-    settings.SESSION_ENGINE = engine
-    settings.SESSION_COOKIE_AGE = 30 * 60
-    start = timezone.now().replace(microsecond=0)
-    with frozen(start):
-        client.force_login(patient)
-    key = client.session.session_key
-    with frozen(start + timedelta(minutes=10)):
-        assert client.get(reverse("history")).status_code == 200
-    assert Session.objects.get(session_key=key).expire_date == start + timedelta(minutes=40)
-    with frozen(start + timedelta(minutes=35)):  # past the sign-in's expiry, not the renewal's
-        assert client.get(reverse("history")).status_code == 200
 
 
 def test_a_password_is_reset_through_an_emailed_link(client, patient):
