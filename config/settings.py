@@ -204,9 +204,7 @@ if not CACHE_SHARED:
 # Sessions live in the database. With a cache shared by every process, reads come from the
 # cache and writes go to both (cached_db), which saves a query on every signed-in page; a cache
 # per process would let a sign-out in one worker go unseen by another, so it is not used for this.
-# Django's engines, except that the once-a-minute renewal of a signed-in session commits without
-# waiting for the disk (accounts/sessions/__init__.py says why).
-SESSION_ENGINE = "accounts.sessions." + ("cached_db" if CACHE_SHARED else "db")
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if CACHE_SHARED else "db")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -140,11 +140,11 @@ def _session_engine_and_cache(**env) -> list[str]:
 def test_sessions_are_read_from_a_shared_cache_and_only_from_a_shared_one():
     # A cache per process would let a sign-out in one worker go unseen by the others.
     assert _session_engine_and_cache() == [
-        "accounts.sessions.db",  # Django's, with renewals committed without waiting for the disk
+        "django.contrib.sessions.backends.db",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
     assert _session_engine_and_cache(DJANGO_CACHE_URL="redis://127.0.0.1:6379/3") == [
-        "accounts.sessions.cached_db",
+        "django.contrib.sessions.backends.cached_db",
         "config.cache.RedisCache",
     ]
 
