@@ -200,6 +200,18 @@ class User(OneLineName, BoundedDates, AbstractBaseUser, PermissionsMixin):
         """The patient's calendar date now (schedule rule 8's T)."""
         return self.local_now().date()
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        # What patients' pages show of this person, as it was read: when a save changes it,
+        # the pages kept with the old one are made anew (doses/freshness.py).
+        user.shown_as = user.shown_now()
+        return user
+
+    def shown_now(self) -> tuple:
+        """The name and email other people's pages show (None where not read)."""
+        return (self.__dict__.get("name"), self.__dict__.get("email"))
+
 
 TEAM_ROLES = (User.Role.CLINICIAN, User.Role.PHARMACIST, User.Role.CARER)
 

@@ -27,15 +27,15 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 
 from accounts.models import CareTeamMembership, User
-from regimens.models import Phase, Regimen
+from regimens.models import Phase, Regimen, RegimenChange
 from symptoms.models import SymptomEntry
 
-from .models import DoseLog
+from .models import Alert, ClinicalNote, DoseLog, DoseLogVersion
 
 HOME_SECONDS = 60 * 60
 # Models whose rows carry the patient's id, and the field that holds it. Apps above doses add
@@ -48,12 +48,23 @@ BY_PATIENT = {
 }
 
 
+# Rows that name a person on a patient's kept pages (the timeline's "by ...", a note's author,
+# the home's care team and change notice): the model, the person's field and the patient's.
+# When a person's name or email changes, the patients they are named to get a new version, so
+# no kept page shows the old one. Apps above doses add theirs with names_shown() (sharing does).
+NAMED_IN: dict = {}
+
+
+def names_shown(model, person: str, patient: str = "patient") -> None:
+    NAMED_IN[model] = (person, patient)
+
+
 # The patients whose version the change under way has raised already (raised() below).
 _RAISED: ContextVar[frozenset] = ContextVar("raised", default=frozenset())
 
 
-def bump(**lookup) -> None:
-    User.objects.filter(**lookup).update(record_version=F("record_version") + 1)
+def bump(*conditions, **lookup) -> None:
+    User.objects.filter(*conditions, **lookup).update(record_version=F("record_version") + 1)
 
 
 @contextmanager
@@ -85,6 +96,22 @@ def _phase_changed(sender, instance, raw=False, **kwargs):
         bump(regimens__pk=instance.regimen_id)
 
 
+def _person_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
+    """A person renamed (or their email changed): the patients whose pages name them, through
+    any row of NAMED_IN, get a new version, in one statement. Only an actual change, seen
+    against what was read (User.from_db): a save of anything else raises nothing."""
+    if created or raw or (update_fields is not None and not {"name", "email"} & set(update_fields)):
+        return
+    before, now = getattr(instance, "shown_as", None), instance.shown_now()
+    if before is None or before == now:
+        return
+    instance.shown_as = now
+    named = Q()
+    for model, (person, patient) in NAMED_IN.items():
+        named |= Q(pk__in=model.objects.filter(**{person: instance.pk}).values(patient))
+    bump(named)
+
+
 def watch(model, field: str = "patient_id") -> None:
     """Raise the patient's version whenever a row of `model` is saved or deleted; `field`
     holds the patient's id."""
@@ -97,6 +124,17 @@ def connect() -> None:
     """Called once, from DosesConfig.ready(). Why a signal: docs/signals.md."""
     for model, field in list(BY_PATIENT.items()):
         watch(model, field)
+    for model, person, patient in (
+        (CareTeamMembership, "clinician", "patient"),  # the home's care team
+        (DoseLog, "recorded_by", "patient"),
+        (DoseLogVersion, "changed_by", "dose__patient"),
+        (SymptomEntry, "recorded_by", "patient"),
+        (RegimenChange, "by", "patient"),  # the timeline, and the home's change notice
+        (ClinicalNote, "author", "patient"),
+        (Alert, "acknowledged_by", "patient"),
+    ):
+        names_shown(model, person, patient)
+    post_save.connect(_person_saved, sender=User, dispatch_uid="fresh-person")
     post_save.connect(_phase_changed, sender=Phase, dispatch_uid="fresh-phase")
     post_delete.connect(_phase_changed, sender=Phase, dispatch_uid="gone-phase")
 
