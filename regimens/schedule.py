@@ -166,12 +166,16 @@ def apply(state: State, event: Event, phases: Sequence[PhaseRule]) -> State:
     else:
         finished = False
     if not finished:
-        return replace(
-            state,
-            next_due=next_step,
-            given_in_phase=given,
-            phase_first_event_on=first,
-            last_event_on=event.on,
+        # Made directly rather than by dataclasses.replace, which looks the fields up on every
+        # call: a history's replay takes this step for almost every dose.
+        return State(
+            state.phase,
+            next_step,
+            given,
+            state.phase_entered_on,
+            first,
+            event.on,
+            state.phase_completions,
         )
     following = state.phase + 1
     done = (*state.phase_completions, event.on)

@@ -91,7 +91,7 @@ def _rows(patient, kinds, since: datetime | None, until: datetime | None):
 
 def _loaders():
     return {
-        DOSE: DoseLog.objects.select_related("phase", "regimen", "recorded_by").annotate(
+        DOSE: DoseLog.objects.select_related("phase", "recorded_by").annotate(
             n_versions=Count("versions")
         ),
         CORRECTION: DoseLogVersion.objects.select_related("dose", "changed_by"),

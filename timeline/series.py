@@ -13,6 +13,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import DateTimeField, Value
 from django.utils import dateformat, formats
@@ -32,8 +33,11 @@ from symptoms.models import SymptomEntry
 COMPACT_DAYS = 180  # the home page's small chart: the last six months
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """A table's cell. A tuple rather than a dataclass: the record's history tables make
+    thousands of them on the first view after a change, and a tuple is made in a fraction of
+    the time (docs/performance.md)."""
+
     text: str
     label: str  # the column's heading, shown before the value when a phone stacks the table
     when: str = ""  # an ISO date, for <time datetime>
@@ -49,13 +53,15 @@ class Table:
 
     def add(self, *cells) -> None:
         """A row: each cell a text, or a date (shown as the charts date it)."""
-        row = []
-        for heading, value in zip(self.headers, cells, strict=True):
-            if isinstance(value, date):
-                row.append(Cell(_day_in(value, self.language), heading, value.isoformat()))
-            else:
-                row.append(Cell(str(value), heading))
-        self.rows.append(row)
+        language = self.language
+        self.rows.append(
+            [
+                Cell(_day_in(value, language), heading, value.isoformat())
+                if isinstance(value, date)
+                else Cell(str(value), heading)
+                for heading, value in zip(self.headers, cells, strict=True)
+            ]
+        )
 
     @property
     def rows_html(self) -> str:
