@@ -46,10 +46,8 @@ def patient_home(request):
     context = {
         "board": SimpleLazyObject(lambda: _board(patient)),
         # The small chart's data as tables beside it, read only when the chart is drawn (two
-        # queries: the last six months' check-ins and injections).
-        "chart_tables": SimpleLazyObject(
-            lambda: series.symptoms_data(patient, compact=True).tables()
-        ),
+        # queries: the last six months' check-ins and injections), and kept for its image.
+        "chart_tables": SimpleLazyObject(lambda: series.compact_symptoms(patient).tables()),
         # A carer's body leaves out the patient's own links (their record, their care team):
         # kept apart from the patient's under its own key.
         "home_key": freshness.home_key(patient) + (":carer" if carer else ""),

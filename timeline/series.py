@@ -9,12 +9,16 @@ the wear-off analysis, the lab results card's rows), so the tables cost a page n
 queries named on each function.
 """
 
+import dataclasses
 import functools
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import NamedTuple
 
+from django.core.cache import cache
 from django.db.models import DateTimeField, Value
 from django.utils import dateformat, formats
 from django.utils.html import conditional_escape as escape
@@ -191,6 +195,40 @@ def symptoms_data(patient, *, compact=False, first=None, last=None, regimen=None
     ]
     today = min(patient.today(), last) if last else patient.today()
     return SymptomsData(checkins, given, today, _symptom_names(), timed)
+
+
+# The home's small chart: its data read once for the page and its image ---------------------
+
+COMPACT_KEPT_SECONDS = 60 * 60  # as long as the home that read it (doses/freshness.py)
+
+
+@functools.cache
+def _code_generation() -> str:
+    """This module as deployed: data kept by an earlier release is not used by a later one."""
+    return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
+
+
+def compact_key(patient) -> str:
+    """Named by what the small chart's data is drawn from, as the chart's ETag is
+    (clinic/views/charts.py): the record version, the zone, the patient's day, the language."""
+    return (
+        f"home-chart-data:{patient.pk}:{patient.record_version}:{patient.time_zone}"
+        f":{patient.today()}:{get_language()}:{_code_generation()}"
+    )
+
+
+def compact_symptoms(patient) -> SymptomsData:
+    """The home's small chart's data (two queries, symptoms_data), read for the tables beside
+    the chart and kept for its image, which the browser asks for right after the page: the
+    image is then drawn without reading again what the page has just read."""
+    data = dataclasses.replace(symptoms_data(patient, compact=True), timed=[])
+    cache.set(compact_key(patient), data, COMPACT_KEPT_SECONDS)
+    return data
+
+
+def kept_compact(patient) -> SymptomsData | None:
+    """The small chart's data as the home read it under this version and day, or None."""
+    return cache.get(compact_key(patient))
 
 
 # --- days between injections -----------------------------------------------------------------

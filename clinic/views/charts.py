@@ -91,6 +91,9 @@ def _draw(patient, name, compact, first, last, typical) -> str:
     # their tables, when it has (clinic/record_history.py chart_data), else read here.
     whole = name in CHARTS and not (compact or first or last)
     kept = (record_history.chart_data(patient) if whole else None) or {}
+    # The home's small chart: drawn from the data the home has just read for its tables.
+    if name == "symptoms" and compact and not (first or last):
+        kept = {"symptoms": series.kept_compact(patient)}
     if name == "symptoms":
         data = kept.get("symptoms") or series.symptoms_data(
             patient, compact=compact, first=first, last=last

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import XMLParsedAsHTMLWarning
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -433,6 +434,24 @@ def test_each_chart_makes_the_same_number_of_queries_whatever_the_history(
         assert markers(root, "actual-intervals") == count - 1
     if name == "lab-b12":
         assert markers(root, "lab-values") == 5 + count // 50
+
+
+def test_the_homes_chart_is_drawn_from_the_data_the_home_read(
+    patient, story, patient_browser, django_assert_num_queries
+):
+    """The home reads the small chart's data for the tables beside it and keeps it: the image,
+    asked for right after the page, reads none of the history again, and is the very drawing
+    made alone."""
+    url = reverse("patient_chart", args=[patient.pk, "symptoms"]) + "?compact=1"
+    patient_browser.get(reverse("home"))
+    with django_assert_num_queries(2):  # the session, the user: no check-ins, no injections
+        after_home = patient_browser.get(url).content
+    cache.clear()  # nothing kept: the chart reads its own data
+    with django_assert_num_queries(CHART_QUERIES["symptoms"]):
+        alone = patient_browser.get(url).content
+
+    assert after_home == alone
+    assert markers(parse_svg(alone), "symptom-fatigue") > 0
 
 
 def maintenance_history(patient, intervals: int) -> Regimen:
