@@ -34,6 +34,7 @@ STATUSES = [
 ]
 TREND_POINTS = 3  # a change of total symptom score this large counts as a trend
 QUIET_DAYS = 14  # no check-in for this long is flagged
+ALERTS_SHOWN = 3  # open alerts shown on a patient's row; the record lists them all
 
 
 def _score_total():
@@ -140,11 +141,16 @@ class Row:
     trend: str
     flags: list[str]
     days_since_checkin: int | None
-    alerts: list  # open alerts, worded (doses/alerts.py), urgent first
+    alerts: list  # the first ALERTS_SHOWN open alerts, worded (doses/alerts.py), urgent first
+    alerts_count: int = 0  # how many are open in all
 
     @property
     def needs_attention(self) -> bool:
-        return bool(self.alerts)
+        return bool(self.alerts_count)
+
+    @property
+    def alerts_not_shown(self) -> int:
+        return self.alerts_count - len(self.alerts)
 
 
 def b12_low():
@@ -154,7 +160,7 @@ def b12_low():
     return low if low is not None else reference.lab("b12")["typical_range"][0]
 
 
-def _row(patient: User, now, b12_low, open_alerts) -> Row:
+def _row(patient: User, now, b12_low, open_alerts: tuple[int, list]) -> Row:
     # The subqueries' dates are not clamped when loaded, as fields are: a stored date out of
     # bounds is shown at the bound.
     for name in ("last_dose_at", "last_checkin_at", "b12_taken_on", "next_due"):
@@ -183,7 +189,8 @@ def _row(patient: User, now, b12_low, open_alerts) -> Row:
         flags.append(_("Lab review due"))
     if patient.b12_value is not None and patient.b12_value < b12_low:
         flags.append(_("B12 below typical range"))
-    return Row(patient, status, trend, flags, days, open_alerts)
+    count, shown = open_alerts
+    return Row(patient, status, trend, flags, days, shown, count)
 
 
 def triage_page(clinician, number, *, now, per_page: int = 25, **filters):
@@ -194,8 +201,10 @@ def triage_page(clinician, number, *, now, per_page: int = 25, **filters):
     pks = list(page.object_list)
     found = {patient.pk: patient for patient in _patients(pks)} if pks else {}
     low = b12_low() if found else None
-    shown = alerts.open_for(found) if found else {}
-    page.rows = [_row(found[pk], now, low, shown.get(pk, [])) for pk in pks if pk in found]
+    # A row has room for a few alerts: the first ALERTS_SHOWN of each patient's, and how many
+    # more the record lists, read in one query however many are open.
+    shown = alerts.open_first_for(found, ALERTS_SHOWN) if found else {}
+    page.rows = [_row(found[pk], now, low, shown.get(pk, (0, []))) for pk in pks if pk in found]
     return page
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, OuterRef, Value, When, Window
+from django.db.models import Case, Count, Exists, F, OuterRef, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -304,21 +305,39 @@ def open_for(patient_ids) -> dict[int, list[Shown]]:
     return found
 
 
-def open_first(patient_id, limit: int) -> tuple[int, list[Shown]]:
-    """How many alerts of the patient are open (exact), and the first `limit` of them in the
-    order of `open_for` (urgent first, then newest), worded: one query, however many are open
-    (the count is a window over the open rows, taken before the limit)."""
-    alerts = list(
+def open_first_for(patient_ids, limit: int) -> dict[int, tuple[int, list[Shown]]]:
+    """For each of these patients with open alerts: how many are open (exact), and the first
+    `limit` of them in the order of `open_for` (urgent first, then newest), worded. One query,
+    however many are open: each patient's count and each alert's place among them are windows
+    over the open rows, and only the first `limit` places are read back."""
+    by_patient = F("patient_id")
+    alerts = (
         Alert.objects.open()
-        .filter(patient_id=patient_id)
+        .filter(patient_id__in=list(patient_ids))
         .select_related("checkin", "dose")
+        .annotate(not_urgent=Case(When(kind__in=URGENT, then=Value(0)), default=Value(1)))
         .annotate(
-            open_count=Window(Count("pk")),
-            not_urgent=Case(When(kind__in=URGENT, then=Value(0)), default=Value(1)),
+            open_count=Window(Count("pk"), partition_by=[by_patient]),
+            place=Window(
+                RowNumber(),
+                partition_by=[by_patient],
+                order_by=[F("not_urgent").asc(), F("raised_at").desc(), F("pk").desc()],
+            ),
         )
-        .order_by("not_urgent", "-raised_at", "-pk")[:limit]
+        .filter(place__lte=limit)
+        .order_by("patient_id", "place")
     )
-    return (alerts[0].open_count if alerts else 0), [describe(alert) for alert in alerts]
+    found: dict[int, tuple[int, list[Shown]]] = {}
+    for alert in alerts:
+        count, shown = found.setdefault(alert.patient_id, (alert.open_count, []))
+        shown.append(describe(alert))
+    return found
+
+
+def open_first(patient_id, limit: int) -> tuple[int, list[Shown]]:
+    """How many alerts of the patient are open (exact), and the first `limit` of them: one
+    query (open_first_for)."""
+    return open_first_for([patient_id], limit).get(patient_id, (0, []))
 
 
 def summary(shown: list[Shown]) -> str:

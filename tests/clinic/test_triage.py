@@ -313,6 +313,42 @@ def test_patients_with_open_alerts_come_first_and_the_filter_picks_a_kind(
     assert names(triage(browser, alert="overdue")) == []
 
 
+def overdue_alert(patient, day: date) -> Alert:
+    return Alert.objects.create(
+        patient=patient,
+        kind=Alert.Kind.OVERDUE,
+        key=f"overdue-test-{day}",
+        raised_at=datetime.combine(day, time(9), tzinfo=NEW_YORK),
+        details={"due": day.isoformat()},
+    )
+
+
+def test_a_row_shows_its_first_three_alerts_and_links_to_the_rest(ward, clinician, client_for):
+    """The urgent one first however old, then the newest; the rest are a link to the record's
+    list of all of them."""
+    late = User.objects.get(name="Bob Late")
+    reported_checkin(late, days_ago(9), 2, allergy=["swelling"])  # urgent, the oldest
+    for day in range(1, 7):  # six overdue alerts, 3 to 8 May
+        overdue_alert(late, date(2026, 5, 2 + day))
+    browser = client_for(clinician)
+
+    page = triage(browser)
+    row = soup(page.text).select('tr[data-testid="triage-row"]')[names(page).index("Bob Late")]
+    badges = [
+        (item["data-alert-kind"], item.get_text(" ", strip=True))
+        for item in row.select('[data-testid="triage-alert"]')
+    ]
+    more = row.select_one('[data-testid="triage-more-alerts"]')
+
+    assert [kind for kind, _text in badges] == ["allergy", "overdue", "overdue"]
+    assert "8 May 2026" in badges[1][1] and "7 May 2026" in badges[2][1]
+    assert more.get_text(" ", strip=True) == "and 4 more open alerts"
+    assert more["href"] == reverse("patient_record", args=[late.pk]) + "?alerts=all#alerts-heading"
+    # A row with no more than three shows them all, and no link.
+    di = soup(page.text).select('tr[data-testid="triage-row"]')[names(page).index("Di Soon")]
+    assert di.select_one('[data-testid="triage-more-alerts"]') is None
+
+
 @pytest.mark.parametrize(
     ("value", "unit", "shown", "flagged"),
     [
