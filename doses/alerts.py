@@ -24,7 +24,6 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import CareTeamMembership
 from regimens import reference, schedule
@@ -338,11 +337,3 @@ def open_first(patient_id, limit: int) -> tuple[int, list[Shown]]:
     """How many alerts of the patient are open (exact), and the first `limit` of them: one
     query (open_first_for)."""
     return open_first_for([patient_id], limit).get(patient_id, (0, []))
-
-
-def summary(shown: list[Shown]) -> str:
-    """ "2 open alerts: Allergy signs, Overdue ..." for a row that has no room for more."""
-    kinds = list(dict.fromkeys(str(item.alert.get_kind_display()) for item in shown))
-    return ngettext("%(count)s open alert", "%(count)s open alerts", len(shown)) % {
-        "count": len(shown)
-    } + (": " + ", ".join(kinds) if kinds else "")
