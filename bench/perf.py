@@ -375,6 +375,7 @@ def main(argv=None) -> int:
     # Rounds alternate between the sets, so that whatever else the machine is doing weighs
     # on both alike; each page's p50 and p95 are the medians of the rounds'.
     rounds = {"small": [], "large": []}
+    reference = {"start": sampling.reference_ms()}  # the machine's speed, start and end
     for number in range(1, args.rounds + 1):
         for label in ("small", "large"):
             log(f"{label}: round {number} of {args.rounds}, {args.requests} requests per page")
@@ -384,7 +385,8 @@ def main(argv=None) -> int:
     log("large: throughput under gunicorn with wrk")
     wrk = throughput(args, env, sets["large"].pop("session"))
     sets["small"].pop("session", None)
-    data = report.results(args, sets, wrk, seeding)
+    reference["end"] = sampling.reference_ms()
+    data = report.results(args, sets, wrk, seeding, reference)
     print(report.table(data))
     if not args.no_write:
         report.write_report(data)

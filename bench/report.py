@@ -164,7 +164,7 @@ def verdicts(large: dict, wrk: dict, growth: dict, queries_identical: bool, inde
     return out
 
 
-def results(args, sets: dict, wrk: dict, seeding: dict) -> dict:
+def results(args, sets: dict, wrk: dict, seeding: dict, reference: dict) -> dict:
     small, large = sets["small"], sets["large"]
     growth = {
         page: round(large["pages"][page]["p50_ms"] / small["pages"][page]["p50_ms"], 2)
@@ -189,7 +189,12 @@ def results(args, sets: dict, wrk: dict, seeding: dict) -> dict:
         "verdicts": checks,
         "met": {check["name"]: check["met"] for check in checks},
         "all_met": all(check["met"] for check in checks),
-        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": sys.version.split()[0],
+            # sampling.reference_ms at the start and the end of the run: the machine's speed.
+            "reference_ms": reference,
+        },
         "run": {
             "patients": {"small": args.small, "large": args.large},
             "years": args.years,
@@ -203,6 +208,18 @@ def results(args, sets: dict, wrk: dict, seeding: dict) -> dict:
     }
 
 
+def machine_speed(machine: dict) -> str:
+    """The machine's speed at the start and the end of the run, to compare runs by (a fixed
+    piece of Python, bench/sampling.py reference_ms): lower is faster."""
+    reference = machine.get("reference_ms")
+    if not reference:
+        return ""
+    return (
+        f" The machine's speed (a fixed piece of Python, lower is faster):"
+        f" {reference['start']} ms at the start, {reference['end']} ms at the end."
+    )
+
+
 def table(data: dict) -> str:
     run, small, large = data["run"], data["small"]["pages"], data["large"]["pages"]
     mix = ", ".join(f"{share:.0%} {event}" for event, share in run["mix"].items())
@@ -211,7 +228,8 @@ def table(data: dict) -> str:
         f" {run['patients']['small']:,} and {run['patients']['large']:,} patients with"
         f" {run['years']:g} years each; {run['requests']} timed requests per page in each of"
         f" {run['rounds']} rounds, alternating between the sets; each figure is the median of"
-        f" the rounds'. Cache mix: {mix}, the rest hits. Server time, in process.",
+        f" the rounds'. Cache mix: {mix}, the rest hits. Server time, in process."
+        f"{machine_speed(data['machine'])}",
         "",
         "| Page | Samples | Small p50 | Large p50 | Large p95 | Large mean | Growth | Requests"
         " | Queries (small / large) |",

@@ -22,6 +22,26 @@ HIT, CHANGE, HOUR = "hit", "after a change", "at the hour's turn"
 MIX = {CHANGE: 0.2, HOUR: 0.2}
 
 
+def reference_ms(repeat: int = 7, clock: Callable[[], float] = time.perf_counter) -> float:
+    """The machine's speed now, to compare runs by: the median time, in ms, of a fixed piece
+    of pure Python of the kind a page runs (a dict built, sorted, written out as HTML cells).
+    The work is the same on every run, so when this figure moves between runs, or between the
+    start and the end of one, the machine moved, not the code."""
+
+    def work() -> int:
+        values = {f"key-{i}": (i * 7919) % 1000 for i in range(20_000)}
+        rows = sorted(values.items(), key=lambda item: item[1])
+        return len("".join(f"<td>{key}</td><td>{value}</td>" for key, value in rows))
+
+    work()  # warmed up: the first run also pays for the interpreter's own allocations
+    times = []
+    for _ in range(repeat):
+        began = clock()
+        work()
+        times.append((clock() - began) * 1000)
+    return round(statistics.median(times), 2)
+
+
 def schedule(samples: int, mix: dict[str, float]) -> list[str]:
     """What precedes each of `samples` timed requests: HIT, or one of the mix's events, each
     event spread evenly over the run (the one most owed goes first; at most one a request)."""

@@ -24,6 +24,12 @@ def test_timed_runs_the_requested_number_of_samples():
     assert times == pytest.approx([1.0] * 100)  # one tick of the fake clock, a millisecond, each
 
 
+def test_the_machine_reference_is_the_median_of_its_timed_runs():
+    """Each run of the fixed work is timed on its own: 1, 2, ... 7 ticks of a fake clock."""
+    readings = iter([0, 1, 10, 12, 20, 23, 30, 34, 40, 45, 50, 56, 60, 67])
+    assert sampling.reference_ms(7, clock=lambda: next(readings) / 1000) == 4.0
+
+
 def test_the_mix_gives_each_event_its_share_spread_over_the_run():
     plan = sampling.schedule(100, {CHANGE: 0.2, HOUR: 0.2})
     assert len(plan) == 100
