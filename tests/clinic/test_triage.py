@@ -23,6 +23,7 @@ from regimens.models import Regimen
 from symptoms.models import SymptomEntry
 from tests import factories
 from tests.clock import frozen
+from tests.doses.test_alerts import overdue
 from tests.pages import soup, texts
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -313,23 +314,13 @@ def test_patients_with_open_alerts_come_first_and_the_filter_picks_a_kind(
     assert names(triage(browser, alert="overdue")) == []
 
 
-def overdue_alert(patient, day: date) -> Alert:
-    return Alert.objects.create(
-        patient=patient,
-        kind=Alert.Kind.OVERDUE,
-        key=f"overdue-test-{day}",
-        raised_at=datetime.combine(day, time(9), tzinfo=NEW_YORK),
-        details={"due": day.isoformat()},
-    )
-
-
 def test_a_row_shows_its_first_three_alerts_and_links_to_the_rest(ward, clinician, client_for):
     """The urgent one first however old, then the newest; the rest are a link to the record's
     list of all of them."""
     late = User.objects.get(name="Bob Late")
     reported_checkin(late, days_ago(9), 2, allergy=["swelling"])  # urgent, the oldest
     for day in range(1, 7):  # six overdue alerts, 3 to 8 May
-        overdue_alert(late, date(2026, 5, 2 + day))
+        overdue(late, date(2026, 5, 2 + day))
     browser = client_for(clinician)
 
     page = triage(browser)

@@ -11,24 +11,18 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership, User
 from doses import actions
 from tests import factories
+from tests.accounts.test_account_settings import signed_in_client as signed_in
 from tests.clock import frozen
 from tests.pages import soup
 
 pytestmark = pytest.mark.django_db
 
 NOON = datetime(2026, 6, 1, 12, tzinfo=ZoneInfo("America/New_York"))
-
-
-def signed_in(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 @pytest.fixture
