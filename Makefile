@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements/lock.txt
 PIP_TOOLS := pip-tools==7.7.0
 
-.PHONY: run test lint bench load faults lock clean
+.PHONY: run test lint bench bench-floor load faults lock clean
 
 # The venv holds exactly the lock: every package, direct and transitive, checked against its
 # hashes; then the project itself, editable, without dependencies, built by the lock's
@@ -55,6 +55,11 @@ lint: $(STAMP)
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python bench/perf.py --reuse $(BENCH_ARGS)
+
+# Where the uncached home's cost lies under gunicorn, against pages that do part of its work
+# (bench/floor.py; about 2 minutes, on the set `make bench` seeded).
+bench-floor: $(STAMP)
+	$(BIN)/python bench/floor.py
 
 # The load test (docs/load.md): 40 Locust users (bench/locustfile.py) for 60 s against gunicorn
 # and PostgreSQL on 127.0.0.1, then every acknowledged injection and check-in checked against the

@@ -237,7 +237,7 @@ def wrk(args, port: int, path: str, cookie: str | None = None, script=None) -> d
         command += ["-s", str(script[0])]
     command.append(f"http://{HOST}:{port}{path}")
     if script:
-        command += ["--", "2", str(script[1])]
+        command += ["--", "2", str(script[1]), path]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
     figures = sampling.wrk_figures(out)
     if figures["failed"]:
