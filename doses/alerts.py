@@ -304,6 +304,12 @@ def open_for(patient_ids) -> dict[int, list[Shown]]:
     return found
 
 
+def _not_urgent() -> Case:
+    """0 for an urgent alert, 1 for any other: the first key of the order the record and the
+    triage list show open alerts in (urgent first, then the newest)."""
+    return Case(When(kind__in=URGENT, then=Value(0)), default=Value(1))
+
+
 def open_first_for(patient_ids, limit: int) -> dict[int, tuple[int, list[Shown]]]:
     """For each of these patients with open alerts: how many are open (exact), and the first
     `limit` of them in the order of `open_for` (urgent first, then newest), worded. One query,
@@ -314,7 +320,7 @@ def open_first_for(patient_ids, limit: int) -> dict[int, tuple[int, list[Shown]]
         Alert.objects.open()
         .filter(patient_id__in=list(patient_ids))
         .select_related("checkin", "dose")
-        .annotate(not_urgent=Case(When(kind__in=URGENT, then=Value(0)), default=Value(1)))
+        .annotate(not_urgent=_not_urgent())
         .annotate(
             open_count=Window(Count("pk"), partition_by=[by_patient]),
             place=Window(
@@ -344,7 +350,7 @@ def open_first(patient_id, limit: int) -> tuple[int, list[Shown]]:
         .filter(patient_id=patient_id)
         .select_related("checkin", "dose")
         .annotate(
-            not_urgent=Case(When(kind__in=URGENT, then=Value(0)), default=Value(1)),
+            not_urgent=_not_urgent(),
             open_count=Window(Count("pk")),
         )
         .order_by("not_urgent", "-raised_at", "-pk")[:limit]
