@@ -28,14 +28,18 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from doses import freshness
 from doses.freshness import template_generation
 from labs import rows as lab_rows
+from labs.models import LabRange
 from regimens import adherence, history, reference, schedule
 from symptoms import wearoff
 from timeline import page as timeline_pages
 from timeline import series
 
 KEPT_SECONDS = 60 * 60 * 24
+# The whole record page (page_key): an hour, as the home, since each reader has their own copy.
+PAGE_SECONDS = 60 * 60
 TEMPLATES = {
     "adherence": "clinic/_adherence.html",
     "flag": "clinic/_wear_off_flag.html",
@@ -69,6 +73,32 @@ def key(patient, today, is_clinician: bool) -> str:
         f"record-history:{patient.pk}:{patient.record_version}:{patient.time_zone}:{today}"
         f":{translation.get_language()}:{int(is_clinician)}:{template_generation()}"
         f":{code_generation()}"
+    )
+
+
+def page_key(viewer, patient, query) -> str:
+    """The whole record page (clinic/views/clinician.py) as `viewer` is shown it: what the
+    parts' keys name (the record version, the patient's day and zone, the language), plus the
+    reader and what the page around it shows of them (name, zone, role, the admin link), the
+    query (the timeline's page and range, all alerts or the first few), the lab ranges (an
+    admin may change one, which raises no version: one query, the table's few rows) and the
+    release (the templates, the code and the reference data)."""
+    ranges = list(LabRange.objects.order_by("pk").values_list())
+    shown = repr(
+        (
+            viewer.name,
+            viewer.time_zone,
+            str(viewer.role),  # a plain string, read or assigned as the enum
+            viewer.is_staff,
+            sorted(query.lists()),
+            ranges,
+        )
+    )
+    digest = hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()
+    return (
+        f"record-page:{patient.pk}:{patient.record_version}:{patient.time_zone}"
+        f":{patient.today()}:{translation.get_language()}:{viewer.pk}:{digest}"
+        f":{template_generation()}:{freshness.code_generation()}"
     )
 
 

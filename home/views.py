@@ -8,7 +8,6 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
@@ -23,9 +22,6 @@ from doses.views.common import dose_form_submission, warn_of_allergy_signs
 from doses.views.patient import logged_message, regimen_or_404, with_undo
 from supplies import forecast, labels
 from timeline import series
-
-# What {% csrf_token %} writes in a stored page, in place of a request's own token.
-CSRF_STANDIN = "csrf-token-of-this-request"
 
 
 def patient_home(request):
@@ -67,7 +63,7 @@ def patient_home(request):
     found = cache.get_many([key, body_key])
     page = found.get(key)
     if page is None:
-        context["csrf_token"] = CSRF_STANDIN  # read by {% csrf_token %}
+        context["csrf_token"] = freshness.CSRF_STANDIN  # read by {% csrf_token %}
         body = found.get(body_key)
         stored = {}
         if body is None:
@@ -75,7 +71,7 @@ def patient_home(request):
         context["body"] = mark_safe(body)  # noqa: S308  # nosec B308 B703 - a drawn template
         page = stored[key] = render_to_string("home/home.html", context, request=request)
         cache.set_many(stored, freshness.HOME_SECONDS)
-    return HttpResponse(page.replace(CSRF_STANDIN, get_token(request)))
+    return HttpResponse(freshness.fill_in(page, request))
 
 
 def _board(patient):

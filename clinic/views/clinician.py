@@ -4,8 +4,12 @@ the clinical notes shared with them."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import clinician_patient_or_404, log_view, patient_or_404
-from doses import actions, alerts
+from doses import actions, alerts, freshness
 from doses.dashboard import phase_progress
 from doses.models import Alert, DoseLog
 from doses.views.common import dose_form_submission, warn_of_allergy_signs
@@ -80,15 +84,37 @@ def _record_context(user, patient, range_form):
 
 @login_required
 def patient_record(request, patient_id):
+    """The record is kept whole, like the home, under record_history.page_key(): everything it
+    shows and everything that shapes it, read before the page's own queries. A repeat view
+    reads the lab ranges only (an admin's change to one raises no version), then the kept page
+    with this request's tokens put in. A page with a message on it is drawn afresh and not
+    kept, and so is a carer's (the page around it names the people they switch between)."""
     patient = patient_or_404(request.user, patient_id)
     log_view(request, patient, "record")
+    if request.user.is_carer or get_messages(request):
+        return HttpResponse(_draw_record(request, patient))
+    key = record_history.page_key(request.user, patient, request.GET)
+    page = cache.get(key)
+    if page is None:
+        page = _draw_record(request, patient, standins=True)
+        cache.set(key, page, record_history.PAGE_SECONDS)
+    return HttpResponse(freshness.fill_in(page, request))
+
+
+def _draw_record(request, patient, standins: bool = False) -> str:
+    """The record page's HTML; with `standins`, as kept: the forms' tokens left for
+    freshness.fill_in() to put in."""
     range_form = RangeForm(request.GET or None)
     context = _record_context(request.user, patient, range_form)
     kinds = RECORD_KINDS if request.user.is_clinician else PATIENT_KINDS
     query = request.GET.copy()
     query.pop("page", None)
     context["query"] = query.urlencode()
-    context["note_form"] = NoteForm()
+    context["note_form"] = (
+        NoteForm(initial={"submission_token": freshness.TOKEN_STANDIN}) if standins else NoteForm()
+    )
+    if standins:
+        context["csrf_token"] = freshness.CSRF_STANDIN  # read by {% csrf_token %}
     # Beside the regimen: what it says to draw, and the verdict on the newest label photo
     # (one query).
     context["plan"] = prescription(context["regimen"])
@@ -123,7 +149,7 @@ def patient_record(request, patient_id):
             last=context["last"],
             query=context["query"],
         )
-        return render(request, "clinic/record.html", context)
+        return render_to_string("clinic/record.html", context, request)
 
 
 @login_required

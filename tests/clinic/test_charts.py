@@ -548,8 +548,9 @@ def test_the_record_with_its_charts_makes_the_same_number_of_queries(
     # someone other than the patient; 19 the phase changes, so that each injection shows its
     # phase as prescribed then; 20 the open alerts shown above everything (with their check-ins
     # and injections); 21 the regimen's phase changes again, for the adherence table's labels
-    # (regimens/history.py); 22 the newest vial label photo, beside the regimen.
-    with django_assert_num_queries(22):
+    # (regimens/history.py); 22 the newest vial label photo, beside the regimen; 23 the lab
+    # ranges, which name the page as it is kept (clinic/record_history.py page_key).
+    with django_assert_num_queries(23):
         record = page(clinician_browser.get(reverse("patient_record", args=[patient.pk])))
 
     assert len(record.testids["wear-off-flag"]) == 1
@@ -571,8 +572,9 @@ def test_the_record_without_the_flag_makes_the_same_number_of_queries(
     # check-ins); plus the audit of the view and the open alerts; and the regimen's phase
     # changes for the adherence table's labels. (Its injections are written without a phase:
     # no phase changes to read for them.) The charts' tables and the wear-off analysis cost
-    # the same two queries, flagged or not; and the newest vial label photo beside the regimen.
-    with django_assert_num_queries(20):
+    # the same two queries, flagged or not; and the newest vial label photo beside the regimen;
+    # and the lab ranges, for the kept page's key.
+    with django_assert_num_queries(21):
         record = page(clinician_browser.get(reverse("patient_record", args=[patient.pk])))
 
     assert "wear-off-flag" not in record.testids

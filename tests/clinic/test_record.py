@@ -383,9 +383,17 @@ def test_the_record_makes_the_same_number_of_queries_for_10_or_1000_injections(
         # 20 the open alerts shown above everything, with their check-ins and injections; 21 the
         # changes of the phases shown (each entry's phase as prescribed then); 22 the
         # regimen's phase changes, for the adherence table's labels; 23 the newest vial label
-        # photo with who gave its verdict, beside the regimen.
-        with django_assert_num_queries(23):
+        # photo with who gave its verdict, beside the regimen; 24 the lab ranges, which name
+        # the page as it is kept (clinic/record_history.py page_key).
+        with django_assert_num_queries(24):
             page = record(clinician_client, patient)
+        # Viewed again, the page is kept whole: the session, the clinician, the patient through
+        # the care team, the audit of this view and the lab ranges; none of the record's own.
+        with django_assert_num_queries(5):
+            again = record(clinician_client, patient)
+
+    assert again.timeline == page.timeline
+    assert again.testids["on-time"] == page.testids["on-time"]
 
     assert [kind for kind, _ in page.timeline[:3]] == ["note", "checkin", "given"]
     assert len(page.timeline) == min(injections + 2, 25)

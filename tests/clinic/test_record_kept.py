@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
+from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
 
 from clinic import record_history
-from doses import actions
+from doses import actions, freshness
+from doses.models import ClinicalNote
 from labs.models import LabRange
 from regimens import actions as regimen_actions
 from symptoms.models import SymptomEntry
@@ -68,20 +70,29 @@ def rows(response, testid: str) -> int:
 
 
 def test_a_repeat_view_reads_no_history_and_shows_the_same_page(
-    history, patient, clinician_client, django_assert_num_queries
+    history, patient, clinician, clinician_client, django_assert_num_queries
 ):
     with frozen(NOON):
-        # The first view reads the whole history: 22 queries (tests/clinic/test_record.py
+        # The first view reads the whole history: 23 queries (tests/clinic/test_record.py
         # says which; no note here).
-        with django_assert_num_queries(22):
+        with django_assert_num_queries(23):
             first = view(clinician_client, patient)
-        # Again: not the regimen's doses and changes, the charts' check-ins and injections,
-        # nor the phase changes behind the adherence labels (five fewer); nor the timeline's
-        # page, kept likewise: its count, its page of rows, the page's injections and check-in,
-        # and the changes of their phases (five fewer again).
-        with django_assert_num_queries(12):
+        # Again, the page is kept whole (clinic/record_history.py page_key): the session, the
+        # clinician, the patient through the care team, the audit of this view and the lab
+        # ranges that name the kept page.
+        with django_assert_num_queries(5):
             second = view(clinician_client, patient)
+        # Without the whole page (a reader of their own, say), the parts are kept still: not
+        # the regimen's doses and changes, the charts' check-ins and injections, nor the phase
+        # changes behind the adherence labels (five fewer); nor the timeline's page, kept
+        # likewise: its count, its page of rows, the page's injections and check-in, and the
+        # changes of their phases (five fewer again).
+        patient.refresh_from_db()
+        cache.delete(record_history.page_key(clinician, patient, QueryDict()))
+        with django_assert_num_queries(13):
+            third = view(clinician_client, patient)
 
+    assert without_tokens(third) == without_tokens(first)
     assert without_tokens(second) == without_tokens(first)
     assert by_testid(soup(second))["on-time"] == by_testid(soup(first))["on-time"]
     assert rows(second, "chart-intervals") == rows(first, "chart-intervals") > 0
@@ -185,6 +196,84 @@ def test_each_page_of_the_timeline_is_kept_apart(history, patient, clinician_cli
     assert "Page 1 of 2" in first_again.content.decode()
     assert without_tokens(first_again) == without_tokens(first)
     assert pages(second) != pages(first)
+
+
+# --- the whole page, kept for each reader until anything on it changes -----------------------
+
+
+def tokens(response) -> dict[str, str]:
+    page = soup(response)
+    return {
+        name: page.select_one(f'form[action$="/notes/"] input[name="{name}"]')["value"]
+        for name in ("csrfmiddlewaretoken", "submission_token")
+    }
+
+
+def test_a_kept_page_has_this_requests_tokens_and_its_note_form_records_one_note(
+    history, patient, clinician
+):
+    browser = Client(enforce_csrf_checks=True)  # the token put in must be this session's
+    browser.force_login(clinician)
+    with frozen(NOON):
+        first = view(browser, patient)
+        kept = view(browser, patient)
+        sent = {**tokens(kept), "text": "Numbness better since the loading doses."}
+        url = reverse("add_note", args=[patient.pk])
+        browser.post(url, sent)
+        browser.post(url, sent)  # the same form sent twice: one note
+        after = view(browser, patient)
+
+    assert tokens(kept)["submission_token"] != tokens(first)["submission_token"]
+    assert freshness.TOKEN_STANDIN not in kept.content.decode()
+    assert freshness.CSRF_STANDIN not in kept.content.decode()
+    assert ClinicalNote.objects.filter(patient=patient, text=sent["text"]).count() == 1
+    assert "Numbness better since the loading doses." in after.content.decode()
+
+
+def test_a_page_with_a_message_is_drawn_for_it_and_not_kept(history, patient, clinician_client):
+    with frozen(NOON):
+        view(clinician_client, patient)
+        clinician_client.post(
+            reverse("add_note", args=[patient.pk]),
+            {**tokens(view(clinician_client, patient)), "text": "Reviewed."},
+        )
+        told = view(clinician_client, patient)
+        next_view = view(clinician_client, patient)
+
+    message = lambda page: [m.get_text(strip=True) for m in soup(page).select("[data-message]")]  # noqa: E731
+    assert message(told) == ["Note added to the record."]
+    assert message(next_view) == []
+    assert "Reviewed." in next_view.content.decode()
+
+
+def test_each_reader_is_shown_their_own_page(history, patient, clinician_client):
+    colleague = factories.ClinicianFactory(name="Dr Second", email="second@example.org")
+    factories.CareTeamFactory(patient=patient, clinician=colleague)
+    other = Client()
+    other.force_login(colleague)
+    with frozen(NOON):
+        view(clinician_client, patient)
+        theirs = view(other, patient)
+        mine = view(clinician_client, patient)
+
+    frame = lambda page: soup(page).select_one(".navbar-text").get_text(" ", strip=True)  # noqa: E731
+    assert frame(theirs).startswith("Dr Second")
+    assert frame(mine).startswith("Dr Care")
+    assert without_tokens(theirs).replace("Dr Second", "Dr Care") == without_tokens(mine)
+
+
+def test_all_the_alerts_and_the_first_few_are_kept_apart(history, patient, clinician_client):
+    with frozen(NOON):
+        for day in range(7):
+            factories.check_in(patient, NOON - timedelta(hours=day + 1), allergy_signs=["hives"])
+        first_few = view(clinician_client, patient)
+        every = clinician_client.get(
+            reverse("patient_record", args=[patient.pk]), {"alerts": "all"}
+        )
+        first_few_again = view(clinician_client, patient)
+
+    shown = lambda page: len(soup(page).select('[data-testid="open-alert"]'))  # noqa: E731
+    assert (shown(first_few), shown(every), shown(first_few_again)) == (5, 7, 5)
 
 
 # --- the lab results card and the lab charts, kept for each state of what they show ----------

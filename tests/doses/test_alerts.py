@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from accounts.models import CareTeamMembership
-from doses import actions, alerts
+from doses import actions, alerts, freshness
 from doses.models import Alert, DoseLog
 from symptoms.models import SymptomEntry
 from tests import factories, pages
@@ -398,14 +398,11 @@ def test_the_record_makes_the_same_number_of_queries_whatever_the_number_of_aler
     # As tests/clinic/test_record.py lists them, less the three this record has nothing for (the
     # page's injections, its notes and the prescriber): the open alerts are one query, whatever
     # their number (their check-ins come joined); and the changes of the check-ins' phases;
-    # plus the two of the charts' tables (the check-ins and the injections), and the newest vial
-    # label photo beside the regimen: 19 on a first view. This is a repeat view, which finds the
-    # parts drawn from the whole history kept (clinic/record_history.py): not the regimen's
-    # doses and changes, nor the charts' check-ins and injections (four fewer); and the
-    # timeline's page kept too: not its count, its page of rows, its check-ins and the changes
-    # of their phases (four fewer again). The open alerts stay one query: their count and the
-    # first few.
-    with frozen(date(2026, 12, 5)), django_assert_num_queries(11):
+    # plus the two of the charts' tables (the check-ins and the injections), the newest vial
+    # label photo beside the regimen and the lab ranges that name the kept page: 20. The page
+    # is drawn anew: the record has changed since the first view (its version raised).
+    freshness.bump(pk=patient.pk)
+    with frozen(date(2026, 12, 5)), django_assert_num_queries(20):
         page = soup(client.get(reverse("patient_record", args=[patient.pk])))
 
     assert len(page.select('[data-testid="open-alert"]')) == min(count, 5)
