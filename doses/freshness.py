@@ -47,6 +47,9 @@ BY_PATIENT = {
     SymptomEntry: "patient_id",
     Regimen: "patient_id",
     CareTeamMembership: "patient_id",
+    # The record's open alerts: most are raised inside the change that causes them, which has
+    # raised the version already; an overdue one is raised by the reminders' run alone.
+    Alert: "patient_id",
 }
 
 
@@ -108,7 +111,7 @@ def _person_saved(sender, instance, created=False, raw=False, update_fields=None
     if before is None or before == now:
         return
     instance.shown_as = now
-    named = Q()
+    named = Q(pk=instance.pk)  # their own pages too: the record's header names the patient
     for model, (person, patient) in NAMED_IN.items():
         named |= Q(pk__in=model.objects.filter(**{person: instance.pk}).values(patient))
     bump(named)
@@ -134,6 +137,7 @@ def connect() -> None:
         (RegimenChange, "by", "patient"),  # the timeline, and the home's change notice
         (ClinicalNote, "author", "patient"),
         (Alert, "acknowledged_by", "patient"),
+        (Regimen, "prescriber", "patient"),  # the record's regimen card
     ):
         names_shown(model, person, patient)
     post_save.connect(_person_saved, sender=User, dispatch_uid="fresh-person")
@@ -159,9 +163,11 @@ def page_key(patient) -> str:
 
 @functools.cache
 def template_generation() -> str:
-    """The project's templates as they are on this machine: their names, sizes and times."""
+    """The project's templates and translations as they are on this machine: their names,
+    sizes and times (a release that changes only a translation draws its pages anew)."""
     stamp = hashlib.blake2b(digest_size=8)
-    for path in sorted(settings.BASE_DIR.joinpath("templates").rglob("*")):
+    base = settings.BASE_DIR
+    for path in sorted([*base.joinpath("templates").rglob("*"), *base.glob("locale/*/*/*.mo")]):
         if path.is_file():
             info = path.stat()
             stamp.update(f"{path}:{info.st_size}:{info.st_mtime_ns}".encode())

@@ -13,3 +13,4 @@ class SuppliesConfig(AppConfig):
 
         freshness.watch(Supply)  # the home's supplies card is cached like the rest of it
         freshness.watch(LabelPhoto)  # it shows the verdicts on the labels too
+        freshness.names_shown(LabelPhoto, "verdict_by")  # and who gave them

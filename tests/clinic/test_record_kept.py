@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from clinic import record_history
-from doses import actions, freshness
+from doses import actions, alerts, freshness
 from doses.models import ClinicalNote
 from labs.models import LabRange
 from regimens import actions as regimen_actions
@@ -274,6 +274,41 @@ def test_all_the_alerts_and_the_first_few_are_kept_apart(history, patient, clini
 
     shown = lambda page: len(soup(page).select('[data-testid="open-alert"]'))  # noqa: E731
     assert (shown(first_few), shown(every), shown(first_few_again)) == (5, 7, 5)
+
+
+def test_an_overdue_alert_raised_by_the_reminders_run_shows_at_once(
+    history, patient, clinician_client
+):
+    with frozen(NOON):
+        before = view(clinician_client, patient)
+        view(clinician_client, patient)  # kept
+        assert alerts.raise_overdue(NOON) == 1  # the reminders' run, outside any change
+        after = view(clinician_client, patient)
+
+    assert "open-alerts" not in by_testid(soup(before))
+    assert len(soup(after).select('[data-testid="open-alert"]')) == 1
+
+
+def test_the_patient_renamed_and_an_off_team_prescriber_renamed_show_at_once(
+    history, patient, clinician_client
+):
+    prescriber = factories.ClinicianFactory(name="Dr Away", email="away@example.org")
+    with frozen(NOON):
+        history.prescriber = prescriber
+        history.save()
+        view(clinician_client, patient)
+        view(clinician_client, patient)  # kept
+        patient = type(patient).objects.get(pk=patient.pk)
+        patient.name = "Patricia Renamed"
+        patient.save()
+        renamed = view(clinician_client, patient)
+        prescriber = type(prescriber).objects.get(pk=prescriber.pk)  # read, as a form reads it
+        prescriber.name = "Dr Away-Smith"
+        prescriber.save()
+        prescriber_renamed = view(clinician_client, patient)
+
+    assert "Patricia Renamed" in soup(renamed).select_one("h1").get_text()
+    assert "Dr Away-Smith" in prescriber_renamed.content.decode()
 
 
 # --- the lab results card and the lab charts, kept for each state of what they show ----------
