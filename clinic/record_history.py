@@ -84,21 +84,13 @@ def page_key(viewer, patient, query) -> str:
     admin may change one, which raises no version: one query, the table's few rows) and the
     release (the templates, the code and the reference data)."""
     ranges = list(LabRange.objects.order_by("pk").values_list())
-    shown = repr(
-        (
-            viewer.name,
-            viewer.time_zone,
-            str(viewer.role),  # a plain string, read or assigned as the enum
-            viewer.is_staff,
-            sorted(query.lists()),
-            ranges,
-        )
-    )
+    shown = repr((sorted(query.lists()), ranges))
     digest = hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()
     return (
         f"record-page:{patient.pk}:{patient.record_version}:{patient.time_zone}"
-        f":{patient.today()}:{translation.get_language()}:{viewer.pk}:{digest}"
-        f":{template_generation()}:{freshness.code_generation()}"
+        f":{patient.today()}:{translation.get_language()}:{viewer.pk}"
+        f":{freshness.frame_of(viewer)}:{digest}"
+        f":{template_generation()}:{freshness.release_generation()}"
     )
 
 

@@ -22,6 +22,7 @@ it read from the database.
 
 import functools
 import hashlib
+import re
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -157,8 +158,16 @@ def home_key(patient) -> str:
 def page_key(patient) -> str:
     """The whole home page (home/views.py): the body's key, plus what the page around it
     shows of the user (their name; the admin link for staff)."""
-    around = f"{patient.name}|{patient.is_staff}"
-    return f"page:{home_key(patient)}:{hashlib.blake2b(around.encode(), digest_size=8).hexdigest()}"
+    return f"page:{home_key(patient)}:{frame_of(patient)}"
+
+
+def frame_of(user) -> str:
+    """What the page around a kept page shows of the signed-in user, as a short digest: their
+    name and zone (beside the sign-out button), their role (the menu) and the admin link."""
+    shown = (
+        f"{user.name}|{user.time_zone}|{str(user.role)}|{user.is_staff}"  # the enum or its value
+    )
+    return hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()
 
 
 @functools.cache
@@ -175,7 +184,7 @@ def template_generation() -> str:
 
 
 @functools.cache
-def code_generation() -> str:
+def release_generation() -> str:
     """The project's own code and reference data as they are on this machine (each app's
     Python files and JSON, by name, size and time): a kept page whose view code changes
     with a release is not served by it."""
@@ -194,16 +203,11 @@ def code_generation() -> str:
 # value), new on every page so that submitting one form twice records one thing.
 CSRF_STANDIN = "csrf-token-of-this-request"
 TOKEN_STANDIN = "00000000-0000-4000-8000-0000000000b1"  # noqa: S105  # nosec B105 - no secret
+_STANDIN_TOKEN = re.compile(re.escape(TOKEN_STANDIN))
 
 
 def fill_in(page: str, request) -> str:
     """A kept page made this request's: its own form token, and a new submission token for
     each form that has one."""
     page = page.replace(CSRF_STANDIN, get_token(request))
-    if TOKEN_STANDIN not in page:
-        return page
-    parts = page.split(TOKEN_STANDIN)
-    filled = [parts[0]]
-    for part in parts[1:]:
-        filled += [str(uuid.uuid4()), part]
-    return "".join(filled)
+    return _STANDIN_TOKEN.sub(lambda _match: str(uuid.uuid4()), page)
